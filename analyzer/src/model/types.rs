@@ -1,0 +1,311 @@
+//! The model's types: what the analyzer knows about a node once a snapshot is rebuilt.
+//!
+//! Serialized as-is by `analyzer model --format json|yaml` (documented in docs/MODEL.md), so the
+//! field names here are a public interface: add fields freely, rename none. Absent values are
+//! `null`, never missing.
+
+use super::ids::{ContainerId, Inode, NsType, Pid, PodUid, QosClass};
+use nodesnap_format::{CmdlinePolicy, Counts, Gap};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Bumped when a field changes meaning or is removed.
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Model {
+    pub schema_version: u32,
+    pub node: Node,
+    pub collection: Collection,
+    pub pods: Vec<Pod>,
+    /// Containers in and out of pods; `pod_uid` is null for standalone ones.
+    pub containers: Vec<Container>,
+    /// Sorted by pid.
+    pub processes: Vec<Process>,
+    pub namespaces: Vec<Namespace>,
+    /// The merged cgroup tree, parents before children, sorted by path.
+    pub cgroups: Vec<Cgroup>,
+    /// Sorted by severity (critical first), then rule, then subject.
+    pub findings: Vec<Finding>,
+    /// The collector's gaps plus the analyzer's own (entries it could not use).
+    pub gaps: Vec<Gap>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Node {
+    pub hostname: Option<String>,
+    pub kernel: Option<String>,
+    /// `PRETTY_NAME` from etc/os-release.
+    pub os: Option<String>,
+    /// RFC 3339, UTC, from proc/stat btime.
+    pub boot_time: Option<String>,
+    pub uptime_secs: Option<u64>,
+    pub cgroup_mode: CgroupMode,
+    pub cgroup_driver: CgroupDriver,
+    pub runtimes: Vec<RuntimeInfo>,
+    pub kubelet_pid: Option<Pid>,
+    pub memory_total_bytes: Option<u64>,
+    pub cpus: Option<u32>,
+    pub pid_max: Option<u64>,
+    /// The 1, 5 and 15 minute load averages.
+    pub loadavg: Option<[f64; 3]>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CgroupMode {
+    V1,
+    V2,
+    Hybrid,
+    Unknown,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CgroupDriver {
+    Cgroupfs,
+    Systemd,
+    Unknown,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RuntimeKind {
+    Docker,
+    Containerd,
+    CriO,
+    Podman,
+    /// containerd embedded in k3s.
+    K3s,
+    /// containerd embedded in rke2.
+    Rke2,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RuntimeInfo {
+    pub kind: RuntimeKind,
+    /// The daemon's pid; null for daemonless podman.
+    pub pid: Option<Pid>,
+    pub comm: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Collection {
+    pub collector_version: String,
+    pub format_version: u32,
+    pub started_at: String,
+    pub finished_at: String,
+    pub duration_ms: u64,
+    pub cmdline: CmdlinePolicy,
+    pub counts: Counts,
+    pub collector_pid: Option<Pid>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Pod {
+    pub uid: PodUid,
+    /// From the cgroup path; null when the path does not say (systemd driver guaranteed pods do
+    /// say: they sit directly under kubepods).
+    pub qos: Option<QosClass>,
+    pub name: Option<String>,
+    pub namespace: Option<String>,
+    pub sandbox_id: Option<ContainerId>,
+    pub sandbox_pid: Option<Pid>,
+    pub container_ids: Vec<ContainerId>,
+    /// The pod's cgroup path, such as `/kubepods/burstable/pod<uid>`.
+    pub cgroup: Option<String>,
+    /// For each namespace type: whether the pod's app containers share it with the sandbox,
+    /// with the host, or each keep their own.
+    pub namespace_sharing: BTreeMap<NsType, Sharing>,
+    pub limits: Limits,
+    pub usage: Usage,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Sharing {
+    Pod,
+    Host,
+    Private,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Container {
+    /// The full id as the runtime writes it.
+    pub id: ContainerId,
+    pub runtime: Option<RuntimeKind>,
+    pub pod_uid: Option<PodUid>,
+    pub name: Option<String>,
+    pub image: Option<String>,
+    /// The pod's sandbox (pause or infra container).
+    pub sandbox: bool,
+    pub pids: Vec<Pid>,
+    /// The container's first process: the member whose parent is not a member.
+    pub init_pid: Option<Pid>,
+    /// The shim or conmon that manages it.
+    pub shim_pid: Option<Pid>,
+    pub cgroup: Option<String>,
+    pub limits: Limits,
+    pub usage: Usage,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Process {
+    pub pid: Pid,
+    pub ppid: Pid,
+    pub comm: String,
+    /// Arguments joined by spaces; null when not collected or unreadable (kernel threads have
+    /// an empty command line and show as `[comm]`, like ps).
+    pub cmdline: Option<String>,
+    /// The one-letter state from /proc/<pid>/stat (R, S, D, Z, T, t, X, I).
+    pub state: char,
+    pub uid: Option<u32>,
+    pub user: Option<String>,
+    pub threads: Option<u32>,
+    /// Clock ticks after boot, as in /proc/<pid>/stat.
+    pub start_ticks: Option<u64>,
+    /// RFC 3339, UTC, where the boot time is known.
+    pub start_time: Option<String>,
+    pub rss_bytes: Option<u64>,
+    pub oom_score_adj: Option<i32>,
+    /// The pid in each nested pid namespace, outermost first (`NSpid`); null on old kernels.
+    pub nspid: Option<Vec<u32>>,
+    pub kernel_thread: bool,
+    pub role: ProcessRole,
+    /// One entry per line of /proc/<pid>/cgroup.
+    pub cgroups: Vec<ProcessCgroup>,
+    pub namespaces: BTreeMap<NsType, Inode>,
+    pub container_id: Option<ContainerId>,
+    pub pod_uid: Option<PodUid>,
+    /// The process vanished while it was read, or some of its files are gaps.
+    pub partial: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ProcessRole {
+    /// dockerd, containerd, crio, k3s or rke2 server/agent.
+    RuntimeDaemon,
+    /// containerd-shim, containerd-shim-runc-v2, conmon.
+    Shim,
+    Kubelet,
+    /// The pod sandbox's process (pause).
+    Sandbox,
+    /// Any process inside a container.
+    Container,
+    KernelThread,
+    Other,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ProcessCgroup {
+    pub hierarchy_id: u32,
+    /// Comma-separated controllers as the kernel lists them; empty for the v2 hierarchy.
+    pub controllers: String,
+    pub path: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Namespace {
+    #[serde(rename = "type")]
+    pub kind: NsType,
+    pub inode: Inode,
+    pub pids: Vec<Pid>,
+    pub holder: Holder,
+}
+
+/// Who a namespace belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", content = "id", rename_all = "lowercase")]
+pub enum Holder {
+    Host,
+    Pod(PodUid),
+    Container(ContainerId),
+    /// Held by processes outside any container that are not the host's (a `unshare`).
+    Other,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Cgroup {
+    /// Absolute within the hierarchy, `/` for the root.
+    pub path: String,
+    pub parent: Option<String>,
+    /// The hierarchies (v1 controller lists, `unified` for v2) in which this path exists.
+    pub hierarchies: Vec<String>,
+    /// Processes whose cgroup line puts them here, in the hierarchy that systemd-cgls shows
+    /// (name=systemd on v1, the unified one on v2).
+    pub pids: Vec<Pid>,
+    pub pod_uid: Option<PodUid>,
+    pub container_id: Option<ContainerId>,
+    pub qos: Option<QosClass>,
+    pub limits: Limits,
+    pub usage: Usage,
+    pub trouble: Vec<String>,
+}
+
+/// A cgroup limit: a number or the kernel's `max` (never -1 or u64::MAX).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum Limit {
+    #[serde(serialize_with = "serialize_max")]
+    Max,
+    Value(u64),
+}
+
+fn serialize_max<S: serde::Serializer>(s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str("max")
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Limits {
+    pub memory_max_bytes: Option<Limit>,
+    pub memory_high_bytes: Option<Limit>,
+    pub cpu_quota_usec: Option<Limit>,
+    pub cpu_period_usec: Option<u64>,
+    pub cpu_weight: Option<u64>,
+    pub cpu_shares: Option<u64>,
+    pub pids_max: Option<Limit>,
+    pub cpuset_cpus: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Usage {
+    pub memory_current_bytes: Option<u64>,
+    pub memory_peak_bytes: Option<u64>,
+    pub memory_failcnt: Option<u64>,
+    pub oom_kills: Option<u64>,
+    pub pids_current: Option<u64>,
+    pub cpu_nr_periods: Option<u64>,
+    pub cpu_nr_throttled: Option<u64>,
+    pub cpu_throttled_usec: Option<u64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Critical,
+    Warning,
+    Info,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    /// Stable id, such as `pod-host-network`; docs/MODEL.md lists them all.
+    pub rule: String,
+    pub severity: Severity,
+    pub subject: Subject,
+    /// One line: what is wrong, with names and numbers.
+    pub message: String,
+    /// Why it matters and what to look at next, for an engineer new to the topic.
+    pub explanation: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(tag = "kind", content = "id", rename_all = "lowercase")]
+pub enum Subject {
+    Node,
+    Pod(PodUid),
+    Container(ContainerId),
+    Process(Pid),
+    Cgroup(String),
+}

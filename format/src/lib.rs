@@ -1,0 +1,298 @@
+//! The snapshot format (format_version 1): where each file sits in the tarball and what the
+//! manifest and the sanitized runtime metadata hold. docs/FORMAT.md is the prose version.
+//!
+//! This crate does no IO: the collector serializes these types, the analyzer deserializes them.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// The format this build writes. Readers refuse a manifest with a larger number.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// Path of the manifest inside the snapshot's top directory.
+pub const MANIFEST_PATH: &str = "manifest.yaml";
+
+/// Directory inside the snapshot's top directory under which files copied from the node keep
+/// their path relative to the node's root: `root/proc/1/stat`, `root/sys/fs/cgroup/...`.
+pub const ROOT_DIR: &str = "root";
+
+/// Path of the sanitized runtime metadata inside the snapshot's top directory.
+pub const METADATA_PATH: &str = "meta/runtime.json";
+
+/// The files copied for every process, in `root/proc/<pid>/`.
+pub const PROCESS_FILES: &[&str] = &["stat", "status", "cmdline", "cgroup", "oom_score_adj"];
+
+/// The namespace links read for every process; each is stored as a small text file
+/// `root/proc/<pid>/ns/<name>` holding the link's target, such as `net:[4026531992]`.
+pub const NAMESPACE_LINKS: &[&str] = &[
+    "cgroup",
+    "ipc",
+    "mnt",
+    "net",
+    "pid",
+    "pid_for_children",
+    "time",
+    "time_for_children",
+    "user",
+    "uts",
+];
+
+/// Node-wide files copied when they exist, relative to the node's root.
+pub const NODE_FILES: &[&str] = &[
+    "proc/version",
+    "proc/uptime",
+    "proc/stat",
+    "proc/loadavg",
+    "proc/meminfo",
+    "proc/cgroups",
+    "proc/1/mountinfo",
+    "proc/self/mountinfo",
+    "proc/sys/kernel/hostname",
+    "proc/sys/kernel/osrelease",
+    "proc/sys/kernel/pid_max",
+    "proc/sys/kernel/random/boot_id",
+    "etc/os-release",
+];
+
+/// Identity files reduced to names and ids before they leave the node (see `docs/FORMAT.md`).
+pub const IDENTITY_FILES: &[&str] = &["etc/passwd", "etc/group"];
+
+/// The cgroup control files copied from each cgroup directory, whichever exist. Everything else
+/// in a cgroup directory is left on the node so that the tarball stays small.
+pub const CGROUP_FILES: &[&str] = &[
+    "cgroup.procs",
+    "cgroup.controllers",
+    "cgroup.subtree_control",
+    "cgroup.type",
+    "cgroup.events",
+    "cgroup.freeze",
+    "memory.max",
+    "memory.high",
+    "memory.low",
+    "memory.min",
+    "memory.current",
+    "memory.peak",
+    "memory.events",
+    "memory.swap.max",
+    "memory.limit_in_bytes",
+    "memory.usage_in_bytes",
+    "memory.max_usage_in_bytes",
+    "memory.failcnt",
+    "memory.oom_control",
+    "cpu.max",
+    "cpu.weight",
+    "cpu.shares",
+    "cpu.cfs_quota_us",
+    "cpu.cfs_period_us",
+    "cpu.stat",
+    "cpuset.cpus",
+    "cpuset.cpus.effective",
+    "cpuset.mems",
+    "pids.max",
+    "pids.current",
+    "pids.events",
+    "freezer.state",
+];
+
+/// The cgroup filesystem's mount point relative to the node's root.
+pub const CGROUP_ROOT: &str = "sys/fs/cgroup";
+
+/// The manifest: what was collected, how, and what could not be read.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub format_version: u32,
+    pub collector_version: String,
+    /// From `proc/sys/kernel/hostname` under the root; `null` when unreadable.
+    pub hostname: Option<String>,
+    /// From `proc/sys/kernel/osrelease` under the root; `null` when unreadable.
+    pub kernel: Option<String>,
+    /// RFC 3339, UTC.
+    pub started_at: String,
+    /// RFC 3339, UTC.
+    pub finished_at: String,
+    pub duration_ms: u64,
+    /// The collector's own pid as seen in the root's /proc, so the analyzer can leave it out.
+    /// `null` when the root is not the live system's.
+    pub collector_pid: Option<u32>,
+    pub options: CollectOptions,
+    pub counts: Counts,
+    /// Every file or directory that could not be read in full.
+    #[serde(default)]
+    pub gaps: Vec<Gap>,
+}
+
+/// The options the collector ran with.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CollectOptions {
+    /// The root directory read as `/`.
+    pub root: String,
+    pub cmdline: CmdlinePolicy,
+    pub timeout_secs: u64,
+    pub read_timeout_ms: u64,
+    pub max_file_bytes: u64,
+    pub max_total_bytes: u64,
+}
+
+/// What was done with process command lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CmdlinePolicy {
+    /// Secret-looking values replaced by `***` (the default).
+    Redacted,
+    /// Kept verbatim (`--no-redact`).
+    Verbatim,
+    /// Not collected at all (`--no-cmdline`).
+    Dropped,
+}
+
+/// The marker that replaces a redacted value in a command line.
+pub const REDACTED: &str = "***";
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counts {
+    pub processes: u64,
+    pub cgroups: u64,
+    pub files: u64,
+    pub bytes: u64,
+}
+
+/// One thing the collector could not read in full.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Gap {
+    /// Relative to the node's root, such as `proc/4242/cmdline` or `sys/fs/cgroup/memory/x`.
+    pub path: String,
+    pub reason: GapReason,
+    /// The OS error or other detail, for humans.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+/// Why a file is missing or incomplete.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GapReason {
+    /// The process exited while it was being read; its other files may be missing too, and
+    /// the analyzer treats the process as partial.
+    Vanished,
+    PermissionDenied,
+    /// The read did not finish within the per-read limit and was abandoned.
+    TimedOut,
+    /// The file was larger than the per-file cap; the first bytes were kept.
+    Truncated,
+    /// The total size cap was reached; the file was not read.
+    TotalCapReached,
+    /// The whole run's deadline passed before the file was read.
+    DeadlineReached,
+    /// Not a regular file or directory (a symlink is never followed).
+    NotRegular,
+    /// A file that should exist did not.
+    NotFound,
+    /// Any other IO error.
+    Error,
+    /// The analyzer's own gaps: an entry of the tarball it could not use.
+    Unreadable,
+}
+
+impl GapReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GapReason::Vanished => "vanished",
+            GapReason::PermissionDenied => "permission_denied",
+            GapReason::TimedOut => "timed_out",
+            GapReason::Truncated => "truncated",
+            GapReason::TotalCapReached => "total_cap_reached",
+            GapReason::DeadlineReached => "deadline_reached",
+            GapReason::NotRegular => "not_regular",
+            GapReason::NotFound => "not_found",
+            GapReason::Error => "error",
+            GapReason::Unreadable => "unreadable",
+        }
+    }
+}
+
+impl fmt::Display for GapReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// `meta/runtime.json`: names for ids, sanitized on the node.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RuntimeMetadata {
+    /// Directory names under `var/log/pods`: `<namespace>_<pod>_<uid>`, each with the names of
+    /// its container directories.
+    #[serde(default)]
+    pub pod_log_dirs: Vec<PodLogDir>,
+    /// Links under `var/log/containers`: `<pod>_<namespace>_<container>-<id>.log` and where
+    /// each points.
+    #[serde(default)]
+    pub container_log_links: Vec<ContainerLogLink>,
+    /// One record per runtime config file found.
+    #[serde(default)]
+    pub containers: Vec<ContainerRecord>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PodLogDir {
+    pub name: String,
+    #[serde(default)]
+    pub containers: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContainerLogLink {
+    pub name: String,
+    pub target: String,
+}
+
+/// Which runtime's config file a record came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RecordSource {
+    /// `run/containerd/io.containerd.runtime.v2.task/<ns>/<id>/config.json` (an OCI bundle),
+    /// also under k3s' and rke2's containerd state directories.
+    ContainerdTask,
+    /// `var/lib/docker/containers/<id>/config.v2.json`.
+    Docker,
+    /// `var/lib/containers/storage/overlay-containers/<id>/userdata/config.json` (CRI-O, podman).
+    CrioUserdata,
+}
+
+/// The kept fields of one container's runtime config. Never environment variables, mounts or
+/// the raw file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ContainerRecord {
+    pub source: RecordSource,
+    /// Relative to the node's root.
+    pub path: String,
+    pub id: String,
+    /// containerd's namespace (`k8s.io`, `moby`) for task bundles.
+    #[serde(default)]
+    pub runtime_namespace: Option<String>,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub image: Option<String>,
+    /// Docker's `State.Pid` where the config holds it.
+    #[serde(default)]
+    pub pid: Option<u32>,
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+    /// Only `io.kubernetes.*` and `io.kubernetes.cri.*`-style keys survive sanitizing.
+    #[serde(default)]
+    pub annotations: BTreeMap<String, String>,
+    /// The namespaces the config asks for: type and, where it joins an existing one, the path.
+    #[serde(default)]
+    pub namespaces: Vec<RequestedNamespace>,
+    #[serde(default)]
+    pub cgroups_path: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestedNamespace {
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub path: Option<String>,
+}

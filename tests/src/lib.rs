@@ -1,0 +1,1 @@
+//! Support for nodesnap's workspace-level tests: builders for fake node trees and live scenes.
