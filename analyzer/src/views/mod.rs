@@ -1,0 +1,1 @@
+//! Terminal views modelled on ps, pstree, systemd-cgls, lsns and crictl pods, and the model export.
