@@ -23,8 +23,11 @@ pub const METADATA_PATH: &str = "meta/runtime.json";
 /// The files copied for every process, in `root/proc/<pid>/`.
 pub const PROCESS_FILES: &[&str] = &["stat", "status", "cmdline", "cgroup", "oom_score_adj"];
 
-/// The namespace links read for every process; each is stored as a small text file
-/// `root/proc/<pid>/ns/<name>` holding the link's target, such as `net:[4026531992]`.
+/// The namespace links read for every process, whichever exist. They are not stored as tar
+/// symlinks (which break on extraction and on Windows) but as one text file per process,
+/// `root/proc/<pid>/ns`, with one line per link: its name, a space, and its target verbatim,
+/// such as `pid_for_children pid:[4026531836]`. One file instead of ten keeps the tarball and
+/// the collector's time small on nodes with many processes.
 pub const NAMESPACE_LINKS: &[&str] = &[
     "cgroup",
     "ipc",
@@ -94,6 +97,9 @@ pub const CGROUP_FILES: &[&str] = &[
     "pids.events",
     "freezer.state",
 ];
+
+/// The file, under `root/proc/<pid>/`, that holds the namespace link targets.
+pub const NAMESPACE_LINKS_FILE: &str = "ns";
 
 /// The cgroup filesystem's mount point relative to the node's root.
 pub const CGROUP_ROOT: &str = "sys/fs/cgroup";

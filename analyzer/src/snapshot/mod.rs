@@ -4,6 +4,9 @@
 //! `load` (in `load.rs`) reads a .tar.gz, a .tar or an extracted directory into this; the model
 //! only ever sees a `Snapshot`, never the filesystem.
 
+mod load;
+pub use load::{load, LoadError};
+
 use nodesnap_format::{Gap, Manifest, RuntimeMetadata};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
