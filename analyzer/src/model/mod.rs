@@ -2,7 +2,12 @@
 //! functions that join parsed files into pods, containers, processes, namespaces and cgroups.
 
 pub mod build;
+pub mod classify;
+pub mod gather;
 pub mod ids;
+pub mod inputs;
+pub mod names;
+pub mod roles;
 pub mod types;
 
 pub use build::build;
