@@ -675,34 +675,13 @@ fn cgroup_tree(
         }
     }
     let mut tree: BTreeMap<String, Cgroup> = BTreeMap::new();
-    let mut add = |path: &str, source: Option<&RawCgroup>, classes: &mut ClassCache| {
-        let class = classes.get(path);
-        let entry = tree.entry(path.to_string()).or_insert_with(|| Cgroup {
-            path: path.to_string(),
-            parent: parent_path(path),
-            hierarchies: Vec::new(),
-            pids: Vec::new(),
-            pod_uid: class.pod_uid.clone(),
-            container_id: class.container_id.clone(),
-            qos: class.qos.or_else(|| qos_cgroup(path)),
-            limits: Limits::default(),
-            usage: Usage::default(),
-            trouble: Vec::new(),
-        });
-        if let Some(c) = source {
-            entry.hierarchies = c.hierarchies.clone();
-            entry.limits = c.limits.clone();
-            entry.usage = c.usage.clone();
-            entry.trouble = c.trouble.clone();
-        }
-    };
     for c in collected {
-        add(&c.path, Some(c), classes);
+        add_cgroup(&mut tree, &c.path, Some(c), classes);
     }
     for path in pids_at.keys() {
         let mut current = Some(path.to_string());
         while let Some(p) = current {
-            add(&p, None, classes);
+            add_cgroup(&mut tree, &p, None, classes);
             current = parent_path(&p);
         }
     }
@@ -724,11 +703,38 @@ fn cgroup_tree(
             if tree.contains_key(&p) {
                 break;
             }
-            add(&p, None, classes);
+            add_cgroup(&mut tree, &p, None, classes);
             current = parent_path(&p);
         }
     }
     tree.into_values().collect()
+}
+
+fn add_cgroup(
+    tree: &mut BTreeMap<String, Cgroup>,
+    path: &str,
+    source: Option<&RawCgroup>,
+    classes: &mut ClassCache,
+) {
+    let class = classes.get(path);
+    let entry = tree.entry(path.to_string()).or_insert_with(|| Cgroup {
+        path: path.to_string(),
+        parent: parent_path(path),
+        hierarchies: Vec::new(),
+        pids: Vec::new(),
+        pod_uid: class.pod_uid.clone(),
+        container_id: class.container_id.clone(),
+        qos: class.qos.or_else(|| qos_cgroup(path)),
+        limits: Limits::default(),
+        usage: Usage::default(),
+        trouble: Vec::new(),
+    });
+    if let Some(c) = source {
+        entry.hierarchies = c.hierarchies.clone();
+        entry.limits = c.limits.clone();
+        entry.usage = c.usage.clone();
+        entry.trouble = c.trouble.clone();
+    }
 }
 
 /// `/kubepods/burstable` and `kubepods-besteffort.slice` name a QoS class without a pod.
