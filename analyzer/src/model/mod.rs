@@ -13,3 +13,8 @@ pub mod types;
 pub use build::build;
 pub use ids::*;
 pub use types::*;
+
+#[cfg(test)]
+mod seed_test;
+#[cfg(test)]
+pub(crate) mod testkit;
