@@ -125,7 +125,7 @@ fn below_map<'a>(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use nodesnap_format::{CmdlinePolicy, CollectOptions, Counts, FORMAT_VERSION};
 
@@ -150,6 +150,22 @@ mod tests {
             counts: Counts::default(),
             gaps: Vec::new(),
         }
+    }
+
+    /// A snapshot holding the given files (path relative to the node's root, text); for tests
+    /// anywhere in the crate.
+    pub(crate) fn snapshot_with(files: &[(&str, &str)]) -> Snapshot {
+        let files = files
+            .iter()
+            .map(|(path, text)| (path.to_string(), text.as_bytes().to_vec()))
+            .collect();
+        Snapshot::from_parts(
+            "test",
+            manifest(),
+            RuntimeMetadata::default(),
+            files,
+            BTreeSet::new(),
+        )
     }
 
     fn snapshot(paths: &[&str]) -> Snapshot {
