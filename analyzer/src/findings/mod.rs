@@ -19,12 +19,13 @@ pub struct Rule {
     pub explanation: &'static str,
 }
 
-/// Share of CFS periods throttled above which a cgroup counts as heavily throttled.
-pub const THROTTLED_PERCENT: u64 = 25;
+/// Share of CFS periods throttled at or above which a cgroup counts as heavily throttled (the
+/// same line cgroupfs draws for its trouble notes).
+pub const THROTTLED_PERCENT: u64 = crate::cgroupfs::THROTTLED_PERIODS_TROUBLE_PERCENT;
 /// Fewer periods than this say too little about throttling to report it.
 pub const THROTTLED_MIN_PERIODS: u64 = 100;
 /// pids.current at or above this share of pids.max is near the limit.
-pub const PIDS_NEAR_PERCENT: u64 = 90;
+pub const PIDS_NEAR_PERCENT: u64 = crate::cgroupfs::PIDS_NEAR_MAX_PERCENT;
 
 pub const POD_HOST_NETWORK: Rule = Rule {
     id: "pod-host-network",

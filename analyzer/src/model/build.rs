@@ -41,6 +41,7 @@ pub fn assemble(
         .gaps
         .iter()
         .chain(load_gaps.iter())
+        .chain(inputs.problems.iter())
         .cloned()
         .collect();
     let touched = pids_touched_by_gaps(&gaps);

@@ -4,6 +4,7 @@
 
 use super::ids::{Inode, NsType};
 use super::types::{CgroupMode, Limits, ProcessCgroup, Usage};
+use nodesnap_format::Gap;
 use std::collections::{BTreeMap, HashMap};
 
 /// One process as its files describe it, before any join.
@@ -81,4 +82,6 @@ pub struct Inputs {
     pub node: RawNode,
     pub processes: Vec<RawProcess>,
     pub cgroups: Vec<RawCgroup>,
+    /// Files that exist but could not be parsed, reported with the collection's gaps.
+    pub problems: Vec<Gap>,
 }
