@@ -18,3 +18,5 @@ pub use types::*;
 mod seed_test;
 #[cfg(test)]
 pub(crate) mod testkit;
+#[cfg(test)]
+mod layout_test;
