@@ -225,9 +225,8 @@ pub fn evaluate(model: &Model) -> Vec<Finding> {
     cgroup_pids_near_limit(&ctx, &mut findings);
     qos_oom_score_mismatch(&ctx, &mut findings);
     collection_gaps(&ctx, &mut findings);
-    findings.sort_by(|a, b| {
-        (a.severity, &a.rule, &a.subject).cmp(&(b.severity, &b.rule, &b.subject))
-    });
+    findings
+        .sort_by(|a, b| (a.severity, &a.rule, &a.subject).cmp(&(b.severity, &b.rule, &b.subject)));
     findings
 }
 
@@ -382,10 +381,9 @@ fn process_outside_container_cgroup(ctx: &Context, out: &mut Vec<Finding>) {
         let entered: Vec<String> = ENTERABLE
             .iter()
             .filter_map(|kind| match ctx.holder(p, *kind)? {
-                Holder::Container(id) => Some(format!(
-                    "{kind} of container {}",
-                    ctx.container_label(id)
-                )),
+                Holder::Container(id) => {
+                    Some(format!("{kind} of container {}", ctx.container_label(id)))
+                }
                 Holder::Pod(uid) => Some(format!("{kind} of pod {}", ctx.pod_label(uid))),
                 Holder::Host | Holder::Other => None,
             })
@@ -473,7 +471,11 @@ fn shim_target_in_cmdline(cmdline: &str) -> Option<ContainerId> {
         match word {
             "-workdir" | "--workdir" => {
                 let dir = words.next()?;
-                return dir.trim_end_matches('/').rsplit('/').next().and_then(ContainerId::parse);
+                return dir
+                    .trim_end_matches('/')
+                    .rsplit('/')
+                    .next()
+                    .and_then(ContainerId::parse);
             }
             "-id" | "--id" | "-c" | "--cid" => return words.next().and_then(ContainerId::parse),
             _ => {}
@@ -495,7 +497,10 @@ fn container_without_shim(ctx: &Context, out: &mut Vec<Finding>) {
                     .get(&pid)
                     .map(|p| ctx.process_label(p.ppid))
                     .unwrap_or_else(|| "unknown".to_string());
-                format!("; its first process {} has parent {parent}", ctx.process_label(pid))
+                format!(
+                    "; its first process {} has parent {parent}",
+                    ctx.process_label(pid)
+                )
             })
             .unwrap_or_default();
         out.push(finding(
@@ -703,7 +708,11 @@ fn collection_gaps(ctx: &Context, out: &mut Vec<Finding>) {
         .filter(|g| !g.path.starts_with("proc/") && !g.path.starts_with("sys/fs/cgroup"))
         .map(|g| g.path.as_str())
         .collect();
-    let mut message = format!("{} files not collected in full ({})", gaps.len(), reasons.join(", "));
+    let mut message = format!(
+        "{} files not collected in full ({})",
+        gaps.len(),
+        reasons.join(", ")
+    );
     if !partial.is_empty() {
         message.push_str(&format!(
             "; {} processes partial: {}",
@@ -729,3 +738,6 @@ fn abbreviate(items: &[String], keep: usize) -> String {
         format!("{} and {} more", shown.join(", "), items.len() - keep)
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -60,10 +60,8 @@ pub fn assemble(
             classify_process(p.pid, p.ppid, &p.comm, argv)
         })
         .collect();
-    let process_classes: Vec<CgroupClass> = raw
-        .iter()
-        .map(|p| best_class(&mut classes, p))
-        .collect();
+    let process_classes: Vec<CgroupClass> =
+        raw.iter().map(|p| best_class(&mut classes, p)).collect();
     let by_pid: HashMap<u32, usize> = raw.iter().enumerate().map(|(i, p)| (p.pid, i)).collect();
     let host_ns = host_namespaces(&raw, &roles, &process_classes);
     let index = MetadataIndex::build(metadata);
@@ -222,13 +220,11 @@ pub fn assemble(
             .iter()
             .any(|r| r.role == ProcessRole::Shim && r.runtime == Some(RuntimeKind::Podman));
     if podman_seen {
-        runtimes
-            .entry(RuntimeKind::Podman)
-            .or_insert(RuntimeInfo {
-                kind: RuntimeKind::Podman,
-                pid: None,
-                comm: None,
-            });
+        runtimes.entry(RuntimeKind::Podman).or_insert(RuntimeInfo {
+            kind: RuntimeKind::Podman,
+            pid: None,
+            comm: None,
+        });
     }
     // A container whose path and shim say nothing takes the node's only runtime.
     let only_runtime = single_container_runtime(&runtimes);
@@ -343,9 +339,9 @@ pub fn assemble(
             let apps: Vec<&BTreeMap<NsType, Inode>> = ids
                 .iter()
                 .filter(|id| Some(*id) != sandbox_id.as_ref())
-                .filter_map(|id| init_namespaces(id))
+                .filter_map(&init_namespaces)
                 .collect();
-            let sandbox_ns = sandbox_id.as_ref().and_then(|s| init_namespaces(s));
+            let sandbox_ns = sandbox_id.as_ref().and_then(&init_namespaces);
             let names = index.pods.get(uid);
             let (limits, usage) = facts_of(draft.cgroup.as_ref());
             Pod {
@@ -370,7 +366,11 @@ pub fn assemble(
     let drivers = process_classes
         .iter()
         .filter_map(|c| c.systemd_driver)
-        .chain(cgroups.iter().filter_map(|c| classes.get(&c.path).systemd_driver));
+        .chain(
+            cgroups
+                .iter()
+                .filter_map(|c| classes.get(&c.path).systemd_driver),
+        );
     let cgroup_driver = majority_driver(drivers);
     let kubelet_pid = processes
         .iter()
@@ -576,6 +576,10 @@ pub(crate) fn namespace_sharing(
         let all_equal = |target: Option<Inode>| {
             target.is_some() && app_inodes.iter().all(|i| Some(*i) == target)
         };
+        // No sandbox process (it exited or was not collected): apps that agree still share.
+        let shared_without_sandbox = sandbox_inode.is_none()
+            && app_inodes.len() > 1
+            && app_inodes.iter().all(|i| Some(i) == app_inodes.first());
         let verdict = if app_inodes.is_empty() {
             match sandbox_inode {
                 None => continue,
@@ -584,12 +588,7 @@ pub(crate) fn namespace_sharing(
             }
         } else if all_equal(host_inode) {
             Sharing::Host
-        } else if all_equal(sandbox_inode) {
-            Sharing::Pod
-        } else if sandbox_inode.is_none()
-            && app_inodes.len() > 1
-            && app_inodes.iter().all(|i| *i == app_inodes[0])
-        {
+        } else if all_equal(sandbox_inode) || shared_without_sandbox {
             Sharing::Pod
         } else {
             Sharing::Private
@@ -635,8 +634,10 @@ fn namespaces_with_holders(
 }
 
 fn holder_of(kind: NsType, procs: &[&Process], sandbox_ids: &HashSet<&ContainerId>) -> Holder {
-    let containers: BTreeSet<&ContainerId> =
-        procs.iter().filter_map(|p| p.container_id.as_ref()).collect();
+    let containers: BTreeSet<&ContainerId> = procs
+        .iter()
+        .filter_map(|p| p.container_id.as_ref())
+        .collect();
     let pods: BTreeSet<Option<&PodUid>> = procs
         .iter()
         .filter(|p| p.container_id.is_some())
@@ -742,7 +743,9 @@ fn add_cgroup(
 fn qos_cgroup(path: &str) -> Option<QosClass> {
     let last = path.rsplit('/').next()?;
     let within_kubepods = path.contains("kubepods");
-    let name = last.strip_suffix(".slice").map_or(last, |u| u.rsplit('-').next().unwrap_or(u));
+    let name = last
+        .strip_suffix(".slice")
+        .map_or(last, |u| u.rsplit('-').next().unwrap_or(u));
     match name {
         "burstable" if within_kubepods => Some(QosClass::Burstable),
         "besteffort" if within_kubepods => Some(QosClass::BestEffort),

@@ -222,9 +222,8 @@ mod tests {
         use QosClass::*;
         use RuntimeKind::*;
         let cgfs_pod = format!("/kubepods/burstable/pod{UID}");
-        let sd_pod = format!(
-            "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod{UID_}.slice"
-        );
+        let sd_pod =
+            format!("/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod{UID_}.slice");
         vec![
             Case {
                 pod: true,

@@ -6,9 +6,9 @@ use super::ids::{Inode, NsType};
 use super::inputs::{Inputs, RawCgroup, RawNode, RawProcess};
 use super::types::{CgroupMode, ProcessCgroup};
 use crate::cgroupfs::CgroupSetup;
-use nodesnap_format::{Gap, GapReason};
 use crate::procfs;
 use crate::snapshot::Snapshot;
+use nodesnap_format::{Gap, GapReason};
 use std::collections::{BTreeMap, HashMap};
 
 /// The page size used to turn stat's rss pages into bytes where status has no VmRSS. Every
@@ -43,8 +43,18 @@ pub fn gather_process(
 ) -> Option<RawProcess> {
     let file = |name: &str| snapshot.text(&format!("proc/{pid}/{name}"));
     let mut partial = false;
-    let stat = parsed(problems, pid, "stat", file("stat").map(|t| procfs::parse_stat(&t)));
-    let status = parsed(problems, pid, "status", file("status").map(|t| procfs::parse_status(&t)));
+    let stat = parsed(
+        problems,
+        pid,
+        "stat",
+        file("stat").map(|t| procfs::parse_stat(&t)),
+    );
+    let status = parsed(
+        problems,
+        pid,
+        "status",
+        file("status").map(|t| procfs::parse_status(&t)),
+    );
     if stat.is_none() && status.is_none() {
         return None;
     }
@@ -52,10 +62,20 @@ pub fn gather_process(
     let argv = snapshot
         .file(&format!("proc/{pid}/cmdline"))
         .map(procfs::parse_cmdline);
-    let cgroups = parsed(problems, pid, "cgroup", file("cgroup").map(|t| procfs::parse_cgroup(&t)));
+    let cgroups = parsed(
+        problems,
+        pid,
+        "cgroup",
+        file("cgroup").map(|t| procfs::parse_cgroup(&t)),
+    );
     partial |= cgroups.is_none();
     let cgroups: Vec<procfs::CgroupLine> = cgroups.unwrap_or_default();
-    let namespaces = parsed(problems, pid, "ns", file("ns").map(|t| procfs::parse_ns_links(&t)));
+    let namespaces = parsed(
+        problems,
+        pid,
+        "ns",
+        file("ns").map(|t| procfs::parse_ns_links(&t)),
+    );
     partial |= namespaces.is_none();
     let namespaces: BTreeMap<NsType, Inode> = namespaces.unwrap_or_default().into_iter().collect();
     let oom_score_adj = file("oom_score_adj").and_then(|t| t.trim().parse().ok());

@@ -3,7 +3,7 @@
 
 use super::testkit::{record, Fs, NodeBuilder, Proc};
 use super::*;
-use nodesnap_format::RecordSource;
+use nodesnap_format::{ContainerLogLink, PodLogDir, RecordSource};
 
 pub const UID: &str = "0c9e1e53-7c6b-4f7e-9a55-2d3f1b0a9c11";
 pub const UID_: &str = "0c9e1e53_7c6b_4f7e_9a55_2d3f1b0a9c11";
@@ -11,7 +11,11 @@ pub const SANDBOX: &str = "aaaa0000000000000000000000000000000000000000000000000
 pub const APP: &str = "bbbb000000000000000000000000000000000000000000000000000000000002";
 
 /// Pod-level namespaces (ipc, net, uts) and per-container ones (mnt, pid).
-pub const POD_NS: [(&str, u64); 3] = [("ipc", 4026532300), ("net", 4026532301), ("uts", 4026532302)];
+pub const POD_NS: [(&str, u64); 3] = [
+    ("ipc", 4026532300),
+    ("net", 4026532301),
+    ("uts", 4026532302),
+];
 
 pub fn sandbox_ns() -> Vec<(&'static str, u64)> {
     let mut ns = POD_NS.to_vec();
@@ -49,10 +53,15 @@ pub fn pod_processes(
             .oom(-998),
     );
     node.process(
-        Proc::new(920, app_parent, "nginx", "nginx: master process nginx -g daemon off;")
-            .cgroup(app_cgroup)
-            .ns(&app_ns())
-            .oom(app_oom),
+        Proc::new(
+            920,
+            app_parent,
+            "nginx",
+            "nginx: master process nginx -g daemon off;",
+        )
+        .cgroup(app_cgroup)
+        .ns(&app_ns())
+        .oom(app_oom),
     );
 }
 
@@ -82,13 +91,22 @@ fn assert_pod(model: &Model, qos: QosClass, runtime: RuntimeKind, shim: u32) {
     let pod = only_pod(model);
     assert_eq!(pod.uid.as_str(), UID);
     assert_eq!(pod.qos, Some(qos));
-    assert_eq!(pod.sandbox_id.as_ref().map(ContainerId::as_str), Some(SANDBOX));
+    assert_eq!(
+        pod.sandbox_id.as_ref().map(ContainerId::as_str),
+        Some(SANDBOX)
+    );
     assert_eq!(pod.sandbox_pid, Some(Pid(910)));
     let ids: Vec<&str> = pod.container_ids.iter().map(ContainerId::as_str).collect();
     assert_eq!(ids, vec![SANDBOX, APP]);
     assert_eq!(pod.namespace_sharing.get(&NsType::Net), Some(&Sharing::Pod));
-    assert_eq!(pod.namespace_sharing.get(&NsType::Mnt), Some(&Sharing::Private));
-    assert_eq!(pod.namespace_sharing.get(&NsType::User), Some(&Sharing::Host));
+    assert_eq!(
+        pod.namespace_sharing.get(&NsType::Mnt),
+        Some(&Sharing::Private)
+    );
+    assert_eq!(
+        pod.namespace_sharing.get(&NsType::User),
+        Some(&Sharing::Host)
+    );
     for id in [SANDBOX, APP] {
         let c = container(model, id);
         assert_eq!(c.runtime, Some(runtime), "{id}");
@@ -102,7 +120,12 @@ fn assert_pod(model: &Model, qos: QosClass, runtime: RuntimeKind, shim: u32) {
     assert!(container(model, SANDBOX).sandbox);
     assert!(!container(model, APP).sandbox);
     assert_eq!(
-        model.processes.iter().find(|p| p.pid == Pid(920)).and_then(|p| p.container_id.as_ref()).map(ContainerId::as_str),
+        model
+            .processes
+            .iter()
+            .find(|p| p.pid == Pid(920))
+            .and_then(|p| p.container_id.as_ref())
+            .map(ContainerId::as_str),
         Some(APP)
     );
     assert!(rules(model).is_empty(), "findings: {:?}", model.findings);
@@ -111,12 +134,25 @@ fn assert_pod(model: &Model, qos: QosClass, runtime: RuntimeKind, shim: u32) {
 #[test]
 fn systemd_driver_v1_containerd_runc_v2_one_shim_per_pod_child_of_pid_1() {
     let mut node = base(Fs::V1);
-    node.process(Proc::new(800, 1, "containerd", "/usr/bin/containerd").cgroup("/system.slice/containerd.service"));
     node.process(
-        Proc::new(900, 1, "containerd-shim", &runc_v2(SANDBOX, "/run/containerd/containerd.sock", "/usr/bin/containerd-shim-runc-v2"))
+        Proc::new(800, 1, "containerd", "/usr/bin/containerd")
             .cgroup("/system.slice/containerd.service"),
     );
-    let pod = format!("/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod{UID_}.slice");
+    node.process(
+        Proc::new(
+            900,
+            1,
+            "containerd-shim",
+            &runc_v2(
+                SANDBOX,
+                "/run/containerd/containerd.sock",
+                "/usr/bin/containerd-shim-runc-v2",
+            ),
+        )
+        .cgroup("/system.slice/containerd.service"),
+    );
+    let pod =
+        format!("/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod{UID_}.slice");
     pod_processes(
         &mut node,
         (900, &format!("{pod}/cri-containerd-{SANDBOX}.scope")),
@@ -134,10 +170,22 @@ fn systemd_driver_v1_containerd_runc_v2_one_shim_per_pod_child_of_pid_1() {
 #[test]
 fn v2_systemd_guaranteed_pod_sits_directly_under_kubepods_slice() {
     let mut node = base(Fs::V2);
-    node.process(Proc::new(800, 1, "containerd", "/usr/bin/containerd").cgroup("/system.slice/containerd.service"));
     node.process(
-        Proc::new(900, 1, "containerd-shim", &runc_v2(SANDBOX, "/run/containerd/containerd.sock", "/usr/bin/containerd-shim-runc-v2"))
+        Proc::new(800, 1, "containerd", "/usr/bin/containerd")
             .cgroup("/system.slice/containerd.service"),
+    );
+    node.process(
+        Proc::new(
+            900,
+            1,
+            "containerd-shim",
+            &runc_v2(
+                SANDBOX,
+                "/run/containerd/containerd.sock",
+                "/usr/bin/containerd-shim-runc-v2",
+            ),
+        )
+        .cgroup("/system.slice/containerd.service"),
     );
     let pod = format!("/kubepods.slice/kubepods-pod{UID_}.slice");
     pod_processes(
@@ -160,41 +208,96 @@ fn v2_systemd_guaranteed_pod_sits_directly_under_kubepods_slice() {
 #[test]
 fn v2_cgroupfs_containerd_with_bare_ids() {
     let mut node = base(Fs::V2);
-    node.process(Proc::new(800, 1, "containerd", "/usr/bin/containerd").cgroup("/system.slice/containerd.service"));
-    node.process(Proc::new(900, 1, "containerd-shim", &runc_v2(SANDBOX, "/run/containerd/containerd.sock", "/usr/bin/containerd-shim-runc-v2")));
+    node.process(
+        Proc::new(800, 1, "containerd", "/usr/bin/containerd")
+            .cgroup("/system.slice/containerd.service"),
+    );
+    node.process(Proc::new(
+        900,
+        1,
+        "containerd-shim",
+        &runc_v2(
+            SANDBOX,
+            "/run/containerd/containerd.sock",
+            "/usr/bin/containerd-shim-runc-v2",
+        ),
+    ));
     let pod = format!("/kubepods/besteffort/pod{UID}");
-    pod_processes(&mut node, (900, &format!("{pod}/{SANDBOX}")), (900, &format!("{pod}/{APP}")), 1000);
+    pod_processes(
+        &mut node,
+        (900, &format!("{pod}/{SANDBOX}")),
+        (900, &format!("{pod}/{APP}")),
+        1000,
+    );
+    // Names from the kubelet's log directory and links only.
+    let metadata = node.metadata();
+    metadata.pod_log_dirs.push(PodLogDir {
+        name: format!("shop_web-0_{UID}"),
+        containers: vec!["nginx".into()],
+    });
+    metadata.container_log_links.push(ContainerLogLink {
+        name: format!("web-0_shop_nginx-{APP}.log"),
+        target: format!("/var/log/pods/shop_web-0_{UID}/nginx/0.log"),
+    });
     let model = build(&node.build());
     assert_pod(&model, QosClass::BestEffort, RuntimeKind::Containerd, 900);
     assert_eq!(model.node.cgroup_driver, CgroupDriver::Cgroupfs);
+    let pod = only_pod(&model);
+    assert_eq!(
+        (pod.namespace.as_deref(), pod.name.as_deref()),
+        (Some("shop"), Some("web-0"))
+    );
+    assert_eq!(container(&model, APP).name.as_deref(), Some("nginx"));
 }
 
 #[test]
 fn v1_systemd_docker_scopes_with_one_shim_v1_per_container() {
     let mut node = base(Fs::V1);
-    node.process(Proc::new(800, 1, "containerd", "/usr/bin/containerd").cgroup("/system.slice/containerd.service"));
-    node.process(Proc::new(801, 1, "dockerd", "/usr/bin/dockerd -H fd://").cgroup("/system.slice/docker.service"));
+    node.process(
+        Proc::new(800, 1, "containerd", "/usr/bin/containerd")
+            .cgroup("/system.slice/containerd.service"),
+    );
+    node.process(
+        Proc::new(801, 1, "dockerd", "/usr/bin/dockerd -H fd://")
+            .cgroup("/system.slice/docker.service"),
+    );
     for (shim, id) in [(900, SANDBOX), (901, APP)] {
         node.process(Proc::new(shim, 800, "containerd-shim", &format!(
             "containerd-shim -namespace moby -workdir /var/lib/containerd/io.containerd.runtime.v1.linux/moby/{id} -address /run/containerd/containerd.sock"
         )).cgroup("/system.slice/containerd.service"));
     }
-    let pod = format!("/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod{UID_}.slice");
+    let pod =
+        format!("/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod{UID_}.slice");
     pod_processes(
         &mut node,
         (900, &format!("{pod}/docker-{SANDBOX}.scope")),
         (901, &format!("{pod}/docker-{APP}.scope")),
         1000,
     );
-    node.record(record(RecordSource::Docker, SANDBOX, Some(&format!("/k8s_POD_web-0_shop_{UID}_0")), &[("io.kubernetes.docker.type", "podsandbox")], &[]));
-    node.record(record(RecordSource::Docker, APP, Some(&format!("/k8s_nginx_web-0_shop_{UID}_0")), &[("io.kubernetes.container.name", "nginx")], &[]));
+    node.record(record(
+        RecordSource::Docker,
+        SANDBOX,
+        Some(&format!("/k8s_POD_web-0_shop_{UID}_0")),
+        &[("io.kubernetes.docker.type", "podsandbox")],
+        &[],
+    ));
+    node.record(record(
+        RecordSource::Docker,
+        APP,
+        Some(&format!("/k8s_nginx_web-0_shop_{UID}_0")),
+        &[("io.kubernetes.container.name", "nginx")],
+        &[],
+    ));
     let model = build(&node.build());
     assert_pod(&model, QosClass::BestEffort, RuntimeKind::Docker, 0);
     assert_eq!(container(&model, SANDBOX).shim_pid, Some(Pid(900)));
     assert_eq!(container(&model, APP).shim_pid, Some(Pid(901)));
     assert_eq!(container(&model, APP).name.as_deref(), Some("nginx"));
     let pod = only_pod(&model);
-    assert_eq!((pod.namespace.as_deref(), pod.name.as_deref()), (Some("shop"), Some("web-0")));
+    assert_eq!(
+        (pod.namespace.as_deref(), pod.name.as_deref()),
+        (Some("shop"), Some("web-0"))
+    );
     assert_eq!(model.node.cgroup_driver, CgroupDriver::Systemd);
 }
 
@@ -202,7 +305,8 @@ fn v1_systemd_docker_scopes_with_one_shim_v1_per_container() {
 fn crio_with_one_conmon_per_container_outside_the_container_scope() {
     let mut node = base(Fs::V2);
     node.process(Proc::new(800, 1, "crio", "/usr/bin/crio").cgroup("/system.slice/crio.service"));
-    let pod = format!("/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod{UID_}.slice");
+    let pod =
+        format!("/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod{UID_}.slice");
     for (conmon, id) in [(900, SANDBOX), (901, APP)] {
         node.process(
             Proc::new(conmon, 1, "conmon", &format!("/usr/bin/conmon -b /run/containers/storage/overlay-containers/{id}/userdata -c {id} --exit-dir /var/run/crio/exits"))
@@ -215,12 +319,18 @@ fn crio_with_one_conmon_per_container_outside_the_container_scope() {
         (901, &format!("{pod}/crio-{APP}.scope/container")),
         700,
     );
-    node.record(record(RecordSource::CrioUserdata, APP, None, &[], &[
-        ("io.kubernetes.container.name", "nginx"),
-        ("io.kubernetes.pod.name", "web-0"),
-        ("io.kubernetes.pod.namespace", "shop"),
-        ("io.kubernetes.pod.uid", UID),
-    ]));
+    node.record(record(
+        RecordSource::CrioUserdata,
+        APP,
+        None,
+        &[],
+        &[
+            ("io.kubernetes.container.name", "nginx"),
+            ("io.kubernetes.pod.name", "web-0"),
+            ("io.kubernetes.pod.namespace", "shop"),
+            ("io.kubernetes.pod.uid", UID),
+        ],
+    ));
     let model = build(&node.build());
     assert_pod(&model, QosClass::Burstable, RuntimeKind::CriO, 0);
     assert_eq!(container(&model, SANDBOX).shim_pid, Some(Pid(900)));
@@ -238,14 +348,31 @@ fn crio_with_one_conmon_per_container_outside_the_container_scope() {
 #[test]
 fn k3s_with_its_embedded_containerd() {
     let mut node = base(Fs::V2);
-    node.process(Proc::new(700, 1, "k3s-server", "/usr/local/bin/k3s server").cgroup("/system.slice/k3s.service"));
-    node.process(Proc::new(710, 700, "containerd", "containerd -c /var/lib/rancher/k3s/agent/etc/containerd/config.toml -a /run/k3s/containerd/containerd.sock").cgroup("/system.slice/k3s.service"));
     node.process(
-        Proc::new(900, 1, "containerd-shim", &runc_v2(SANDBOX, "/run/k3s/containerd/containerd.sock", "/var/lib/rancher/k3s/data/abc/bin/containerd-shim-runc-v2"))
+        Proc::new(700, 1, "k3s-server", "/usr/local/bin/k3s server")
             .cgroup("/system.slice/k3s.service"),
     );
+    node.process(Proc::new(710, 700, "containerd", "containerd -c /var/lib/rancher/k3s/agent/etc/containerd/config.toml -a /run/k3s/containerd/containerd.sock").cgroup("/system.slice/k3s.service"));
+    node.process(
+        Proc::new(
+            900,
+            1,
+            "containerd-shim",
+            &runc_v2(
+                SANDBOX,
+                "/run/k3s/containerd/containerd.sock",
+                "/var/lib/rancher/k3s/data/abc/bin/containerd-shim-runc-v2",
+            ),
+        )
+        .cgroup("/system.slice/k3s.service"),
+    );
     let pod = format!("/kubepods/burstable/pod{UID}");
-    pod_processes(&mut node, (900, &format!("{pod}/{SANDBOX}")), (900, &format!("{pod}/{APP}")), 300);
+    pod_processes(
+        &mut node,
+        (900, &format!("{pod}/{SANDBOX}")),
+        (900, &format!("{pod}/{APP}")),
+        300,
+    );
     let model = build(&node.build());
     assert_pod(&model, QosClass::Burstable, RuntimeKind::K3s, 900);
     let kinds: Vec<RuntimeKind> = model.node.runtimes.iter().map(|r| r.kind).collect();
@@ -306,11 +433,19 @@ fn podman_container_in_a_sub_cgroup_with_conmon_in_its_own_scope() {
         Proc::new(900, 1, "conmon", &format!("/usr/bin/conmon --api-version 1 -c {APP} -u {APP} -r /usr/bin/crun --exit-command /usr/bin/podman"))
             .cgroup(&format!("/machine.slice/libpod-conmon-{APP}.scope")),
     );
-    standalone(&mut node, 900, &format!("/machine.slice/libpod-{APP}.scope/container"));
+    standalone(
+        &mut node,
+        900,
+        &format!("/machine.slice/libpod-{APP}.scope/container"),
+    );
     let model = build(&node.build());
     assert_standalone(&model, RuntimeKind::Podman, 900);
-    let kinds: Vec<(RuntimeKind, Option<Pid>)> =
-        model.node.runtimes.iter().map(|r| (r.kind, r.pid)).collect();
+    let kinds: Vec<(RuntimeKind, Option<Pid>)> = model
+        .node
+        .runtimes
+        .iter()
+        .map(|r| (r.kind, r.pid))
+        .collect();
     assert_eq!(kinds, vec![(RuntimeKind::Podman, None)]);
     assert_eq!(
         model.containers[0].cgroup.as_deref(),
@@ -321,7 +456,9 @@ fn podman_container_in_a_sub_cgroup_with_conmon_in_its_own_scope() {
 #[test]
 fn host_without_containers() {
     let mut node = base(Fs::V2);
-    node.process(Proc::new(500, 1, "sshd", "/usr/sbin/sshd -D").cgroup("/system.slice/sshd.service"));
+    node.process(
+        Proc::new(500, 1, "sshd", "/usr/sbin/sshd -D").cgroup("/system.slice/sshd.service"),
+    );
     let model = build(&node.build());
     assert!(model.pods.is_empty());
     assert!(model.containers.is_empty());
@@ -335,7 +472,12 @@ fn host_without_containers() {
 #[test]
 fn collector_pid_is_left_out() {
     let mut node = base(Fs::V2);
-    node.process(Proc::new(4242, 1, "collector", "/tmp/collector -o /tmp/x.tar.gz"));
+    node.process(Proc::new(
+        4242,
+        1,
+        "collector",
+        "/tmp/collector -o /tmp/x.tar.gz",
+    ));
     node.collector_pid(4242);
     let model = build(&node.build());
     assert!(model.processes.iter().all(|p| p.pid != Pid(4242)));

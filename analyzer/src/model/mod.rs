@@ -15,8 +15,8 @@ pub use ids::*;
 pub use types::*;
 
 #[cfg(test)]
+pub(crate) mod layout_test;
+#[cfg(test)]
 mod seed_test;
 #[cfg(test)]
 pub(crate) mod testkit;
-#[cfg(test)]
-mod layout_test;

@@ -139,8 +139,11 @@ pub fn names_from_record(record: &ContainerRecord) -> ContainerNames {
         sandbox: kind
             .as_deref()
             .map(|k| matches!(k, "podsandbox" | "sandbox")),
-        sandbox_id: get(&["io.kubernetes.cri.sandbox-id", "io.kubernetes.cri-o.SandboxID"])
-            .and_then(|s| ContainerId::parse(&s)),
+        sandbox_id: get(&[
+            "io.kubernetes.cri.sandbox-id",
+            "io.kubernetes.cri-o.SandboxID",
+        ])
+        .and_then(|s| ContainerId::parse(&s)),
         pid: record.pid,
         runtime_namespace: record.runtime_namespace.clone(),
     };
@@ -236,9 +239,16 @@ mod tests {
     const ID: &str = "52eeb71ffa22cd8020a6214fa1a556c2e22c3012858a75aa5799b021502916e1";
     const UID: &str = "4e11582d-aeea-11ea-8af4-0050569e47b9";
 
-    fn record(name: Option<&str>, labels: &[(&str, &str)], annotations: &[(&str, &str)]) -> ContainerRecord {
+    fn record(
+        name: Option<&str>,
+        labels: &[(&str, &str)],
+        annotations: &[(&str, &str)],
+    ) -> ContainerRecord {
         let map = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
-            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
         };
         ContainerRecord {
             source: RecordSource::Docker,
@@ -267,10 +277,8 @@ mod tests {
 
     #[test]
     fn seed_docker_name_with_five_parts_keeps_the_pod_name() {
-        let n = parse_docker_k8s_name(&format!(
-            "k8s_safe-nginx_668c459d6-pp7bxxx-xxxx_{UID}_0"
-        ))
-        .unwrap();
+        let n = parse_docker_k8s_name(&format!("k8s_safe-nginx_668c459d6-pp7bxxx-xxxx_{UID}_0"))
+            .unwrap();
         assert_eq!(n.name.as_deref(), Some("safe-nginx"));
         assert_eq!(n.pod_name.as_deref(), Some("668c459d6-pp7bxxx-xxxx"));
         assert_eq!(n.pod_namespace, None);
@@ -325,7 +333,14 @@ mod tests {
         assert_eq!(n.sandbox, Some(true));
         assert_eq!(n.pod_uid.unwrap().as_str(), UID);
         assert_eq!(n.pod_namespace.as_deref(), Some("shop"));
-        let app = record(None, &[], &[("io.kubernetes.cri.container-type", "container"), ("io.kubernetes.cri.sandbox-id", ID)]);
+        let app = record(
+            None,
+            &[],
+            &[
+                ("io.kubernetes.cri.container-type", "container"),
+                ("io.kubernetes.cri.sandbox-id", ID),
+            ],
+        );
         let n = names_from_record(&app);
         assert_eq!(n.sandbox, Some(false));
         assert_eq!(n.sandbox_id.unwrap().as_str(), ID);
@@ -348,7 +363,10 @@ mod tests {
         assert_eq!(uid.as_str(), UID);
         assert_eq!(pod.namespace.as_deref(), Some("kube-system"));
         assert_eq!(pod.name.as_deref(), Some("kube-proxy-x7k2p"));
-        let bad = PodLogDir { name: "nounderscore".into(), containers: vec![] };
+        let bad = PodLogDir {
+            name: "nounderscore".into(),
+            containers: vec![],
+        };
         assert_eq!(parse_pod_log_dir(&bad), None);
     }
 
@@ -364,7 +382,10 @@ mod tests {
         assert_eq!(n.pod_name.as_deref(), Some("kube-proxy-x7k2p"));
         assert_eq!(n.pod_namespace.as_deref(), Some("kube-system"));
         assert_eq!(n.pod_uid.unwrap().as_str(), UID);
-        let bad = ContainerLogLink { name: "x.log".into(), target: String::new() };
+        let bad = ContainerLogLink {
+            name: "x.log".into(),
+            target: String::new(),
+        };
         assert_eq!(parse_container_log_link(&bad), None);
     }
 

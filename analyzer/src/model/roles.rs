@@ -120,7 +120,9 @@ pub fn classify_process(pid: u32, ppid: u32, comm: &str, argv: &[String]) -> Rol
         let target = flag_value(argv, &["-c", "--cid"])
             .and_then(ContainerId::parse)
             .map(ShimTarget::Container);
-        let podman = argv.iter().any(|a| a.contains("podman") || a.contains("libpod"));
+        let podman = argv
+            .iter()
+            .any(|a| a.contains("podman") || a.contains("libpod"));
         return RoleInfo {
             role: ProcessRole::Shim,
             runtime: Some(if podman {
@@ -142,10 +144,7 @@ pub fn classify_process(pid: u32, ppid: u32, comm: &str, argv: &[String]) -> Rol
         // k3s and rke2 rewrite their process title to `k3s server`; comm is `k3s-server`.
         let serving = |name: &str| {
             comm.starts_with(&format!("{name}-"))
-                || (program == name
-                    && argv
-                        .get(1)
-                        .is_some_and(|a| a == "server" || a == "agent"))
+                || (program == name && argv.get(1).is_some_and(|a| a == "server" || a == "agent"))
                 || program == format!("{name}-server")
                 || program == format!("{name}-agent")
         };
@@ -240,7 +239,9 @@ mod tests {
         assert_eq!(info.role, ProcessRole::Shim);
         assert_eq!(info.shim_target, Some(ShimTarget::Container(id())));
         assert_eq!(info.runtime, Some(RuntimeKind::CriO));
-        let podman = format!("/usr/bin/conmon --api-version 1 -c {ID} -u {ID} --exit-command /usr/bin/podman");
+        let podman = format!(
+            "/usr/bin/conmon --api-version 1 -c {ID} -u {ID} --exit-command /usr/bin/podman"
+        );
         let info = classify_process(500, 1, "conmon", &argv(&podman));
         assert_eq!(info.runtime, Some(RuntimeKind::Podman));
     }
@@ -248,26 +249,58 @@ mod tests {
     #[test]
     fn daemons_kubelet_and_pause_by_name() {
         let cases = [
-            ("dockerd", "/usr/bin/dockerd -H fd://", ProcessRole::RuntimeDaemon),
-            ("containerd", "/usr/bin/containerd", ProcessRole::RuntimeDaemon),
+            (
+                "dockerd",
+                "/usr/bin/dockerd -H fd://",
+                ProcessRole::RuntimeDaemon,
+            ),
+            (
+                "containerd",
+                "/usr/bin/containerd",
+                ProcessRole::RuntimeDaemon,
+            ),
             ("crio", "/usr/bin/crio", ProcessRole::RuntimeDaemon),
-            ("kubelet", "/usr/local/sbin/kubelet --kubeconfig=x", ProcessRole::Kubelet),
+            (
+                "kubelet",
+                "/usr/local/sbin/kubelet --kubeconfig=x",
+                ProcessRole::Kubelet,
+            ),
             ("pause", "/pause", ProcessRole::Sandbox),
-            ("nginx", "nginx: master process nginx -g daemon off;", ProcessRole::Other),
+            (
+                "nginx",
+                "nginx: master process nginx -g daemon off;",
+                ProcessRole::Other,
+            ),
             ("bash", "-bash", ProcessRole::Other),
         ];
         for (comm, line, role) in cases {
-            assert_eq!(classify_process(100, 1, comm, &argv(line)).role, role, "{comm}");
+            assert_eq!(
+                classify_process(100, 1, comm, &argv(line)).role,
+                role,
+                "{comm}"
+            );
         }
     }
 
     #[test]
     fn kernel_threads_are_kthreadd_and_its_children_without_cmdline() {
-        assert_eq!(classify_process(2, 0, "kthreadd", &[]).role, ProcessRole::KernelThread);
-        assert_eq!(classify_process(9, 2, "ksoftirqd/0", &[]).role, ProcessRole::KernelThread);
+        assert_eq!(
+            classify_process(2, 0, "kthreadd", &[]).role,
+            ProcessRole::KernelThread
+        );
+        assert_eq!(
+            classify_process(9, 2, "ksoftirqd/0", &[]).role,
+            ProcessRole::KernelThread
+        );
         let user = argv("/bin/sleep 1");
-        assert_eq!(classify_process(9, 2, "sleep", &user).role, ProcessRole::Other);
-        assert_eq!(classify_process(1, 0, "systemd", &[]).role, ProcessRole::Other);
+        assert_eq!(
+            classify_process(9, 2, "sleep", &user).role,
+            ProcessRole::Other
+        );
+        assert_eq!(
+            classify_process(1, 0, "systemd", &[]).role,
+            ProcessRole::Other
+        );
     }
 
     #[test]

@@ -125,7 +125,10 @@ pub fn seed_node() -> NodeBuilder {
     .collect();
 
     for c in CONTAINERS {
-        let workdir = format!("/var/lib/containerd/io.containerd.runtime.v1.linux/moby/{}", c.id);
+        let workdir = format!(
+            "/var/lib/containerd/io.containerd.runtime.v1.linux/moby/{}",
+            c.id
+        );
         node.process(
             Proc::new(
                 c.shim,
@@ -155,7 +158,13 @@ pub fn seed_node() -> NodeBuilder {
             let parent = if *ppid == 0 { c.shim } else { *ppid };
             let mut p = Proc::new(*pid, parent, comm, cmdline)
                 .cgroup(&path)
-                .ns(&[("ipc", ipc), ("net", net), ("mnt", mnt), ("pid", pid_ns), ("uts", uts)])
+                .ns(&[
+                    ("ipc", ipc),
+                    ("net", net),
+                    ("mnt", mnt),
+                    ("pid", pid_ns),
+                    ("uts", uts),
+                ])
                 .oom(adj);
             if *comm == "kube-proxy" {
                 p = p.systemd_cgroup(&format!("{path}/kube-proxy"));
@@ -169,11 +178,17 @@ pub fn seed_node() -> NodeBuilder {
     node.record(record(
         RecordSource::Docker,
         SAFE_NGINX,
-        Some(&format!("/k8s_safe-nginx_668c459d6-pp7bxxx-xxxx_{NGINX_POD}_0")),
+        Some(&format!(
+            "/k8s_safe-nginx_668c459d6-pp7bxxx-xxxx_{NGINX_POD}_0"
+        )),
         &[],
         &[],
     ));
-    node.cgroup_file(&pod_cgroup("burstable", REDIS_POD), "memory.limit_in_bytes", "536870912\n");
+    node.cgroup_file(
+        &pod_cgroup("burstable", REDIS_POD),
+        "memory.limit_in_bytes",
+        "536870912\n",
+    );
     node.cgroup_file(&pod_cgroup("burstable", REDIS_POD), "cpu.shares", "512\n");
     node
 }
@@ -212,10 +227,17 @@ fn seed_node_facts() {
     assert_eq!(model.node.cgroup_mode, CgroupMode::V1);
     assert_eq!(model.node.cgroup_driver, CgroupDriver::Cgroupfs);
     assert_eq!(model.node.kubelet_pid, Some(Pid(5773)));
-    assert_eq!(model.node.boot_time.as_deref(), Some("2020-06-15T08:48:44Z"));
+    assert_eq!(
+        model.node.boot_time.as_deref(),
+        Some("2020-06-15T08:48:44Z")
+    );
     assert_eq!(model.node.cpus, Some(2));
-    let kinds: Vec<(RuntimeKind, Option<Pid>)> =
-        model.node.runtimes.iter().map(|r| (r.kind, r.pid)).collect();
+    let kinds: Vec<(RuntimeKind, Option<Pid>)> = model
+        .node
+        .runtimes
+        .iter()
+        .map(|r| (r.kind, r.pid))
+        .collect();
     assert_eq!(
         kinds,
         vec![
@@ -263,7 +285,10 @@ fn seed_redis_pod_is_burstable_with_pause_redis_and_nginx() {
     let model = build(&seed_node().build());
     let p = pod(&model, REDIS_POD);
     assert_eq!(p.qos, Some(QosClass::Burstable));
-    assert_eq!(p.sandbox_id.as_ref().map(ContainerId::as_str), Some(REDIS_PAUSE));
+    assert_eq!(
+        p.sandbox_id.as_ref().map(ContainerId::as_str),
+        Some(REDIS_PAUSE)
+    );
     assert_eq!(p.sandbox_pid, Some(Pid(19057)));
     let mut ids: Vec<&str> = p.container_ids.iter().map(ContainerId::as_str).collect();
     ids.sort();
@@ -274,8 +299,14 @@ fn seed_redis_pod_is_burstable_with_pause_redis_and_nginx() {
     );
     assert_eq!(p.limits.memory_max_bytes, Some(Limit::Value(536870912)));
     assert_eq!(p.limits.cpu_shares, Some(512));
-    assert_eq!(find_container(&model, "9934ac36").init_pid, Some(Pid(19356)));
-    assert_eq!(find_container(&model, "9934ac36").shim_pid, Some(Pid(19338)));
+    assert_eq!(
+        find_container(&model, "9934ac36").init_pid,
+        Some(Pid(19356))
+    );
+    assert_eq!(
+        find_container(&model, "9934ac36").shim_pid,
+        Some(Pid(19338))
+    );
     assert_eq!(find_container(&model, "d62b4a2").init_pid, Some(Pid(19431)));
     assert!(find_container(&model, "63ee2df4").sandbox);
     assert!(!find_container(&model, "d62b4a2").sandbox);
@@ -334,7 +365,11 @@ fn seed_empty_shims_7342_and_8087_are_flagged_and_nothing_else_is() {
         subjects,
         vec![&Subject::Process(Pid(7342)), &Subject::Process(Pid(8087))]
     );
-    assert!(flagged[0].message.contains("08bcf4df1a20"), "{}", flagged[0].message);
+    assert!(
+        flagged[0].message.contains("08bcf4df1a20"),
+        "{}",
+        flagged[0].message
+    );
     let rules: std::collections::BTreeSet<&str> =
         model.findings.iter().map(|f| f.rule.as_str()).collect();
     // The assumed hostNetwork pods are the only other findings.
@@ -355,7 +390,10 @@ fn seed_empty_shims_7342_and_8087_are_flagged_and_nothing_else_is() {
 fn seed_kube_proxy_in_its_sub_cgroup_still_belongs_to_its_container() {
     let model = build(&seed_node().build());
     let proxy = process(&model, 6227);
-    assert_eq!(proxy.container_id.as_ref().map(ContainerId::as_str), Some(PROXY));
+    assert_eq!(
+        proxy.container_id.as_ref().map(ContainerId::as_str),
+        Some(PROXY)
+    );
     assert_eq!(proxy.pod_uid.as_ref().map(PodUid::as_str), Some(PROXY_POD));
     assert_eq!(pod(&model, PROXY_POD).qos, Some(QosClass::BestEffort));
     let sub = format!("/kubepods/besteffort/pod{PROXY_POD}/{PROXY}/kube-proxy");
@@ -365,7 +403,10 @@ fn seed_kube_proxy_in_its_sub_cgroup_still_belongs_to_its_container() {
         .find(|c| c.path == sub)
         .expect("kube-proxy's sub-cgroup is in the tree");
     assert_eq!(cgroup.pids, vec![Pid(6227)]);
-    assert_eq!(cgroup.container_id.as_ref().map(ContainerId::as_str), Some(PROXY));
+    assert_eq!(
+        cgroup.container_id.as_ref().map(ContainerId::as_str),
+        Some(PROXY)
+    );
     assert_eq!(
         find_container(&model, "167e38f3").cgroup.as_deref(),
         Some(format!("/kubepods/besteffort/pod{PROXY_POD}/{PROXY}").as_str())
@@ -406,5 +447,8 @@ fn seed_kernel_threads_and_start_times() {
         process(&model, 19431).start_time.as_deref(),
         Some("2020-06-15T09:21:07Z")
     );
-    assert_eq!(process(&model, 19431).cmdline.as_deref(), Some("nginx: master process nginx -g daemon off;"));
+    assert_eq!(
+        process(&model, 19431).cmdline.as_deref(),
+        Some("nginx: master process nginx -g daemon off;")
+    );
 }

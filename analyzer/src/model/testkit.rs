@@ -138,16 +138,25 @@ impl NodeBuilder {
             gaps: Vec::new(),
             collector_pid: None,
         };
-        node.file("proc/stat", "cpu  1 2 3\ncpu0 1 2 3\ncpu1 1 2 3\nbtime 1592210924\n");
+        node.file(
+            "proc/stat",
+            "cpu  1 2 3\ncpu0 1 2 3\ncpu1 1 2 3\nbtime 1592210924\n",
+        );
         node.file("proc/uptime", "150000.50 280000.10\n");
         node.file("proc/loadavg", "0.52 0.58 0.59 2/900 31600\n");
-        node.file("proc/meminfo", "MemTotal:       16266500 kB\nMemFree: 1000 kB\n");
+        node.file(
+            "proc/meminfo",
+            "MemTotal:       16266500 kB\nMemFree: 1000 kB\n",
+        );
         node.file("proc/sys/kernel/pid_max", "32768\n");
         node.file(
             "etc/os-release",
             "NAME=\"CentOS Linux\"\nPRETTY_NAME=\"CentOS Linux 7 (Core)\"\n",
         );
-        node.file("etc/passwd", "root:x:0:0:root:/root:/bin/bash\nredis:x:100:101::/:/sbin/nologin\n");
+        node.file(
+            "etc/passwd",
+            "root:x:0:0:root:/root:/bin/bash\nredis:x:100:101::/:/sbin/nologin\n",
+        );
         match fs {
             Fs::V1 => {
                 for (_, _, dir) in V1_HIERARCHIES {
@@ -251,11 +260,10 @@ impl NodeBuilder {
                 })
                 .collect(),
         };
-        let ns: String = p
-            .ns
-            .iter()
-            .map(|(kind, inode)| format!("{kind} {kind}:[{inode}]\n"))
-            .collect();
+        let ns: String =
+            p.ns.iter()
+                .map(|(kind, inode)| format!("{kind} {kind}:[{inode}]\n"))
+                .collect();
         self.file(&format!("proc/{pid}/stat"), &stat);
         self.file(&format!("proc/{pid}/status"), &status);
         self.files.insert(format!("proc/{pid}/cmdline"), cmdline);
