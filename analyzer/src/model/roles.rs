@@ -143,10 +143,10 @@ pub fn classify_process(pid: u32, ppid: u32, comm: &str, argv: &[String]) -> Rol
     .or_else(|| {
         // k3s and rke2 rewrite their process title to `k3s server`; comm is `k3s-server`.
         let serving = |name: &str| {
-            comm.starts_with(&format!("{name}-"))
+            let role = |text: &str| matches!(text.strip_prefix(name), Some("-server" | "-agent"));
+            role(comm)
+                || role(program)
                 || (program == name && argv.get(1).is_some_and(|a| a == "server" || a == "agent"))
-                || program == format!("{name}-server")
-                || program == format!("{name}-agent")
         };
         if serving("k3s") {
             Some(RuntimeKind::K3s)
