@@ -5,7 +5,11 @@
 //! only ever sees a `Snapshot`, never the filesystem.
 
 mod load;
-pub use load::{load, LoadError};
+pub use load::{
+    load, load_bytes, load_with_limits, LoadError, LoadLimits, LoadStats, ENTRY_OVERHEAD_BYTES,
+    MAX_ENTRIES, MAX_ENTRY_BYTES, MAX_GAPS, MAX_INFLATED_BYTES, MAX_NAME_BYTES, MAX_PAX_BYTES,
+    MAX_RETAINED_BYTES,
+};
 
 use nodesnap_format::{Gap, Manifest, RuntimeMetadata};
 use std::borrow::Cow;
