@@ -939,7 +939,7 @@ fn read_regular_file(path: &Path, cap: u64) -> Result<Option<Vec<u8>>, String> {
     let file = File::open(path).map_err(|e| format!("unreadable: {e}"))?;
     let mut content = Vec::with_capacity(metadata.len() as usize);
     // One byte more than the cap tells a file that grew since its size was read.
-    file.take(cap + 1)
+    file.take(cap.saturating_add(1))
         .read_to_end(&mut content)
         .map_err(|e| format!("unreadable: {e}"))?;
     if content.len() as u64 > cap {
@@ -1026,3 +1026,35 @@ fn walk_root(root: &Path, out: &mut Collected) {
 #[cfg(test)]
 #[path = "load_tests.rs"]
 mod tests;
+
+/// The limits the fuzz target loads under: small, so that fuzzing reaches each one often.
+#[doc(hidden)]
+pub const FUZZ_LIMITS: LoadLimits = LoadLimits {
+    entry_bytes: 64 << 10,
+    retained_bytes: 4 << 20,
+    inflated_bytes: 16 << 20,
+    entries: 10_000,
+    gaps: 100,
+};
+
+/// Loads `bytes` as a tarball and checks the loader's promises: within the limits, and any
+/// error one line naming the input. The fuzz target's body and the replay of its regression
+/// inputs under `cargo test`.
+#[doc(hidden)]
+pub fn fuzz_load(bytes: &[u8]) {
+    let limits = FUZZ_LIMITS;
+    match load_bytes("fuzz.tar.gz", bytes, &limits) {
+        Ok((snapshot, stats)) => {
+            assert!(stats.retained_bytes <= limits.retained_bytes);
+            assert!(stats.inflated_bytes <= limits.inflated_bytes);
+            // Listed gaps, plus at most: where reading stopped, missing files, and the count
+            // of gaps not listed.
+            assert!(snapshot.load_gaps.len() <= limits.gaps + 3);
+        }
+        Err(error) => {
+            let message = error.to_string();
+            assert!(message.starts_with("fuzz.tar.gz: "), "{message}");
+            assert!(!message.contains('\n'), "{message}");
+        }
+    }
+}

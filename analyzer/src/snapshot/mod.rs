@@ -5,6 +5,8 @@
 //! only ever sees a `Snapshot`, never the filesystem.
 
 mod load;
+#[doc(hidden)]
+pub use load::{fuzz_load, FUZZ_LIMITS};
 pub use load::{
     load, load_bytes, load_with_limits, LoadError, LoadLimits, LoadStats, ENTRY_OVERHEAD_BYTES,
     MAX_ENTRIES, MAX_ENTRY_BYTES, MAX_GAPS, MAX_INFLATED_BYTES, MAX_NAME_BYTES, MAX_PAX_BYTES,
@@ -184,6 +186,29 @@ pub(crate) mod tests {
             files,
             BTreeSet::new(),
         )
+    }
+
+    /// Every input kept under fuzz/regressions/<target>/ (crashes once found, and seeds), run
+    /// through the fuzz target's body on stable.
+    #[test]
+    fn fuzz_regressions_replay_without_panic() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/regressions");
+        let targets: [(&str, fn(&[u8])); 3] = [
+            ("load", super::fuzz_load),
+            ("procfs", crate::procfs::fuzz_parsers),
+            ("cgroupfs", crate::cgroupfs::fuzz_parsers),
+        ];
+        for (target, run) in targets {
+            let dir = root.join(target);
+            let mut count = 0;
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                let bytes = std::fs::read(&path).unwrap();
+                run(&bytes);
+                count += 1;
+            }
+            assert!(count > 0, "no regression inputs in {}", dir.display());
+        }
     }
 
     #[test]
