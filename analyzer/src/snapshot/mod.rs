@@ -193,7 +193,8 @@ pub(crate) mod tests {
     #[test]
     fn fuzz_regressions_replay_without_panic() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/regressions");
-        let targets: [(&str, fn(&[u8])); 3] = [
+        type FuzzBody = fn(&[u8]);
+        let targets: [(&str, FuzzBody); 3] = [
             ("load", super::fuzz_load),
             ("procfs", crate::procfs::fuzz_parsers),
             ("cgroupfs", crate::cgroupfs::fuzz_parsers),
