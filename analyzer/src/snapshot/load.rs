@@ -6,7 +6,9 @@
 //! `..`, an absolute name or a link cannot touch the laptop; such entries, devices, FIFOs and GNU
 //! sparse files are skipped and reported as load gaps. Where the archive is damaged (truncated,
 //! corrupt, over a limit) everything before the damage is kept and one gap says where reading
-//! stopped. Only inputs with nothing usable fail, with a one-line [`LoadError`].
+//! stopped; an archive cut before its manifest (the collector writes it last) gets a
+//! placeholder manifest and a gap saying so. Only inputs with nothing usable fail, with a
+//! one-line [`LoadError`].
 //!
 //! Memory ceiling. With the default [`LoadLimits`] the loader holds at most:
 //! - [`MAX_RETAINED_BYTES`] (512 MiB) of kept files and directories, each charged its content,
@@ -699,7 +701,7 @@ fn human_bytes(bytes: u64) -> String {
 
 /// Finds the snapshot's top directory among the entries and builds the [`Snapshot`].
 fn assemble(source: &str, mut collected: Collected) -> Result<(Snapshot, LoadStats), LoadError> {
-    let top = find_top(source, &collected)?;
+    let (top, has_manifest) = find_top(source, &collected)?;
     let prefix = |rest: &str| {
         if top.is_empty() {
             rest.to_string()
@@ -708,9 +710,17 @@ fn assemble(source: &str, mut collected: Collected) -> Result<(Snapshot, LoadSta
         }
     };
     let manifest_path = prefix(MANIFEST_PATH);
-    let manifest_bytes = collected.files.remove(&manifest_path).unwrap_or_default();
-    let manifest = parse_manifest(source, &manifest_path, &manifest_bytes)?;
-    drop(manifest_bytes);
+    let manifest = if has_manifest {
+        let manifest_bytes = collected.files.remove(&manifest_path).unwrap_or_default();
+        parse_manifest(source, &manifest_path, &manifest_bytes)?
+    } else {
+        collected.gap(
+            MANIFEST_PATH,
+            "lost to the damage: collector version, times, options (shown as the defaults, \
+             cmdline redacted) and the collector's own gaps are unknown",
+        );
+        placeholder_manifest(&collected.files, &format!("{}/", prefix(ROOT_DIR)))
+    };
 
     let metadata_path = prefix(METADATA_PATH);
     let metadata = match collected.files.remove(&metadata_path) {
@@ -798,10 +808,12 @@ fn assemble(source: &str, mut collected: Collected) -> Result<(Snapshot, LoadSta
     Ok((snapshot, collected.stats))
 }
 
-/// The top directory: the one holding manifest.yaml (or the archive root itself).
-fn find_top(source: &str, collected: &Collected) -> Result<String, LoadError> {
+/// The top directory: the one holding manifest.yaml (or the archive root itself), and whether
+/// the manifest is there. An archive damaged before its manifest (the collector writes it
+/// last) still has a top if exactly one directory holds a `root/`.
+fn find_top(source: &str, collected: &Collected) -> Result<(String, bool), LoadError> {
     if collected.files.contains_key(MANIFEST_PATH) {
-        return Ok(String::new());
+        return Ok((String::new(), true));
     }
     let suffix = format!("/{MANIFEST_PATH}");
     let tops: Vec<&str> = collected
@@ -811,18 +823,72 @@ fn find_top(source: &str, collected: &Collected) -> Result<String, LoadError> {
         .filter(|top| !top.contains('/'))
         .collect();
     match tops.as_slice() {
-        [top] => Ok(top.to_string()),
-        [] => Err(LoadError::MissingManifest {
-            path: source.to_string(),
-            detail: match &collected.damage {
-                Some(damage) => format!(" ({})", damage.detail),
-                None => String::new(),
-            },
-        }),
+        [top] => Ok((top.to_string(), true)),
+        [] => match &collected.damage {
+            Some(damage) => {
+                let with_root: BTreeSet<&str> = collected
+                    .files
+                    .keys()
+                    .chain(collected.dirs.iter())
+                    .filter_map(|path| top_of_root(path))
+                    .collect();
+                match with_root.into_iter().collect::<Vec<_>>().as_slice() {
+                    [top] => Ok((top.to_string(), false)),
+                    _ => Err(LoadError::MissingManifest {
+                        path: source.to_string(),
+                        detail: format!(" ({})", damage.detail),
+                    }),
+                }
+            }
+            None => Err(LoadError::MissingManifest {
+                path: source.to_string(),
+                detail: String::new(),
+            }),
+        },
         several => Err(LoadError::SeveralSnapshots {
             path: source.to_string(),
             tops: several.join(", "),
         }),
+    }
+}
+
+/// `Some("top")` for `top/root/...`, `Some("")` for `root/...`.
+fn top_of_root(path: &str) -> Option<&str> {
+    if path == ROOT_DIR || path.starts_with("root/") {
+        return Some("");
+    }
+    let (top, rest) = path.split_once('/')?;
+    (rest == ROOT_DIR || rest.starts_with("root/")).then_some(top)
+}
+
+/// Stands in for a manifest lost to damage: what the node's own files say (hostname, kernel),
+/// everything else unknown or the collector's defaults, with a gap that says so.
+fn placeholder_manifest(files: &BTreeMap<String, Vec<u8>>, root_slash: &str) -> Manifest {
+    let text = |path: &str| {
+        files
+            .get(&format!("{root_slash}{path}"))
+            .map(|bytes| String::from_utf8_lossy(bytes).trim().to_string())
+            .filter(|text| !text.is_empty())
+    };
+    Manifest {
+        format_version: FORMAT_VERSION,
+        collector_version: "unknown".into(),
+        hostname: text("proc/sys/kernel/hostname"),
+        kernel: text("proc/sys/kernel/osrelease"),
+        started_at: String::new(),
+        finished_at: String::new(),
+        duration_ms: 0,
+        collector_pid: None,
+        options: nodesnap_format::CollectOptions {
+            root: String::new(),
+            cmdline: nodesnap_format::CmdlinePolicy::Redacted,
+            timeout_secs: 0,
+            read_timeout_ms: 0,
+            max_file_bytes: 0,
+            max_total_bytes: 0,
+        },
+        counts: nodesnap_format::Counts::default(),
+        gaps: Vec::new(),
     }
 }
 

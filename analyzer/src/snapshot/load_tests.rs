@@ -564,12 +564,32 @@ fn truncated_gzip_keeps_what_came_before_the_cut() {
 }
 
 #[test]
-fn truncated_before_the_manifest_is_one_clear_error() {
+fn truncated_before_the_manifest_loads_the_node_files_with_a_placeholder() {
+    // The collector writes the manifest last, so a cut download loses it first.
     let mut tar = Tar::new();
+    tar.file(&format!("{TOP}/root/proc/sys/kernel/hostname"), b"node-7\n");
     for i in 0..50 {
         tar.file(&format!("{TOP}/root/proc/{i}/stat"), &[b'x'; 300]);
     }
     tar.file(&format!("{TOP}/{MANIFEST_PATH}"), &manifest_yaml(50));
+    let whole = gzip(&tar.bytes());
+    let (snapshot, _) = load_ok(&whole[..whole.len() / 2]);
+    assert_eq!(snapshot.manifest.hostname.as_deref(), Some("node-7"));
+    assert_eq!(snapshot.manifest.collector_version, "unknown");
+    assert!(snapshot.file("proc/0/stat").is_some());
+    assert!(has_gap(&snapshot, MANIFEST_PATH, "lost to the damage"));
+    assert!(snapshot.load_gaps.iter().any(|g| g
+        .detail
+        .as_deref()
+        .is_some_and(|d| d.starts_with("archive damaged"))));
+}
+
+#[test]
+fn truncated_with_nothing_of_a_snapshot_is_one_clear_error() {
+    let mut tar = Tar::new();
+    for i in 0..50 {
+        tar.file(&format!("other/{i}"), &[b'x'; 300]);
+    }
     let whole = gzip(&tar.bytes());
     let message = load_err(&whole[..whole.len() / 2]);
     assert!(
