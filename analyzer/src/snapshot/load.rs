@@ -970,7 +970,12 @@ fn load_dir(
         }
     };
     let mut collected = Collected::new(*limits);
+    let meta_is_dir = std::fs::symlink_metadata(top.join("meta")).is_ok_and(|m| m.is_dir());
     for file in [MANIFEST_PATH, METADATA_PATH] {
+        if file == METADATA_PATH && !meta_is_dir {
+            // Absent, or a link that could lead anywhere on this machine.
+            continue;
+        }
         let full = top.join(file);
         match read_regular_file(&full, limits.entry_bytes) {
             Ok(Some(content)) => {
@@ -1020,8 +1025,17 @@ fn read_regular_file(path: &Path, cap: u64) -> Result<Option<Vec<u8>>, String> {
 /// Walks `root/` without following links, under the same limits as a tarball; entries are
 /// keyed as in an archive (`root/proc/1/stat`) so that [`assemble`] treats both alike.
 fn walk_root(root: &Path, out: &mut Collected) {
-    if !root.is_dir() {
-        return;
+    match std::fs::symlink_metadata(root) {
+        Ok(metadata) if metadata.file_type().is_dir() => {}
+        Ok(metadata) if metadata.file_type().is_symlink() => {
+            out.gap(ROOT_DIR, "symbolic link skipped (never followed)");
+            return;
+        }
+        Ok(_) => {
+            out.gap(ROOT_DIR, "not a directory; skipped");
+            return;
+        }
+        Err(_) => return,
     }
     let mut walker = walkdir::WalkDir::new(root)
         .follow_links(false)

@@ -873,6 +873,24 @@ fn extracted_directory_skips_links_and_special_files() {
 }
 
 #[test]
+fn extracted_directory_never_follows_a_linked_root_or_meta() {
+    let dir = TempDir::new("linkedroot");
+    let top = dir.0.join("snap");
+    std::fs::create_dir_all(&top).unwrap();
+    std::fs::write(top.join(MANIFEST_PATH), manifest_yaml(0)).unwrap();
+    let elsewhere = dir.0.join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    std::fs::write(elsewhere.join("runtime.json"), b"{}").unwrap();
+    std::fs::write(elsewhere.join("secret"), b"laptop file").unwrap();
+    std::os::unix::fs::symlink(&elsewhere, top.join(ROOT_DIR)).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, top.join("meta")).unwrap();
+    let snapshot = load(&top).unwrap();
+    assert_eq!(snapshot.file_count(), 0);
+    assert!(has_gap(&snapshot, ROOT_DIR, "symbolic link"));
+    assert!(has_gap(&snapshot, METADATA_PATH, "missing"));
+}
+
+#[test]
 fn directory_without_a_manifest_or_with_several_is_refused() {
     let dir = TempDir::new("nomanifest");
     std::fs::create_dir_all(dir.0.join("x/root")).unwrap();
