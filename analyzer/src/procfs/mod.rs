@@ -86,3 +86,48 @@ pub(crate) fn number<T: std::str::FromStr>(
         problem: format!("{field} is not a number: {:?}", excerpt(value)),
     })
 }
+
+/// Runs every parser of this module on the same input; the fuzz target's body and the replay
+/// of its regression inputs under `cargo test`. Panics only if a parser breaks its contract.
+#[doc(hidden)]
+pub fn fuzz_parsers(bytes: &[u8]) {
+    let text = String::from_utf8_lossy(bytes);
+    if let Ok(stat) = parse_stat(&text) {
+        // The comm is cut at the last ')', so the rest after it holds none.
+        let after = text
+            .rsplit_once(')')
+            .map(|(_, rest)| rest)
+            .unwrap_or_default();
+        assert!(!after.contains(')'), "stat comm cut before the last ')'");
+        assert!(text.contains(&stat.comm));
+    }
+    let _ = parse_status(&text);
+    let args = parse_cmdline(bytes);
+    assert!(args.len() <= bytes.len() + 1);
+    if let Ok(lines) = parse_cgroup(&text) {
+        assert!(lines.iter().all(|l| !l.path.contains('\n')));
+    }
+    let _ = parse_ns_links(&text);
+    let _ = parse_mountinfo(&text);
+    let _ = parse_passwd(&text);
+    let _ = parse_os_release(&text);
+    let _ = parse_meminfo(&text);
+    if let Ok(averages) = parse_loadavg(&text) {
+        assert!(averages.iter().all(|a| a.is_finite()));
+    }
+    if let Ok(uptime) = parse_uptime(&text) {
+        assert!(uptime.is_finite() && uptime >= 0.0);
+    }
+    let _ = parse_boot_time(&text);
+    let _ = count_cpus(&text);
+    let _ = parse_proc_cgroups(&text);
+    for error in [parse_stat(&text).err(), parse_status(&text).err()]
+        .into_iter()
+        .flatten()
+    {
+        // Error messages quote the input only in short, escaped excerpts.
+        let message = error.to_string();
+        assert!(!message.contains('\n'), "multi-line error {message:?}");
+        assert!(message.chars().count() < 400, "long error {message:?}");
+    }
+}
