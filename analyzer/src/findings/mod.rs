@@ -575,7 +575,9 @@ fn cgroup_oom_kills(ctx: &Context, out: &mut Vec<Finding>) {
             continue;
         }
         let limit = match c.limits.memory_max_bytes {
-            Some(crate::model::Limit::Value(bytes)) => format!(" (memory limit {bytes} bytes)"),
+            Some(crate::model::Limit::Value(bytes)) => {
+                format!(" (memory limit {})", bytes_text(bytes))
+            }
             _ => String::new(),
         };
         out.push(finding(
@@ -728,6 +730,23 @@ fn collection_gaps(ctx: &Context, out: &mut Vec<Finding>) {
         message.push_str(&format!("; also {}", abbreviate(&other, 5)));
     }
     out.push(finding(&COLLECTION_GAPS, Subject::Node, message));
+}
+
+/// Bytes in binary units as people read them: `256 MiB`, `1.5 GiB`, `512 B`.
+pub fn bytes_text(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    let name = UNITS.get(unit).copied().unwrap_or("B");
+    if unit == 0 || value.fract() == 0.0 {
+        format!("{value:.0} {name}")
+    } else {
+        format!("{value:.1} {name}")
+    }
 }
 
 fn abbreviate(items: &[String], keep: usize) -> String {

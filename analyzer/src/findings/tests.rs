@@ -278,7 +278,11 @@ fn oom_kills_are_reported_where_they_happened_not_in_every_ancestor() {
         "{}",
         found[0].message
     );
-    assert!(found[0].message.contains("104857600"));
+    assert!(
+        found[0].message.contains("memory limit 100 MiB"),
+        "{}",
+        found[0].message
+    );
     let mut quiet = pod_node(|p| p);
     quiet.cgroup_file(&app_path(), "memory.events", "oom 0\noom_kill 0\n");
     assert!(findings_of(&quiet, &CGROUP_OOM_KILLS).is_empty());
@@ -393,4 +397,13 @@ fn findings_are_sorted_critical_first() {
     sorted.sort();
     assert_eq!(severities, sorted);
     assert_eq!(severities.first(), Some(&Severity::Critical));
+}
+
+#[test]
+fn bytes_read_in_binary_units() {
+    assert_eq!(bytes_text(512), "512 B");
+    assert_eq!(bytes_text(268435456), "256 MiB");
+    assert_eq!(bytes_text(1536 * 1024 * 1024), "1.5 GiB");
+    assert_eq!(bytes_text(0), "0 B");
+    assert_eq!(bytes_text(u64::MAX), "16777216 TiB");
 }

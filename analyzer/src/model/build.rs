@@ -372,10 +372,18 @@ pub fn assemble(
                 .filter_map(|c| classes.get(&c.path).systemd_driver),
         );
     let cgroup_driver = majority_driver(drivers);
+    // k3s and rke2 run the kubelet inside their server or agent process.
+    let embedded_kubelet = processes
+        .iter()
+        .filter(|p| p.role == ProcessRole::RuntimeDaemon)
+        .filter(|p| p.comm.starts_with("k3s") || p.comm.starts_with("rke2"))
+        .map(|p| p.pid)
+        .next();
     let kubelet_pid = processes
         .iter()
         .find(|p| p.role == ProcessRole::Kubelet)
-        .map(|p| p.pid);
+        .map(|p| p.pid)
+        .or(embedded_kubelet);
 
     let node = Node {
         hostname: inputs.node.hostname.clone(),
@@ -795,4 +803,167 @@ pub fn rfc3339(secs: u64) -> String {
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
     format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}Z")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ns(pairs: &[(NsType, u64)]) -> BTreeMap<NsType, Inode> {
+        pairs.iter().map(|(k, i)| (*k, Inode(*i))).collect()
+    }
+
+    #[test]
+    fn rfc3339_formats_the_epoch_leap_days_and_the_seed_boot() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(rfc3339(1_592_210_924), "2020-06-15T08:48:44Z");
+        assert_eq!(rfc3339(4_102_444_799), "2099-12-31T23:59:59Z");
+    }
+
+    #[test]
+    fn parent_path_climbs_to_the_root_and_stops() {
+        assert_eq!(
+            parent_path("/kubepods/burstable").as_deref(),
+            Some("/kubepods")
+        );
+        assert_eq!(parent_path("/kubepods").as_deref(), Some("/"));
+        assert_eq!(parent_path("/"), None);
+        assert_eq!(parent_path(""), None);
+        assert_eq!(parent_path("relative"), None);
+    }
+
+    #[test]
+    fn qos_cgroup_names_both_drivers_only_under_kubepods() {
+        assert_eq!(qos_cgroup("/kubepods/burstable"), Some(QosClass::Burstable));
+        assert_eq!(
+            qos_cgroup("/kubepods.slice/kubepods-besteffort.slice"),
+            Some(QosClass::BestEffort)
+        );
+        assert_eq!(qos_cgroup("/burstable"), None);
+        assert_eq!(qos_cgroup("/kubepods"), None);
+    }
+
+    #[test]
+    fn majority_driver_breaks_ties_towards_systemd_and_knows_nothing_from_nothing() {
+        assert_eq!(majority_driver([].into_iter()), CgroupDriver::Unknown);
+        assert_eq!(
+            majority_driver([false, false, true].into_iter()),
+            CgroupDriver::Cgroupfs
+        );
+        assert_eq!(
+            majority_driver([true, false].into_iter()),
+            CgroupDriver::Systemd
+        );
+    }
+
+    #[test]
+    fn pids_touched_by_gaps_reads_proc_paths_only() {
+        let gap = |path: &str| Gap {
+            path: path.to_string(),
+            reason: nodesnap_format::GapReason::Vanished,
+            detail: None,
+        };
+        let touched = pids_touched_by_gaps(&[
+            gap("proc/42/cmdline"),
+            gap("proc/43"),
+            gap("proc/sys/kernel/hostname"),
+            gap("sys/fs/cgroup/memory/x"),
+        ]);
+        assert_eq!(touched, HashSet::from([42, 43]));
+    }
+
+    #[test]
+    fn sharing_is_host_when_apps_have_the_host_inode_even_if_the_sandbox_does_too() {
+        let host = ns(&[(NsType::Net, 1), (NsType::Mnt, 2)]);
+        let sandbox = ns(&[(NsType::Net, 1), (NsType::Mnt, 10)]);
+        let app = ns(&[(NsType::Net, 1), (NsType::Mnt, 11)]);
+        let sharing = namespace_sharing(Some(&sandbox), &[&app], &host);
+        assert_eq!(sharing[&NsType::Net], Sharing::Host);
+        assert_eq!(sharing[&NsType::Mnt], Sharing::Private);
+    }
+
+    #[test]
+    fn sharing_is_private_when_one_app_left_the_sandbox() {
+        let host = ns(&[(NsType::Net, 1)]);
+        let sandbox = ns(&[(NsType::Net, 5)]);
+        let a = ns(&[(NsType::Net, 5)]);
+        let b = ns(&[(NsType::Net, 6)]);
+        let sharing = namespace_sharing(Some(&sandbox), &[&a, &b], &host);
+        assert_eq!(sharing[&NsType::Net], Sharing::Private);
+        let sharing = namespace_sharing(Some(&sandbox), &[&a], &host);
+        assert_eq!(sharing[&NsType::Net], Sharing::Pod);
+    }
+
+    #[test]
+    fn sharing_without_a_sandbox_or_without_apps() {
+        let host = ns(&[(NsType::Net, 1)]);
+        let a = ns(&[(NsType::Net, 5)]);
+        let b = ns(&[(NsType::Net, 5)]);
+        assert_eq!(
+            namespace_sharing(None, &[&a, &b], &host)[&NsType::Net],
+            Sharing::Pod
+        );
+        assert_eq!(
+            namespace_sharing(None, &[&a], &host)[&NsType::Net],
+            Sharing::Private
+        );
+        let sandbox = ns(&[(NsType::Net, 5)]);
+        assert_eq!(
+            namespace_sharing(Some(&sandbox), &[], &host)[&NsType::Net],
+            Sharing::Pod
+        );
+        assert!(namespace_sharing(None, &[], &host).is_empty());
+    }
+
+    #[test]
+    fn host_namespaces_prefer_pid_1_and_vote_for_what_it_lacks() {
+        let p1 = RawProcess {
+            pid: 1,
+            namespaces: ns(&[(NsType::Net, 100)]),
+            ..RawProcess::default()
+        };
+        let outside = |pid, mnt| RawProcess {
+            pid,
+            ppid: 2,
+            namespaces: ns(&[(NsType::Net, 999), (NsType::Mnt, mnt)]),
+            ..RawProcess::default()
+        };
+        let (a, b, c) = (outside(10, 7), outside(11, 7), outside(12, 8));
+        let raw = [&p1, &a, &b, &c];
+        let roles: Vec<RoleInfo> = raw
+            .iter()
+            .map(|p| classify_process(p.pid, p.ppid, "x", &[]))
+            .collect();
+        let classes = vec![CgroupClass::default(); raw.len()];
+        let host = host_namespaces(&raw, &roles, &classes);
+        assert_eq!(host[&NsType::Net], Inode(100), "pid 1 decides");
+        assert_eq!(host[&NsType::Mnt], Inode(7), "the majority decides");
+        assert!(!host.contains_key(&NsType::Uts));
+    }
+
+    #[test]
+    fn single_container_runtime_credits_docker_over_its_containerd() {
+        let info = |kind| RuntimeInfo {
+            kind,
+            pid: None,
+            comm: None,
+        };
+        let of = |kinds: &[RuntimeKind]| -> BTreeMap<RuntimeKind, RuntimeInfo> {
+            kinds.iter().map(|k| (*k, info(*k))).collect()
+        };
+        assert_eq!(
+            single_container_runtime(&of(&[RuntimeKind::Docker, RuntimeKind::Containerd])),
+            Some(RuntimeKind::Docker)
+        );
+        assert_eq!(
+            single_container_runtime(&of(&[RuntimeKind::CriO])),
+            Some(RuntimeKind::CriO)
+        );
+        assert_eq!(
+            single_container_runtime(&of(&[RuntimeKind::CriO, RuntimeKind::Containerd])),
+            None
+        );
+        assert_eq!(single_container_runtime(&of(&[])), None);
+    }
 }

@@ -378,6 +378,11 @@ fn k3s_with_its_embedded_containerd() {
     let kinds: Vec<RuntimeKind> = model.node.runtimes.iter().map(|r| r.kind).collect();
     assert_eq!(kinds, vec![RuntimeKind::K3s]);
     assert_eq!(model.node.runtimes[0].pid, Some(Pid(700)));
+    assert_eq!(
+        model.node.kubelet_pid,
+        Some(Pid(700)),
+        "the kubelet runs inside k3s"
+    );
 }
 
 /// A standalone container's process with its own namespaces.
