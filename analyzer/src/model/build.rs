@@ -60,8 +60,20 @@ pub fn assemble(
             classify_process(p.pid, p.ppid, &p.comm, argv)
         })
         .collect();
-    let process_classes: Vec<CgroupClass> =
-        raw.iter().map(|p| best_class(&mut classes, p)).collect();
+    let process_classes: Vec<CgroupClass> = raw
+        .iter()
+        .zip(&roles)
+        .map(|(p, role)| {
+            let mut class = best_class(&mut classes, p);
+            // Some setups place the shim in its pod's or container's cgroup: it manages the
+            // container but is not one of its processes.
+            if role.role == ProcessRole::Shim {
+                class.container_id = None;
+                class.container_cgroup = None;
+            }
+            class
+        })
+        .collect();
     let by_pid: HashMap<u32, usize> = raw.iter().enumerate().map(|(i, p)| (p.pid, i)).collect();
     let host_ns = host_namespaces(&raw, &roles, &process_classes);
     let index = MetadataIndex::build(metadata);
@@ -195,10 +207,11 @@ pub fn assemble(
         let shim_runtime = shim
             .and_then(|pid| by_pid.get(&pid))
             .and_then(|&i| roles[i].runtime);
-        let draft = containers.get_mut(id).expect("id taken from the map");
-        draft.shim = shim;
-        if draft.runtime.is_none() {
-            draft.runtime = shim_runtime;
+        if let Some(draft) = containers.get_mut(id) {
+            draft.shim = shim;
+            if draft.runtime.is_none() {
+                draft.runtime = shim_runtime;
+            }
         }
     }
 

@@ -504,3 +504,36 @@ fn host_namespaces_come_from_kernel_threads_when_pid_1_is_unreadable() {
     assert_eq!(net.inode, Inode(4026531956));
     assert_eq!(net.holder, Holder::Host);
 }
+
+#[test]
+fn shim_placed_in_its_pods_sandbox_cgroup_is_not_a_container_process() {
+    let mut node = base(Fs::V1);
+    node.process(Proc::new(800, 1, "containerd", "/usr/bin/containerd"));
+    let pod = format!("/kubepods/burstable/pod{UID}");
+    // Started before the pause, in the sandbox's cgroup.
+    node.process(
+        Proc::new(
+            900,
+            1,
+            "containerd-shim",
+            &runc_v2(
+                SANDBOX,
+                "/run/containerd/containerd.sock",
+                "containerd-shim-runc-v2",
+            ),
+        )
+        .cgroup(&format!("{pod}/{SANDBOX}")),
+    );
+    pod_processes(
+        &mut node,
+        (900, &format!("{pod}/{SANDBOX}")),
+        (900, &format!("{pod}/{APP}")),
+        500,
+    );
+    let model = build(&node.build());
+    assert_pod(&model, QosClass::Burstable, RuntimeKind::Containerd, 900);
+    assert_eq!(container(&model, SANDBOX).pids, vec![Pid(910)]);
+    let shim = model.processes.iter().find(|p| p.pid == Pid(900)).unwrap();
+    assert_eq!(shim.container_id, None);
+    assert_eq!(shim.role, ProcessRole::Shim);
+}
