@@ -216,3 +216,170 @@ pub fn gather_cgroups(snapshot: &Snapshot, setup: &CgroupSetup) -> (Vec<RawCgrou
         .collect();
     (cgroups, problems)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::testkit::{Fs, NodeBuilder, Proc};
+
+    fn one(node: &NodeBuilder, pid: u32) -> (Option<RawProcess>, Vec<Gap>) {
+        let snapshot = node.build();
+        let setup = CgroupSetup::detect(&snapshot);
+        let mut problems = Vec::new();
+        let process = gather_process(&snapshot, pid, &setup, &mut problems);
+        (process, problems)
+    }
+
+    #[test]
+    fn complete_process_has_every_field() {
+        let mut node = NodeBuilder::new(Fs::V1);
+        node.process(
+            Proc::new(
+                7337,
+                7320,
+                "nginx",
+                "nginx: master process nginx -g daemon off;",
+            )
+            .cgroup("/kubepods/burstable/podx/y")
+            .systemd_cgroup("/kubepods/burstable/podx/y/sub")
+            .oom(999)
+            .uid(100),
+        );
+        let (p, problems) = one(&node, 7337);
+        let p = p.unwrap();
+        assert!(problems.is_empty(), "{problems:?}");
+        assert!(!p.partial);
+        assert_eq!(
+            (p.pid, p.ppid, p.comm.as_str(), p.state),
+            (7337, 7320, "nginx", 'S')
+        );
+        assert_eq!(p.uid, Some(100));
+        assert_eq!(p.oom_score_adj, Some(999));
+        assert_eq!(p.rss_bytes, Some(1024 * 1024));
+        assert_eq!(p.start_ticks, Some(73370));
+        assert_eq!(p.argv.as_ref().map(Vec::len), Some(7));
+        assert_eq!(p.cgroups.len(), 11);
+        assert_eq!(
+            p.display_cgroup.as_deref(),
+            Some("/kubepods/burstable/podx/y/sub")
+        );
+        assert_eq!(p.namespaces.get(&NsType::Net), Some(&Inode(4026531956)));
+    }
+
+    #[test]
+    fn malformed_files_become_gaps_and_make_the_process_partial() {
+        let mut node = NodeBuilder::new(Fs::V2);
+        node.process(Proc::new(50, 1, "app", "app"));
+        node.file("proc/50/ns", "net garbage\n");
+        node.file("proc/50/status", "Name:\tapp\nUid:\tnot numbers\n");
+        let (p, problems) = one(&node, 50);
+        let p = p.unwrap();
+        assert!(p.partial);
+        assert!(p.namespaces.is_empty());
+        assert_eq!(p.comm, "app", "stat still names it");
+        assert_eq!(p.uid, None);
+        let paths: Vec<&str> = problems.iter().map(|g| g.path.as_str()).collect();
+        assert_eq!(paths, vec!["proc/50/status", "proc/50/ns"]);
+        assert!(problems.iter().all(|g| g.reason == GapReason::Unreadable));
+        assert!(problems[1]
+            .detail
+            .as_deref()
+            .unwrap_or("")
+            .contains("line 1"));
+    }
+
+    #[test]
+    fn missing_cmdline_and_cgroup_leave_fields_null() {
+        let mut node = NodeBuilder::new(Fs::V2);
+        node.process(Proc::new(60, 1, "app", "app"));
+        let mut snapshot_files = node;
+        snapshot_files.remove("proc/60/cmdline");
+        snapshot_files.remove("proc/60/cgroup");
+        let (p, problems) = one(&snapshot_files, 60);
+        let p = p.unwrap();
+        assert!(problems.is_empty());
+        assert_eq!(p.argv, None);
+        assert!(p.cgroups.is_empty());
+        assert!(p.partial, "a process without its cgroup file is partial");
+    }
+
+    #[test]
+    fn a_pid_without_stat_or_status_is_no_process() {
+        let mut node = NodeBuilder::new(Fs::V2);
+        node.file("proc/70/cmdline", "x\0");
+        assert!(one(&node, 70).0.is_none());
+    }
+
+    #[test]
+    fn status_alone_still_gives_a_process() {
+        let mut node = NodeBuilder::new(Fs::V2);
+        node.process(Proc::new(80, 1, "app", "app"));
+        node.remove("proc/80/stat");
+        let (p, _) = one(&node, 80);
+        let p = p.unwrap();
+        assert_eq!((p.comm.as_str(), p.ppid, p.state), ("app", 1, 'S'));
+        assert_eq!(p.start_ticks, None);
+        assert!(p.partial);
+    }
+
+    #[test]
+    fn node_facts_from_the_node_files() {
+        let node = NodeBuilder::new(Fs::V1);
+        let snapshot = node.build();
+        let facts = gather_node(&snapshot, CgroupMode::V1);
+        assert_eq!(facts.hostname.as_deref(), Some("my-node1"));
+        assert_eq!(facts.os.as_deref(), Some("CentOS Linux 7 (Core)"));
+        assert_eq!(facts.boot_time_secs, Some(1592210924));
+        assert_eq!(facts.uptime_secs, Some(150000));
+        assert_eq!(facts.memory_total_bytes, Some(16266500 * 1024));
+        assert_eq!(facts.cpus, Some(2));
+        assert_eq!(facts.pid_max, Some(32768));
+        assert_eq!(facts.loadavg, Some([0.52, 0.58, 0.59]));
+        assert_eq!(facts.users.get(&100).map(String::as_str), Some("redis"));
+    }
+
+    #[test]
+    fn node_facts_missing_files_stay_null() {
+        let mut node = NodeBuilder::new(Fs::V2);
+        for path in [
+            "proc/stat",
+            "proc/uptime",
+            "proc/loadavg",
+            "proc/meminfo",
+            "etc/os-release",
+        ] {
+            node.remove(path);
+        }
+        let facts = gather_node(&node.build(), CgroupMode::V2);
+        assert_eq!(facts.boot_time_secs, None);
+        assert_eq!(facts.cpus, None);
+        assert_eq!(facts.os, None);
+        assert_eq!(facts.loadavg, None);
+    }
+
+    #[test]
+    fn cgroups_merge_hierarchies_by_path_and_report_bad_files() {
+        let mut node = NodeBuilder::new(Fs::V1);
+        node.cgroup_dir("/kubepods/burstable");
+        node.cgroup_file(
+            "/kubepods/burstable",
+            "memory.limit_in_bytes",
+            "1073741824\n",
+        );
+        node.cgroup_file("/kubepods/burstable", "pids.max", "lots\n");
+        let snapshot = node.build();
+        let (cgroups, problems) = gather_cgroups(&snapshot, &CgroupSetup::detect(&snapshot));
+        let burstable = cgroups
+            .iter()
+            .find(|c| c.path == "/kubepods/burstable")
+            .unwrap();
+        assert_eq!(burstable.hierarchies.len(), 11);
+        assert_eq!(
+            burstable.limits.memory_max_bytes,
+            Some(crate::model::Limit::Value(1073741824))
+        );
+        assert_eq!(burstable.limits.pids_max, None);
+        assert_eq!(problems.len(), 1);
+        assert!(problems[0].path.ends_with("pids.max"), "{problems:?}");
+    }
+}

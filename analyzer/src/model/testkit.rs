@@ -176,6 +176,11 @@ impl NodeBuilder {
         self
     }
 
+    pub fn remove(&mut self, path: &str) -> &mut NodeBuilder {
+        self.files.remove(path);
+        self
+    }
+
     pub fn gap(&mut self, gap: Gap) -> &mut NodeBuilder {
         self.gaps.push(gap);
         self
@@ -239,7 +244,7 @@ impl NodeBuilder {
             p.state, p.ppid, p.start_ticks, p.rss_kb / 4
         );
         let status = format!(
-            "Name:\t{comm}\nState:\t{} (sleeping)\nTgid:\t{pid}\nPpid:\t{}\nUid:\t{u}\t{u}\t{u}\t{u}\nGid:\t0\t0\t0\t0\nVmRSS:\t{} kB\nThreads:\t1\n",
+            "Name:\t{comm}\nState:\t{} (sleeping)\nTgid:\t{pid}\nPPid:\t{}\nUid:\t{u}\t{u}\t{u}\t{u}\nGid:\t0\t0\t0\t0\nVmRSS:\t{} kB\nThreads:\t1\n",
             p.state, p.ppid, p.rss_kb, u = p.uid
         );
         let mut cmdline = Vec::new();
