@@ -169,8 +169,9 @@ pub const QOS_OOM_SCORE_MISMATCH: Rule = Rule {
     title: "oom_score_adj contradicts the pod's QoS class",
     explanation: "The kubelet sets each container's oom_score_adj from the pod's QoS class so \
         that under node memory pressure the kernel kills best-effort pods first (1000) and \
-        guaranteed pods last (-997); burstable pods get a value in between (2 to 999) and sandbox \
-        (pause) processes -998. A different value means something changed it or the QoS class \
+        guaranteed pods last (-997); burstable pods get a value in between (2 to 999), sandbox \
+        (pause) processes -998, and node-critical pods such as kube-proxy -997 whatever their \
+        class. A different value means something changed it or the QoS class \
         is not what the cgroup path says, and the node's eviction order is not what Kubernetes \
         expects. Check the pod's requests and limits and anything that writes oom_score_adj.",
 };
@@ -634,13 +635,16 @@ fn cgroup_pids_near_limit(ctx: &Context, out: &mut Vec<Finding>) {
     }
 }
 
+/// What the kubelet gives guaranteed and node-critical pods' containers.
+pub const GUARANTEED_OOM_SCORE_ADJ: i32 = -997;
+
 /// The oom_score_adj range the kubelet gives a container of a QoS class.
 pub fn expected_oom_score_adj(qos: QosClass, sandbox: bool) -> std::ops::RangeInclusive<i32> {
     if sandbox {
         return -998..=-998;
     }
     match qos {
-        QosClass::Guaranteed => -997..=-997,
+        QosClass::Guaranteed => GUARANTEED_OOM_SCORE_ADJ..=GUARANTEED_OOM_SCORE_ADJ,
         QosClass::BestEffort => 1000..=1000,
         QosClass::Burstable => 2..=999,
     }
@@ -660,7 +664,10 @@ fn qos_oom_score_mismatch(ctx: &Context, out: &mut Vec<Finding>) {
                 continue;
             };
             let expected = expected_oom_score_adj(qos, container.sandbox);
-            if expected.contains(&adj) {
+            // The kubelet gives node-critical pods (system-node-critical priority) the
+            // guaranteed value whatever their class.
+            let critical = !container.sandbox && adj == GUARANTEED_OOM_SCORE_ADJ;
+            if expected.contains(&adj) || critical {
                 continue;
             }
             let range = if expected.start() == expected.end() {

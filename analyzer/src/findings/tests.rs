@@ -325,16 +325,18 @@ fn pids_near_limit_fires_at_ninety_percent() {
 
 #[test]
 fn oom_score_adj_that_contradicts_qos_fires() {
-    let found = findings_of(&pod_node(|p| p.oom(-997)), &QOS_OOM_SCORE_MISMATCH);
+    let found = findings_of(&pod_node(|p| p.oom(-500)), &QOS_OOM_SCORE_MISMATCH);
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].subject, Subject::Container(app_id()));
     assert!(
         found[0]
             .message
-            .contains("oom_score_adj -997, the kubelet sets 2 to 999"),
+            .contains("oom_score_adj -500, the kubelet sets 2 to 999"),
         "{}",
         found[0].message
     );
+    // A node-critical pod gets -997 whatever its class.
+    assert!(findings_of(&pod_node(|p| p.oom(-997)), &QOS_OOM_SCORE_MISMATCH).is_empty());
     healthy_is_quiet(&QOS_OOM_SCORE_MISMATCH);
 }
 
