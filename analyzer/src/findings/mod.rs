@@ -570,7 +570,11 @@ fn cgroup_oom_kills(ctx: &Context, out: &mut Vec<Finding>) {
         // happened, and at a parent only the kills its children do not explain.
         let below: u64 = children
             .get(c.path.as_str())
-            .map(|kids| kids.iter().filter_map(|k| k.usage.oom_kills).sum())
+            .map(|kids| {
+                kids.iter()
+                    .filter_map(|k| k.usage.oom_kills)
+                    .fold(0u64, u64::saturating_add)
+            })
             .unwrap_or(0);
         if kills <= below {
             continue;
@@ -599,7 +603,9 @@ fn cgroup_cpu_throttled(ctx: &Context, out: &mut Vec<Finding>) {
         else {
             continue;
         };
-        if periods < THROTTLED_MIN_PERIODS || throttled * 100 < periods * THROTTLED_PERCENT {
+        // u128: the counters come from the node and may be anything up to u64::MAX.
+        let percent = u128::from(throttled) * 100 / u128::from(periods.max(1));
+        if periods < THROTTLED_MIN_PERIODS || percent < u128::from(THROTTLED_PERCENT) {
             continue;
         }
         out.push(finding(
@@ -608,7 +614,7 @@ fn cgroup_cpu_throttled(ctx: &Context, out: &mut Vec<Finding>) {
             format!(
                 "{} was throttled in {throttled} of {periods} cpu periods ({}%)",
                 ctx.cgroup_label(c),
-                throttled * 100 / periods
+                percent
             ),
         ));
     }
@@ -621,7 +627,7 @@ fn cgroup_pids_near_limit(ctx: &Context, out: &mut Vec<Finding>) {
         else {
             continue;
         };
-        if max == 0 || current * 100 < max * PIDS_NEAR_PERCENT {
+        if max == 0 || u128::from(current) * 100 < u128::from(max) * u128::from(PIDS_NEAR_PERCENT) {
             continue;
         }
         out.push(finding(

@@ -409,3 +409,22 @@ fn bytes_read_in_binary_units() {
     assert_eq!(bytes_text(0), "0 B");
     assert_eq!(bytes_text(u64::MAX), "16777216 TiB");
 }
+
+#[test]
+fn absurd_counters_from_the_node_do_not_overflow() {
+    let mut node = pod_node(|p| p);
+    let max = u64::MAX.to_string();
+    node.cgroup_file(
+        &app_path(),
+        "cpu.stat",
+        &format!("nr_periods {max}\nnr_throttled {max}\n"),
+    );
+    node.cgroup_file(&app_path(), "pids.max", &format!("{}\n", u64::MAX - 1));
+    node.cgroup_file(&app_path(), "pids.current", &format!("{max}\n"));
+    node.cgroup_file(&app_path(), "memory.events", &format!("oom_kill {max}\n"));
+    node.cgroup_file(&pod_path(), "memory.events", &format!("oom_kill {max}\n"));
+    let model = build(&node.build());
+    let rules: Vec<&str> = model.findings.iter().map(|f| f.rule.as_str()).collect();
+    assert!(rules.contains(&CGROUP_CPU_THROTTLED.id), "{rules:?}");
+    assert!(rules.contains(&CGROUP_OOM_KILLS.id), "{rules:?}");
+}

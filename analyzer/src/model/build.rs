@@ -278,7 +278,7 @@ pub fn assemble(
                 threads: p.threads,
                 start_ticks: p.start_ticks,
                 start_time: match (boot, p.start_ticks) {
-                    (Some(b), Some(t)) => Some(rfc3339(b + t / USER_HZ)),
+                    (Some(b), Some(t)) => Some(rfc3339(b.saturating_add(t / USER_HZ))),
                     _ => None,
                 },
                 rss_bytes: p.rss_bytes,
@@ -832,6 +832,8 @@ mod tests {
         assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
         assert_eq!(rfc3339(1_592_210_924), "2020-06-15T08:48:44Z");
         assert_eq!(rfc3339(4_102_444_799), "2099-12-31T23:59:59Z");
+        // Start ticks are node data: any value must format, never panic.
+        assert!(rfc3339(u64::MAX).ends_with('Z'));
     }
 
     #[test]

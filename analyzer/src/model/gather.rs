@@ -110,8 +110,8 @@ pub fn gather_process(
         start_ticks,
         rss_bytes: status
             .vm_rss_kb
-            .map(|kb| kb * 1024)
-            .or(rss_pages.map(|p| p * PAGE_BYTES)),
+            .map(|kb| kb.saturating_mul(1024))
+            .or(rss_pages.map(|p| p.saturating_mul(PAGE_BYTES))),
         oom_score_adj,
         nspid: status.nspid,
         cgroups: cgroups
@@ -157,7 +157,7 @@ pub fn gather_node(snapshot: &Snapshot, cgroup_mode: CgroupMode) -> RawNode {
         cgroup_mode,
         memory_total_bytes: text("proc/meminfo")
             .map(|t| procfs::parse_meminfo(&t))
-            .and_then(|m| m.get("MemTotal").map(|kb| kb * 1024)),
+            .and_then(|m| m.get("MemTotal").map(|kb| kb.saturating_mul(1024))),
         cpus: proc_stat
             .as_deref()
             .map(procfs::count_cpus)
