@@ -2,9 +2,21 @@
 //! functions that join parsed files into pods, containers, processes, namespaces and cgroups.
 
 pub mod build;
+pub mod classify;
+pub mod gather;
 pub mod ids;
+pub mod inputs;
+pub mod names;
+pub mod roles;
 pub mod types;
 
 pub use build::build;
 pub use ids::*;
 pub use types::*;
+
+#[cfg(test)]
+pub(crate) mod layout_test;
+#[cfg(test)]
+mod seed_test;
+#[cfg(test)]
+pub(crate) mod testkit;

@@ -5,7 +5,13 @@
 //! only ever sees a `Snapshot`, never the filesystem.
 
 mod load;
-pub use load::{load, LoadError};
+#[doc(hidden)]
+pub use load::{fuzz_load, FUZZ_LIMITS};
+pub use load::{
+    load, load_bytes, load_with_limits, LoadError, LoadLimits, LoadStats, ENTRY_OVERHEAD_BYTES,
+    MAX_ENTRIES, MAX_ENTRY_BYTES, MAX_GAPS, MAX_INFLATED_BYTES, MAX_NAME_BYTES, MAX_PAX_BYTES,
+    MAX_RETAINED_BYTES,
+};
 
 use nodesnap_format::{Gap, Manifest, RuntimeMetadata};
 use std::borrow::Cow;
@@ -125,7 +131,7 @@ fn below_map<'a>(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use nodesnap_format::{CmdlinePolicy, CollectOptions, Counts, FORMAT_VERSION};
 
@@ -152,6 +158,22 @@ mod tests {
         }
     }
 
+    /// A snapshot holding the given files (path relative to the node's root, text); for tests
+    /// anywhere in the crate.
+    pub(crate) fn snapshot_with(files: &[(&str, &str)]) -> Snapshot {
+        let files = files
+            .iter()
+            .map(|(path, text)| (path.to_string(), text.as_bytes().to_vec()))
+            .collect();
+        Snapshot::from_parts(
+            "test",
+            manifest(),
+            RuntimeMetadata::default(),
+            files,
+            BTreeSet::new(),
+        )
+    }
+
     fn snapshot(paths: &[&str]) -> Snapshot {
         let files = paths
             .iter()
@@ -164,6 +186,30 @@ mod tests {
             files,
             BTreeSet::new(),
         )
+    }
+
+    /// Every input kept under fuzz/regressions/<target>/ (crashes once found, and seeds), run
+    /// through the fuzz target's body on stable.
+    #[test]
+    fn fuzz_regressions_replay_without_panic() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/regressions");
+        type FuzzBody = fn(&[u8]);
+        let targets: [(&str, FuzzBody); 3] = [
+            ("load", super::fuzz_load),
+            ("procfs", crate::procfs::fuzz_parsers),
+            ("cgroupfs", crate::cgroupfs::fuzz_parsers),
+        ];
+        for (target, run) in targets {
+            let dir = root.join(target);
+            let mut count = 0;
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                let bytes = std::fs::read(&path).unwrap();
+                run(&bytes);
+                count += 1;
+            }
+            assert!(count > 0, "no regression inputs in {}", dir.display());
+        }
     }
 
     #[test]

@@ -1,0 +1,385 @@
+//! Reads a snapshot's files through the procfs and cgroupfs parsers into the typed inputs the
+//! model is joined from. A file that is missing or does not parse leaves its fields null and,
+//! for a process, marks it partial; nothing here fails.
+
+use super::ids::{Inode, NsType};
+use super::inputs::{Inputs, RawCgroup, RawNode, RawProcess};
+use super::types::{CgroupMode, ProcessCgroup};
+use crate::cgroupfs::CgroupSetup;
+use crate::procfs;
+use crate::snapshot::Snapshot;
+use nodesnap_format::{Gap, GapReason};
+use std::collections::{BTreeMap, HashMap};
+
+/// The page size used to turn stat's rss pages into bytes where status has no VmRSS. Every
+/// architecture Kubernetes nodes run on uses 4 KiB base pages by default.
+const PAGE_BYTES: u64 = 4096;
+
+pub fn gather(snapshot: &Snapshot) -> Inputs {
+    let setup = CgroupSetup::detect(snapshot);
+    let mut problems = Vec::new();
+    let processes = snapshot
+        .pids()
+        .into_iter()
+        .filter_map(|pid| gather_process(snapshot, pid, &setup, &mut problems))
+        .collect();
+    let (cgroups, cgroup_problems) = gather_cgroups(snapshot, &setup);
+    problems.extend(cgroup_problems);
+    Inputs {
+        node: gather_node(snapshot, setup.mode()),
+        processes,
+        cgroups,
+        problems,
+    }
+}
+
+/// One process; None when neither stat nor status says who it is. A file that exists but does
+/// not parse is added to `problems` and makes the process partial.
+pub fn gather_process(
+    snapshot: &Snapshot,
+    pid: u32,
+    setup: &CgroupSetup,
+    problems: &mut Vec<Gap>,
+) -> Option<RawProcess> {
+    let file = |name: &str| snapshot.text(&format!("proc/{pid}/{name}"));
+    let mut partial = false;
+    let stat = parsed(
+        problems,
+        pid,
+        "stat",
+        file("stat").map(|t| procfs::parse_stat(&t)),
+    );
+    let status = parsed(
+        problems,
+        pid,
+        "status",
+        file("status").map(|t| procfs::parse_status(&t)),
+    );
+    if stat.is_none() && status.is_none() {
+        return None;
+    }
+    partial |= stat.is_none() || status.is_none();
+    let argv = snapshot
+        .file(&format!("proc/{pid}/cmdline"))
+        .map(procfs::parse_cmdline);
+    let cgroups = parsed(
+        problems,
+        pid,
+        "cgroup",
+        file("cgroup").map(|t| procfs::parse_cgroup(&t)),
+    );
+    partial |= cgroups.is_none();
+    let cgroups: Vec<procfs::CgroupLine> = cgroups.unwrap_or_default();
+    let namespaces = parsed(
+        problems,
+        pid,
+        "ns",
+        file("ns").map(|t| procfs::parse_ns_links(&t)),
+    );
+    partial |= namespaces.is_none();
+    let namespaces: BTreeMap<NsType, Inode> = namespaces.unwrap_or_default().into_iter().collect();
+    let oom_score_adj = file("oom_score_adj").and_then(|t| t.trim().parse().ok());
+    let display_cgroup = setup.display_line(&cgroups).map(|line| line.path.clone());
+    let status = status.unwrap_or_default();
+    let (comm, state, ppid, start_ticks, threads, rss_pages) = match &stat {
+        Some(s) => (
+            s.comm.clone(),
+            s.state,
+            s.ppid,
+            Some(s.start_ticks),
+            Some(s.num_threads),
+            u64::try_from(s.rss_pages).ok(),
+        ),
+        None => (
+            status.name.clone(),
+            status.state.unwrap_or('?'),
+            status.ppid.unwrap_or(0),
+            None,
+            status.threads,
+            None,
+        ),
+    };
+    Some(RawProcess {
+        pid,
+        ppid,
+        comm,
+        state,
+        argv,
+        uid: status.uids.map(|u| u[0]),
+        threads: status.threads.or(threads),
+        start_ticks,
+        rss_bytes: status
+            .vm_rss_kb
+            .map(|kb| kb.saturating_mul(1024))
+            .or(rss_pages.map(|p| p.saturating_mul(PAGE_BYTES))),
+        oom_score_adj,
+        nspid: status.nspid,
+        cgroups: cgroups
+            .into_iter()
+            .map(|line| ProcessCgroup {
+                hierarchy_id: line.hierarchy_id,
+                controllers: line.controllers.join(","),
+                path: line.path,
+            })
+            .collect(),
+        display_cgroup,
+        namespaces,
+        partial,
+    })
+}
+
+pub fn gather_node(snapshot: &Snapshot, cgroup_mode: CgroupMode) -> RawNode {
+    let text = |path: &str| snapshot.text(path).map(|t| t.into_owned());
+    let first_line = |path: &str| {
+        text(path)
+            .and_then(|t| t.lines().next().map(|l| l.trim().to_string()))
+            .filter(|l| !l.is_empty())
+    };
+    let proc_stat = text("proc/stat");
+    RawNode {
+        hostname: snapshot
+            .manifest
+            .hostname
+            .clone()
+            .or_else(|| first_line("proc/sys/kernel/hostname")),
+        kernel: snapshot
+            .manifest
+            .kernel
+            .clone()
+            .or_else(|| first_line("proc/sys/kernel/osrelease")),
+        os: text("etc/os-release")
+            .map(|t| procfs::parse_os_release(&t))
+            .and_then(|fields| fields.get("PRETTY_NAME").cloned()),
+        boot_time_secs: proc_stat.as_deref().and_then(procfs::parse_boot_time),
+        uptime_secs: text("proc/uptime")
+            .and_then(|t| procfs::parse_uptime(&t).ok())
+            .map(|secs| secs as u64),
+        cgroup_mode,
+        memory_total_bytes: text("proc/meminfo")
+            .map(|t| procfs::parse_meminfo(&t))
+            .and_then(|m| m.get("MemTotal").map(|kb| kb.saturating_mul(1024))),
+        cpus: proc_stat
+            .as_deref()
+            .map(procfs::count_cpus)
+            .filter(|n| *n > 0),
+        pid_max: first_line("proc/sys/kernel/pid_max").and_then(|l| l.parse().ok()),
+        loadavg: text("proc/loadavg").and_then(|t| procfs::parse_loadavg(&t).ok()),
+        users: text("etc/passwd")
+            .map(|t| procfs::parse_passwd(&t).into_iter().collect())
+            .unwrap_or_else(HashMap::new),
+    }
+}
+
+/// A parsed value, or None with a gap naming the file when it exists but does not parse.
+fn parsed<T>(
+    problems: &mut Vec<Gap>,
+    pid: u32,
+    name: &str,
+    result: Option<Result<T, procfs::ParseError>>,
+) -> Option<T> {
+    match result {
+        Some(Ok(value)) => Some(value),
+        Some(Err(error)) => {
+            problems.push(Gap {
+                path: format!("proc/{pid}/{name}"),
+                reason: GapReason::Unreadable,
+                detail: Some(error.to_string()),
+            });
+            None
+        }
+        None => None,
+    }
+}
+
+/// Every cgroup directory, merged across hierarchies by path, with its control files read;
+/// control files that did not parse come back as gaps.
+pub fn gather_cgroups(snapshot: &Snapshot, setup: &CgroupSetup) -> (Vec<RawCgroup>, Vec<Gap>) {
+    let mut problems = Vec::new();
+    let cgroups = setup
+        .all_cgroup_paths(snapshot)
+        .into_iter()
+        .map(|found| {
+            let facts = setup.facts(snapshot, &found.path);
+            problems.extend(facts.problems.into_iter().map(|p| Gap {
+                path: p.path,
+                reason: GapReason::Unreadable,
+                detail: Some(p.message),
+            }));
+            RawCgroup {
+                path: found.path,
+                hierarchies: found.hierarchies,
+                limits: facts.limits,
+                usage: facts.usage,
+                trouble: facts.trouble,
+            }
+        })
+        .collect();
+    (cgroups, problems)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::testkit::{Fs, NodeBuilder, Proc};
+
+    fn one(node: &NodeBuilder, pid: u32) -> (Option<RawProcess>, Vec<Gap>) {
+        let snapshot = node.build();
+        let setup = CgroupSetup::detect(&snapshot);
+        let mut problems = Vec::new();
+        let process = gather_process(&snapshot, pid, &setup, &mut problems);
+        (process, problems)
+    }
+
+    #[test]
+    fn complete_process_has_every_field() {
+        let mut node = NodeBuilder::new(Fs::V1);
+        node.process(
+            Proc::new(
+                7337,
+                7320,
+                "nginx",
+                "nginx: master process nginx -g daemon off;",
+            )
+            .cgroup("/kubepods/burstable/podx/y")
+            .systemd_cgroup("/kubepods/burstable/podx/y/sub")
+            .oom(999)
+            .uid(100),
+        );
+        let (p, problems) = one(&node, 7337);
+        let p = p.unwrap();
+        assert!(problems.is_empty(), "{problems:?}");
+        assert!(!p.partial);
+        assert_eq!(
+            (p.pid, p.ppid, p.comm.as_str(), p.state),
+            (7337, 7320, "nginx", 'S')
+        );
+        assert_eq!(p.uid, Some(100));
+        assert_eq!(p.oom_score_adj, Some(999));
+        assert_eq!(p.rss_bytes, Some(1024 * 1024));
+        assert_eq!(p.start_ticks, Some(73370));
+        assert_eq!(p.argv.as_ref().map(Vec::len), Some(7));
+        assert_eq!(p.cgroups.len(), 11);
+        assert_eq!(
+            p.display_cgroup.as_deref(),
+            Some("/kubepods/burstable/podx/y/sub")
+        );
+        assert_eq!(p.namespaces.get(&NsType::Net), Some(&Inode(4026531956)));
+    }
+
+    #[test]
+    fn malformed_files_become_gaps_and_make_the_process_partial() {
+        let mut node = NodeBuilder::new(Fs::V2);
+        node.process(Proc::new(50, 1, "app", "app"));
+        node.file("proc/50/ns", "net garbage\n");
+        node.file("proc/50/status", "Name:\tapp\nUid:\tnot numbers\n");
+        let (p, problems) = one(&node, 50);
+        let p = p.unwrap();
+        assert!(p.partial);
+        assert!(p.namespaces.is_empty());
+        assert_eq!(p.comm, "app", "stat still names it");
+        assert_eq!(p.uid, None);
+        let paths: Vec<&str> = problems.iter().map(|g| g.path.as_str()).collect();
+        assert_eq!(paths, vec!["proc/50/status", "proc/50/ns"]);
+        assert!(problems.iter().all(|g| g.reason == GapReason::Unreadable));
+        assert!(problems[1]
+            .detail
+            .as_deref()
+            .unwrap_or("")
+            .contains("line 1"));
+    }
+
+    #[test]
+    fn missing_cmdline_and_cgroup_leave_fields_null() {
+        let mut node = NodeBuilder::new(Fs::V2);
+        node.process(Proc::new(60, 1, "app", "app"));
+        let mut snapshot_files = node;
+        snapshot_files.remove("proc/60/cmdline");
+        snapshot_files.remove("proc/60/cgroup");
+        let (p, problems) = one(&snapshot_files, 60);
+        let p = p.unwrap();
+        assert!(problems.is_empty());
+        assert_eq!(p.argv, None);
+        assert!(p.cgroups.is_empty());
+        assert!(p.partial, "a process without its cgroup file is partial");
+    }
+
+    #[test]
+    fn a_pid_without_stat_or_status_is_no_process() {
+        let mut node = NodeBuilder::new(Fs::V2);
+        node.file("proc/70/cmdline", "x\0");
+        assert!(one(&node, 70).0.is_none());
+    }
+
+    #[test]
+    fn status_alone_still_gives_a_process() {
+        let mut node = NodeBuilder::new(Fs::V2);
+        node.process(Proc::new(80, 1, "app", "app"));
+        node.remove("proc/80/stat");
+        let (p, _) = one(&node, 80);
+        let p = p.unwrap();
+        assert_eq!((p.comm.as_str(), p.ppid, p.state), ("app", 1, 'S'));
+        assert_eq!(p.start_ticks, None);
+        assert!(p.partial);
+    }
+
+    #[test]
+    fn node_facts_from_the_node_files() {
+        let node = NodeBuilder::new(Fs::V1);
+        let snapshot = node.build();
+        let facts = gather_node(&snapshot, CgroupMode::V1);
+        assert_eq!(facts.hostname.as_deref(), Some("my-node1"));
+        assert_eq!(facts.os.as_deref(), Some("CentOS Linux 7 (Core)"));
+        assert_eq!(facts.boot_time_secs, Some(1592210924));
+        assert_eq!(facts.uptime_secs, Some(150000));
+        assert_eq!(facts.memory_total_bytes, Some(16266500 * 1024));
+        assert_eq!(facts.cpus, Some(2));
+        assert_eq!(facts.pid_max, Some(32768));
+        assert_eq!(facts.loadavg, Some([0.52, 0.58, 0.59]));
+        assert_eq!(facts.users.get(&100).map(String::as_str), Some("redis"));
+    }
+
+    #[test]
+    fn node_facts_missing_files_stay_null() {
+        let mut node = NodeBuilder::new(Fs::V2);
+        for path in [
+            "proc/stat",
+            "proc/uptime",
+            "proc/loadavg",
+            "proc/meminfo",
+            "etc/os-release",
+        ] {
+            node.remove(path);
+        }
+        let facts = gather_node(&node.build(), CgroupMode::V2);
+        assert_eq!(facts.boot_time_secs, None);
+        assert_eq!(facts.cpus, None);
+        assert_eq!(facts.os, None);
+        assert_eq!(facts.loadavg, None);
+    }
+
+    #[test]
+    fn cgroups_merge_hierarchies_by_path_and_report_bad_files() {
+        let mut node = NodeBuilder::new(Fs::V1);
+        node.cgroup_dir("/kubepods/burstable");
+        node.cgroup_file(
+            "/kubepods/burstable",
+            "memory.limit_in_bytes",
+            "1073741824\n",
+        );
+        node.cgroup_file("/kubepods/burstable", "pids.max", "lots\n");
+        let snapshot = node.build();
+        let (cgroups, problems) = gather_cgroups(&snapshot, &CgroupSetup::detect(&snapshot));
+        let burstable = cgroups
+            .iter()
+            .find(|c| c.path == "/kubepods/burstable")
+            .unwrap();
+        assert_eq!(burstable.hierarchies.len(), 11);
+        assert_eq!(
+            burstable.limits.memory_max_bytes,
+            Some(crate::model::Limit::Value(1073741824))
+        );
+        assert_eq!(burstable.limits.pids_max, None);
+        assert_eq!(problems.len(), 1);
+        assert!(problems[0].path.ends_with("pids.max"), "{problems:?}");
+    }
+}

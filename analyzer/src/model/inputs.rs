@@ -1,0 +1,87 @@
+//! The typed facts the model is joined from, one step after parsing: per process, per cgroup
+//! and for the node. `gather` fills them from a snapshot; `assemble` (in build.rs) joins them
+//! without touching files, so the joins are tested with values built in the test.
+
+use super::ids::{Inode, NsType};
+use super::types::{CgroupMode, Limits, ProcessCgroup, Usage};
+use nodesnap_format::Gap;
+use std::collections::{BTreeMap, HashMap};
+
+/// One process as its files describe it, before any join.
+#[derive(Debug, Clone, Default)]
+pub struct RawProcess {
+    pub pid: u32,
+    pub ppid: u32,
+    pub comm: String,
+    pub state: char,
+    /// None where the command line was not collected or is unreadable.
+    pub argv: Option<Vec<String>>,
+    pub uid: Option<u32>,
+    pub threads: Option<u32>,
+    pub start_ticks: Option<u64>,
+    pub rss_bytes: Option<u64>,
+    pub oom_score_adj: Option<i32>,
+    pub nspid: Option<Vec<u32>>,
+    pub cgroups: Vec<ProcessCgroup>,
+    /// The path of the line in the hierarchy systemd-cgls shows (name=systemd on v1, the
+    /// unified one on v2).
+    pub display_cgroup: Option<String>,
+    pub namespaces: BTreeMap<NsType, Inode>,
+    pub partial: bool,
+}
+
+/// One cgroup path merged across hierarchies, with its control files read.
+#[derive(Debug, Clone, Default)]
+pub struct RawCgroup {
+    pub path: String,
+    pub hierarchies: Vec<String>,
+    pub limits: Limits,
+    pub usage: Usage,
+    pub trouble: Vec<String>,
+}
+
+/// Node-wide facts.
+#[derive(Debug, Clone)]
+pub struct RawNode {
+    pub hostname: Option<String>,
+    pub kernel: Option<String>,
+    pub os: Option<String>,
+    /// Seconds since the epoch, from proc/stat btime.
+    pub boot_time_secs: Option<u64>,
+    pub uptime_secs: Option<u64>,
+    pub cgroup_mode: CgroupMode,
+    pub memory_total_bytes: Option<u64>,
+    pub cpus: Option<u32>,
+    pub pid_max: Option<u64>,
+    pub loadavg: Option<[f64; 3]>,
+    /// Names by uid, from etc/passwd.
+    pub users: HashMap<u32, String>,
+}
+
+impl Default for RawNode {
+    fn default() -> RawNode {
+        RawNode {
+            hostname: None,
+            kernel: None,
+            os: None,
+            boot_time_secs: None,
+            uptime_secs: None,
+            cgroup_mode: CgroupMode::Unknown,
+            memory_total_bytes: None,
+            cpus: None,
+            pid_max: None,
+            loadavg: None,
+            users: HashMap::new(),
+        }
+    }
+}
+
+/// Everything `assemble` needs.
+#[derive(Debug, Clone, Default)]
+pub struct Inputs {
+    pub node: RawNode,
+    pub processes: Vec<RawProcess>,
+    pub cgroups: Vec<RawCgroup>,
+    /// Files that exist but could not be parsed, reported with the collection's gaps.
+    pub problems: Vec<Gap>,
+}
