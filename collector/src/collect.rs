@@ -372,7 +372,12 @@ struct Run<W: Write> {
     records_by_config: HashMap<String, usize>,
     kernel: Option<String>,
     total_cap_reached: bool,
+    /// Process and file jobs waiting for a reader.
     pending: VecDeque<Job>,
+    /// Cgroup directory jobs, served in turn with `pending` so that a deadline cuts both the
+    /// process list and the cgroup tree short rather than losing one of them whole.
+    pending_dirs: VecDeque<Job>,
+    take_dir_next: bool,
     in_flight: HashMap<u64, InFlight>,
     next_job_id: u64,
 }
@@ -381,11 +386,42 @@ impl<W: Write> Run<W> {
     fn queue(&mut self, kind: JobKind) {
         let id = self.next_job_id;
         self.next_job_id += 1;
-        self.pending.push_back(Job {
+        let job = Job {
             id,
             kind: Arc::new(kind),
             resume_after: None,
-        });
+        };
+        self.queue_for(&job.kind).push_back(job);
+    }
+
+    fn queue_for(&mut self, kind: &JobKind) -> &mut VecDeque<Job> {
+        match kind {
+            JobKind::CgroupDir { .. } => &mut self.pending_dirs,
+            _ => &mut self.pending,
+        }
+    }
+
+    fn next_pending(&mut self) -> Option<Job> {
+        self.take_dir_next = !self.take_dir_next;
+        if self.take_dir_next {
+            self.pending_dirs
+                .pop_front()
+                .or_else(|| self.pending.pop_front())
+        } else {
+            self.pending
+                .pop_front()
+                .or_else(|| self.pending_dirs.pop_front())
+        }
+    }
+
+    fn has_pending(&self) -> bool {
+        !self.pending.is_empty() || !self.pending_dirs.is_empty()
+    }
+
+    fn drain_pending(&mut self) -> Vec<String> {
+        let mut paths: Vec<String> = self.pending.drain(..).map(|job| job.kind.path()).collect();
+        paths.extend(self.pending_dirs.drain(..).map(|job| job.kind.path()));
+        paths
     }
 
     /// Copies one file into the snapshot unless the total cap forbids it.
@@ -549,7 +585,7 @@ impl<W: Write> Run<W> {
             .drain()
             .map(|(_, flight)| flight.kind.path())
             .collect();
-        paths.extend(self.pending.drain(..).map(|job| job.kind.path()));
+        paths.extend(self.drain_pending());
         for path in paths {
             self.gaps.push(gap(path, reason, Some(detail.to_string())));
         }
@@ -699,6 +735,8 @@ pub fn collect(
         kernel: None,
         total_cap_reached: false,
         pending: VecDeque::new(),
+        pending_dirs: VecDeque::new(),
+        take_dir_next: false,
         in_flight: HashMap::new(),
         next_job_id: 0,
     };
@@ -786,14 +824,13 @@ pub fn collect(
             );
             break;
         }
-        if run.total_cap_reached && !run.pending.is_empty() {
-            let pending: Vec<String> = run.pending.drain(..).map(|job| job.kind.path()).collect();
-            for path in pending {
+        if run.total_cap_reached && run.has_pending() {
+            for path in run.drain_pending() {
                 run.gaps.push(gap(path, GapReason::TotalCapReached, None));
             }
         }
         while run.in_flight.len() < MAX_IN_FLIGHT {
-            let Some(job) = run.pending.pop_front() else {
+            let Some(job) = run.next_pending() else {
                 break;
             };
             run.in_flight.insert(
@@ -807,7 +844,7 @@ pub fn collect(
                 break;
             }
         }
-        if run.in_flight.is_empty() && run.pending.is_empty() {
+        if run.in_flight.is_empty() && !run.has_pending() {
             break;
         }
         match event_rx.recv_timeout(TICK) {
@@ -930,11 +967,12 @@ fn check_stuck<W: Write>(run: &mut Run<W>, workers: &mut Workers, config: &Confi
             if resumable {
                 let id = run.next_job_id;
                 run.next_job_id += 1;
-                run.pending.push_front(Job {
+                let job = Job {
                     id,
                     kind: flight.kind,
                     resume_after: Some(item),
-                });
+                };
+                run.queue_for(&job.kind).push_front(job);
             }
         }
         if workers.abandoned <= config.max_abandoned {
