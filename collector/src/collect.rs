@@ -909,7 +909,7 @@ pub fn collect(
         gaps: run.gaps,
     };
     let manifest_yaml =
-        serde_yaml::to_string(&manifest).map_err(|e| fail(&temp_path, io::Error::other(e)))?;
+        crate::yaml::to_yaml(&manifest).map_err(|e| fail(&temp_path, io::Error::other(e)))?;
     run.writer
         .add_top_file(MANIFEST_PATH, manifest_yaml.as_bytes())
         .map_err(|e| fail(&temp_path, e))?;

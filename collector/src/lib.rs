@@ -11,5 +11,6 @@ pub mod redact;
 pub mod runtime_meta;
 pub mod signals;
 pub mod time;
+pub mod yaml;
 
 pub use collect::{collect, CollectError, Config, OutputTarget, Progress, Summary};
