@@ -2,6 +2,7 @@
 //! under a root directory and write them, raw and redacted, into one snapshot tarball.
 
 pub mod archive;
+pub mod cli;
 pub mod collect;
 pub mod fsread;
 pub mod identity;

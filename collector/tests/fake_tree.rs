@@ -303,3 +303,21 @@ fn missing_root_is_a_clear_error() {
     assert!(stderr.contains("/nonexistent/nodesnap-root"), "{stderr}");
     assert!(out.entries().is_empty());
 }
+
+#[test]
+fn help_version_and_bad_arguments() {
+    let (help, _) = run_collector(&["--help"], None, Duration::from_secs(10));
+    assert!(help.status.success());
+    let text = String::from_utf8(help.stdout).unwrap();
+    assert!(text.contains("Usage: collector [OPTIONS]") && text.contains("--read-timeout-ms"));
+    let (version, _) = run_collector(&["--version"], None, Duration::from_secs(10));
+    assert_eq!(
+        String::from_utf8(version.stdout).unwrap(),
+        format!("collector {}\n", env!("CARGO_PKG_VERSION"))
+    );
+    let (bad, _) = run_collector(&["--bogus"], None, Duration::from_secs(10));
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8(bad.stderr)
+        .unwrap()
+        .starts_with("collector: unexpected argument '--bogus'"));
+}
