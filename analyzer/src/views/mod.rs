@@ -1,1 +1,12 @@
 //! Terminal views modelled on ps, pstree, systemd-cgls, lsns and crictl pods, and the model export.
+//!
+//! Every view is a pure function from `&Model` and its options to a `String`; the binary only
+//! picks one and prints it. Node data reaches the terminal only through `text::sanitize`.
+
+pub mod index;
+pub mod resolve;
+pub mod text;
+pub mod units;
+
+#[cfg(test)]
+pub(crate) mod fixture;
