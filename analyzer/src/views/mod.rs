@@ -4,9 +4,14 @@
 //! picks one and prints it. Node data reaches the terminal only through `text::sanitize`.
 
 pub mod index;
+pub mod ps;
 pub mod resolve;
+pub mod table;
 pub mod text;
+pub mod tree;
 pub mod units;
 
 #[cfg(test)]
 pub(crate) mod fixture;
+#[cfg(test)]
+pub(crate) mod golden;
