@@ -3,6 +3,7 @@
 //! Every view is a pure function from `&Model` and its options to a `String`; the binary only
 //! picks one and prints it. Node data reaches the terminal only through `text::sanitize`.
 
+pub mod cgls;
 pub mod index;
 pub mod ps;
 pub mod resolve;
