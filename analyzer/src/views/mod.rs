@@ -5,6 +5,8 @@
 
 pub mod cgls;
 pub mod index;
+pub mod lsns;
+pub mod pods;
 pub mod ps;
 pub mod resolve;
 pub mod table;
