@@ -5,10 +5,12 @@
 
 pub mod cgls;
 pub mod index;
+pub mod inspect;
 pub mod lsns;
 pub mod pods;
 pub mod ps;
 pub mod resolve;
+pub mod summary;
 pub mod table;
 pub mod text;
 pub mod tree;

@@ -106,6 +106,74 @@ pub fn pad_left(text: &str, width: usize) -> String {
     out
 }
 
+/// Breaks `text` into lines of at most `width` columns, at spaces where it can and inside
+/// long words (paths, ids) where it must; every line after the first starts with `indent`
+/// spaces. Used where cutting would lose what the engineer came for (inspect, explanations).
+pub fn wrap(text: &str, width: usize, indent: usize) -> Vec<String> {
+    // The first line's own indentation is kept, and the words are wrapped after it.
+    let body = text.trim_start_matches(' ');
+    let lead = text.len() - body.len();
+    let mut lines = Vec::new();
+    let mut line = " ".repeat(lead);
+    let mut used = 0;
+    let room = |lines: &Vec<String>| {
+        if lines.is_empty() {
+            width.saturating_sub(lead).max(1)
+        } else {
+            width.saturating_sub(indent).max(1)
+        }
+    };
+    for word in body.split(' ') {
+        let mut word = word;
+        let word_width = display_width(word);
+        let needed = if used == 0 {
+            word_width
+        } else {
+            used + 1 + word_width
+        };
+        if needed <= room(&lines) {
+            if used > 0 {
+                line.push(' ');
+            }
+            line.push_str(word);
+            used = needed;
+            continue;
+        }
+        if used > 0 {
+            lines.push(std::mem::take(&mut line));
+        }
+        // A word longer than a whole line is split where the line ends.
+        while display_width(word) > room(&lines) {
+            let limit = room(&lines);
+            let mut taken = 0;
+            let mut split = word.len();
+            for (i, c) in word.char_indices() {
+                if taken + char_width(c) > limit {
+                    split = i;
+                    break;
+                }
+                taken += char_width(c);
+            }
+            if split == 0 {
+                break;
+            }
+            lines.push(word[..split].to_string());
+            word = &word[split..];
+        }
+        line.push_str(word);
+        used = display_width(word);
+    }
+    if used > 0 || lines.is_empty() {
+        lines.push(line);
+    }
+    let pad = " ".repeat(indent);
+    lines
+        .into_iter()
+        .enumerate()
+        .map(|(i, l)| if i == 0 { l } else { format!("{pad}{l}") })
+        .collect()
+}
+
 /// How much room a view has.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Width {
@@ -232,6 +300,19 @@ mod tests {
         );
         assert_eq!(Palette::PLAIN.paint(Style::Header, "PID"), "PID");
         assert_eq!(on.paint(Style::Plain, "x"), "x");
+    }
+
+    #[test]
+    fn wrap_breaks_at_spaces_and_inside_long_words() {
+        assert_eq!(wrap("one two three", 7, 2), ["one two", "  three"]);
+        assert_eq!(
+            wrap("Cgroup /kubepods/burstable/pod", 12, 4),
+            ["Cgroup", "    /kubepod", "    s/bursta", "    ble/pod"]
+        );
+        assert_eq!(wrap("", 10, 2), [""]);
+        assert_eq!(wrap("short", 80, 4), ["short"]);
+        assert_eq!(wrap("  ipc  pod", 80, 4), ["  ipc  pod"]);
+        assert_eq!(wrap("    aaa bbb", 8, 4), ["    aaa", "    bbb"]);
     }
 
     #[test]
