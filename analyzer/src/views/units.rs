@@ -14,7 +14,7 @@ pub fn bytes(value: u64) -> String {
     ];
     for (suffix, size) in UNITS {
         if value >= size {
-            if value % size == 0 {
+            if value.is_multiple_of(size) {
                 return format!("{}{suffix}", value / size);
             }
             return format!("{:.1}{suffix}", value as f64 / size as f64);
@@ -41,7 +41,7 @@ pub fn cpus(quota: Limit, period_usec: Option<u64>) -> String {
     let frac = hundredths % 100;
     let number = if frac == 0 {
         whole.to_string()
-    } else if frac % 10 == 0 {
+    } else if frac.is_multiple_of(10) {
         format!("{whole}.{}", frac / 10)
     } else {
         format!("{whole}.{frac:02}")
@@ -108,11 +108,10 @@ pub fn usage_line(usage: &Usage) -> Option<String> {
         parts.push(format!("pids {pids}"));
     }
     if let (Some(periods), Some(throttled)) = (usage.cpu_nr_periods, usage.cpu_nr_throttled) {
-        let percent = if periods > 0 {
-            format!(" ({}%)", throttled * 100 / periods)
-        } else {
-            String::new()
-        };
+        let percent = throttled
+            .saturating_mul(100)
+            .checked_div(periods)
+            .map_or_else(String::new, |p| format!(" ({p}%)"));
         parts.push(format!(
             "throttled {throttled} of {periods} periods{percent}"
         ));
