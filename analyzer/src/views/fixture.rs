@@ -520,7 +520,12 @@ fn containers(processes: &[Process]) -> Vec<Container> {
 fn pods(containers: &[Container], processes: &[Process]) -> Vec<Pod> {
     use NsType::*;
     use Sharing::{Host, Private};
-    type Spec<'a> = (&'a str, QosClass, Option<(&'a str, &'a str)>, [(NsType, Sharing); 6]);
+    type Spec<'a> = (
+        &'a str,
+        QosClass,
+        Option<(&'a str, &'a str)>,
+        [(NsType, Sharing); 6],
+    );
     let specs: [Spec; 4] = [
         (
             POD_SAFE_NGINX,
