@@ -109,6 +109,34 @@ mod tests {
         assert_eq!(redis["limits"]["memory_max_bytes"], 128u64 << 20);
     }
 
+    fn collect_keys(value: &Value, keys: &mut std::collections::BTreeSet<String>) {
+        match value {
+            Value::Object(map) => {
+                for (key, inner) in map {
+                    keys.insert(key.clone());
+                    collect_keys(inner, keys);
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|v| collect_keys(v, keys)),
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn docs_model_md_documents_every_field_of_the_export() {
+        let doc = include_str!("../../../docs/MODEL.md");
+        let mut keys = std::collections::BTreeSet::new();
+        collect_keys(&json(), &mut keys);
+        let missing: Vec<&String> = keys
+            .iter()
+            .filter(|k| !doc.contains(&format!("`{k}`")) && !doc.contains(&format!(".{k}`")))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "docs/MODEL.md does not mention {missing:?}"
+        );
+    }
+
     #[test]
     fn yaml_holds_the_same_model() {
         let text = render(&fixture::model(), Format::Yaml).unwrap();
