@@ -418,4 +418,69 @@ mod tests {
         assert_eq!(label_of(7360).unwrap(), "registry 08bcf4df1a20");
         assert_eq!(label_of(19453), None);
     }
+
+    #[test]
+    fn a_runc_v2_shim_under_pid_1_is_a_root_labelled_with_its_pod() {
+        // containerd-shim-runc-v2: one shim per pod, reparented to pid 1.
+        let mut model = fixture::model();
+        let pod = PodUid::parse(fixture::POD_NGINX_REDIS).unwrap();
+        model
+            .processes
+            .retain(|p| ![19039, 19338].contains(&p.pid.0));
+        for process in &mut model.processes {
+            if process.pid == Pid(19407) {
+                process.ppid = Pid(1);
+                process.comm = "containerd-shim".into();
+                process.cmdline = Some(format!(
+                    "/usr/bin/containerd-shim-runc-v2 -namespace k8s.io -id {} -address /run/containerd/containerd.sock",
+                    fixture::PAUSE_NGINX_REDIS
+                ));
+            }
+            if [19057, 19356].contains(&process.pid.0) {
+                process.ppid = Pid(19407);
+            }
+        }
+        for container in &mut model.containers {
+            if container.pod_uid.as_ref() == Some(&pod) {
+                container.shim_pid = Some(Pid(19407));
+            }
+        }
+        let filter = Filter {
+            pod: Some(pod),
+            container: None,
+        };
+        let out = tree(
+            &model,
+            &filter,
+            TreeScope::Runtime,
+            Width::Columns(80),
+            Palette::PLAIN,
+        );
+        assert_eq!(
+            out,
+            "1 /usr/lib/systemd/systemd --switched-root --system --deserialize 21\n\
+             └─19407 [shim: pod default/nginx-redis, 3 containers] /usr/bin/containerd-shim-…\n\
+             \x20 ├─19057 [sandbox 63ee2df4c255, pod default/nginx-redis] /pause\n\
+             \x20 ├─19356 [redis 9934ac36efad, pod default/nginx-redis] redis-server\n\
+             \x20 └─19431 [nginx d62b4a22abd2, pod default/nginx-redis] nginx: master process n…\n\
+             \x20   ├─19453 nginx: worker process\n\
+             \x20   └─19454 nginx: worker process\n"
+        );
+        let whole = tree(
+            &model,
+            &Filter::default(),
+            TreeScope::Runtime,
+            Width::Columns(80),
+            Palette::PLAIN,
+        );
+        let roots: Vec<&str> = whole
+            .lines()
+            .filter(|l| !l.starts_with(['├', '└', '│', ' ']))
+            .collect();
+        assert_eq!(roots.len(), 3, "{whole}");
+        assert!(
+            roots[2].starts_with("19407 [shim: pod default/nginx-redis, 3 containers]"),
+            "{whole}"
+        );
+    }
 }
