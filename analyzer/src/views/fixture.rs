@@ -732,10 +732,11 @@ fn cgroups(processes: &[Process], containers: &[Container], pods: &[Pod]) -> Vec
         .collect()
 }
 
+/// Sorted as the model sorts them: severity, rule, subject.
 fn findings() -> Vec<Finding> {
-    vec![
+    let mut findings = vec![
         Finding {
-            rule: "oom-kill".into(),
+            rule: "cgroup-oom-kills".into(),
             severity: Severity::Critical,
             subject: Subject::Container(id(REDIS)),
             message: "container redis in pod default/nginx-redis: 2 OOM kills at its 128Mi memory limit".into(),
@@ -743,20 +744,20 @@ fn findings() -> Vec<Finding> {
         },
         Finding {
             rule: "pod-host-network".into(),
-            severity: Severity::Warning,
+            severity: Severity::Info,
             subject: Subject::Pod(uid(POD_KUBE_PROXY)),
             message: "pod kube-system/kube-proxy-7xk2p uses the host's network namespace".into(),
             explanation: "Its containers see every interface and port of the node. Expected for node agents such as kube-proxy and CNI plugins; for anything else it is a security risk.".into(),
         },
         Finding {
             rule: "pod-host-network".into(),
-            severity: Severity::Warning,
+            severity: Severity::Info,
             subject: Subject::Pod(uid(POD_FLANNEL)),
             message: "pod kube-system/kube-flannel-ds-amd64-x8q2v uses the host's network namespace".into(),
             explanation: "Its containers see every interface and port of the node.".into(),
         },
         Finding {
-            rule: "process-d-state".into(),
+            rule: "process-uninterruptible".into(),
             severity: Severity::Warning,
             subject: Subject::Process(Pid(7398)),
             message: "process 7398 (sh) in container registry is in uninterruptible sleep (D)".into(),
@@ -771,19 +772,22 @@ fn findings() -> Vec<Finding> {
         },
         Finding {
             rule: "process-zombie".into(),
-            severity: Severity::Info,
+            severity: Severity::Warning,
             subject: Subject::Process(Pid(7399)),
             message: "process 7399 (registry-gc) in container registry is a zombie; its parent 7360 has not reaped it".into(),
             explanation: "A zombie holds only a pid, but many of them exhaust pids.max.".into(),
         },
         Finding {
-            rule: "collection-gap".into(),
+            rule: "collection-gaps".into(),
             severity: Severity::Info,
             subject: Subject::Node,
             message: "2 files could not be read (1 process vanished)".into(),
             explanation: "Facts from these files are missing from every view.".into(),
         },
-    ]
+    ];
+    findings
+        .sort_by(|a, b| (a.severity, &a.rule, &a.subject).cmp(&(b.severity, &b.rule, &b.subject)));
+    findings
 }
 
 /// The model the views' tests render.

@@ -202,7 +202,7 @@ pub fn render(model: &Model, width: Width, palette: Palette) -> String {
     out
 }
 
-/// `  critical oom-kill  container redis in pod …`, cut to the width.
+/// `  critical cgroup-oom-kills  container redis in pod …`, cut to the width.
 pub fn finding_line(finding: &Finding, width: Width, palette: Palette) -> String {
     let severity = format!("{:<8}", enum_name(&finding.severity));
     let rest = format!(
