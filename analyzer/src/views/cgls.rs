@@ -139,9 +139,19 @@ fn cgroup_line(index: &Index, cgroup: &Cgroup, width: Width) -> Vec<Segment> {
         .next()
         .unwrap_or(cgroup.path.as_str())
         .to_string();
-    // A 64-digit id leaves no room for the label on a narrow terminal; 12 digits identify it.
-    if let (Some(id), Width::Columns(_)) = (&cgroup.container_id, width) {
-        name = name.replace(id.as_str(), &format!("{}…", id.short()));
+    // A 64-digit id or a 36-character uid leaves no room for the label on a narrow terminal;
+    // 12 digits of an id and the first group of a uid identify them (and `--pod`,
+    // `--container` and `inspect` accept them).
+    if let Width::Columns(_) = width {
+        if let Some(id) = &cgroup.container_id {
+            name = name.replace(id.as_str(), &format!("{}…", id.short()));
+        } else if let Some(uid) = &cgroup.pod_uid {
+            let short = format!("{}…", super::index::short_uid(uid));
+            let underscored = uid.as_str().replace('-', "_");
+            name = name
+                .replace(uid.as_str(), &short)
+                .replace(&underscored, &short);
+        }
     }
     let mut segments = vec![Segment::plain(name)];
     if let Some(label) = label(index, cgroup) {
@@ -228,6 +238,39 @@ mod tests {
         let full = render(&model, "/", all, Width::Unlimited, Palette::PLAIN).unwrap();
         assert!(full.contains("├─2 [kthreadd]"), "{full}");
         assert!(full.contains("user.slice"));
+    }
+
+    #[test]
+    fn narrow_names_shorten_pod_uids_in_either_spelling() {
+        let model = fixture::model();
+        let index_of =
+            |model: &Model, path: &str| model.cgroups.iter().position(|c| c.path == path);
+        let pod_path = format!("/kubepods/burstable/pod{}", fixture::POD_NGINX_REDIS);
+        let i = index_of(&model, &pod_path).unwrap();
+        let index = Index::new(&model);
+        let line = |cgroup: &Cgroup, width| {
+            cgroup_line(&index, cgroup, width)
+                .into_iter()
+                .map(|s| s.text)
+                .collect::<String>()
+        };
+        let cgroup = model.cgroups[i].clone();
+        assert_eq!(
+            line(&cgroup, Width::Columns(80)),
+            "podf5f16f15… [burstable pod default/nginx-redis]"
+        );
+        assert_eq!(
+            line(&cgroup, Width::Unlimited),
+            "podf5f16f15-af9e-11ea-8af4-0050569e47b9 [burstable pod default/nginx-redis]"
+        );
+        let mut systemd = cgroup.clone();
+        systemd.path =
+            "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-podf5f16f15_af9e_11ea_8af4_0050569e47b9.slice"
+                .into();
+        assert_eq!(
+            line(&systemd, Width::Columns(80)),
+            "kubepods-burstable-podf5f16f15….slice [burstable pod default/nginx-redis]"
+        );
     }
 
     #[test]

@@ -109,7 +109,7 @@ pub fn tree(
     if included.is_empty() {
         return match scope {
             TreeScope::Runtime if filter.is_empty() => {
-                "no container runtime or shim processes in this snapshot (--all shows every process)\n"
+                "no container runtime or shim processes (ps --tree --all shows every process)\n"
                     .to_string()
             }
             _ => "no processes match\n".to_string(),
