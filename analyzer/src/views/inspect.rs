@@ -219,9 +219,11 @@ fn process_doc(index: &Index, p: &Process, doc: &mut Doc) {
     doc.field("Parent", format!("{}{parent}", p.ppid));
     doc.field("Command", command(p));
     doc.field("Comm", &p.comm);
-    let threads = p
-        .threads
-        .map_or_else(String::new, |t| format!(", {t} threads"));
+    let threads = match p.threads {
+        Some(1) => ", 1 thread".to_string(),
+        Some(t) => format!(", {t} threads"),
+        None => String::new(),
+    };
     doc.field("State", format!("{}{threads}", p.state));
     doc.field("User", index::user(p));
     doc.field("Role", enum_name(&p.role));
@@ -257,12 +259,24 @@ fn process_doc(index: &Index, p: &Process, doc: &mut Doc) {
         doc.field("Note", "some of this process's files could not be read");
     }
 
+    // On v1 the same path repeats for a dozen hierarchies: one entry per path, with the
+    // hierarchies that put the process there.
     doc.section("Cgroups");
+    let mut by_path: Vec<(&str, Vec<&str>)> = Vec::new();
     for line in &p.cgroups {
-        doc.line(
-            &format!("  {}:{}:{}", line.hierarchy_id, line.controllers, line.path),
-            4,
-        );
+        let hierarchy = if line.controllers.is_empty() {
+            "unified"
+        } else {
+            line.controllers.as_str()
+        };
+        match by_path.iter_mut().find(|(path, _)| *path == line.path) {
+            Some((_, hierarchies)) => hierarchies.push(hierarchy),
+            None => by_path.push((line.path.as_str(), vec![hierarchy])),
+        }
+    }
+    for (path, hierarchies) in by_path {
+        doc.line(&format!("  {path}"), 4);
+        doc.line(&format!("      in {}", hierarchies.join(" ")), 9);
     }
     doc.section("Namespaces");
     namespace_lines(index, p, doc);

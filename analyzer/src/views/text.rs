@@ -110,68 +110,81 @@ pub fn pad_left(text: &str, width: usize) -> String {
 /// long words (paths, ids) where it must; every line after the first starts with `indent`
 /// spaces. Used where cutting would lose what the engineer came for (inspect, explanations).
 pub fn wrap(text: &str, width: usize, indent: usize) -> Vec<String> {
-    // The first line's own indentation is kept, and the words are wrapped after it.
+    // The first line keeps its own indentation; later lines get `indent`.
     let body = text.trim_start_matches(' ');
     let lead = text.len() - body.len();
-    let mut lines = Vec::new();
+    let mut lines: Vec<String> = Vec::new();
     let mut line = " ".repeat(lead);
-    let mut used = 0;
-    let room = |lines: &Vec<String>| {
-        if lines.is_empty() {
-            width.saturating_sub(lead).max(1)
-        } else {
-            width.saturating_sub(indent).max(1)
-        }
+    let mut used = lead;
+    // Nothing but indentation on the current line yet.
+    let mut fresh = true;
+    let mut new_line = |line: &mut String, used: &mut usize, fresh: &mut bool| {
+        lines.push(std::mem::replace(line, " ".repeat(indent)));
+        *used = indent;
+        *fresh = true;
     };
     for word in body.split(' ') {
-        let mut word = word;
         let word_width = display_width(word);
-        let needed = if used == 0 {
-            word_width
-        } else {
-            used + 1 + word_width
-        };
-        if needed <= room(&lines) {
-            if used > 0 {
+        let separator = usize::from(!fresh);
+        if used + separator + word_width <= width {
+            if !fresh {
                 line.push(' ');
             }
             line.push_str(word);
-            used = needed;
+            used += separator + word_width;
+            fresh = false;
             continue;
         }
-        if used > 0 {
-            lines.push(std::mem::take(&mut line));
+        if indent + word_width <= width {
+            new_line(&mut line, &mut used, &mut fresh);
+            line.push_str(word);
+            used += word_width;
+            fresh = false;
+            continue;
         }
-        // A word longer than a whole line is split where the line ends.
-        while display_width(word) > room(&lines) {
-            let limit = room(&lines);
-            let mut taken = 0;
-            let mut split = word.len();
-            for (i, c) in word.char_indices() {
-                if taken + char_width(c) > limit {
-                    split = i;
-                    break;
-                }
-                taken += char_width(c);
-            }
-            if split == 0 {
+        // Longer than any line (a path, an id): fill this line, then whole lines.
+        if !fresh && used + 2 <= width {
+            line.push(' ');
+            used += 1;
+        } else if !fresh {
+            new_line(&mut line, &mut used, &mut fresh);
+        }
+        let mut rest = word;
+        loop {
+            let room = width.saturating_sub(used);
+            if display_width(rest) <= room {
+                line.push_str(rest);
+                used += display_width(rest);
+                fresh = false;
                 break;
             }
-            lines.push(word[..split].to_string());
-            word = &word[split..];
+            let (head, tail) = split_at_width(rest, room.max(1));
+            line.push_str(head);
+            if tail.is_empty() {
+                fresh = false;
+                break;
+            }
+            new_line(&mut line, &mut used, &mut fresh);
+            rest = tail;
         }
-        line.push_str(word);
-        used = display_width(word);
     }
-    if used > 0 || lines.is_empty() {
+    if !fresh || lines.is_empty() {
         lines.push(line);
     }
-    let pad = " ".repeat(indent);
     lines
-        .into_iter()
-        .enumerate()
-        .map(|(i, l)| if i == 0 { l } else { format!("{pad}{l}") })
-        .collect()
+}
+
+/// The longest prefix of `text` that fits in `columns` (at least one character, so that
+/// wrapping always moves on), and the rest.
+fn split_at_width(text: &str, columns: usize) -> (&str, &str) {
+    let mut taken = 0;
+    for (i, c) in text.char_indices() {
+        if taken + char_width(c) > columns && i > 0 {
+            return text.split_at(i);
+        }
+        taken += char_width(c);
+    }
+    (text, "")
 }
 
 /// How much room a view has.
@@ -307,8 +320,11 @@ mod tests {
         assert_eq!(wrap("one two three", 7, 2), ["one two", "  three"]);
         assert_eq!(
             wrap("Cgroup /kubepods/burstable/pod", 12, 4),
-            ["Cgroup", "    /kubepod", "    s/bursta", "    ble/pod"]
+            ["Cgroup /kube", "    pods/bur", "    stable/p", "    od"]
         );
+        assert_eq!(wrap("Cgroup /abc", 7, 4), ["Cgroup", "    /ab", "    c"]);
+        assert_eq!(wrap("查看进程", 5, 0), ["查看", "进程"]);
+        assert_eq!(wrap("x", 0, 4), ["x"]);
         assert_eq!(wrap("", 10, 2), [""]);
         assert_eq!(wrap("short", 80, 4), ["short"]);
         assert_eq!(wrap("  ipc  pod", 80, 4), ["  ipc  pod"]);
