@@ -15,26 +15,29 @@ pub fn render(model: &Model, width: Width, palette: Palette) -> String {
     let mut lines: Vec<(&str, String)> = Vec::new();
     // Node data is sanitized as it is read here; the values below may then carry colours.
     let clean = |text: &str| sanitize(text).into_owned();
-    let mut node_line = node
+    let mut node_line: String = node
         .hostname
         .as_deref()
         .map_or_else(|| "(unknown host)".into(), clean);
-    let details: Vec<String> = [
-        node.os.as_deref().map(clean),
+    if let Some(os) = node.os.as_deref() {
+        node_line.push_str(&format!(" ({})", clean(os)));
+    }
+    lines.push(("Node", node_line));
+    let hardware: Vec<String> = [
         node.kernel
             .as_deref()
             .map(|k| format!("kernel {}", clean(k))),
         node.cpus.map(|c| format!("{c} CPUs")),
         node.memory_total_bytes
             .map(|m| format!("{} memory", units::bytes(m))),
+        node.pid_max.map(|p| format!("pid_max {p}")),
     ]
     .into_iter()
     .flatten()
     .collect();
-    if !details.is_empty() {
-        node_line.push_str(&format!(" ({})", details.join(", ")));
+    if !hardware.is_empty() {
+        lines.push(("System", hardware.join(", ")));
     }
-    lines.push(("Node", node_line));
     if node.boot_time.is_some() || node.uptime_secs.is_some() {
         let mut booted = node.boot_time.as_deref().map_or_else(|| "?".into(), clean);
         if let Some(up) = node.uptime_secs {
