@@ -1,7 +1,486 @@
 //! The `analyzer` command line: turns arguments into a validated request, runs it, and turns
-//! any error into one line and an exit code.
+//! any error into one line and an exit code (0 success, 1 findings at `--fail-on` level,
+//! 2 bad input or usage).
 
-fn main() {
-    eprintln!("analyzer: not built yet");
-    std::process::exit(2);
+use analyzer::model::{Model, NsType, Severity};
+use analyzer::views::export::{self, Format};
+use analyzer::views::text::{sanitize, Palette, Width};
+use analyzer::views::{cgls, inspect, lsns, pods, ps, resolve, summary};
+use clap::{Parser, Subcommand, ValueEnum};
+use std::ffi::OsStr;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Reads a nodesnap snapshot offline and shows how pods, containers, cgroups and namespaces
+/// fit together on the node it came from.
+#[derive(Debug, Parser)]
+#[command(name = "analyzer", version, propagate_version = true)]
+struct Cli {
+    /// Exit with status 1 when the snapshot has findings at this severity or worse.
+    #[arg(long, global = true, value_enum, value_name = "SEVERITY")]
+    fail_on: Option<SeverityArg>,
+
+    /// Do not cut long lines to 80 columns.
+    #[arg(short, long, global = true)]
+    wide: bool,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// The node at a glance: runtimes, pods by QoS class, containers, processes, findings, gaps.
+    Summary {
+        /// The snapshot: a .tar.gz, a .tar, or the directory it was extracted to.
+        snapshot: PathBuf,
+    },
+    /// One row per pod, like `crictl pods`, with QoS, sandbox, net namespace and sharing.
+    Pods {
+        /// The snapshot: a .tar.gz, a .tar, or the directory it was extracted to.
+        snapshot: PathBuf,
+    },
+    /// Processes like `ps -A -o stat,pid,ppid,user,cmd`, with container and pod columns.
+    Ps {
+        /// The snapshot: a .tar.gz, a .tar, or the directory it was extracted to.
+        snapshot: PathBuf,
+        /// Only this pod's processes: uid (or a unique prefix), name or namespace/name.
+        #[arg(long, value_name = "UID|NAME")]
+        pod: Option<String>,
+        /// Only this container's processes: id (or a unique prefix) or name.
+        #[arg(long, value_name = "ID")]
+        container: Option<String>,
+        /// Draw the tree from the runtime daemon through the shims to the containers.
+        #[arg(long)]
+        tree: bool,
+        /// With --tree: the whole node from pid 1, not only the runtimes' part.
+        #[arg(long, requires = "tree")]
+        all: bool,
+    },
+    /// The cgroup tree like systemd-cgls, pods and containers labelled.
+    Cgls {
+        /// The snapshot: a .tar.gz, a .tar, or the directory it was extracted to.
+        snapshot: PathBuf,
+        /// Show only the tree below this cgroup, such as /kubepods/burstable.
+        #[arg(default_value = "/")]
+        path: String,
+        /// Also show cgroups without processes.
+        #[arg(long)]
+        all: bool,
+        /// Also show kernel threads.
+        #[arg(short = 'k', long)]
+        kernel_threads: bool,
+    },
+    /// Namespaces like lsns, with the host, pod or container that holds each.
+    Lsns {
+        /// The snapshot: a .tar.gz, a .tar, or the directory it was extracted to.
+        snapshot: PathBuf,
+        /// Only namespaces of this type (cgroup, ipc, mnt, net, pid, time, user, uts, ...).
+        #[arg(long = "type", value_name = "TYPE", value_parser = parse_ns_type)]
+        kind: Option<NsType>,
+    },
+    /// Everything known about one pod, container or process.
+    Inspect {
+        /// The snapshot: a .tar.gz, a .tar, or the directory it was extracted to.
+        snapshot: PathBuf,
+        /// A pid, a container id (unique prefix) or name, or a pod uid (prefix), name or
+        /// namespace/name; prefix with pid:, container: or pod: to say which is meant.
+        target: String,
+    },
+    /// The whole model as JSON or YAML (documented in docs/MODEL.md).
+    Model {
+        /// The snapshot: a .tar.gz, a .tar, or the directory it was extracted to.
+        snapshot: PathBuf,
+        #[arg(long, value_enum, default_value = "json")]
+        format: FormatArg,
+    },
+    /// One self-contained HTML report.
+    Report {
+        /// The snapshot: a .tar.gz, a .tar, or the directory it was extracted to.
+        snapshot: PathBuf,
+        /// Where to write it; `-` for standard output. Default: the snapshot's name with
+        /// .html, in the current directory.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum SeverityArg {
+    Info,
+    Warning,
+    Critical,
+}
+
+impl SeverityArg {
+    fn severity(self) -> Severity {
+        match self {
+            SeverityArg::Info => Severity::Info,
+            SeverityArg::Warning => Severity::Warning,
+            SeverityArg::Critical => Severity::Critical,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum FormatArg {
+    Json,
+    Yaml,
+}
+
+fn parse_ns_type(text: &str) -> Result<NsType, String> {
+    text.parse::<NsType>().map_err(|e| e.to_string())
+}
+
+/// An error for the one line on stderr: the file it concerns, if any, and what is wrong.
+#[derive(Debug)]
+struct Failure {
+    file: Option<String>,
+    message: String,
+}
+
+impl Failure {
+    fn about(file: &Path, message: impl ToString) -> Failure {
+        Failure {
+            file: Some(file.display().to_string()),
+            message: message.to_string(),
+        }
+    }
+}
+
+/// `analyzer: <file>: <what is wrong>` on one line, whatever the message holds. A message
+/// that already starts with the file's name (the loader's do) does not repeat it.
+fn error_line(file: Option<&str>, message: &str) -> String {
+    let text = match file {
+        Some(file) => {
+            let rest = message
+                .strip_prefix(file)
+                .and_then(|r| r.strip_prefix(": "))
+                .unwrap_or(message);
+            format!("analyzer: {file}: {rest}")
+        }
+        None => format!("analyzer: {message}"),
+    };
+    sanitize(text.trim_end()).into_owned()
+}
+
+/// Colour only on a terminal, and never when NO_COLOR is set to anything (no-color.org).
+fn colour_wanted(is_terminal: bool, no_color: Option<&OsStr>) -> bool {
+    is_terminal && no_color.is_none_or(|v| v.is_empty())
+}
+
+/// `seed-node.tar.gz` -> `seed-node.html`, in the current directory.
+fn default_report_path(snapshot: &Path) -> PathBuf {
+    let name = snapshot
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let stem = [".tar.gz", ".tgz", ".tar"]
+        .iter()
+        .find_map(|suffix| name.strip_suffix(suffix))
+        .unwrap_or(&name);
+    let stem = if stem.is_empty() || stem == "." || stem == ".." {
+        "snapshot"
+    } else {
+        stem
+    };
+    PathBuf::from(format!("{stem}.html"))
+}
+
+/// The severities at or above `threshold` (critical is the most severe).
+fn fails(model: &Model, threshold: Severity) -> bool {
+    model.findings.iter().any(|f| f.severity <= threshold)
+}
+
+fn load(path: &Path) -> Result<Model, Failure> {
+    let snapshot = analyzer::snapshot::load(path).map_err(|e| Failure::about(path, e))?;
+    Ok(analyzer::model::build(&snapshot))
+}
+
+/// What a successful run produced: text for stdout, or nothing (the report went to a file).
+struct Output {
+    text: Option<String>,
+    model: Model,
+}
+
+fn run(cli: &Cli, palette: Palette) -> Result<Output, Failure> {
+    let width = if cli.wide {
+        Width::Unlimited
+    } else {
+        Width::Columns(80)
+    };
+    let (model, text) = match &cli.command {
+        Command::Summary { snapshot } => {
+            let model = load(snapshot)?;
+            let text = summary::render(&model, width, palette);
+            (model, Some(text))
+        }
+        Command::Pods { snapshot } => {
+            let model = load(snapshot)?;
+            let text = pods::render(&model, width, palette);
+            (model, Some(text))
+        }
+        Command::Ps {
+            snapshot,
+            pod,
+            container,
+            tree,
+            all,
+        } => {
+            let model = load(snapshot)?;
+            let filter = ps::Filter {
+                pod: match pod {
+                    Some(q) => Some(
+                        resolve::pod(&model, q)
+                            .map_err(|e| Failure::about(snapshot, e))?
+                            .uid
+                            .clone(),
+                    ),
+                    None => None,
+                },
+                container: match container {
+                    Some(q) => Some(
+                        resolve::container(&model, q)
+                            .map_err(|e| Failure::about(snapshot, e))?
+                            .id
+                            .clone(),
+                    ),
+                    None => None,
+                },
+            };
+            let text = if *tree {
+                let scope = if *all {
+                    ps::TreeScope::Node
+                } else {
+                    ps::TreeScope::Runtime
+                };
+                ps::tree(&model, &filter, scope, width, palette)
+            } else {
+                ps::table(&model, &filter, width, palette)
+            };
+            (model, Some(text))
+        }
+        Command::Cgls {
+            snapshot,
+            path,
+            all,
+            kernel_threads,
+        } => {
+            let model = load(snapshot)?;
+            let options = cgls::Options {
+                all: *all,
+                kernel_threads: *kernel_threads,
+            };
+            let text = cgls::render(&model, path, options, width, palette)
+                .map_err(|e| Failure::about(snapshot, e))?;
+            (model, Some(text))
+        }
+        Command::Lsns { snapshot, kind } => {
+            let model = load(snapshot)?;
+            let text = lsns::render(&model, *kind, width, palette);
+            (model, Some(text))
+        }
+        Command::Inspect { snapshot, target } => {
+            let model = load(snapshot)?;
+            let found = resolve::target(&model, target).map_err(|e| Failure::about(snapshot, e))?;
+            let text = inspect::render(&model, found, width, palette);
+            (model, Some(text))
+        }
+        Command::Model { snapshot, format } => {
+            let model = load(snapshot)?;
+            let format = match format {
+                FormatArg::Json => Format::Json,
+                FormatArg::Yaml => Format::Yaml,
+            };
+            let text = export::render(&model, format).map_err(|e| Failure::about(snapshot, e))?;
+            (model, Some(text))
+        }
+        Command::Report { snapshot, output } => {
+            let model = load(snapshot)?;
+            let html =
+                analyzer::report::render_html(&model).map_err(|e| Failure::about(snapshot, e))?;
+            let target = output
+                .clone()
+                .unwrap_or_else(|| default_report_path(snapshot));
+            if target.as_os_str() == "-" {
+                (model, Some(html))
+            } else {
+                std::fs::write(&target, html).map_err(|e| {
+                    Failure::about(&target, format!("cannot write the report: {e}"))
+                })?;
+                eprintln!(
+                    "analyzer: wrote {}",
+                    sanitize(&target.display().to_string())
+                );
+                (model, None)
+            }
+        }
+    };
+    Ok(Output { text, model })
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+                print!("{e}");
+                return ExitCode::SUCCESS;
+            }
+            if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+                eprint!("{e}");
+                return ExitCode::from(2);
+            }
+            let rendered = e.to_string();
+            let first = rendered.lines().next().unwrap_or("invalid arguments");
+            let message = first.strip_prefix("error: ").unwrap_or(first);
+            eprintln!("{} (see --help)", error_line(None, message));
+            return ExitCode::from(2);
+        }
+    };
+    let stdout = std::io::stdout();
+    let no_color = std::env::var_os("NO_COLOR");
+    let palette = Palette {
+        enabled: colour_wanted(stdout.is_terminal(), no_color.as_deref()),
+    };
+    match run(&cli, palette) {
+        Ok(output) => {
+            if let Some(text) = output.text {
+                let mut lock = stdout.lock();
+                // A closed pipe (`| head`) is the reader's choice, not an error.
+                if let Err(e) = lock.write_all(text.as_bytes()).and_then(|()| lock.flush()) {
+                    if e.kind() != std::io::ErrorKind::BrokenPipe {
+                        eprintln!("{}", error_line(None, &format!("cannot write output: {e}")));
+                        return ExitCode::from(2);
+                    }
+                }
+            }
+            match cli.fail_on {
+                Some(level) if fails(&output.model, level.severity()) => ExitCode::from(1),
+                _ => ExitCode::SUCCESS,
+            }
+        }
+        Err(failure) => {
+            eprintln!("{}", error_line(failure.file.as_deref(), &failure.message));
+            ExitCode::from(2)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn error_line_names_the_file_once_and_stays_on_one_line() {
+        assert_eq!(
+            error_line(Some("x.tar.gz"), "x.tar.gz: not a gzip stream"),
+            "analyzer: x.tar.gz: not a gzip stream"
+        );
+        assert_eq!(
+            error_line(Some("x.tar.gz"), "no pod matches \"web\""),
+            "analyzer: x.tar.gz: no pod matches \"web\""
+        );
+        assert_eq!(
+            error_line(Some("evil\x1b[2J.tar"), "line one\nline two"),
+            "analyzer: evil\\x1b[2J.tar: line one\\x0aline two"
+        );
+        assert_eq!(error_line(None, "bad flag"), "analyzer: bad flag");
+    }
+
+    #[test]
+    fn colour_only_on_a_terminal_without_no_color() {
+        assert!(colour_wanted(true, None));
+        assert!(colour_wanted(true, Some(OsStr::new(""))));
+        assert!(!colour_wanted(true, Some(OsStr::new("1"))));
+        assert!(!colour_wanted(false, None));
+    }
+
+    #[test]
+    fn report_is_named_after_the_snapshot_in_the_current_directory() {
+        let cases = [
+            ("/tmp/seed-node.tar.gz", "seed-node.html"),
+            ("samples/node.tgz", "node.html"),
+            ("node.tar", "node.html"),
+            ("extracted/seed-node", "seed-node.html"),
+            ("extracted/seed-node/", "seed-node.html"),
+            ("/", "snapshot.html"),
+            ("..", "snapshot.html"),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(
+                default_report_path(Path::new(input)),
+                PathBuf::from(expected),
+                "{input}"
+            );
+        }
+    }
+
+    #[test]
+    fn fail_on_counts_findings_at_or_above_the_threshold() {
+        use analyzer::model::{Finding, Subject};
+        let model_with = |severity| {
+            let mut model = empty_model();
+            model.findings.push(Finding {
+                rule: "r".into(),
+                severity,
+                subject: Subject::Node,
+                message: String::new(),
+                explanation: String::new(),
+            });
+            model
+        };
+        let warning = model_with(Severity::Warning);
+        assert!(fails(&warning, Severity::Info));
+        assert!(fails(&warning, Severity::Warning));
+        assert!(!fails(&warning, Severity::Critical));
+        assert!(!fails(&empty_model(), Severity::Info));
+    }
+
+    fn empty_model() -> Model {
+        use analyzer::model::*;
+        Model {
+            schema_version: SCHEMA_VERSION,
+            node: Node {
+                hostname: None,
+                kernel: None,
+                os: None,
+                boot_time: None,
+                uptime_secs: None,
+                cgroup_mode: CgroupMode::Unknown,
+                cgroup_driver: CgroupDriver::Unknown,
+                runtimes: Vec::new(),
+                kubelet_pid: None,
+                memory_total_bytes: None,
+                cpus: None,
+                pid_max: None,
+                loadavg: None,
+            },
+            collection: Collection {
+                collector_version: String::new(),
+                format_version: 1,
+                started_at: String::new(),
+                finished_at: String::new(),
+                duration_ms: 0,
+                cmdline: nodesnap_format::CmdlinePolicy::Redacted,
+                counts: nodesnap_format::Counts::default(),
+                collector_pid: None,
+            },
+            pods: Vec::new(),
+            containers: Vec::new(),
+            processes: Vec::new(),
+            namespaces: Vec::new(),
+            cgroups: Vec::new(),
+            findings: Vec::new(),
+            gaps: Vec::new(),
+        }
+    }
 }

@@ -1,0 +1,303 @@
+//! `analyzer cgls`: the cgroup tree like systemd-cgls, processes first and then child cgroups,
+//! each pod cgroup labelled with its QoS class and namespace/name, each container cgroup with
+//! its container's name, and trouble (OOM kills, throttling) where the model found some.
+
+use super::index::{command, container_label, pod_label, Index};
+use super::text::{Palette, Style, Width};
+use super::tree::{draw, Segment};
+use crate::model::{Cgroup, Model, Pid, Severity};
+use std::collections::{HashMap, HashSet};
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// Show cgroups without processes too (systemd-cgls --all).
+    pub all: bool,
+    /// Show kernel threads (systemd-cgls -k).
+    pub kernel_threads: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("no cgroup {0:?} in the snapshot")]
+pub struct UnknownCgroup(pub String);
+
+#[derive(Clone, Copy)]
+enum Node<'a> {
+    Cgroup(&'a Cgroup),
+    Process(Pid, usize),
+}
+
+/// The tree below `path` (`/` for the whole hierarchy; a trailing slash is ignored).
+pub fn render(
+    model: &Model,
+    path: &str,
+    options: Options,
+    width: Width,
+    palette: Palette,
+) -> Result<String, UnknownCgroup> {
+    let index = Index::new(model);
+    let wanted = normalize(path);
+    let by_path: HashMap<&str, &Cgroup> =
+        model.cgroups.iter().map(|c| (c.path.as_str(), c)).collect();
+    let top = by_path
+        .get(wanted.as_str())
+        .copied()
+        .ok_or_else(|| UnknownCgroup(path.to_string()))?;
+    let mut children: HashMap<&str, Vec<&Cgroup>> = HashMap::new();
+    for cgroup in &model.cgroups {
+        if let Some(parent) = cgroup.parent.as_deref() {
+            if parent != cgroup.path {
+                children.entry(parent).or_default().push(cgroup);
+            }
+        }
+    }
+    for list in children.values_mut() {
+        list.sort_by(|a, b| a.path.cmp(&b.path));
+    }
+    let shown_pids = |cgroup: &Cgroup| -> Vec<Pid> {
+        let mut pids: Vec<Pid> = cgroup
+            .pids
+            .iter()
+            .copied()
+            .filter(|pid| {
+                options.kernel_threads || index.process(*pid).is_none_or(|p| !p.kernel_thread)
+            })
+            .collect();
+        pids.sort_unstable();
+        pids
+    };
+    // A cgroup is shown when it or a descendant holds a shown process (systemd-cgls hides
+    // empty ones unless --all). Deepest paths first, so children are settled before parents.
+    let mut occupied: HashSet<&str> = HashSet::new();
+    let mut by_depth: Vec<&Cgroup> = model.cgroups.iter().collect();
+    by_depth.sort_by_key(|c| std::cmp::Reverse(c.path.matches('/').count()));
+    for cgroup in by_depth {
+        if options.all || !shown_pids(cgroup).is_empty() || occupied.contains(cgroup.path.as_str())
+        {
+            occupied.insert(cgroup.path.as_str());
+            if let Some(parent) = cgroup.parent.as_deref() {
+                occupied.insert(parent);
+            }
+        }
+    }
+    let kids = |node: &Node| -> Vec<Node> {
+        let Node::Cgroup(cgroup) = node else {
+            return Vec::new();
+        };
+        let pids = shown_pids(cgroup);
+        let pid_width = pids.iter().map(|p| p.to_string().len()).max().unwrap_or(0);
+        let mut nodes: Vec<Node> = pids
+            .into_iter()
+            .map(|p| Node::Process(p, pid_width))
+            .collect();
+        nodes.extend(
+            children
+                .get(cgroup.path.as_str())
+                .into_iter()
+                .flatten()
+                .filter(|c| occupied.contains(c.path.as_str()))
+                .map(|c| Node::Cgroup(c)),
+        );
+        nodes
+    };
+    Ok(draw(
+        &[Node::Cgroup(top)],
+        |node| match node {
+            Node::Cgroup(c) => format!("c{}", c.path),
+            Node::Process(pid, _) => format!("p{pid}"),
+        },
+        kids,
+        |node| match node {
+            Node::Cgroup(cgroup) if std::ptr::eq(*cgroup, top) => {
+                vec![Segment::plain(format!("Control group {}:", top.path))]
+            }
+            Node::Cgroup(cgroup) => cgroup_line(&index, cgroup, width),
+            Node::Process(pid, pid_width) => {
+                let text = index.process(*pid).map(command).unwrap_or_default();
+                vec![Segment::plain(format!("{:>pid_width$} {text}", pid.0))]
+            }
+        },
+        width,
+        palette,
+    ))
+}
+
+fn normalize(path: &str) -> String {
+    let trimmed = path.trim().trim_end_matches('/');
+    if trimmed.is_empty() {
+        "/".to_string()
+    } else if trimmed.starts_with('/') {
+        trimmed.to_string()
+    } else {
+        format!("/{trimmed}")
+    }
+}
+
+fn cgroup_line(index: &Index, cgroup: &Cgroup, width: Width) -> Vec<Segment> {
+    let mut name = cgroup
+        .path
+        .rsplit('/')
+        .next()
+        .unwrap_or(cgroup.path.as_str())
+        .to_string();
+    // A 64-digit id or a 36-character uid leaves no room for the label on a narrow terminal;
+    // 12 digits of an id and the first group of a uid identify them (and `--pod`,
+    // `--container` and `inspect` accept them).
+    if let Width::Columns(_) = width {
+        if let Some(id) = &cgroup.container_id {
+            name = name.replace(id.as_str(), &format!("{}…", id.short()));
+        } else if let Some(uid) = &cgroup.pod_uid {
+            let short = format!("{}…", super::index::short_uid(uid));
+            let underscored = uid.as_str().replace('-', "_");
+            name = name
+                .replace(uid.as_str(), &short)
+                .replace(&underscored, &short);
+        }
+    }
+    let mut segments = vec![Segment::plain(name)];
+    if let Some(label) = label(index, cgroup) {
+        segments.push(Segment::styled(format!(" [{label}]"), Style::Label));
+    }
+    if !cgroup.trouble.is_empty() {
+        segments.push(Segment::styled(
+            format!(" ! {}", cgroup.trouble.join(", ")),
+            Style::Severity(Severity::Warning),
+        ));
+    }
+    segments
+}
+
+fn label(index: &Index, cgroup: &Cgroup) -> Option<String> {
+    if let Some(id) = &cgroup.container_id {
+        return Some(match index.container(id.as_str()) {
+            Some(c) if c.sandbox => "sandbox".to_string(),
+            Some(c) => format!("container {}", container_label(c)),
+            None => format!("container {}", id.short()),
+        });
+    }
+    let uid = cgroup.pod_uid.as_ref()?;
+    let qos = cgroup.qos.map(|q| format!("{q} ")).unwrap_or_default();
+    let pod = match index.pod(uid) {
+        Some(pod) => pod_label(pod),
+        None => uid.to_string(),
+    };
+    Some(format!("{qos}pod {pod}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::views::{fixture, golden};
+
+    #[test]
+    fn whole_tree_labels_pods_and_containers() {
+        let model = fixture::model();
+        let out = render(
+            &model,
+            "/",
+            Options::default(),
+            Width::Columns(80),
+            Palette::PLAIN,
+        )
+        .unwrap();
+        golden::check("cgls.txt", &out);
+        assert!(out.lines().all(|l| l.chars().count() <= 80), "{out}");
+    }
+
+    #[test]
+    fn wide_tree_of_one_pod_shows_full_ids() {
+        let model = fixture::model();
+        let path = format!("/kubepods/burstable/pod{}/", fixture::POD_NGINX_REDIS);
+        let out = render(
+            &model,
+            &path,
+            Options::default(),
+            Width::Unlimited,
+            Palette::PLAIN,
+        )
+        .unwrap();
+        golden::check("cgls-pod.txt", &out);
+    }
+
+    #[test]
+    fn kernel_threads_and_empty_cgroups_only_on_request() {
+        let model = fixture::model();
+        let plain = render(
+            &model,
+            "/",
+            Options::default(),
+            Width::Unlimited,
+            Palette::PLAIN,
+        )
+        .unwrap();
+        assert!(!plain.contains("kthreadd"));
+        assert!(!plain.contains("user.slice"));
+        let all = Options {
+            all: true,
+            kernel_threads: true,
+        };
+        let full = render(&model, "/", all, Width::Unlimited, Palette::PLAIN).unwrap();
+        assert!(full.contains("├─2 [kthreadd]"), "{full}");
+        assert!(full.contains("user.slice"));
+    }
+
+    #[test]
+    fn narrow_names_shorten_pod_uids_in_either_spelling() {
+        let model = fixture::model();
+        let index_of =
+            |model: &Model, path: &str| model.cgroups.iter().position(|c| c.path == path);
+        let pod_path = format!("/kubepods/burstable/pod{}", fixture::POD_NGINX_REDIS);
+        let i = index_of(&model, &pod_path).unwrap();
+        let index = Index::new(&model);
+        let line = |cgroup: &Cgroup, width| {
+            cgroup_line(&index, cgroup, width)
+                .into_iter()
+                .map(|s| s.text)
+                .collect::<String>()
+        };
+        let cgroup = model.cgroups[i].clone();
+        assert_eq!(
+            line(&cgroup, Width::Columns(80)),
+            "podf5f16f15… [burstable pod default/nginx-redis]"
+        );
+        assert_eq!(
+            line(&cgroup, Width::Unlimited),
+            "podf5f16f15-af9e-11ea-8af4-0050569e47b9 [burstable pod default/nginx-redis]"
+        );
+        let mut systemd = cgroup.clone();
+        systemd.path =
+            "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-podf5f16f15_af9e_11ea_8af4_0050569e47b9.slice"
+                .into();
+        assert_eq!(
+            line(&systemd, Width::Columns(80)),
+            "kubepods-burstable-podf5f16f15….slice [burstable pod default/nginx-redis]"
+        );
+    }
+
+    #[test]
+    fn unknown_path_is_an_error_and_relative_paths_are_accepted() {
+        let model = fixture::model();
+        assert_eq!(
+            render(
+                &model,
+                "/nope",
+                Options::default(),
+                Width::Unlimited,
+                Palette::PLAIN
+            ),
+            Err(UnknownCgroup("/nope".into()))
+        );
+        let out = render(
+            &model,
+            "system.slice",
+            Options::default(),
+            Width::Unlimited,
+            Palette::PLAIN,
+        )
+        .unwrap();
+        assert!(out.starts_with("Control group /system.slice:\n"), "{out}");
+        assert!(
+            out.contains("├─containerd.service\n│ ├─ 2841 /usr/bin/containerd\n"),
+            "{out}"
+        );
+    }
+}

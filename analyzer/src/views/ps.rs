@@ -1,0 +1,486 @@
+//! `analyzer ps`: processes like `ps -A -o stat,pid,ppid,user,cmd` with the container and pod
+//! each belongs to, and `--tree`, like pstree from the runtime daemon through the shims down
+//! to the containers' processes, with the shims and containers' first processes labelled.
+
+use super::index::{self, command, container_label, pod_label, Index};
+use super::table::{Column, Table};
+use super::text::{Palette, Style, Width};
+use super::tree::{draw, Segment};
+use crate::model::{ContainerId, Model, Pid, PodUid, Process, ProcessRole};
+use std::collections::BTreeSet;
+
+/// Which processes to show: all, or those of one pod and/or one container.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub pod: Option<PodUid>,
+    pub container: Option<ContainerId>,
+}
+
+impl Filter {
+    fn is_empty(&self) -> bool {
+        self.pod.is_none() && self.container.is_none()
+    }
+
+    fn matches(&self, process: &Process) -> bool {
+        let pod_ok = self
+            .pod
+            .as_ref()
+            .is_none_or(|uid| process.pod_uid.as_ref() == Some(uid));
+        let container_ok = self
+            .container
+            .as_ref()
+            .is_none_or(|id| process.container_id.as_ref() == Some(id));
+        pod_ok && container_ok
+    }
+}
+
+/// Where `--tree` starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TreeScope {
+    /// From the runtime daemons and from shims that are not below one (reparented to pid 1).
+    Runtime,
+    /// The whole node, from every process whose parent is not in the snapshot.
+    Node,
+}
+
+/// The flat table.
+pub fn table(model: &Model, filter: &Filter, width: Width, palette: Palette) -> String {
+    let index = Index::new(model);
+    let cut = width != Width::Unlimited;
+    let mut table = Table::new(vec![
+        Column::left("STAT"),
+        Column::right("PID"),
+        Column::right("PPID"),
+        Column::left("USER").max(8),
+        Column::left("CONTAINER"),
+        Column::left("POD").max(16),
+        Column::left("CMD"),
+    ])
+    .gap(1);
+    for process in model.processes.iter().filter(|p| filter.matches(p)) {
+        let container = match &process.container_id {
+            Some(id) => id.short().to_string(),
+            None => "-".to_string(),
+        };
+        // Narrow terminals get the pod's name alone: with the namespace in front, long names
+        // would be cut to the namespace, which tells the pods of one node apart the least.
+        let pod = match process.pod_uid.as_ref().map(|uid| (uid, index.pod(uid))) {
+            Some((_, Some(pod))) if cut => pod
+                .name
+                .clone()
+                .unwrap_or_else(|| index::short_uid(&pod.uid).to_string()),
+            Some((uid, _)) => index.pod_label_for(uid),
+            None => "-".to_string(),
+        };
+        table.row(vec![
+            index::stat(process).into(),
+            process.pid.to_string().into(),
+            process.ppid.to_string().into(),
+            index::user(process).into(),
+            container.into(),
+            pod.into(),
+            display_command(process).into(),
+        ]);
+    }
+    if table.is_empty() {
+        return "no processes match\n".to_string();
+    }
+    table.render(width, palette)
+}
+
+/// ps shows a zombie's name in brackets followed by `<defunct>`.
+fn display_command(process: &Process) -> String {
+    if process.state == 'Z' {
+        return format!("[{}] <defunct>", process.comm);
+    }
+    command(process)
+}
+
+/// The tree.
+pub fn tree(
+    model: &Model,
+    filter: &Filter,
+    scope: TreeScope,
+    width: Width,
+    palette: Palette,
+) -> String {
+    let index = Index::new(model);
+    let included = included(model, &index, filter, scope);
+    if included.is_empty() {
+        return match scope {
+            TreeScope::Runtime if filter.is_empty() => {
+                "no container runtime or shim processes (ps --tree --all shows every process)\n"
+                    .to_string()
+            }
+            _ => "no processes match\n".to_string(),
+        };
+    }
+    let roots: Vec<Pid> = included
+        .iter()
+        .copied()
+        .filter(|pid| {
+            index
+                .process(*pid)
+                .is_none_or(|p| p.ppid == p.pid || !included.contains(&p.ppid))
+        })
+        .collect();
+    draw(
+        &roots,
+        |pid| *pid,
+        |pid| {
+            index
+                .children(*pid)
+                .iter()
+                .copied()
+                .filter(|c| included.contains(c))
+                .collect()
+        },
+        |pid| match index.process(*pid) {
+            Some(process) => line(&index, process),
+            None => vec![Segment::plain(pid.to_string())],
+        },
+        width,
+        palette,
+    )
+}
+
+/// The processes a tree shows: everything below its roots; with a filter, the matching
+/// processes, the shims of their containers, and the ancestors of both up to a root.
+fn included(model: &Model, index: &Index, filter: &Filter, scope: TreeScope) -> BTreeSet<Pid> {
+    let mut set = BTreeSet::new();
+    if filter.is_empty() {
+        let roots: Vec<Pid> = match scope {
+            TreeScope::Node => model.processes.iter().map(|p| p.pid).collect(),
+            TreeScope::Runtime => {
+                let daemons: Vec<Pid> = model.node.runtimes.iter().filter_map(|r| r.pid).collect();
+                let mut roots = daemons.clone();
+                roots.extend(
+                    model
+                        .processes
+                        .iter()
+                        .filter(|p| p.role == ProcessRole::Shim)
+                        .filter(|p| !has_ancestor_in(index, p.pid, &daemons))
+                        .map(|p| p.pid),
+                );
+                roots
+            }
+        };
+        let mut stack = roots;
+        while let Some(pid) = stack.pop() {
+            if index.process(pid).is_some() && set.insert(pid) {
+                stack.extend_from_slice(index.children(pid));
+            }
+        }
+        return set;
+    }
+    let mut wanted: Vec<Pid> = model
+        .processes
+        .iter()
+        .filter(|p| filter.matches(p))
+        .map(|p| p.pid)
+        .collect();
+    for container in &model.containers {
+        let pod_ok = filter
+            .pod
+            .as_ref()
+            .is_none_or(|uid| container.pod_uid.as_ref() == Some(uid));
+        let id_ok = filter
+            .container
+            .as_ref()
+            .is_none_or(|id| &container.id == id);
+        if pod_ok && id_ok {
+            wanted.extend(container.shim_pid);
+        }
+    }
+    for pid in wanted {
+        let mut current = pid;
+        // Bounded walk up: a ppid cycle in hostile data ends when it meets a pid already in.
+        while let Some(process) = index.process(current) {
+            if !set.insert(current) || process.ppid == current {
+                break;
+            }
+            if scope == TreeScope::Runtime && process.role == ProcessRole::RuntimeDaemon {
+                break;
+            }
+            current = process.ppid;
+        }
+    }
+    set
+}
+
+fn has_ancestor_in(index: &Index, pid: Pid, ancestors: &[Pid]) -> bool {
+    let mut seen = BTreeSet::new();
+    let mut current = pid;
+    while let Some(process) = index.process(current) {
+        if !seen.insert(current) {
+            return false;
+        }
+        if ancestors.contains(&process.ppid) {
+            return true;
+        }
+        current = process.ppid;
+    }
+    false
+}
+
+fn line(index: &Index, process: &Process) -> Vec<Segment> {
+    let mut segments = vec![Segment::plain(format!("{} ", process.pid))];
+    if let Some(label) = label(index, process) {
+        segments.push(Segment::styled(format!("[{label}]"), Style::Label));
+        segments.push(Segment::plain(" "));
+    }
+    segments.push(Segment::plain(display_command(process)));
+    segments
+}
+
+/// What nodesnap knows about a shim or a container's first process that ps cannot show.
+fn label(index: &Index, process: &Process) -> Option<String> {
+    let managed = index.managed_by_shim(process.pid);
+    if !managed.is_empty() {
+        let pods: BTreeSet<Option<&PodUid>> = managed.iter().map(|c| c.pod_uid.as_ref()).collect();
+        let pod = match pods.into_iter().collect::<Vec<_>>().as_slice() {
+            [Some(uid)] => Some(index.pod_label_for(uid)),
+            _ => None,
+        };
+        let text = match (managed, pod) {
+            ([only], pod) => {
+                let what = if only.sandbox {
+                    format!("sandbox {}", only.id.short())
+                } else {
+                    match &only.name {
+                        Some(name) => format!("{name} {}", only.id.short()),
+                        None => only.id.short().to_string(),
+                    }
+                };
+                let empty = if only.pids.is_empty() {
+                    ", no processes"
+                } else {
+                    ""
+                };
+                match pod {
+                    Some(pod) => format!("shim: {what}, pod {pod}{empty}"),
+                    None => format!("shim: {what}{empty}"),
+                }
+            }
+            (many, Some(pod)) => format!("shim: pod {pod}, {} containers", many.len()),
+            (many, None) => format!("shim: {} containers", many.len()),
+        };
+        return Some(text);
+    }
+    let container = index.init_of(process.pid)?;
+    let what = if container.sandbox {
+        format!("sandbox {}", container.id.short())
+    } else {
+        format!("{} {}", container_label(container), container.id.short())
+    };
+    let what = if container.name.is_none() && !container.sandbox {
+        container.id.short().to_string()
+    } else {
+        what
+    };
+    Some(
+        match container.pod_uid.as_ref().and_then(|uid| index.pod(uid)) {
+            Some(pod) => format!("{what}, pod {}", pod_label(pod)),
+            None => match &container.pod_uid {
+                Some(uid) => format!("{what}, pod {}", index::short_uid(uid)),
+                None => what,
+            },
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::views::{fixture, golden};
+
+    const NARROW: Width = Width::Columns(80);
+
+    #[test]
+    fn ps_lists_every_process_with_container_and_pod() {
+        let model = fixture::model();
+        golden::check(
+            "ps.txt",
+            &table(&model, &Filter::default(), NARROW, Palette::PLAIN),
+        );
+    }
+
+    #[test]
+    fn ps_wide_shows_whole_commands_and_namespace_slash_name() {
+        let model = fixture::model();
+        golden::check(
+            "ps-wide.txt",
+            &table(&model, &Filter::default(), Width::Unlimited, Palette::PLAIN),
+        );
+    }
+
+    #[test]
+    fn ps_filters_by_pod_and_by_container() {
+        let model = fixture::model();
+        let pod = Filter {
+            pod: PodUid::parse(fixture::POD_NGINX_REDIS),
+            container: None,
+        };
+        let out = table(&model, &pod, NARROW, Palette::PLAIN);
+        let pids: Vec<&str> = out
+            .lines()
+            .skip(1)
+            .filter_map(|l| l.split_whitespace().nth(1))
+            .collect();
+        assert_eq!(pids, ["19057", "19356", "19431", "19453", "19454"]);
+        let both = Filter {
+            pod: PodUid::parse(fixture::POD_NGINX_REDIS),
+            container: ContainerId::parse(fixture::REDIS),
+        };
+        let out = table(&model, &both, NARROW, Palette::PLAIN);
+        assert_eq!(out.lines().count(), 2, "{out}");
+        assert!(out.contains("19356"));
+        let none = Filter {
+            pod: PodUid::parse(fixture::POD_SAFE_NGINX),
+            container: ContainerId::parse(fixture::REDIS),
+        };
+        assert_eq!(
+            table(&model, &none, NARROW, Palette::PLAIN),
+            "no processes match\n"
+        );
+    }
+
+    #[test]
+    fn tree_runs_from_containerd_through_shims_to_containers() {
+        let model = fixture::model();
+        golden::check(
+            "ps-tree.txt",
+            &tree(
+                &model,
+                &Filter::default(),
+                TreeScope::Runtime,
+                NARROW,
+                Palette::PLAIN,
+            ),
+        );
+    }
+
+    #[test]
+    fn tree_of_the_whole_node_starts_at_pid_1_and_kthreadd() {
+        let model = fixture::model();
+        let out = tree(
+            &model,
+            &Filter::default(),
+            TreeScope::Node,
+            Width::Unlimited,
+            Palette::PLAIN,
+        );
+        golden::check("ps-tree-all.txt", &out);
+        let roots: Vec<&str> = out
+            .lines()
+            .filter(|l| !l.starts_with(['├', '└', '│', ' ']))
+            .collect();
+        assert_eq!(roots.len(), 2, "{out}");
+    }
+
+    #[test]
+    fn tree_of_one_pod_keeps_the_path_from_containerd() {
+        let model = fixture::model();
+        let filter = Filter {
+            pod: PodUid::parse(fixture::POD_NGINX_REDIS),
+            container: None,
+        };
+        golden::check(
+            "ps-tree-pod.txt",
+            &tree(
+                &model,
+                &filter,
+                TreeScope::Runtime,
+                Width::Unlimited,
+                Palette::PLAIN,
+            ),
+        );
+    }
+
+    #[test]
+    fn shim_labels_name_the_container_and_pod() {
+        let model = fixture::model();
+        let index = Index::new(&model);
+        let label_of = |pid| label(&index, index.process(Pid(pid)).unwrap());
+        assert_eq!(
+            label_of(7320).unwrap(),
+            format!("shim: safe-nginx 52eeb71ffa22, pod {}", "4e11582d")
+        );
+        assert_eq!(
+            label_of(19039).unwrap(),
+            "shim: sandbox 63ee2df4c255, pod default/nginx-redis"
+        );
+        assert_eq!(label_of(8087).unwrap(), "shim: c3d3530cf2f5, no processes");
+        assert_eq!(
+            label_of(7337).unwrap(),
+            "safe-nginx 52eeb71ffa22, pod 4e11582d"
+        );
+        assert_eq!(label_of(7360).unwrap(), "registry 08bcf4df1a20");
+        assert_eq!(label_of(19453), None);
+    }
+
+    #[test]
+    fn a_runc_v2_shim_under_pid_1_is_a_root_labelled_with_its_pod() {
+        // containerd-shim-runc-v2: one shim per pod, reparented to pid 1.
+        let mut model = fixture::model();
+        let pod = PodUid::parse(fixture::POD_NGINX_REDIS).unwrap();
+        model
+            .processes
+            .retain(|p| ![19039, 19338].contains(&p.pid.0));
+        for process in &mut model.processes {
+            if process.pid == Pid(19407) {
+                process.ppid = Pid(1);
+                process.comm = "containerd-shim".into();
+                process.cmdline = Some(format!(
+                    "/usr/bin/containerd-shim-runc-v2 -namespace k8s.io -id {} -address /run/containerd/containerd.sock",
+                    fixture::PAUSE_NGINX_REDIS
+                ));
+            }
+            if [19057, 19356].contains(&process.pid.0) {
+                process.ppid = Pid(19407);
+            }
+        }
+        for container in &mut model.containers {
+            if container.pod_uid.as_ref() == Some(&pod) {
+                container.shim_pid = Some(Pid(19407));
+            }
+        }
+        let filter = Filter {
+            pod: Some(pod),
+            container: None,
+        };
+        let out = tree(
+            &model,
+            &filter,
+            TreeScope::Runtime,
+            Width::Columns(80),
+            Palette::PLAIN,
+        );
+        assert_eq!(
+            out,
+            "1 /usr/lib/systemd/systemd --switched-root --system --deserialize 21\n\
+             └─19407 [shim: pod default/nginx-redis, 3 containers] /usr/bin/containerd-shim-…\n\
+             \x20 ├─19057 [sandbox 63ee2df4c255, pod default/nginx-redis] /pause\n\
+             \x20 ├─19356 [redis 9934ac36efad, pod default/nginx-redis] redis-server\n\
+             \x20 └─19431 [nginx d62b4a22abd2, pod default/nginx-redis] nginx: master process n…\n\
+             \x20   ├─19453 nginx: worker process\n\
+             \x20   └─19454 nginx: worker process\n"
+        );
+        let whole = tree(
+            &model,
+            &Filter::default(),
+            TreeScope::Runtime,
+            Width::Columns(80),
+            Palette::PLAIN,
+        );
+        let roots: Vec<&str> = whole
+            .lines()
+            .filter(|l| !l.starts_with(['├', '└', '│', ' ']))
+            .collect();
+        assert_eq!(roots.len(), 3, "{whole}");
+        assert!(
+            roots[2].starts_with("19407 [shim: pod default/nginx-redis, 3 containers]"),
+            "{whole}"
+        );
+    }
+}

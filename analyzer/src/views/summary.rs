@@ -1,0 +1,306 @@
+//! `analyzer summary`: the node at a glance: what it is, its runtimes, pods by QoS class,
+//! containers, processes, findings by severity and what the collector could not read.
+
+use super::index::{pod_label, Index};
+use super::text::{sanitize, Palette, Style, Width};
+use super::units;
+use crate::model::{Finding, Model, QosClass, Severity, Subject};
+use std::collections::BTreeMap;
+
+/// How many findings and gaps the summary lists before pointing at the full list.
+const LISTED: usize = 10;
+
+pub fn render(model: &Model, width: Width, palette: Palette) -> String {
+    let node = &model.node;
+    let mut lines: Vec<(&str, String)> = Vec::new();
+    // Node data is sanitized as it is read here; the values below may then carry colours.
+    let clean = |text: &str| sanitize(text).into_owned();
+    let mut node_line: String = node
+        .hostname
+        .as_deref()
+        .map_or_else(|| "(unknown host)".into(), clean);
+    if let Some(os) = node.os.as_deref() {
+        node_line.push_str(&format!(" ({})", clean(os)));
+    }
+    lines.push(("Node", node_line));
+    let hardware: Vec<String> = [
+        node.kernel
+            .as_deref()
+            .map(|k| format!("kernel {}", clean(k))),
+        node.cpus.map(|c| format!("{c} CPUs")),
+        node.memory_total_bytes
+            .map(|m| format!("{} memory", units::bytes(m))),
+        node.pid_max.map(|p| format!("pid_max {p}")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if !hardware.is_empty() {
+        lines.push(("System", hardware.join(", ")));
+    }
+    if node.boot_time.is_some() || node.uptime_secs.is_some() {
+        let mut booted = node.boot_time.as_deref().map_or_else(|| "?".into(), clean);
+        if let Some(up) = node.uptime_secs {
+            booted.push_str(&format!(", up {}", units::uptime(up)));
+        }
+        if let Some([one, five, fifteen]) = node.loadavg {
+            booted.push_str(&format!(", load {one:.2} {five:.2} {fifteen:.2}"));
+        }
+        lines.push(("Booted", booted));
+    }
+    lines.push((
+        "Cgroups",
+        format!(
+            "{}, driver {}",
+            enum_name(&node.cgroup_mode),
+            enum_name(&node.cgroup_driver)
+        ),
+    ));
+    let runtimes: Vec<String> = node
+        .runtimes
+        .iter()
+        .map(|r| match r.pid {
+            Some(pid) => format!("{} (pid {pid})", enum_name(&r.kind)),
+            None => enum_name(&r.kind),
+        })
+        .collect();
+    lines.push((
+        "Runtimes",
+        if runtimes.is_empty() {
+            "none found".into()
+        } else {
+            runtimes.join(", ")
+        },
+    ));
+    lines.push((
+        "Kubelet",
+        node.kubelet_pid
+            .map_or_else(|| "not running".to_string(), |p| format!("pid {p}")),
+    ));
+    let mut by_qos: BTreeMap<Option<QosClass>, usize> = BTreeMap::new();
+    for pod in &model.pods {
+        *by_qos.entry(pod.qos).or_default() += 1;
+    }
+    let qos_parts: Vec<String> = by_qos
+        .iter()
+        .map(|(qos, n)| format!("{n} {}", qos.map_or("unknown QoS", |q| q.as_str())))
+        .collect();
+    lines.push((
+        "Pods",
+        if model.pods.is_empty() {
+            "0".to_string()
+        } else {
+            format!("{} ({})", model.pods.len(), qos_parts.join(", "))
+        },
+    ));
+    let sandboxes = model.containers.iter().filter(|c| c.sandbox).count();
+    let standalone = model
+        .containers
+        .iter()
+        .filter(|c| c.pod_uid.is_none())
+        .count();
+    let in_pods = model.containers.len() - sandboxes - standalone;
+    lines.push((
+        "Containers",
+        format!(
+            "{} ({in_pods} in pods, {sandboxes} sandboxes, {standalone} standalone)",
+            model.containers.len()
+        ),
+    ));
+    let kernel_threads = model.processes.iter().filter(|p| p.kernel_thread).count();
+    let contained = model
+        .processes
+        .iter()
+        .filter(|p| p.container_id.is_some())
+        .count();
+    lines.push((
+        "Processes",
+        format!(
+            "{} ({contained} in containers, {kernel_threads} kernel thread{})",
+            model.processes.len(),
+            if kernel_threads == 1 { "" } else { "s" }
+        ),
+    ));
+    let mut by_severity: BTreeMap<Severity, usize> = BTreeMap::new();
+    for finding in &model.findings {
+        *by_severity.entry(finding.severity).or_default() += 1;
+    }
+    let severity_parts: Vec<String> = by_severity
+        .iter()
+        .map(|(s, n)| palette.paint(Style::Severity(*s), &format!("{n} {}", enum_name(s))))
+        .collect();
+    lines.push((
+        "Findings",
+        if severity_parts.is_empty() {
+            "none".into()
+        } else {
+            severity_parts.join(", ")
+        },
+    ));
+    let mut by_reason: BTreeMap<String, usize> = BTreeMap::new();
+    for gap in &model.gaps {
+        *by_reason.entry(gap.reason.to_string()).or_default() += 1;
+    }
+    let reason_parts: Vec<String> = by_reason.iter().map(|(r, n)| format!("{n} {r}")).collect();
+    lines.push((
+        "Gaps",
+        if model.gaps.is_empty() {
+            "none".into()
+        } else {
+            format!("{} ({})", model.gaps.len(), reason_parts.join(", "))
+        },
+    ));
+    let c = &model.collection;
+    lines.push((
+        "Collected",
+        format!(
+            "{} by collector {} in {} ms, command lines {}",
+            clean(&c.started_at),
+            clean(&c.collector_version),
+            c.duration_ms,
+            enum_name(&c.cmdline)
+        ),
+    ));
+
+    let mut out = String::new();
+    for (key, value) in lines {
+        let line = format!("{key:<11}{value}");
+        // Colour codes are nodesnap's own (node text was sanitized above); such a line is
+        // short and cutting it could split a code.
+        if line.contains('\x1b') {
+            out.push_str(&line);
+        } else {
+            out.push_str(&width.fit(&line, 0));
+        }
+        out.push('\n');
+    }
+    if !model.findings.is_empty() {
+        out.push('\n');
+        out.push_str(&palette.paint(Style::Header, "Findings"));
+        out.push('\n');
+        for finding in model.findings.iter().take(LISTED) {
+            out.push_str(&finding_line(finding, width, palette));
+            out.push('\n');
+        }
+        if model.findings.len() > LISTED {
+            out.push_str(&format!(
+                "  … {} more (analyzer model lists them all)\n",
+                model.findings.len() - LISTED
+            ));
+        }
+    }
+    if !model.gaps.is_empty() {
+        out.push('\n');
+        out.push_str(&palette.paint(Style::Header, "Gaps"));
+        out.push('\n');
+        for gap in model.gaps.iter().take(LISTED) {
+            let text = format!("  {:<18}{}", gap.reason.as_str(), sanitize(&gap.path));
+            out.push_str(&width.fit(&text, 0));
+            out.push('\n');
+        }
+        if model.gaps.len() > LISTED {
+            out.push_str(&format!("  … {} more\n", model.gaps.len() - LISTED));
+        }
+    }
+    out
+}
+
+/// `  critical cgroup-oom-kills  container redis in pod …`, cut to the width.
+pub fn finding_line(finding: &Finding, width: Width, palette: Palette) -> String {
+    let severity = format!("{:<8}", enum_name(&finding.severity));
+    let rest = format!(
+        " {}  {}",
+        sanitize(&finding.rule),
+        sanitize(&finding.message)
+    );
+    let used = 2 + severity.len();
+    format!(
+        "  {}{}",
+        palette.paint(Style::Severity(finding.severity), &severity),
+        width.fit(&rest, used)
+    )
+}
+
+/// The subject of a finding in words: `pod default/web`, `container redis`, `process 7398`.
+pub fn subject_label(index: &Index, subject: &Subject) -> String {
+    match subject {
+        Subject::Node => "node".to_string(),
+        Subject::Pod(uid) => match index.pod(uid) {
+            Some(pod) => format!("pod {}", pod_label(pod)),
+            None => format!("pod {uid}"),
+        },
+        Subject::Container(id) => format!("container {}", index.container_label_for(id.as_str())),
+        Subject::Process(pid) => format!("process {pid}"),
+        Subject::Cgroup(path) => format!("cgroup {path}"),
+    }
+}
+
+/// The serialized name of a unit enum (`v1`, `cgroupfs`, `cri-o`, `redacted`), so that the
+/// terminal and the JSON export say the same words.
+pub fn enum_name<T: serde::Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(name)) => name,
+        _ => "?".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::views::{fixture, golden};
+
+    #[test]
+    fn summary_of_the_seed_node() {
+        let model = fixture::model();
+        let out = render(&model, Width::Columns(80), Palette::PLAIN);
+        golden::check("summary.txt", &out);
+        assert!(out.lines().all(|l| l.chars().count() <= 80), "{out}");
+    }
+
+    #[test]
+    fn summary_colours_severities_only_when_asked() {
+        let model = fixture::model();
+        let out = render(&model, Width::Columns(80), Palette { enabled: true });
+        assert!(out.contains("\x1b[1;31m1 critical\x1b[0m"), "{out}");
+        let plain = render(&model, Width::Columns(80), Palette::PLAIN);
+        assert!(!plain.contains('\x1b'));
+    }
+
+    #[test]
+    fn an_empty_node_reads_plainly() {
+        let mut model = fixture::model();
+        model.pods.clear();
+        model.containers.clear();
+        model.findings.clear();
+        model.gaps.clear();
+        model.node.runtimes.clear();
+        model.node.kubelet_pid = None;
+        let out = render(&model, Width::Columns(80), Palette::PLAIN);
+        for expected in [
+            "Runtimes   none found\n",
+            "Kubelet    not running\n",
+            "Pods       0\n",
+            "Findings   none\n",
+            "Gaps       none\n",
+        ] {
+            assert!(out.contains(expected), "{expected:?} in\n{out}");
+        }
+    }
+
+    #[test]
+    fn subjects_read_as_words() {
+        let model = fixture::model();
+        let index = Index::new(&model);
+        let pod = crate::model::PodUid::parse(fixture::POD_NGINX_REDIS).unwrap();
+        assert_eq!(
+            subject_label(&index, &Subject::Pod(pod)),
+            "pod default/nginx-redis"
+        );
+        let redis = crate::model::ContainerId::parse(fixture::REDIS).unwrap();
+        assert_eq!(
+            subject_label(&index, &Subject::Container(redis)),
+            "container redis"
+        );
+        assert_eq!(subject_label(&index, &Subject::Node), "node");
+    }
+}
