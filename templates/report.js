@@ -1,11 +1,16 @@
 (function () {
   'use strict';
-  // The search index: [[element id, names, [id...], [pid...]], ...], names and ids lowercased.
+  // Pods and standalone containers come from the embedded index:
+  // [[element id, names, [id...], [pid...]], ...], names and ids lowercased. Processes come
+  // from the process tree's lines: their id is `p<pid>`, their text holds the names.
   var index = JSON.parse(document.getElementById('search-index').textContent);
   var box = document.getElementById('q');
   var status = document.getElementById('qn');
   var entries = index.map(function (e) {
     return { id: e[0], names: e[1], ids: e[2], pids: e[3].map(String), el: null };
+  });
+  document.querySelectorAll('#processes .l[id]').forEach(function (el) {
+    entries.push({ id: el.id, names: null, ids: [], pids: [el.id.slice(1)], el: el });
   });
   // Above this many matching pods, matches stay collapsed to their summary line.
   var OPEN_MATCHES_MAX = 20;
@@ -16,6 +21,7 @@
   }
 
   function matches(e, q) {
+    if (e.names === null) { e.names = e.el.textContent.toLowerCase(); }
     if (e.names.indexOf(q) !== -1) { return true; }
     for (var i = 0; i < e.ids.length; i++) {
       if (e.ids[i].lastIndexOf(q, 0) === 0) { return true; }

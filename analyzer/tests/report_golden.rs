@@ -15,7 +15,10 @@ fn check_golden(name: &str, html: &str) {
         return;
     }
     let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!("cannot read {} ({e}); run with UPDATE_GOLDEN=1 to create it", path.display())
+        panic!(
+            "cannot read {} ({e}); run with UPDATE_GOLDEN=1 to create it",
+            path.display()
+        )
     });
     if expected != html {
         let line = expected

@@ -60,7 +60,10 @@ pub fn content_security_policy() -> String {
 }
 
 fn csp_hash(content: &str) -> String {
-    format!("sha256-{}", text::base64(&Sha256::digest(content.as_bytes())))
+    format!(
+        "sha256-{}",
+        text::base64(&Sha256::digest(content.as_bytes()))
+    )
 }
 
 pub fn render_html(model: &Model) -> Result<String, ReportError> {

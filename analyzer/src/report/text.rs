@@ -5,6 +5,9 @@ use std::fmt::Write as _;
 
 /// Longest command line shown outside the process tree; the tree shows it whole.
 pub const SHORT_CMD_CHARS: usize = 160;
+/// Longest command line in the cgroup tree and the namespace table, where a line per process
+/// on a big node must stay short (lsns and systemd-cgls cut at the terminal's width).
+pub const LIST_CMD_CHARS: usize = 48;
 
 /// Node text as it may be shown: control, bidi, zero-width and line-separator characters become
 /// the visible text `\u{202e}`, so that a name cannot reorder or hide what surrounds it. HTML

@@ -2,11 +2,11 @@
 //! preformatted and made visible, every link resolved, every tree drawn, so that the templates
 //! do no lookups and no arithmetic.
 
-use super::text::{self, visible, visible_short, SHORT_CMD_CHARS};
+use super::text::{self, visible, visible_short, LIST_CMD_CHARS, SHORT_CMD_CHARS};
 use crate::model::{
-    CgroupDriver, CgroupMode, Container, ContainerId, Holder, Inode, Limit, Limits,
-    Model, NsType, Pid, Pod, PodUid, Process, ProcessRole, QosClass, RuntimeKind, Severity,
-    Sharing, Subject, Usage,
+    CgroupDriver, CgroupMode, Container, ContainerId, Holder, Inode, Limit, Limits, Model, NsType,
+    Pid, Pod, PodUid, Process, ProcessRole, QosClass, RuntimeKind, Severity, Sharing, Subject,
+    Usage,
 };
 use nodesnap_format::{CmdlinePolicy, GapReason};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -290,7 +290,6 @@ pub struct NsRow {
     pub kind: &'static str,
     pub nprocs: String,
     pub pid: String,
-    pub pid_href: Option<String>,
     pub holder: LinkView,
     pub command: String,
 }
@@ -316,9 +315,7 @@ impl SearchIndex {
         serde_json::Value::Array(
             self.entries
                 .iter()
-                .map(|e| {
-                    serde_json::json!([e.element, e.names.to_lowercase(), e.ids, e.pids])
-                })
+                .map(|e| serde_json::json!([e.element, e.names.to_lowercase(), e.ids, e.pids]))
                 .collect(),
         )
     }
@@ -331,6 +328,10 @@ struct Index<'m> {
     containers: HashMap<&'m ContainerId, &'m Container>,
     processes: HashMap<Pid, &'m Process>,
     cgroups: HashMap<&'m str, usize>,
+    containers_by_pod: HashMap<&'m PodUid, Vec<&'m Container>>,
+    /// How many containers share each 12-character short id.
+    short_ids: HashMap<&'m str, usize>,
+    containers_by_shim: HashMap<Pid, &'m Container>,
     /// Namespaces that belong to the host, by type.
     host_namespaces: HashSet<(NsType, Inode)>,
 }
@@ -358,6 +359,27 @@ impl<'m> Index<'m> {
                 .enumerate()
                 .map(|(i, c)| (c.path.as_str(), i))
                 .collect(),
+            containers_by_pod: {
+                let mut map: HashMap<&PodUid, Vec<&Container>> = HashMap::new();
+                for c in &model.containers {
+                    if let Some(uid) = &c.pod_uid {
+                        map.entry(uid).or_default().push(c);
+                    }
+                }
+                map
+            },
+            short_ids: {
+                let mut map: HashMap<&str, usize> = HashMap::new();
+                for c in &model.containers {
+                    *map.entry(c.id.short()).or_default() += 1;
+                }
+                map
+            },
+            containers_by_shim: model
+                .containers
+                .iter()
+                .filter_map(|c| c.shim_pid.map(|pid| (pid, c)))
+                .collect(),
             host_namespaces,
         }
     }
@@ -380,7 +402,7 @@ impl<'m> Index<'m> {
         match self.containers.get(id) {
             Some(c) => LinkView {
                 text: container_name(c),
-                href: Some(format!("#{}", container_anchor(id))),
+                href: Some(format!("#{}", self.container_anchor(id))),
             },
             None => LinkView {
                 text: id.short().to_string(),
@@ -389,20 +411,26 @@ impl<'m> Index<'m> {
         }
     }
 
+    /// `c-` and the 12-character short id, or the full id where two containers share a short
+    /// one: anchors appear tens of thousands of times on a big node.
+    fn container_anchor(&self, id: &ContainerId) -> String {
+        if self.short_ids.get(id.short()).copied().unwrap_or(0) > 1 {
+            format!("c-{id}")
+        } else {
+            format!("c-{}", id.short())
+        }
+    }
+
     fn process_cmd(&self, pid: Pid) -> String {
         self.processes
             .get(&pid)
-            .map(|p| visible_short(&command_of(p), SHORT_CMD_CHARS))
+            .map(|p| visible_short(&command_of(p), LIST_CMD_CHARS))
             .unwrap_or_default()
     }
 }
 
 pub fn pod_anchor(uid: &PodUid) -> String {
     format!("#pod-{}", uid)
-}
-
-fn container_anchor(id: &ContainerId) -> String {
-    format!("c-{}", id)
 }
 
 fn pod_title(pod: &Pod) -> String {
@@ -461,7 +489,6 @@ pub fn build(model: &Model) -> ReportView {
     let mut search = SearchIndex::default();
     add_pod_entries(&index, &mut search);
     add_standalone_entries(&index, &mut search);
-    add_process_entries(&index, &process_tree, &mut search);
     let title = match &model.node.hostname {
         Some(host) => visible(host),
         None => "unknown node".to_string(),
@@ -473,7 +500,7 @@ pub fn build(model: &Model) -> ReportView {
         pods,
         standalone,
         cgroups: cgroups_view(&index, &homed),
-        namespaces: namespaces_view(&index, &homed),
+        namespaces: namespaces_view(&index),
         process_tree,
         search,
     }
@@ -485,7 +512,10 @@ fn node_view(model: &Model) -> NodeView {
     let mut facts = vec![
         Fact::new(
             "Hostname",
-            node.hostname.as_deref().map(visible).unwrap_or_else(unknown),
+            node.hostname
+                .as_deref()
+                .map(visible)
+                .unwrap_or_else(unknown),
         ),
         Fact::new(
             "Kernel",
@@ -691,7 +721,11 @@ fn findings_view(index: &Index, homed: &HashSet<Pid>) -> FindingsView {
     } else {
         groups
             .iter()
-            .map(|g| format!("{} {}", g.count, g.label.to_lowercase()))
+            .map(|g| match (g.class, g.count) {
+                ("warn", 1) => "1 warning".to_string(),
+                ("warn", n) => format!("{n} warnings"),
+                (_, n) => format!("{n} {}", g.label.to_lowercase()),
+            })
             .collect::<Vec<_>>()
             .join(" · ")
     };
@@ -740,11 +774,10 @@ fn pods(index: &Index, homed: &HashSet<Pid>) -> PodsView {
 /// The pod's containers, sandbox first, then by name.
 fn pod_containers<'m>(index: &Index<'m>, pod: &'m Pod) -> Vec<&'m Container> {
     let mut containers: Vec<&Container> = index
-        .model
-        .containers
-        .iter()
-        .filter(|c| c.pod_uid.as_ref() == Some(&pod.uid))
-        .collect();
+        .containers_by_pod
+        .get(&pod.uid)
+        .cloned()
+        .unwrap_or_default();
     // Containers the pod names but that carry no pod uid still belong on its card.
     for id in &pod.container_ids {
         if let Some(c) = index.containers.get(id) {
@@ -833,9 +866,6 @@ fn container_view(index: &Index, c: &Container, homed: &HashSet<Pid>) -> Contain
     if let Some(runtime) = c.runtime {
         facts.push(Fact::new("Runtime", runtime_name(runtime)));
     }
-    if let Some(pid) = c.init_pid {
-        facts.push(Fact::new("Init", format!("pid {pid}")));
-    }
     if let Some(pid) = c.shim_pid {
         let comm = index
             .processes
@@ -867,7 +897,7 @@ fn container_view(index: &Index, c: &Container, homed: &HashSet<Pid>) -> Contain
         })
         .collect();
     ContainerView {
-        anchor: container_anchor(&c.id),
+        anchor: index.container_anchor(&c.id),
         name: container_name(c),
         id_short: c.id.short().to_string(),
         id: c.id.to_string(),
@@ -916,13 +946,8 @@ pub fn resource_facts(limits: &Limits, usage: &Usage) -> Vec<Fact> {
             format!("{} · no limit", text::bytes(used)),
         )),
         (Some(used), None) => Some(Fact::new("Memory", text::bytes(used))),
-        (None, Some(limit)) => Some(Fact::new(
-            "Memory",
-            format!("limit {}", text::bytes(limit)),
-        )),
-        (None, None) if limits.memory_max_bytes.is_some() => {
-            Some(Fact::new("Memory", "no limit"))
-        }
+        (None, Some(limit)) => Some(Fact::new("Memory", format!("limit {}", text::bytes(limit)))),
+        (None, None) if limits.memory_max_bytes.is_some() => Some(Fact::new("Memory", "no limit")),
         (None, None) => None,
     };
     facts.extend(memory);
@@ -1102,7 +1127,8 @@ impl<T> TreeWalk<T> {
     fn push_children(&mut self, children: Vec<T>, child_guide: &str) {
         let last = children.len().saturating_sub(1);
         for (i, child) in children.into_iter().enumerate().rev() {
-            self.stack.push((child, child_guide.to_string(), Some(i == last)));
+            self.stack
+                .push((child, child_guide.to_string(), Some(i == last)));
         }
     }
 }
@@ -1195,7 +1221,12 @@ fn process_tree(index: &Index) -> ProcessTreeView {
         .collect();
     let mut pending: Vec<&Process> = roots;
     // Processes in parent cycles have no root; they are walked last as roots of their own.
-    pending.extend(sorted.iter().copied().filter(|p| !runtime_homes.contains(&p.pid)));
+    pending.extend(
+        sorted
+            .iter()
+            .copied()
+            .filter(|p| !runtime_homes.contains(&p.pid)),
+    );
     for root in pending {
         if visited.contains(&root.pid) {
             continue;
@@ -1304,7 +1335,16 @@ fn walk_processes<'m>(
 }
 
 fn tree_line(index: &Index, p: &Process, guide: String) -> TreeLine {
+    // Only a container's first process is tagged: the processes under it belong to it too,
+    // and 20,000 repeated tags would double the size of a big node's tree.
+    let parent_container = index
+        .processes
+        .get(&p.ppid)
+        .and_then(|pp| pp.container_id.as_ref());
+    let first_in_container =
+        p.container_id.is_some() && parent_container != p.container_id.as_ref();
     let tag = match (&p.container_id, &p.pod_uid) {
+        (Some(_), _) if !first_in_container => None,
         (Some(id), Some(uid)) => {
             let container = index.container_link(id);
             Some(LinkView {
@@ -1334,11 +1374,7 @@ fn shim_tag(index: &Index, p: &Process) -> Option<LinkView> {
     if p.role != ProcessRole::Shim {
         return None;
     }
-    let managed = index
-        .model
-        .containers
-        .iter()
-        .find(|c| c.shim_pid == Some(p.pid))?;
+    let managed = index.containers_by_shim.get(&p.pid)?;
     let container = index.container_link(&managed.id);
     Some(LinkView {
         text: match &managed.pod_uid {
@@ -1354,7 +1390,11 @@ fn cgroups_view(index: &Index, homed: &HashSet<Pid>) -> CgroupsView {
     let mut children: HashMap<&str, Vec<usize>> = HashMap::new();
     let mut roots = Vec::new();
     for (i, cg) in model.cgroups.iter().enumerate() {
-        match cg.parent.as_deref().filter(|p| index.cgroups.contains_key(p)) {
+        match cg
+            .parent
+            .as_deref()
+            .filter(|p| index.cgroups.contains_key(p))
+        {
             Some(parent) if parent != cg.path => children.entry(parent).or_default().push(i),
             _ => roots.push(i),
         }
@@ -1432,11 +1472,9 @@ fn cgroup_entry(index: &Index, i: usize) -> CgroupEntry {
     let l = &cg.limits;
     let u = &cg.usage;
     match (u.memory_current_bytes, l.memory_max_bytes) {
-        (Some(used), Some(Limit::Value(max))) => parts.push(format!(
-            "mem {} / {}",
-            text::bytes(used),
-            text::bytes(max)
-        )),
+        (Some(used), Some(Limit::Value(max))) => {
+            parts.push(format!("mem {} / {}", text::bytes(used), text::bytes(max)))
+        }
         (Some(used), _) => parts.push(format!("mem {}", text::bytes(used))),
         (None, Some(Limit::Value(max))) => parts.push(format!("mem limit {}", text::bytes(max))),
         _ => {}
@@ -1459,7 +1497,7 @@ fn cgroup_entry(index: &Index, i: usize) -> CgroupEntry {
     }
 }
 
-fn namespaces_view(index: &Index, homed: &HashSet<Pid>) -> NamespacesView {
+fn namespaces_view(index: &Index) -> NamespacesView {
     let model = index.model;
     let mut groups: Vec<NsGroup> = Vec::new();
     for (title, wanted) in [
@@ -1494,7 +1532,6 @@ fn namespaces_view(index: &Index, homed: &HashSet<Pid>) -> NamespacesView {
                     kind: ns.kind.as_str(),
                     nprocs: ns.pids.len().to_string(),
                     pid: first.map(|p| p.to_string()).unwrap_or_default(),
-                    pid_href: first.filter(|p| homed.contains(p)).map(|p| format!("#p{p}")),
                     holder: match &ns.holder {
                         Holder::Host => LinkView {
                             text: "host".to_string(),
@@ -1559,7 +1596,12 @@ fn add_pod_entries(index: &Index, search: &mut SearchIndex) {
 }
 
 fn add_standalone_entries(index: &Index, search: &mut SearchIndex) {
-    for c in index.model.containers.iter().filter(|c| c.pod_uid.is_none()) {
+    for c in index
+        .model
+        .containers
+        .iter()
+        .filter(|c| c.pod_uid.is_none())
+    {
         let mut names = vec![container_name(c)];
         names.extend(c.image.as_deref().map(visible));
         for pid in &c.pids {
@@ -1568,39 +1610,10 @@ fn add_standalone_entries(index: &Index, search: &mut SearchIndex) {
             }
         }
         search.entries.push(SearchEntry {
-            element: container_anchor(&c.id),
+            element: index.container_anchor(&c.id),
             names: names.join("\n"),
             ids: vec![c.id.to_string()],
             pids: c.pids.iter().map(|p| p.0).collect(),
-        });
-    }
-}
-
-fn add_process_entries(index: &Index, tree: &ProcessTreeView, search: &mut SearchIndex) {
-    for line in tree.blocks.iter().flat_map(|b| b.lines.iter()) {
-        let Some(anchor) = &line.anchor else { continue };
-        let Ok(pid) = line.pid.parse::<u32>() else {
-            continue;
-        };
-        let Some(p) = index.processes.get(&Pid(pid)) else {
-            continue;
-        };
-        let mut ids = Vec::new();
-        if let Some(id) = &p.container_id {
-            ids.push(id.to_string());
-        }
-        if let Some(uid) = &p.pod_uid {
-            ids.push(uid.to_string());
-        }
-        search.entries.push(SearchEntry {
-            element: anchor.clone(),
-            names: format!(
-                "{}\n{}",
-                visible(&p.comm),
-                visible_short(&command_of(p), SHORT_CMD_CHARS)
-            ),
-            ids,
-            pids: vec![pid],
         });
     }
 }

@@ -5,7 +5,7 @@
 // Each test binary uses part of this module.
 #![allow(dead_code)]
 
-// pub mod cdp;
+pub mod cdp;
 
 use analyzer::model::*;
 use nodesnap_format::{CmdlinePolicy, Counts, Gap, GapReason};
@@ -595,6 +595,10 @@ pub fn seed_model() -> Model {
 /// Namespaces with holders the way the builder attributes them: pid 1's are the host's, those
 /// held by two or more containers of one pod are the pod's, those of one container are its own.
 pub fn namespaces_of(processes: &[Process], containers: &[Container]) -> Vec<Namespace> {
+    let pod_of: BTreeMap<&ContainerId, Option<&PodUid>> = containers
+        .iter()
+        .map(|c| (&c.id, c.pod_uid.as_ref()))
+        .collect();
     let mut by_inode: BTreeMap<(NsType, Inode), Vec<&Process>> = BTreeMap::new();
     for p in processes {
         for (kind, inode) in &p.namespaces {
@@ -605,16 +609,13 @@ pub fn namespaces_of(processes: &[Process], containers: &[Container]) -> Vec<Nam
         .into_iter()
         .map(|((kind, inode), holders)| {
             let pids: Vec<Pid> = holders.iter().map(|p| p.pid).collect();
-            let ids: BTreeSet<&ContainerId> =
-                holders.iter().filter_map(|p| p.container_id.as_ref()).collect();
+            let ids: BTreeSet<&ContainerId> = holders
+                .iter()
+                .filter_map(|p| p.container_id.as_ref())
+                .collect();
             let pods: BTreeSet<Option<&PodUid>> = ids
                 .iter()
-                .map(|id| {
-                    containers
-                        .iter()
-                        .find(|c| &&c.id == id)
-                        .and_then(|c| c.pod_uid.as_ref())
-                })
+                .map(|id| pod_of.get(id).copied().flatten())
                 .collect();
             let holder = if pids.contains(&Pid(1)) {
                 Holder::Host
@@ -680,7 +681,10 @@ fn seed_cgroups(processes: &[Process], containers: &[Container], pods: &[Pod]) -
             ..cgroup("/kubepods/burstable", vec![])
         },
         cgroup("/system.slice", vec![]),
-        cgroup("/system.slice/containerd.service", pids_of(&containerd_pids)),
+        cgroup(
+            "/system.slice/containerd.service",
+            pids_of(&containerd_pids),
+        ),
         cgroup("/system.slice/docker.service", pids_of(&[2842])),
         cgroup("/system.slice/kubelet.service", pids_of(&[5773])),
         cgroup("/system.slice/sshd.service", pids_of(&[1025])),
@@ -745,7 +749,10 @@ pub fn hostile_model() -> Model {
             }
             8104 => {
                 p.comm = "evil\u{202e}gpj.exe".to_string();
-                p.cmdline = Some("registry\u{7}\u{1b}[31m red\u{2066}isolate\u{2069}\r\nnext\u{2028}line".to_string());
+                p.cmdline = Some(
+                    "registry\u{7}\u{1b}[31m red\u{2066}isolate\u{2069}\r\nnext\u{2028}line"
+                        .to_string(),
+                );
                 p.user = Some("<b>root</b>".to_string());
             }
             _ => {}
@@ -763,7 +770,8 @@ pub fn hostile_model() -> Model {
             c.image = Some("redis:5 </script><!-- {{ x }} {% y %}".to_string());
         }
         if c.id.as_str() == STANDALONE_ID {
-            c.name = Some("app.kubernetes.io/name=</script><img src=x onerror=alert(6)>".to_string());
+            c.name =
+                Some("app.kubernetes.io/name=</script><img src=x onerror=alert(6)>".to_string());
             c.image = Some("javascript:alert(7)".to_string());
         }
     }
@@ -830,7 +838,11 @@ pub fn big_model() -> Model {
     let mut shims = Vec::new();
     for n in 0..2000u32 {
         let pod_uid = uid(&format!("{n:08x}-0000-4000-8000-{n:012x}"));
-        let qos = [QosClass::Burstable, QosClass::BestEffort, QosClass::Guaranteed][n as usize % 3];
+        let qos = [
+            QosClass::Burstable,
+            QosClass::BestEffort,
+            QosClass::Guaranteed,
+        ][n as usize % 3];
         let pod_cgroup = match qos {
             QosClass::Guaranteed => format!("/kubepods/pod{pod_uid}"),
             other => format!("/kubepods/{other}/pod{pod_uid}"),
@@ -850,7 +862,8 @@ pub fn big_model() -> Model {
         .into_iter()
         .enumerate()
         {
-            let id = cid(&format!("{:056x}{:08x}", u64::from(n) * 7 + k as u64, n));
+            let seed = (u64::from(n) * 3 + k as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+            let id = cid(&format!("{seed:016x}").repeat(4));
             let shim_pid = alloc_pid();
             let mut shim_process = shim(shim_pid, id.as_str());
             shim_process.ppid = Pid(1);
@@ -974,7 +987,13 @@ pub fn big_model() -> Model {
         processes.push(if n % 2 == 0 {
             kernel_thread(pid, 2, &format!("kworker/{}:{}", n % 8, n))
         } else {
-            process(pid, 1, "agent", &format!("/usr/local/bin/agent --slot={n}"), ProcessRole::Other)
+            process(
+                pid,
+                1,
+                "agent",
+                &format!("/usr/local/bin/agent --slot={n}"),
+                ProcessRole::Other,
+            )
         });
         n += 1;
     }
@@ -991,7 +1010,9 @@ pub fn big_model() -> Model {
     model.collection.counts.cgroups = cgroups.len() as u64;
     model.processes = processes;
     model.cgroups = cgroups;
-    model.findings.sort_by(|a, b| (a.severity, &a.rule, &a.subject).cmp(&(b.severity, &b.rule, &b.subject)));
+    model
+        .findings
+        .sort_by(|a, b| (a.severity, &a.rule, &a.subject).cmp(&(b.severity, &b.rule, &b.subject)));
     model
 }
 
