@@ -805,7 +805,7 @@ pub fn hostile_model() -> Model {
 pub const HOSTILE_MARKERS: &[&str] = &[
     "&#60;script&#62;alert(1)&#60;/script&#62;",
     "&#34;&#62;&#60;img src=x onerror=alert(1)&#62;",
-    "evil\\u{202e}gpj.exe",
+    "red\\u{2066}isolate\\u{2069}",
     "\\u{7}\\u{1b}[31m",
     "web&#60;/script&#62;&#60;script&#62;alert(4)&#60;/script&#62;",
 ];
