@@ -127,7 +127,7 @@ fn seed_report_opens_offline_with_every_section_and_working_search() {
         browser.settle(Duration::from_millis(200));
         assert_clean(browser, &file);
         let shot = report_support::screenshot_dir().join("seed.png");
-        browser.screenshot(1400, 2400, &shot).expect("screenshot");
+        browser.screenshot(1400, 12_000, &shot).expect("screenshot");
         assert!(std::fs::metadata(&shot)
             .map(|m| m.len() > 10_000)
             .unwrap_or(false));

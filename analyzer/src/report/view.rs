@@ -37,6 +37,8 @@ const GRID_NS_TYPES: [NsType; 8] = [
 #[derive(Debug, Clone)]
 pub struct ReportView {
     pub title: String,
+    /// The figures a reader looks at first, at the top of the page.
+    pub glance: Vec<Glance>,
     pub node: NodeView,
     pub findings: FindingsView,
     pub pods: PodsView,
@@ -45,6 +47,15 @@ pub struct ReportView {
     pub cgroups: CgroupsView,
     pub namespaces: NamespacesView,
     pub search: SearchIndex,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Glance {
+    pub value: String,
+    pub label: &'static str,
+    /// CSS class: `crit`, `warn` or empty.
+    pub class: &'static str,
+    pub href: &'static str,
 }
 
 /// A label and its preformatted value; `warn` marks values that need attention.
@@ -493,10 +504,61 @@ pub fn build(model: &Model) -> ReportView {
         Some(host) => visible(host),
         None => "unknown node".to_string(),
     };
+    let findings = findings_view(&index, &homed);
+    let severity_count = |severity: Severity| {
+        model
+            .findings
+            .iter()
+            .filter(|f| f.severity == severity)
+            .count() as u64
+    };
+    let (critical, warnings) = (
+        severity_count(Severity::Critical),
+        severity_count(Severity::Warning),
+    );
+    let glance = vec![
+        Glance {
+            value: text::count(critical),
+            label: "critical",
+            class: if critical > 0 { "crit" } else { "" },
+            href: "#findings",
+        },
+        Glance {
+            value: text::count(warnings),
+            label: if warnings == 1 { "warning" } else { "warnings" },
+            class: if warnings > 0 { "warn" } else { "" },
+            href: "#findings",
+        },
+        Glance {
+            value: text::count(pods.count as u64),
+            label: "pods",
+            class: "",
+            href: "#pods",
+        },
+        Glance {
+            value: text::count((pods.container_count + standalone.len()) as u64),
+            label: "containers",
+            class: "",
+            href: "#pods",
+        },
+        Glance {
+            value: text::count(model.processes.len() as u64),
+            label: "processes",
+            class: "",
+            href: "#processes",
+        },
+        Glance {
+            value: text::count(model.gaps.len() as u64),
+            label: "gaps",
+            class: if model.gaps.is_empty() { "" } else { "warn" },
+            href: "#gaps",
+        },
+    ];
     ReportView {
         title,
+        glance,
         node: node_view(model),
-        findings: findings_view(&index, &homed),
+        findings,
         pods,
         standalone,
         cgroups: cgroups_view(&index, &homed),

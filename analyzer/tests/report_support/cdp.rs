@@ -266,7 +266,17 @@ impl Browser {
         while self.receive(deadline, "events").is_ok() {}
     }
 
-    pub fn screenshot(&mut self, width: u32, height: u32, path: &Path) -> Result<(), String> {
+    /// A PNG of the page at this width, as tall as the page up to `max_height`.
+    pub fn screenshot(&mut self, width: u32, max_height: u32, path: &Path) -> Result<(), String> {
+        self.call(
+            "Emulation.setDeviceMetricsOverride",
+            json!({"width": width, "height": 800, "deviceScaleFactor": 1, "mobile": false}),
+        )?;
+        let page_height = self
+            .eval("document.documentElement.scrollHeight")?
+            .as_u64()
+            .unwrap_or(u64::from(max_height));
+        let height = page_height.min(u64::from(max_height));
         self.call(
             "Emulation.setDeviceMetricsOverride",
             json!({"width": width, "height": height, "deviceScaleFactor": 1, "mobile": false}),
