@@ -128,6 +128,12 @@ fn seed_report_opens_offline_with_every_section_and_working_search() {
         assert_clean(browser, &file);
         let shot = report_support::screenshot_dir().join("seed.png");
         browser.screenshot(1400, 12_000, &shot).expect("screenshot");
+        for section in ["pods", "processes", "cgroups", "namespaces"] {
+            let part = report_support::screenshot_dir().join(format!("seed-{section}.png"));
+            browser
+                .screenshot_from(&format!("#{section}"), 1300, &part)
+                .expect("section screenshot");
+        }
         assert!(std::fs::metadata(&shot)
             .map(|m| m.len() > 10_000)
             .unwrap_or(false));

@@ -102,16 +102,16 @@ fn runtime_tree_runs_from_the_daemon_through_shims_to_container_processes() {
         ("├─", "5929", "shim"),
         ("│ └─", "5982", "sandbox"),
         ("├─", "6210", "shim"),
-        ("│ └─", "6227", "ctr"),
+        ("│ └─", "6227", "cp"),
         ("├─", "8087", "shim"),
-        ("│ └─", "8104", "ctr"),
+        ("│ └─", "8104", "cp"),
         ("├─", "19039", "shim"),
         ("│ └─", "19057", "sandbox"),
         ("├─", "19338", "shim"),
-        ("│ └─", "19356", "ctr"),
+        ("│ └─", "19356", "cp"),
         ("└─", "19407", "shim"),
-        ("  └─", "19431", "ctr"),
-        ("    ├─", "19453", "ctr"),
+        ("  └─", "19431", "cp"),
+        ("    ├─", "19453", "cp"),
     ];
     for (i, (guide, pid, role)) in expected_head.iter().enumerate() {
         assert_eq!(

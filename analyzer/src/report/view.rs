@@ -238,7 +238,7 @@ pub struct TreeLine {
     /// `p<pid>` on the line that is the process's home in the report.
     pub anchor: Option<String>,
     pub pid: String,
-    /// CSS class by role: `daemon`, `shim`, `sandbox`, `ctr`, `kubelet` or empty.
+    /// CSS class by role: `daemon`, `shim`, `sandbox`, `cp` (container process), `kubelet` or empty.
     pub role: &'static str,
     pub user: String,
     pub state: String,
@@ -420,6 +420,15 @@ impl<'m> Index<'m> {
                 href: None,
             },
         }
+    }
+
+    /// The container's name after its pod's, where a bare name (`POD`) would be ambiguous.
+    fn container_link_in_pod(&self, id: &ContainerId) -> LinkView {
+        let mut link = self.container_link(id);
+        if let Some(uid) = self.containers.get(id).and_then(|c| c.pod_uid.as_ref()) {
+            link.text = format!("{} · {}", self.pod_title(uid), link.text);
+        }
+        link
     }
 
     /// `c-` and the 12-character short id, or the full id where two containers share a short
@@ -1201,7 +1210,7 @@ fn role_class(role: ProcessRole) -> &'static str {
         ProcessRole::Shim => "shim",
         ProcessRole::Kubelet => "kubelet",
         ProcessRole::Sandbox => "sandbox",
-        ProcessRole::Container => "ctr",
+        ProcessRole::Container => "cp",
         ProcessRole::KernelThread | ProcessRole::Other => "",
     }
 }
@@ -1600,7 +1609,7 @@ fn namespaces_view(index: &Index) -> NamespacesView {
                             href: None,
                         },
                         Holder::Pod(uid) => index.pod_link(uid),
-                        Holder::Container(id) => index.container_link(id),
+                        Holder::Container(id) => index.container_link_in_pod(id),
                         Holder::Other => LinkView {
                             text: "other".to_string(),
                             href: None,
@@ -1626,7 +1635,7 @@ fn namespaces_view(index: &Index) -> NamespacesView {
 fn holder_key(index: &Index, holder: &Holder) -> String {
     match holder {
         Holder::Pod(uid) => index.pod_title(uid),
-        Holder::Container(id) => index.container_link(id).text,
+        Holder::Container(id) => index.container_link_in_pod(id).text,
         Holder::Host | Holder::Other => String::new(),
     }
 }

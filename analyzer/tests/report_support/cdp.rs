@@ -287,6 +287,25 @@ impl Browser {
         std::fs::write(path, png).map_err(|e| format!("{}: {e}", path.display()))
     }
 
+    /// A PNG of the part of the page that starts at the element `selector` (after a full-page
+    /// `screenshot`, which sets the viewport), `height` pixels tall.
+    pub fn screenshot_from(&mut self, selector: &str, height: u32, path: &Path) -> Result<(), String> {
+        let top = self
+            .eval(&format!(
+                "document.querySelector({}).getBoundingClientRect().top + window.scrollY",
+                serde_json::to_string(selector).map_err(|e| e.to_string())?
+            ))?
+            .as_f64()
+            .ok_or("no such element")?;
+        let shot = self.call(
+            "Page.captureScreenshot",
+            json!({"format": "png", "clip": {"x": 0, "y": top, "width": 1400, "height": height, "scale": 1}}),
+        )?;
+        let data = shot["data"].as_str().ok_or("no screenshot data")?;
+        let png = decode_base64(data).ok_or("screenshot is not base64")?;
+        std::fs::write(path, png).map_err(|e| format!("{}: {e}", path.display()))
+    }
+
     /// Console errors, uncaught exceptions and error log entries (CSP refusals among them).
     pub fn errors(&self) -> Vec<String> {
         self.events
