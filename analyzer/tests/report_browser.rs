@@ -197,6 +197,11 @@ fn big_node_report_opens_and_filters_two_thousand_pods() {
         let load = browser
             .open(&file, Duration::from_secs(120))
             .expect("report loads");
+        let timing = browser
+            .eval("(() => { const t = performance.getEntriesByType('navigation')[0]; \
+                   return `parsed ${Math.round(t.domInteractive)} ms, DOMContentLoaded ${Math.round(t.domContentLoadedEventEnd)} ms, \
+                   load ${Math.round(t.loadEventEnd)} ms, ${document.getElementsByTagName('*').length} elements`; })()")
+            .expect("evaluates");
         let pods = browser
             .eval("document.querySelectorAll('#pods details.pod').length")
             .expect("evaluates");
@@ -218,11 +223,12 @@ fn big_node_report_opens_and_filters_two_thousand_pods() {
             )
             .expect("screenshot");
         eprintln!(
-            "big node: {} pods, {} processes: {:.1} MB, loaded in {:.1} s",
+            "big node: {} pods, {} processes: {:.1} MB, loaded in {:.1} s ({})",
             model.pods.len(),
             model.processes.len(),
             size as f64 / 1e6,
-            load.as_secs_f64()
+            load.as_secs_f64(),
+            timing.as_str().unwrap_or_default()
         );
     });
 }

@@ -37,6 +37,8 @@ const GRID_NS_TYPES: [NsType; 8] = [
 #[derive(Debug, Clone)]
 pub struct ReportView {
     pub title: String,
+    pub proc_header: (&'static str, &'static str),
+    pub ns_header: &'static str,
     /// The figures a reader looks at first, at the top of the page.
     pub glance: Vec<Glance>,
     pub node: NodeView,
@@ -184,14 +186,23 @@ pub struct ContainerView {
 }
 
 #[derive(Debug, Clone)]
+/// One line of a container's `ps`-like listing, its columns padded for a monospace font: the
+/// pid (the link) and the rest (user, state, RSS, command).
 pub struct ProcRow {
     pub pid: String,
     pub href: Option<String>,
-    pub user: String,
-    pub state: String,
-    pub rss: String,
-    pub cmd: String,
+    pub rest: String,
     pub partial: bool,
+}
+
+/// The header of the container listings, padded like `ProcRow`.
+pub const PROC_HEADER: (&str, &str) = ("    PID", " USER     S      RSS  COMMAND");
+
+fn proc_columns(pid: Pid, user: &str, state: &str, rss: &str, cmd: &str) -> (String, String) {
+    (
+        format!("{:>7}", pid.0),
+        format!(" {:<8} {:<1} {:>8}  {}", user, state, rss, cmd),
+    )
 }
 
 /// A pod's containers against the namespace types, as the walkthrough draws it by hand.
@@ -296,14 +307,16 @@ pub struct NsGroup {
 }
 
 #[derive(Debug, Clone)]
+/// One line of the `lsns`-like listing: NS, TYPE, NPROCS, PID and COMMAND padded for a
+/// monospace font, then the holder.
 pub struct NsRow {
-    pub inode: String,
-    pub kind: &'static str,
-    pub nprocs: String,
-    pub pid: String,
+    pub columns: String,
     pub holder: LinkView,
-    pub command: String,
 }
+
+/// The header of the namespace listings, padded like `NsRow`.
+pub const NS_HEADER: &str =
+    "        NS TYPE   NPROCS     PID  COMMAND                                            HOLDER";
 
 /// What the page's search script needs: for each element it can hide, the element's id, the
 /// names matched as substrings, the ids matched by prefix and the pids matched exactly.
@@ -565,6 +578,8 @@ pub fn build(model: &Model) -> ReportView {
     ];
     ReportView {
         title,
+        proc_header: PROC_HEADER,
+        ns_header: NS_HEADER,
         glance,
         node: node_view(model),
         findings,
@@ -956,15 +971,15 @@ fn container_view(index: &Index, c: &Container, homed: &HashSet<Pid>) -> Contain
         .iter()
         .map(|pid| match index.processes.get(pid) {
             Some(p) => proc_row(p, homed),
-            None => ProcRow {
-                pid: pid.to_string(),
-                href: None,
-                user: String::new(),
-                state: String::new(),
-                rss: String::new(),
-                cmd: "(not in the snapshot)".to_string(),
-                partial: true,
-            },
+            None => {
+                let (pid, rest) = proc_columns(*pid, "", "", "", "(not in the snapshot)");
+                ProcRow {
+                    pid,
+                    href: None,
+                    rest,
+                    partial: true,
+                }
+            }
         })
         .collect();
     ContainerView {
@@ -980,13 +995,17 @@ fn container_view(index: &Index, c: &Container, homed: &HashSet<Pid>) -> Contain
 }
 
 fn proc_row(p: &Process, homed: &HashSet<Pid>) -> ProcRow {
+    let (pid, rest) = proc_columns(
+        p.pid,
+        &user_of(p),
+        &state_of(p),
+        &p.rss_bytes.map(text::bytes).unwrap_or_default(),
+        &visible_short(&command_of(p), SHORT_CMD_CHARS),
+    );
     ProcRow {
-        pid: p.pid.to_string(),
+        pid,
         href: homed.contains(&p.pid).then(|| format!("#p{}", p.pid)),
-        user: user_of(p),
-        state: state_of(p),
-        rss: p.rss_bytes.map(text::bytes).unwrap_or_default(),
-        cmd: visible_short(&command_of(p), SHORT_CMD_CHARS),
+        rest,
         partial: p.partial,
     }
 }
@@ -1598,11 +1617,16 @@ fn namespaces_view(index: &Index) -> NamespacesView {
             .iter()
             .map(|ns| {
                 let first = ns.pids.iter().min().copied();
+                let command = first.map(|p| index.process_cmd(p)).unwrap_or_default();
                 NsRow {
-                    inode: ns.inode.to_string(),
-                    kind: ns.kind.as_str(),
-                    nprocs: ns.pids.len().to_string(),
-                    pid: first.map(|p| p.to_string()).unwrap_or_default(),
+                    columns: format!(
+                        "{:>10} {:<6} {:>6} {:>7}  {:<50} ",
+                        ns.inode.0,
+                        ns.kind.as_str(),
+                        ns.pids.len(),
+                        first.map(|p| p.to_string()).unwrap_or_default(),
+                        command
+                    ),
                     holder: match &ns.holder {
                         Holder::Host => LinkView {
                             text: "host".to_string(),
@@ -1615,7 +1639,6 @@ fn namespaces_view(index: &Index) -> NamespacesView {
                             href: None,
                         },
                     },
-                    command: first.map(|p| index.process_cmd(p)).unwrap_or_default(),
                 }
             })
             .collect();

@@ -289,7 +289,12 @@ impl Browser {
 
     /// A PNG of the part of the page that starts at the element `selector` (after a full-page
     /// `screenshot`, which sets the viewport), `height` pixels tall.
-    pub fn screenshot_from(&mut self, selector: &str, height: u32, path: &Path) -> Result<(), String> {
+    pub fn screenshot_from(
+        &mut self,
+        selector: &str,
+        height: u32,
+        path: &Path,
+    ) -> Result<(), String> {
         let top = self
             .eval(&format!(
                 "document.querySelector({}).getBoundingClientRect().top + window.scrollY",
