@@ -128,6 +128,45 @@ fn seed_report_opens_offline_with_every_section_and_working_search() {
         assert_clean(browser, &file);
         let shot = report_support::screenshot_dir().join("seed.png");
         browser.screenshot(1400, 12_000, &shot).expect("screenshot");
+        browser
+            .call(
+                "Emulation.setEmulatedMedia",
+                serde_json::json!({"features": [{"name": "prefers-color-scheme", "value": "dark"}]}),
+            )
+            .expect("dark scheme");
+        let background = browser
+            .eval("getComputedStyle(document.body).backgroundColor")
+            .expect("evaluates");
+        assert_eq!(background, "rgb(15, 19, 24)", "the dark scheme applies");
+        browser
+            .screenshot_from(
+                "#node",
+                1300,
+                &report_support::screenshot_dir().join("seed-dark.png"),
+            )
+            .expect("dark screenshot");
+        browser
+            .call(
+                "Emulation.setEmulatedMedia",
+                serde_json::json!({"media": "print", "features": []}),
+            )
+            .expect("print media");
+        let collapsed_shown = browser
+            .eval(
+                "document.getElementById('p1').getBoundingClientRect().height > 0 \
+                   && !document.getElementById('p1').closest('details').open",
+            )
+            .expect("evaluates");
+        assert_eq!(
+            collapsed_shown, true,
+            "printing shows what a closed section holds"
+        );
+        browser
+            .call(
+                "Emulation.setEmulatedMedia",
+                serde_json::json!({"media": "", "features": []}),
+            )
+            .expect("screen media");
         for section in ["pods", "processes", "cgroups", "namespaces"] {
             let part = report_support::screenshot_dir().join(format!("seed-{section}.png"));
             browser
