@@ -38,7 +38,7 @@ const GRID_NS_TYPES: [NsType; 8] = [
 pub struct ReportView {
     pub title: String,
     pub proc_header: (&'static str, &'static str),
-    pub ns_header: &'static str,
+    pub ns_header: (&'static str, &'static str, &'static str),
     /// The figures a reader looks at first, at the top of the page.
     pub glance: Vec<Glance>,
     pub node: NodeView,
@@ -307,16 +307,17 @@ pub struct NsGroup {
 }
 
 #[derive(Debug, Clone)]
-/// One line of the `lsns`-like listing: NS, TYPE, NPROCS, PID and COMMAND padded for a
-/// monospace font, then the holder.
+/// One line of the `lsns`-like listing: NS, TYPE, NPROCS and PID padded for a monospace font,
+/// then the holder (its column aligned by the stylesheet) and the command.
 pub struct NsRow {
     pub columns: String,
     pub holder: LinkView,
+    pub command: String,
 }
 
 /// The header of the namespace listings, padded like `NsRow`.
-pub const NS_HEADER: &str =
-    "        NS TYPE   NPROCS     PID  COMMAND                                            HOLDER";
+pub const NS_HEADER: (&str, &str, &str) =
+    ("        NS TYPE   NPROCS     PID  ", "HOLDER", "COMMAND");
 
 /// What the page's search script needs: for each element it can hide, the element's id, the
 /// names matched as substrings, the ids matched by prefix and the pids matched exactly.
@@ -1620,13 +1621,13 @@ fn namespaces_view(index: &Index) -> NamespacesView {
                 let command = first.map(|p| index.process_cmd(p)).unwrap_or_default();
                 NsRow {
                     columns: format!(
-                        "{:>10} {:<6} {:>6} {:>7}  {:<50} ",
+                        "{:>10} {:<6} {:>6} {:>7}  ",
                         ns.inode.0,
                         ns.kind.as_str(),
                         ns.pids.len(),
                         first.map(|p| p.to_string()).unwrap_or_default(),
-                        command
                     ),
+                    command,
                     holder: match &ns.holder {
                         Holder::Host => LinkView {
                             text: "host".to_string(),
