@@ -1,14 +1,85 @@
-//! The self-contained HTML report: view structs made for the askama templates in templates/.
-//! (Placeholder signature; being written.)
+//! The self-contained HTML report: the model turned into view structs (`view`), rendered by the
+//! askama templates in templates/ with the page's CSS and script inline and a
+//! Content-Security-Policy that lets the page load nothing, so it opens from disk anywhere.
+//!
+//! Node text reaches the page only through askama's HTML escaping (after `text::visible` has
+//! made control and bidi characters visible); the only unescaped output is the page's own CSS
+//! and script, and the search index as JSON escaped for a `<script>` element.
+
+pub mod text;
+pub mod view;
 
 use crate::model::Model;
+use askama::Template;
+use sha2::{Digest, Sha256};
+use std::fmt;
+
+pub use view::ReportView;
+
+/// The page's stylesheet, inlined and allowed by its hash.
+const STYLE: &str = include_str!("../../../templates/report.css");
+/// The page's script (search, print, anchors), inlined and allowed by its hash.
+const SCRIPT: &str = include_str!("../../../templates/report.js");
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
     #[error("cannot render the report: {0}")]
-    Render(String),
+    Render(#[from] askama::Error),
 }
 
-pub fn render_html(_model: &Model) -> Result<String, ReportError> {
-    Err(ReportError::Render("the report is being written".into()))
+/// Text that the template writes without escaping. Only this module creates it, from the
+/// page's own constant assets and from JSON passed through `text::json_for_script`.
+pub struct Unescaped(String);
+
+impl fmt::Display for Unescaped {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "report.html")]
+struct ReportPage<'a> {
+    v: &'a ReportView,
+    csp: String,
+    style: Unescaped,
+    script: Unescaped,
+    search_json: Unescaped,
+    generator: String,
+}
+
+/// The Content-Security-Policy: nothing may load; only the page's own style and script, by
+/// hash, may apply or run.
+pub fn content_security_policy() -> String {
+    format!(
+        "default-src 'none'; style-src '{}'; script-src '{}'; img-src 'none'; \
+         base-uri 'none'; form-action 'none'",
+        csp_hash(STYLE),
+        csp_hash(SCRIPT)
+    )
+}
+
+fn csp_hash(content: &str) -> String {
+    format!(
+        "sha256-{}",
+        text::base64(&Sha256::digest(content.as_bytes()))
+    )
+}
+
+pub fn render_html(model: &Model) -> Result<String, ReportError> {
+    let view = view::build(model);
+    render_view(&view)
+}
+
+/// Renders view structs already built (the golden and view tests build them once).
+pub fn render_view(view: &ReportView) -> Result<String, ReportError> {
+    let page = ReportPage {
+        v: view,
+        csp: content_security_policy(),
+        style: Unescaped(STYLE.to_string()),
+        script: Unescaped(SCRIPT.to_string()),
+        search_json: Unescaped(text::json_for_script(&view.search.to_json())),
+        generator: format!("nodesnap analyzer {}", env!("CARGO_PKG_VERSION")),
+    };
+    Ok(page.render()?)
 }

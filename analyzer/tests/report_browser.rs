@@ -1,0 +1,273 @@
+//! The report in real headless Chromium: every section present, the pod count right, the
+//! search box filtering, no console error, no network request, and the hostile strings running
+//! nothing. Screenshots land in target/report-screenshots/ for people to look at.
+
+mod report_support;
+
+use analyzer::model::Model;
+use report_support::cdp::{with_browser, Browser};
+use std::path::PathBuf;
+use std::time::Duration;
+
+const SECTIONS: [&str; 7] = [
+    "node",
+    "findings",
+    "pods",
+    "containers",
+    "processes",
+    "cgroups",
+    "namespaces",
+];
+
+fn write_report(name: &str, model: &Model) -> PathBuf {
+    let html = analyzer::report::render_html(model).expect("renders");
+    let path = report_support::screenshot_dir().join(format!("{name}.html"));
+    std::fs::write(&path, html).expect("write report");
+    path
+}
+
+/// Types into the search box and returns how many pods stay visible.
+fn search(browser: &mut Browser, query: &str) -> u64 {
+    let expression = format!(
+        "(() => {{ const q = document.getElementById('q'); q.value = {}; \
+         q.dispatchEvent(new Event('input')); \
+         return new Promise(done => setTimeout(() => done( \
+           document.querySelectorAll('#pods details.pod:not([hidden])').length), 400)); }})()",
+        serde_json::to_string(query).expect("query as JSON")
+    );
+    browser
+        .eval(&expression)
+        .expect("search runs")
+        .as_u64()
+        .expect("a count")
+}
+
+fn visible(browser: &mut Browser, id: &str) -> bool {
+    browser
+        .eval(&format!("!document.getElementById('{id}').hidden"))
+        .expect("element exists")
+        .as_bool()
+        .expect("a boolean")
+}
+
+fn assert_clean(browser: &Browser, file: &std::path::Path) {
+    assert_eq!(browser.errors(), Vec::<String>::new(), "console errors");
+    assert_eq!(
+        browser.requests_besides(file),
+        Vec::<String>::new(),
+        "network requests"
+    );
+    assert_eq!(browser.dialogs(), Vec::<String>::new(), "dialogs opened");
+}
+
+#[test]
+fn seed_report_opens_offline_with_every_section_and_working_search() {
+    with_browser("seed_report_opens_offline", |browser| {
+        let model = report_support::seed_model();
+        let file = write_report("seed", &model);
+        browser
+            .open(&file, Duration::from_secs(30))
+            .expect("report loads");
+        for id in SECTIONS {
+            let present = browser
+                .eval(&format!(
+                    "!!document.querySelector('section#{id} h2') && \
+                     !!document.querySelector('header nav a[href=\"#{id}\"]')"
+                ))
+                .expect("evaluates");
+            assert_eq!(present, true, "section {id} and its header link");
+        }
+        let pods = browser
+            .eval("document.querySelectorAll('#pods details.pod').length")
+            .expect("evaluates");
+        assert_eq!(pods.as_u64(), Some(model.pods.len() as u64));
+        let grid_cells = browser
+            .eval("Array.from(document.querySelectorAll('#pod-f5f16f15-af9e-11ea-8af4-0050569e47b9 table.grid td.pod')).map(td => td.textContent)")
+            .expect("evaluates");
+        assert_eq!(
+            grid_cells,
+            serde_json::json!([
+                "4026532659",
+                "4026532662",
+                "4026532659",
+                "4026532662",
+                "4026532659",
+                "4026532662"
+            ]),
+            "ipc and net are shared by pause, nginx and redis"
+        );
+
+        assert_eq!(
+            search(browser, "redis"),
+            1,
+            "a container name finds its pod"
+        );
+        assert!(visible(browser, "pod-f5f16f15-af9e-11ea-8af4-0050569e47b9"));
+        assert!(!visible(
+            browser,
+            "pod-f86494f1-aeea-11ea-8af4-0050569e47b9"
+        ));
+        assert!(visible(browser, "p19356") && !visible(browser, "p2841"));
+        assert_eq!(search(browser, "167e38"), 1, "an id prefix finds its pod");
+        assert!(visible(browser, "pod-f86494f1-aeea-11ea-8af4-0050569e47b9"));
+        assert_eq!(
+            search(browser, "19431"),
+            1,
+            "a pid finds its pod and process"
+        );
+        assert!(visible(browser, "p19431") && !visible(browser, "p19453"));
+        assert_eq!(
+            search(browser, "8104"),
+            0,
+            "a standalone container's pid is no pod"
+        );
+        assert!(visible(browser, "c-c3d3530cf2f5"));
+        assert_eq!(search(browser, ""), 2, "clearing the box shows every pod");
+
+        browser.settle(Duration::from_millis(200));
+        assert_clean(browser, &file);
+        let shot = report_support::screenshot_dir().join("seed.png");
+        browser.screenshot(1400, 12_000, &shot).expect("screenshot");
+        browser
+            .call(
+                "Emulation.setEmulatedMedia",
+                serde_json::json!({"features": [{"name": "prefers-color-scheme", "value": "dark"}]}),
+            )
+            .expect("dark scheme");
+        let background = browser
+            .eval("getComputedStyle(document.body).backgroundColor")
+            .expect("evaluates");
+        assert_eq!(background, "rgb(15, 19, 24)", "the dark scheme applies");
+        browser
+            .screenshot_from(
+                "#node",
+                1300,
+                &report_support::screenshot_dir().join("seed-dark.png"),
+            )
+            .expect("dark screenshot");
+        browser
+            .call(
+                "Emulation.setEmulatedMedia",
+                serde_json::json!({"media": "print", "features": []}),
+            )
+            .expect("print media");
+        let collapsed_shown = browser
+            .eval(
+                "document.getElementById('p1').getBoundingClientRect().height > 0 \
+                   && !document.getElementById('p1').closest('details').open",
+            )
+            .expect("evaluates");
+        assert_eq!(
+            collapsed_shown, true,
+            "printing shows what a closed section holds"
+        );
+        browser
+            .call(
+                "Emulation.setEmulatedMedia",
+                serde_json::json!({"media": "", "features": []}),
+            )
+            .expect("screen media");
+        for section in ["pods", "processes", "cgroups", "namespaces"] {
+            let part = report_support::screenshot_dir().join(format!("seed-{section}.png"));
+            browser
+                .screenshot_from(&format!("#{section}"), 1300, &part)
+                .expect("section screenshot");
+        }
+        assert!(std::fs::metadata(&shot)
+            .map(|m| m.len() > 10_000)
+            .unwrap_or(false));
+    });
+}
+
+#[test]
+fn hostile_strings_show_as_text_and_run_nothing() {
+    with_browser("hostile_strings_run_nothing", |browser| {
+        let file = write_report("hostile", &report_support::hostile_model());
+        browser
+            .open(&file, Duration::from_secs(30))
+            .expect("report loads");
+        browser.settle(Duration::from_millis(500));
+        let checks = browser
+            .eval(
+                "({ scripts: document.scripts.length, \
+                    injected: document.querySelectorAll('img, svg, iframe, a[href^=\"http\"], a[href^=\"javascript\"], [onerror], [onload], [onmouseover]').length, \
+                    title: document.title })",
+            )
+            .expect("evaluates");
+        assert_eq!(
+            checks["scripts"], 2,
+            "only the page's JSON and script: {checks}"
+        );
+        assert_eq!(
+            checks["injected"], 0,
+            "no element or attribute from node data: {checks}"
+        );
+        for shown in [
+            "<script>alert(1)</script> was OOM-killed",
+            "redis-server \"><img src=x onerror=alert(1)>",
+            "registry\\u{7}\\u{1b}[31m red\\u{2066}isolate\\u{2069}\\u{d}\\u{a}next\\u{2028}line",
+            "app.kubernetes.io/name=</script><img src=x onerror=alert(6)>",
+        ] {
+            let found = browser
+                .eval(&format!(
+                    "document.querySelector('main').textContent.includes({})",
+                    serde_json::to_string(shown).expect("JSON")
+                ))
+                .expect("evaluates");
+            assert_eq!(found, true, "shown as text: {shown}");
+        }
+        assert_eq!(
+            search(browser, "<script>"),
+            1,
+            "hostile names are searchable text"
+        );
+        assert_clean(browser, &file);
+        let shot = report_support::screenshot_dir().join("hostile.png");
+        browser.screenshot(1400, 2400, &shot).expect("screenshot");
+    });
+}
+
+#[test]
+fn big_node_report_opens_and_filters_two_thousand_pods() {
+    with_browser("big_node_report", |browser| {
+        let model = report_support::big_model();
+        let file = write_report("big", &model);
+        let size = std::fs::metadata(&file).expect("report written").len();
+        let load = browser
+            .open(&file, Duration::from_secs(120))
+            .expect("report loads");
+        let timing = browser
+            .eval("(() => { const t = performance.getEntriesByType('navigation')[0]; \
+                   return `parsed ${Math.round(t.domInteractive)} ms, DOMContentLoaded ${Math.round(t.domContentLoadedEventEnd)} ms, \
+                   load ${Math.round(t.loadEventEnd)} ms, ${document.getElementsByTagName('*').length} elements`; })()")
+            .expect("evaluates");
+        let pods = browser
+            .eval("document.querySelectorAll('#pods details.pod').length")
+            .expect("evaluates");
+        assert_eq!(pods.as_u64(), Some(2000));
+        let open = browser
+            .eval("document.querySelectorAll('#pods details.pod[open]').length")
+            .expect("evaluates");
+        assert_eq!(open.as_u64(), Some(0), "2,000 pod cards start collapsed");
+        assert_eq!(search(browser, "app-1999-"), 1);
+        assert_eq!(search(browser, "shop-7/"), 80);
+        assert_eq!(search(browser, ""), 2000);
+        browser.settle(Duration::from_millis(200));
+        assert_clean(browser, &file);
+        browser
+            .screenshot(
+                1400,
+                1600,
+                &report_support::screenshot_dir().join("big.png"),
+            )
+            .expect("screenshot");
+        eprintln!(
+            "big node: {} pods, {} processes: {:.1} MB, loaded in {:.1} s ({})",
+            model.pods.len(),
+            model.processes.len(),
+            size as f64 / 1e6,
+            load.as_secs_f64(),
+            timing.as_str().unwrap_or_default()
+        );
+    });
+}

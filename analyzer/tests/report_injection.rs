@@ -1,0 +1,215 @@
+//! Everything from the node is text: the hostile model's report holds exactly the elements and
+//! attributes the templates write, its JSON cannot leave its script element, and control and
+//! bidi characters are shown as escapes. The browser test checks that nothing runs.
+
+mod report_support;
+
+use std::collections::BTreeSet;
+
+/// The elements and attributes the report's templates write, and nothing else.
+const TEMPLATE_TAGS: &[&str] = &[
+    "!doctype", "html", "head", "meta", "title", "style", "body", "header", "nav", "a", "b",
+    "span", "div", "input", "output", "main", "section", "h2", "h3", "h4", "dl", "dt", "dd", "p",
+    "table", "thead", "tbody", "tr", "th", "td", "code", "details", "summary", "article", "small",
+    "s", "footer", "script",
+];
+const TEMPLATE_ATTRIBUTES: &[&str] = &[
+    "lang",
+    "charset",
+    "http-equiv",
+    "content",
+    "name",
+    "class",
+    "href",
+    "id",
+    "type",
+    "placeholder",
+    "aria-label",
+    "autocomplete",
+    "spellcheck",
+    "for",
+    "open",
+];
+
+/// Each start tag's name and attribute names, skipping the raw text of `<style>` and
+/// `<script>` (checked separately). Node text is escaped, so any `<` left is markup.
+fn tags_and_attributes(html: &str) -> Vec<(String, Vec<String>)> {
+    let mut found = Vec::new();
+    let mut rest = html;
+    while let Some(start) = rest.find('<') {
+        rest = &rest[start + 1..];
+        if rest.starts_with('/') {
+            continue;
+        }
+        let end = rest.find('>').expect("every tag is closed");
+        let tag = &rest[..end];
+        let mut words = tag.split_whitespace();
+        let name = words.next().unwrap_or_default().to_ascii_lowercase();
+        // Attribute names sit before `=` outside quoted values.
+        let mut attributes = Vec::new();
+        let mut in_quotes = false;
+        let mut current = String::new();
+        for c in tag[name.len()..].chars() {
+            match c {
+                '"' => in_quotes = !in_quotes,
+                _ if in_quotes => {}
+                '=' => {
+                    attributes.push(std::mem::take(&mut current));
+                }
+                c if c.is_whitespace() => {
+                    if !current.is_empty() {
+                        attributes.push(std::mem::take(&mut current));
+                    }
+                }
+                c => current.push(c),
+            }
+        }
+        if !current.is_empty() {
+            attributes.push(current);
+        }
+        rest = &rest[end + 1..];
+        if name == "style" || name == "script" {
+            let close = format!("</{name}>");
+            let close_at = rest.find(&close).expect("raw text element is closed");
+            rest = &rest[close_at + close.len()..];
+        }
+        attributes.retain(|a| !a.is_empty() && a != "html");
+        found.push((name, attributes));
+    }
+    found
+}
+
+fn render(model: &analyzer::model::Model) -> String {
+    analyzer::report::render_html(model).expect("renders")
+}
+
+#[test]
+fn hostile_report_holds_only_the_templates_elements_and_attributes() {
+    let html = render(&report_support::hostile_model());
+    let tags: BTreeSet<&str> = TEMPLATE_TAGS.iter().copied().collect();
+    let attributes: BTreeSet<&str> = TEMPLATE_ATTRIBUTES.iter().copied().collect();
+    for (name, attrs) in tags_and_attributes(&html) {
+        assert!(
+            tags.contains(name.as_str()),
+            "element <{name}> did not come from the template"
+        );
+        for attr in attrs {
+            assert!(
+                attributes.contains(attr.as_str()),
+                "attribute {attr} on <{name}> did not come from the template"
+            );
+        }
+    }
+}
+
+#[test]
+fn hostile_report_has_the_same_markup_shape_as_the_benign_one() {
+    let count = |html: &str, name: &str| {
+        tags_and_attributes(html)
+            .iter()
+            .filter(|(n, _)| n == name)
+            .count()
+    };
+    let benign = render(&report_support::seed_model());
+    let hostile = render(&report_support::hostile_model());
+    for name in ["script", "style", "a", "meta", "input"] {
+        assert_eq!(
+            count(&benign, name),
+            count(&hostile, name),
+            "<{name}> count"
+        );
+    }
+    assert_eq!(count(&hostile, "script"), 2);
+}
+
+#[test]
+fn hostile_strings_appear_escaped_and_bidi_characters_visible() {
+    let html = render(&report_support::hostile_model());
+    for marker in report_support::HOSTILE_MARKERS {
+        assert!(html.contains(marker), "{marker} is shown escaped");
+    }
+    for raw in [
+        "<script>alert",
+        "<img",
+        "<svg",
+        "<iframe",
+        "onerror=alert(1)>",
+        "\u{202e}",
+        "\u{7}",
+        "\u{2028}",
+        "\u{2029}",
+    ] {
+        assert!(!html.contains(raw), "{raw:?} reaches the page raw");
+    }
+}
+
+#[test]
+fn search_json_cannot_close_its_script_element_and_parses_back() {
+    let html = render(&report_support::hostile_model());
+    let open = "<script type=\"application/json\" id=\"search-index\">";
+    let start = html.find(open).expect("search index present") + open.len();
+    let end = start + html[start..].find("</script>").expect("closed");
+    let json = &html[start..end];
+    assert!(!json.contains('<') && !json.contains('>') && !json.contains('&'));
+    let index: serde_json::Value = serde_json::from_str(json).expect("valid JSON");
+    let names: Vec<&str> = index
+        .as_array()
+        .expect("an array")
+        .iter()
+        .filter_map(|entry| entry[1].as_str())
+        .collect();
+    assert!(
+        names
+            .iter()
+            .any(|n| n.contains("web</script><script>alert(4)</script>")),
+        "the hostile pod name survives the escaping: {names:?}"
+    );
+}
+
+#[test]
+fn templates_use_safe_only_on_the_pages_own_assets() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../templates");
+    for entry in std::fs::read_dir(&dir).expect("templates dir") {
+        let path = entry.expect("entry").path();
+        let text = std::fs::read_to_string(&path).expect("template readable");
+        for (i, line) in text.lines().enumerate() {
+            if line.contains("|safe")
+                && !line.trim_start().starts_with("{#")
+                && !line.contains("escaped by askama")
+            {
+                let allowed = [
+                    "{{ style|safe }}",
+                    "{{ script|safe }}",
+                    "{{ search_json|safe }}",
+                ];
+                let mut rest = line.to_string();
+                for a in allowed {
+                    rest = rest.replace(a, "");
+                }
+                assert!(
+                    !rest.contains("|safe"),
+                    "{}:{}: |safe on something other than the page's assets",
+                    path.display(),
+                    i + 1
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn csp_forbids_loading_anything_and_pins_the_inline_assets_by_hash() {
+    let html = render(&report_support::seed_model());
+    let csp = analyzer::report::content_security_policy();
+    assert!(csp.starts_with("default-src 'none';"));
+    assert!(!csp.contains("unsafe-inline") && !csp.contains("unsafe-eval"));
+    assert_eq!(csp.matches("'sha256-").count(), 2);
+    let escaped = csp.replace('\'', "&#39;");
+    assert!(html.contains(&format!(
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"{escaped}\">"
+    )));
+    assert!(
+        !html.contains("http://") && !html.contains("https://"),
+        "no URL to fetch"
+    );
+}

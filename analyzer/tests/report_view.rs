@@ -1,0 +1,329 @@
+//! The view structs built from the walkthrough's node: the namespace grid the walkthrough draws
+//! by hand, the runtime's process tree, the cgroup tree's marks, findings' links, node facts.
+
+mod report_support;
+
+use analyzer::report::view::{build, NsGridView, ReportView};
+use report_support::*;
+
+fn seed() -> ReportView {
+    build(&seed_model())
+}
+
+fn grid_of<'v>(view: &'v ReportView, uid: &str) -> &'v NsGridView {
+    &view
+        .pods
+        .pods
+        .iter()
+        .find(|p| p.uid == uid)
+        .expect("pod present")
+        .grid
+}
+
+fn row(grid: &NsGridView, label: &str) -> Vec<(String, &'static str)> {
+    grid.rows
+        .iter()
+        .find(|r| r.label == label)
+        .expect("row present")
+        .cells
+        .iter()
+        .map(|c| (c.inode.clone(), c.class))
+        .collect()
+}
+
+#[test]
+fn namespace_grid_shows_ipc_and_net_shared_user_from_the_host_and_the_rest_private() {
+    let view = seed();
+    let grid = grid_of(&view, NGINX_POD);
+    assert_eq!(grid.columns, ["ipc", "mnt", "net", "pid", "user", "uts"]);
+    let labels: Vec<&str> = grid.rows.iter().map(|r| r.label.as_str()).collect();
+    assert_eq!(
+        labels,
+        ["POD", "nginx", "redis"],
+        "sandbox first, then by name"
+    );
+    let expect = |cells: [(&str, &'static str); 6]| -> Vec<(String, &'static str)> {
+        cells.iter().map(|(i, c)| (i.to_string(), *c)).collect()
+    };
+    assert_eq!(
+        row(grid, "POD"),
+        expect([
+            ("4026532659", "pod"),
+            ("4026532657", "priv"),
+            ("4026532662", "pod"),
+            ("4026532660", "priv"),
+            ("4026531837", "host"),
+            ("4026532658", "priv"),
+        ])
+    );
+    assert_eq!(
+        row(grid, "redis"),
+        expect([
+            ("4026532659", "pod"),
+            ("4026532654", "priv"),
+            ("4026532662", "pod"),
+            ("4026532656", "priv"),
+            ("4026531837", "host"),
+            ("4026532655", "priv"),
+        ])
+    );
+    assert_eq!(
+        grid.sharing,
+        "shared in the pod: ipc, net · host's: user · private: mnt, pid, uts"
+    );
+}
+
+#[test]
+fn host_network_pod_shows_host_cells_and_an_alert() {
+    let view = seed();
+    let pod = view
+        .pods
+        .pods
+        .iter()
+        .find(|p| p.uid == PROXY_POD)
+        .expect("pod");
+    assert_eq!(pod.alert.as_deref(), Some("host net"));
+    assert_eq!(pod.qos, "besteffort");
+    let net = row(&pod.grid, "kube-proxy")[2].clone();
+    assert_eq!(net, ("4026531956".to_string(), "host"));
+}
+
+#[test]
+fn runtime_tree_runs_from_the_daemon_through_shims_to_container_processes() {
+    let view = seed();
+    let runtime = &view.process_tree.blocks[0];
+    let lines: Vec<(String, &str, &str)> = runtime
+        .lines
+        .iter()
+        .map(|l| (l.guide.clone(), l.pid.as_str(), l.role))
+        .collect();
+    let expected_head = [
+        ("", "2841", "daemon"),
+        ("├─", "5929", "shim"),
+        ("│ └─", "5982", "sandbox"),
+        ("├─", "6210", "shim"),
+        ("│ └─", "6227", "cp"),
+        ("├─", "8087", "shim"),
+        ("│ └─", "8104", "cp"),
+        ("├─", "19039", "shim"),
+        ("│ └─", "19057", "sandbox"),
+        ("├─", "19338", "shim"),
+        ("│ └─", "19356", "cp"),
+        ("└─", "19407", "shim"),
+        ("  └─", "19431", "cp"),
+        ("    ├─", "19453", "cp"),
+    ];
+    for (i, (guide, pid, role)) in expected_head.iter().enumerate() {
+        assert_eq!(
+            (lines[i].0.as_str(), lines[i].1, lines[i].2),
+            (*guide, *pid, *role),
+            "line {i}"
+        );
+    }
+    let last = runtime.lines.last().expect("lines");
+    assert_eq!((last.pid.as_str(), last.role), ("2842", "daemon"));
+    let shim = &runtime.lines[7];
+    assert_eq!(
+        shim.tag
+            .as_ref()
+            .map(|t| (t.text.as_str(), t.href.as_deref())),
+        Some((
+            "shim of default/web-cache-5b8f6d7c9-x2x7q · POD",
+            Some("#c-63ee2df4c255")
+        ))
+    );
+    let worker = &runtime.lines[13];
+    assert!(
+        worker.tag.is_none(),
+        "only a container's first process is tagged"
+    );
+    let partial = runtime
+        .lines
+        .iter()
+        .find(|l| l.pid == "19460")
+        .expect("19460");
+    assert!(partial.partial);
+    assert_eq!(
+        partial.cmd, "[nginx]",
+        "no command line reads like ps: [comm]"
+    );
+}
+
+#[test]
+fn other_processes_point_to_the_runtime_tree_and_count_kernel_threads() {
+    let view = seed();
+    let other = &view.process_tree.blocks[1];
+    let containerd = other
+        .lines
+        .iter()
+        .find(|l| l.pid == "2841")
+        .expect("2841 mentioned");
+    assert!(containerd.anchor.is_none(), "the runtime tree is its home");
+    assert_eq!(
+        containerd.tag.as_ref().and_then(|t| t.href.as_deref()),
+        Some("#p2841")
+    );
+    assert_eq!(
+        other.note,
+        "2 kernel threads under kthreadd are counted, not listed."
+    );
+}
+
+#[test]
+fn cgroup_tree_marks_limits_usage_and_trouble() {
+    let view = seed();
+    let nginx = view
+        .cgroups
+        .lines
+        .iter()
+        .filter_map(|l| l.group.as_ref().map(|g| (l, g)))
+        .find(|(_, g)| g.name == NGINX_ID)
+        .expect("nginx cgroup");
+    assert_eq!(
+        nginx.0.guide, "│     └─",
+        "/ > kubepods > burstable > pod > nginx"
+    );
+    assert_eq!(
+        nginx.1.resources,
+        "mem 120 MiB / 512 MiB · cpu 0.5 CPU · pids 9 / 1024"
+    );
+    assert_eq!(nginx.1.trouble, ["CPU throttled in 13% of periods"]);
+    assert_eq!(nginx.1.tags[0].text, "nginx");
+    let processes_under_nginx = view
+        .cgroups
+        .lines
+        .iter()
+        .filter_map(|l| l.process.as_ref())
+        .filter(|p| p.cmd.starts_with("nginx: worker"))
+        .count();
+    assert_eq!(
+        processes_under_nginx, 7,
+        "workers with a command line; 19460 has none"
+    );
+}
+
+#[test]
+fn findings_are_grouped_by_severity_with_links_to_their_subjects() {
+    let view = seed();
+    let groups: Vec<(&str, usize)> = view
+        .findings
+        .groups
+        .iter()
+        .map(|g| (g.label, g.count))
+        .collect();
+    assert_eq!(groups, [("Critical", 1), ("Warning", 2), ("Info", 2)]);
+    assert_eq!(view.findings.summary, "1 critical · 2 warnings · 2 info");
+    let links: Vec<Option<&str>> = view
+        .findings
+        .groups
+        .iter()
+        .flat_map(|g| g.items.iter())
+        .map(|f| f.subject.href.as_deref())
+        .collect();
+    assert_eq!(links[0], Some("#c-9934ac36efad"));
+    assert_eq!(links[1], Some("#pod-f86494f1-aeea-11ea-8af4-0050569e47b9"));
+    assert!(links[2].is_some_and(|h| h.starts_with("#g")));
+    assert_eq!(links[4], Some("#p19460"));
+}
+
+#[test]
+fn container_resources_read_in_human_units_and_flag_pressure() {
+    let view = seed();
+    let pod = view
+        .pods
+        .pods
+        .iter()
+        .find(|p| p.uid == NGINX_POD)
+        .expect("pod");
+    let redis = pod
+        .containers
+        .iter()
+        .find(|c| c.name == "redis")
+        .expect("redis");
+    let memory = redis
+        .resources
+        .iter()
+        .find(|f| f.label == "Memory")
+        .expect("memory");
+    assert_eq!(memory.value, "250 MiB of 256 MiB (98%)");
+    assert!(memory.warn);
+    let oom = redis
+        .resources
+        .iter()
+        .find(|f| f.label == "OOM kills")
+        .expect("oom");
+    assert_eq!((oom.value.as_str(), oom.warn), ("3", true));
+    let nginx = pod
+        .containers
+        .iter()
+        .find(|c| c.name == "nginx")
+        .expect("nginx");
+    let throttled = nginx
+        .resources
+        .iter()
+        .find(|f| f.label == "Throttled")
+        .expect("throttled");
+    assert_eq!(throttled.value, "1,200 of 9,000 periods (13%) · 1 min 24 s");
+    assert!(throttled.warn);
+    assert_eq!(nginx.processes.len(), 9);
+    assert_eq!(pod.alert.as_deref(), Some("3 OOM kills"));
+}
+
+#[test]
+fn node_section_summarizes_gaps_by_reason() {
+    let view = seed();
+    let reasons: Vec<(&str, &str)> = view
+        .node
+        .gap_reasons
+        .iter()
+        .map(|r| (r.reason, r.count.as_str()))
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            ("vanished", "2"),
+            ("permission_denied", "1"),
+            ("not_found", "1")
+        ]
+    );
+    assert_eq!(view.node.gaps.len(), 4);
+    assert!(view.node.gaps_unlisted.is_none());
+    let runtimes = view
+        .node
+        .facts
+        .iter()
+        .find(|f| f.label == "Runtimes")
+        .expect("runtimes");
+    assert_eq!(runtimes.value, "docker (pid 2842), containerd (pid 2841)");
+}
+
+#[test]
+fn small_nodes_open_their_pod_cards_and_big_ones_keep_them_collapsed() {
+    assert!(seed().pods.cards_open);
+    let big = build(&big_model());
+    assert!(!big.pods.cards_open);
+    assert!(!big.process_tree.blocks[0].open);
+    assert!(!big.cgroups.open);
+    assert_eq!(big.search.entries.len(), 2000, "one search entry per pod");
+}
+
+#[test]
+fn hostile_text_is_made_visible_in_the_view() {
+    let view = build(&hostile_model());
+    let registry = view
+        .process_tree
+        .blocks
+        .iter()
+        .flat_map(|b| b.lines.iter())
+        .find(|l| l.pid == "8104")
+        .expect("8104");
+    assert_eq!(
+        registry.cmd,
+        "registry\\u{7}\\u{1b}[31m red\\u{2066}isolate\\u{2069}\\u{d}\\u{a}next\\u{2028}line"
+    );
+    assert_eq!(
+        registry.user, "<b>root</b>",
+        "escaping is the template's job"
+    );
+    assert_eq!(view.title, "node<script>alert(8)</script>");
+}
