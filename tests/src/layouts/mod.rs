@@ -2,6 +2,10 @@
 //! `tests/fixtures/<name>/` by the `make-fixtures` binary.
 
 mod common;
+mod docker_plain;
+mod kube;
+mod no_containers;
+mod podman;
 mod seed;
 
 use crate::fake_node::FakeNode;
@@ -23,6 +27,12 @@ pub const NAMES: &[&str] = &[
 pub fn build(name: &str) -> Option<FakeNode> {
     match name {
         "seed-node" => Some(seed::seed_node()),
+        "containerd-v2-systemd" => Some(kube::containerd_v2_systemd()),
+        "crio-v1-systemd" => Some(kube::crio_v1_systemd()),
+        "docker-plain" => Some(docker_plain::docker_plain()),
+        "podman-v2" => Some(podman::podman_v2()),
+        "k3s-v2-cgroupfs" => Some(kube::k3s_v2_cgroupfs()),
+        "no-containers" => Some(no_containers::no_containers()),
         _ => None,
     }
 }
