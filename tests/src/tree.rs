@@ -28,11 +28,7 @@ pub fn read_tree(top: &Path) -> Result<BTreeMap<String, TreeEntry>, TreeError> {
     Ok(out)
 }
 
-fn walk(
-    top: &Path,
-    dir: &Path,
-    out: &mut BTreeMap<String, TreeEntry>,
-) -> Result<(), TreeError> {
+fn walk(top: &Path, dir: &Path, out: &mut BTreeMap<String, TreeEntry>) -> Result<(), TreeError> {
     let err = |path: &Path| {
         let path = path.to_path_buf();
         move |source| TreeError { path, source }

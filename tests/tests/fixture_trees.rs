@@ -15,7 +15,11 @@ fn committed(name: &str) -> PathBuf {
 
 fn each_layout() -> Vec<(&'static str, FakeNode, PathBuf)> {
     let all = layouts::all();
-    assert_eq!(all.len(), layouts::NAMES.len(), "every name builds a layout");
+    assert_eq!(
+        all.len(),
+        layouts::NAMES.len(),
+        "every name builds a layout"
+    );
     all.into_iter()
         .map(|(name, node)| (name, node, committed(name)))
         .collect()
@@ -35,7 +39,12 @@ fn regenerating_every_layout_reproduces_the_committed_tree_byte_for_byte() {
             diffs.is_empty(),
             "{name}: tests/fixtures/{name} drifted from the generator; run \
              `cargo run -p nodesnap-tests --bin make-fixtures -- tests/fixtures`:\n{}",
-            diffs.iter().take(20).cloned().collect::<Vec<_>>().join("\n")
+            diffs
+                .iter()
+                .take(20)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join("\n")
         );
     }
 }
@@ -45,7 +54,8 @@ fn generated_trees_have_no_empty_directories_that_git_would_drop() {
     let tmp = TempDir::new("empty");
     for (name, node, _) in each_layout() {
         let fresh = tmp.path().join(name);
-        node.write_to(&fresh).unwrap_or_else(|e| panic!("{name}: {e}"));
+        node.write_to(&fresh)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
         let tree = read_tree(&fresh).unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(empty_dirs(&tree), Vec::<String>::new(), "{name}");
     }
@@ -58,7 +68,12 @@ fn writing_over_a_non_empty_directory_is_refused() {
     let node = layouts::build("no-containers").expect("layout exists");
     let err = node.write_to(tmp.path()).expect_err("must refuse");
     assert!(err.to_string().contains("not empty"), "{err}");
-    assert_eq!(std::fs::read_to_string(tmp.path().join("keep")).ok().as_deref(), Some("x"));
+    assert_eq!(
+        std::fs::read_to_string(tmp.path().join("keep"))
+            .ok()
+            .as_deref(),
+        Some("x")
+    );
 }
 
 /// The pid, comm, state and ppid of a stat line, and how many fields it has.
@@ -68,7 +83,13 @@ fn parse_stat(line: &str) -> (u32, String, char, u32, usize) {
     let fields: Vec<&str> = rest.split(' ').collect();
     let state = fields[0].chars().next().expect("state letter");
     let ppid = fields[1].parse().expect("ppid is a number");
-    (pid.parse().expect("pid is a number"), comm.to_string(), state, ppid, fields.len() + 2)
+    (
+        pid.parse().expect("pid is a number"),
+        comm.to_string(),
+        state,
+        ppid,
+        fields.len() + 2,
+    )
 }
 
 #[test]
@@ -78,12 +99,24 @@ fn every_stat_parses_back_to_the_declared_pid_ppid_state_and_comm_with_52_fields
         for p in node.processes() {
             let stat = read(&root, &format!("proc/{}/stat", p.pid));
             let (pid, comm, state, ppid, count) = parse_stat(&stat);
-            assert_eq!((pid, ppid, state), (p.pid, p.ppid, p.state), "{name}: {stat}");
+            assert_eq!(
+                (pid, ppid, state),
+                (p.pid, p.ppid, p.state),
+                "{name}: {stat}"
+            );
             assert_eq!(comm, p.comm, "{name}: pid {}", p.pid);
             assert_eq!(count, 52, "{name}: pid {} stat has {count} fields", p.pid);
             let status = read(&root, &format!("proc/{}/status", p.pid));
-            assert!(status.contains(&format!("\nPPid:\t{}\n", p.ppid)), "{name}: {}", p.pid);
-            assert!(status.contains(&format!("\nThreads:\t{}\n", p.threads)), "{name}: {}", p.pid);
+            assert!(
+                status.contains(&format!("\nPPid:\t{}\n", p.ppid)),
+                "{name}: {}",
+                p.pid
+            );
+            assert!(
+                status.contains(&format!("\nThreads:\t{}\n", p.threads)),
+                "{name}: {}",
+                p.pid
+            );
             assert!(
                 status.contains(&format!("\nUid:\t{0}\t{0}\t{0}\t{0}\n", p.uid)),
                 "{name}: {}",
@@ -103,7 +136,10 @@ fn every_stat_parses_back_to_the_declared_pid_ppid_state_and_comm_with_52_fields
             .filter_map(|e| e.ok())
             .filter(|e| e.file_name().to_string_lossy().parse::<u32>().is_ok())
             .count();
-        assert_eq!(on_disk, checked, "{name}: proc/<pid> dirs vs declared processes");
+        assert_eq!(
+            on_disk, checked,
+            "{name}: proc/<pid> dirs vs declared processes"
+        );
     }
 }
 
@@ -118,7 +154,11 @@ fn nspid_appears_only_where_the_kernel_has_it() {
                 let status = read(&root, &format!("proc/{}/status", p.pid));
                 let inner: Vec<String> = p.inner_pids.iter().map(|n| n.to_string()).collect();
                 let line = format!("\nNSpid:\t{}\t{}\n", p.pid, inner.join("\t"));
-                assert!(status.contains(&line), "{name}: pid {} lacks {line:?}", p.pid);
+                assert!(
+                    status.contains(&line),
+                    "{name}: pid {} lacks {line:?}",
+                    p.pid
+                );
             }
         }
     }
@@ -135,7 +175,11 @@ fn cgroup_mounts(mountinfo: &str) -> Vec<(String, String, Vec<String>)> {
             let fstype = right.next()?.to_string();
             let _source = right.next()?;
             let options = right.next()?.split(',').map(str::to_string).collect();
-            matches!(fstype.as_str(), "cgroup" | "cgroup2").then_some((mount_point, fstype, options))
+            matches!(fstype.as_str(), "cgroup" | "cgroup2").then_some((
+                mount_point,
+                fstype,
+                options,
+            ))
         })
         .collect()
 }
@@ -155,7 +199,10 @@ fn hierarchy_mount(
     mounts
         .iter()
         .find(|(_, fstype, options)| {
-            fstype == "cgroup" && controllers.split(',').all(|c| options.iter().any(|o| o == c))
+            fstype == "cgroup"
+                && controllers
+                    .split(',')
+                    .all(|c| options.iter().any(|o| o == c))
         })
         .map(|(m, _, _)| m.clone())
 }
@@ -177,12 +224,25 @@ fn every_cgroup_line_names_a_directory_whose_cgroup_procs_lists_the_pid() {
                 );
                 let mount = hierarchy_mount(&mounts, controllers, id)
                     .unwrap_or_else(|| panic!("{name}: no mount for {line}"));
-                let dir = root.join(mount.trim_start_matches('/')).join(path.trim_start_matches('/'));
-                assert!(dir.is_dir(), "{name}: pid {}: {} is not a directory", p.pid, dir.display());
+                let dir = root
+                    .join(mount.trim_start_matches('/'))
+                    .join(path.trim_start_matches('/'));
+                assert!(
+                    dir.is_dir(),
+                    "{name}: pid {}: {} is not a directory",
+                    p.pid,
+                    dir.display()
+                );
                 let procs = read(&dir, "cgroup.procs");
                 let listed = procs.lines().any(|l| l == p.pid.to_string());
                 // The kernel stops listing a zombie in cgroup.procs but still names its cgroup.
-                assert_eq!(listed, !p.is_zombie(), "{name}: pid {} in {}", p.pid, dir.display());
+                assert_eq!(
+                    listed,
+                    !p.is_zombie(),
+                    "{name}: pid {} in {}",
+                    p.pid,
+                    dir.display()
+                );
                 lines_checked += 1;
             }
         }
@@ -199,10 +259,17 @@ fn every_pid_in_a_cgroup_procs_file_is_a_process_of_the_node() {
             if !path.ends_with("cgroup.procs") {
                 continue;
             }
-            let TreeEntry::File(bytes) = entry else { continue };
+            let TreeEntry::File(bytes) = entry else {
+                continue;
+            };
             for line in String::from_utf8_lossy(bytes).lines() {
-                let pid: u32 = line.parse().unwrap_or_else(|_| panic!("{name}: {path}: {line:?}"));
-                assert!(node.get_process(pid).is_some(), "{name}: {path} lists unknown {pid}");
+                let pid: u32 = line
+                    .parse()
+                    .unwrap_or_else(|_| panic!("{name}: {path}: {line:?}"));
+                assert!(
+                    node.get_process(pid).is_some(),
+                    "{name}: {path} lists unknown {pid}"
+                );
                 listed += 1;
             }
         }
@@ -221,7 +288,11 @@ fn every_namespace_link_reads_back_as_the_declared_inode() {
                 let resolvable = !p.is_zombie() || matches!(*link, "pid" | "user");
                 match std::fs::read_link(&path) {
                     Ok(target) => {
-                        assert!(exists_in_kernel && resolvable, "{name}: {} should not exist", path.display());
+                        assert!(
+                            exists_in_kernel && resolvable,
+                            "{name}: {} should not exist",
+                            path.display()
+                        );
                         let kind = link.trim_end_matches("_for_children");
                         let expected = format!("{kind}:[{}]", p.ns.get(link).expect("known link"));
                         assert_eq!(target, Path::new(&expected), "{name}: {}", path.display());
@@ -240,20 +311,30 @@ fn every_namespace_link_reads_back_as_the_declared_inode() {
 #[test]
 fn cgroup_v2_trees_keep_processes_out_of_cgroups_that_enable_controllers_for_children() {
     for (name, _, root) in each_layout() {
-        let v2_root = ["sys/fs/cgroup/cgroup.controllers", "sys/fs/cgroup/unified/cgroup.controllers"]
-            .iter()
-            .find(|p| root.join(p).is_file())
-            .map(|p| root.join(p).parent().expect("parent").to_path_buf());
+        let v2_root = [
+            "sys/fs/cgroup/cgroup.controllers",
+            "sys/fs/cgroup/unified/cgroup.controllers",
+        ]
+        .iter()
+        .find(|p| root.join(p).is_file())
+        .map(|p| root.join(p).parent().expect("parent").to_path_buf());
         let Some(v2_root) = v2_root else { continue };
         let tree = read_tree(&v2_root).expect("v2 tree");
         for (path, entry) in &tree {
-            let Some(dir) = path.strip_suffix("/cgroup.subtree_control") else { continue };
-            let TreeEntry::File(enabled) = entry else { continue };
+            let Some(dir) = path.strip_suffix("/cgroup.subtree_control") else {
+                continue;
+            };
+            let TreeEntry::File(enabled) = entry else {
+                continue;
+            };
             if String::from_utf8_lossy(enabled).trim().is_empty() {
                 continue;
             }
             let procs = read(&v2_root, &format!("{dir}/cgroup.procs"));
-            assert!(procs.trim().is_empty(), "{name}: {dir} has processes and enables {enabled:?}");
+            assert!(
+                procs.trim().is_empty(),
+                "{name}: {dir} has processes and enables {enabled:?}"
+            );
         }
     }
 }
@@ -268,16 +349,19 @@ fn runtime_config_files_are_json_and_carry_an_environment_secret() {
             .filter(|(p, _)| p.ends_with("/config.json") || p.ends_with("/config.v2.json"))
             .collect();
         for (path, entry) in &configs {
-            let TreeEntry::File(bytes) = entry else { panic!("{name}: {path} is not a file") };
-            let value: serde_json::Value = serde_json::from_slice(bytes)
-                .unwrap_or_else(|e| panic!("{name}: {path}: {e}"));
+            let TreeEntry::File(bytes) = entry else {
+                panic!("{name}: {path} is not a file")
+            };
+            let value: serde_json::Value =
+                serde_json::from_slice(bytes).unwrap_or_else(|e| panic!("{name}: {path}: {e}"));
             let env = value
                 .pointer("/process/env")
                 .or_else(|| value.pointer("/Config/Env"))
                 .and_then(|v| v.as_array())
                 .unwrap_or_else(|| panic!("{name}: {path} has no env"));
             assert!(
-                env.iter().any(|v| v.as_str().is_some_and(|s| s.ends_with(FAKE_SECRET))),
+                env.iter()
+                    .any(|v| v.as_str().is_some_and(|s| s.ends_with(FAKE_SECRET))),
                 "{name}: {path}"
             );
         }
@@ -285,7 +369,11 @@ fn runtime_config_files_are_json_and_carry_an_environment_secret() {
             layouts_with_configs += 1;
         }
     }
-    assert_eq!(layouts_with_configs, layouts::NAMES.len() - 1, "all but no-containers");
+    assert_eq!(
+        layouts_with_configs,
+        layouts::NAMES.len() - 1,
+        "all but no-containers"
+    );
 }
 
 #[test]
@@ -294,26 +382,51 @@ fn passwd_holds_a_password_hash_for_the_collector_to_strip() {
         let passwd = read(&root, "etc/passwd");
         let root_line = passwd.lines().next().expect("first line");
         let hash = root_line.split(':').nth(1).expect("password field");
-        assert!(hash.starts_with('$') && hash.len() > 20, "{name}: {root_line}");
+        assert!(
+            hash.starts_with('$') && hash.len() > 20,
+            "{name}: {root_line}"
+        );
     }
 }
 
 #[test]
 fn proc_self_resolves_to_pid_1() {
     for (name, _, root) in each_layout() {
-        assert_eq!(std::fs::read_link(root.join("proc/self")).ok(), Some(PathBuf::from("1")), "{name}");
-        assert_eq!(read(&root, "proc/self/mountinfo"), read(&root, "proc/1/mountinfo"), "{name}");
+        assert_eq!(
+            std::fs::read_link(root.join("proc/self")).ok(),
+            Some(PathBuf::from("1")),
+            "{name}"
+        );
+        assert_eq!(
+            read(&root, "proc/self/mountinfo"),
+            read(&root, "proc/1/mountinfo"),
+            "{name}"
+        );
     }
 }
 
 #[test]
 fn node_facts_files_hold_the_declared_facts() {
     for (name, node, root) in each_layout() {
-        assert_eq!(read(&root, "proc/sys/kernel/hostname"), format!("{}\n", node.facts.hostname), "{name}");
-        assert_eq!(read(&root, "proc/sys/kernel/osrelease"), format!("{}\n", node.facts.kernel_release), "{name}");
+        assert_eq!(
+            read(&root, "proc/sys/kernel/hostname"),
+            format!("{}\n", node.facts.hostname),
+            "{name}"
+        );
+        assert_eq!(
+            read(&root, "proc/sys/kernel/osrelease"),
+            format!("{}\n", node.facts.kernel_release),
+            "{name}"
+        );
         let version = read(&root, "proc/version");
-        assert!(version.starts_with(&format!("Linux version {} ", node.facts.kernel_release)), "{name}");
+        assert!(
+            version.starts_with(&format!("Linux version {} ", node.facts.kernel_release)),
+            "{name}"
+        );
         let stat = read(&root, "proc/stat");
-        assert!(stat.contains(&format!("\nbtime {}\n", node.facts.boot_epoch)), "{name}");
+        assert!(
+            stat.contains(&format!("\nbtime {}\n", node.facts.boot_epoch)),
+            "{name}"
+        );
     }
 }

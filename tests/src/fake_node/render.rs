@@ -32,7 +32,11 @@ pub fn stat_line(p: &Process, facts: &NodeFacts) -> String {
     } else {
         0
     };
-    let end_code = if has_mm { code + 0x2_4000 + pid % 7 * 0x1000 } else { 0 };
+    let end_code = if has_mm {
+        code + 0x2_4000 + pid % 7 * 0x1000
+    } else {
+        0
+    };
     let stack = if has_mm {
         0x7ffc_0000_0000 + pid * 0x1_0000
     } else {
@@ -65,9 +69,17 @@ pub fn stat_line(p: &Process, facts: &NodeFacts) -> String {
         (4096, 81923 + pid % 5 * 2)
     };
     let minflt = if has_mm { p.rss_kb / 2 + pid % 300 } else { 0 };
-    let exit_code = if p.is_zombie() { 0 } else { 0 };
-    let kstk = if has_mm && facts.kernel_at_least(4, 4) { 0 } else { stack.saturating_sub(0x1a0) };
-    let kstk_eip = if has_mm && !facts.kernel_at_least(4, 4) { code + 0x1234 } else { 0 };
+    let exit_code = 0;
+    let kstk = if has_mm && facts.kernel_at_least(4, 4) {
+        0
+    } else {
+        stack.saturating_sub(0x1a0)
+    };
+    let kstk_eip = if has_mm && !facts.kernel_at_least(4, 4) {
+        code + 0x1234
+    } else {
+        0
+    };
     let blkio = if p.state == 'D' { 1473 } else { pid % 3 };
     format!(
         "{pid} ({comm}) {state} {ppid} {pgrp} {session} {tty} {tpgid} {flags} {minflt} 0 {majflt} 0 \
@@ -98,7 +110,11 @@ pub fn status_text(p: &Process, facts: &NodeFacts) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "Name:\t{}", escape_status_name(&p.comm));
     if facts.kernel_at_least(4, 7) {
-        let _ = writeln!(s, "Umask:\t{}", if p.kernel_thread { "0000" } else { "0022" });
+        let _ = writeln!(
+            s,
+            "Umask:\t{}",
+            if p.kernel_thread { "0000" } else { "0022" }
+        );
     }
     let state_word = match p.state {
         'R' => "R (running)",
@@ -119,9 +135,14 @@ pub fn status_text(p: &Process, facts: &NodeFacts) -> String {
     let _ = writeln!(
         s,
         "FDSize:\t{}",
-        if p.kernel_thread || p.is_zombie() { 0 } else { 64 }
+        if p.kernel_thread || p.is_zombie() {
+            0
+        } else {
+            64
+        }
     );
-    let _ = writeln!(s, "Groups:\t{}", if p.gid == 0 { "" } else { "" });
+    // No supplementary groups: the kernel prints the tab and nothing else.
+    let _ = writeln!(s, "Groups:\t");
     if modern {
         let chain = std::iter::once(p.pid)
             .chain(p.inner_pids.iter().copied())
@@ -230,7 +251,11 @@ pub fn status_text(p: &Process, facts: &NodeFacts) -> String {
         "Mems_allowed:\t00000000,00000000,00000000,00000000,00000000,00000000,00000000,00000001"
     );
     let _ = writeln!(s, "Mems_allowed_list:\t0");
-    let _ = writeln!(s, "voluntary_ctxt_switches:\t{}", 12 + p.pid as u64 * 3 % 9000);
+    let _ = writeln!(
+        s,
+        "voluntary_ctxt_switches:\t{}",
+        12 + p.pid as u64 * 3 % 9000
+    );
     let _ = writeln!(s, "nonvoluntary_ctxt_switches:\t{}", p.pid as u64 % 211);
     s
 }
@@ -294,7 +319,10 @@ pub fn cgroup_file_text(p: &Process, node: &FakeNode) -> String {
 
 /// `/proc/version`.
 pub fn proc_version(facts: &NodeFacts) -> String {
-    format!("Linux version {} {}\n", facts.kernel_release, facts.kernel_build)
+    format!(
+        "Linux version {} {}\n",
+        facts.kernel_release, facts.kernel_build
+    )
 }
 
 /// `/proc/uptime`: uptime and summed idle time of all cpus.
@@ -489,8 +517,14 @@ pub fn mountinfo(node: &FakeNode) -> String {
             .map(|(_, rest)| rest)
             .unwrap_or("xfs /dev/sda1 rw")
     );
-    let _ = writeln!(s, "22 21 0:20 / /sys rw,nosuid,nodev,noexec,relatime shared:7 - sysfs sysfs rw");
-    let _ = writeln!(s, "23 21 0:4 / /proc rw,nosuid,nodev,noexec,relatime shared:13 - proc proc rw");
+    let _ = writeln!(
+        s,
+        "22 21 0:20 / /sys rw,nosuid,nodev,noexec,relatime shared:7 - sysfs sysfs rw"
+    );
+    let _ = writeln!(
+        s,
+        "23 21 0:4 / /proc rw,nosuid,nodev,noexec,relatime shared:13 - proc proc rw"
+    );
     let _ = writeln!(
         s,
         "24 21 0:6 / /dev rw,nosuid shared:2 - devtmpfs devtmpfs rw,size={}k,nr_inodes={},mode=755",
@@ -498,9 +532,15 @@ pub fn mountinfo(node: &FakeNode) -> String {
         facts.mem_total_kb / 8
     );
     let _ = writeln!(s, "25 22 0:7 / /sys/kernel/security rw,nosuid,nodev,noexec,relatime shared:8 - securityfs securityfs rw");
-    let _ = writeln!(s, "26 24 0:21 / /dev/shm rw,nosuid,nodev shared:3 - tmpfs tmpfs rw");
+    let _ = writeln!(
+        s,
+        "26 24 0:21 / /dev/shm rw,nosuid,nodev shared:3 - tmpfs tmpfs rw"
+    );
     let _ = writeln!(s, "27 24 0:22 / /dev/pts rw,nosuid,noexec,relatime shared:4 - devpts devpts rw,gid=5,mode=620,ptmxmode=000");
-    let _ = writeln!(s, "28 21 0:23 / /run rw,nosuid,nodev shared:5 - tmpfs tmpfs rw,mode=755");
+    let _ = writeln!(
+        s,
+        "28 21 0:23 / /run rw,nosuid,nodev shared:5 - tmpfs tmpfs rw,mode=755"
+    );
     let mut next_id = 29;
     let mut next_dev = 24;
     match node.cgroups.mode {
@@ -695,7 +735,8 @@ pub fn control_files(node: &FakeNode, h: &Hierarchy, path: &str) -> Vec<(String,
                 // memory.events counts the whole subtree; memory.events.local would not.
                 let kills: u64 = node.subtree_specs(path).map(|s| s.oom_kills).sum();
                 let max_events: u64 = node.subtree_specs(path).map(|s| s.memory_max_events).sum();
-                let mut events = format!("low 0\nhigh 0\nmax {max_events}\noom {kills}\noom_kill {kills}\n");
+                let mut events =
+                    format!("low 0\nhigh 0\nmax {max_events}\noom {kills}\noom_kill {kills}\n");
                 if facts.kernel_at_least(5, 17) {
                     events.push_str("oom_group_kill 0\n");
                 }
@@ -714,8 +755,9 @@ pub fn control_files(node: &FakeNode, h: &Hierarchy, path: &str) -> Vec<(String,
                 files.push(("cpu.weight".into(), format!("{}\n", spec.cpu_weight())));
             }
             let system_usec = cpu_usec - user_usec;
-            let mut cpu_stat =
-                format!("usage_usec {cpu_usec}\nuser_usec {user_usec}\nsystem_usec {system_usec}\n");
+            let mut cpu_stat = format!(
+                "usage_usec {cpu_usec}\nuser_usec {user_usec}\nsystem_usec {system_usec}\n"
+            );
             if has("cpu") && !is_root {
                 let _ = write!(
                     cpu_stat,

@@ -85,7 +85,10 @@ impl FakeNode {
         w.file("proc/meminfo", proc_meminfo(f))?;
         w.file("proc/cgroups", proc_cgroups(self))?;
         w.file("proc/sys/kernel/hostname", format!("{}\n", f.hostname))?;
-        w.file("proc/sys/kernel/osrelease", format!("{}\n", f.kernel_release))?;
+        w.file(
+            "proc/sys/kernel/osrelease",
+            format!("{}\n", f.kernel_release),
+        )?;
         w.file("proc/sys/kernel/pid_max", format!("{}\n", f.pid_max))?;
         w.file("proc/sys/kernel/random/boot_id", format!("{}\n", f.boot_id))?;
         // The kernel's /proc/self is a relative symlink to the reader's pid. A fake root has

@@ -5,14 +5,21 @@
 use super::common::{add_kernel_threads, group_rhel, passwd_rhel, rfc3339};
 use super::kube::container_id;
 use crate::fake_node::{CgroupSetup, CgroupSpec, FakeNode, NodeFacts, NsSet, Process, V1Hierarchy};
-use crate::runtime_files::{docker_config_v2, oci_config, string_map, DockerContainer, OciNamespace, OciSpec};
+use crate::runtime_files::{
+    docker_config_v2, oci_config, string_map, DockerContainer, OciNamespace, OciSpec,
+};
 
 const BOOT_EPOCH: u64 = 1_705_301_110;
 
 fn al2_hierarchies() -> Vec<V1Hierarchy> {
     vec![
         V1Hierarchy::new(11, "cpuset", "cpuset", &[]),
-        V1Hierarchy::new(10, "net_cls,net_prio", "net_cls,net_prio", &["net_cls", "net_prio"]),
+        V1Hierarchy::new(
+            10,
+            "net_cls,net_prio",
+            "net_cls,net_prio",
+            &["net_cls", "net_prio"],
+        ),
         V1Hierarchy::new(9, "devices", "devices", &[]),
         V1Hierarchy::new(8, "cpu,cpuacct", "cpu,cpuacct", &["cpu", "cpuacct"]),
         V1Hierarchy::new(7, "freezer", "freezer", &[]),
@@ -37,6 +44,17 @@ struct Ctr {
     memory_limit: Option<u64>,
 }
 
+/// (pid, unit, argv, uid, threads, rss kB, oom_score_adj)
+type Unit = (
+    u32,
+    &'static str,
+    &'static [&'static str],
+    u32,
+    u32,
+    u64,
+    i32,
+);
+
 pub fn docker_plain() -> FakeNode {
     let facts = NodeFacts {
         hostname: "ip-10-0-3-17.eu-west-1.compute.internal".into(),
@@ -58,20 +76,101 @@ pub fn docker_plain() -> FakeNode {
     let mut node = FakeNode::new(facts, CgroupSetup::v1(al2_hierarchies()));
     add_kernel_threads(&mut node, true);
     node.process(
-        Process::new(1, 0, &["/usr/lib/systemd/systemd", "--switched-root", "--system", "--deserialize", "21"])
-            .comm("systemd")
-            .memory_kb(9_100, 191_000)
-            .started(0.7),
+        Process::new(
+            1,
+            0,
+            &[
+                "/usr/lib/systemd/systemd",
+                "--switched-root",
+                "--system",
+                "--deserialize",
+                "21",
+            ],
+        )
+        .comm("systemd")
+        .memory_kb(9_100, 191_000)
+        .started(0.7),
     );
-    let units: &[(u32, &str, &[&str], u32, u32, u64, i32)] = &[
-        (1630, "systemd-journald.service", &["/usr/lib/systemd/systemd-journald"], 0, 1, 14_000, 0),
-        (1655, "systemd-udevd.service", &["/usr/lib/systemd/systemd-udevd"], 0, 1, 4_300, -1000),
-        (2608, "dbus.service", &["/usr/bin/dbus-daemon", "--system", "--address=systemd:", "--nofork", "--nopidfile", "--systemd-activation"], 81, 1, 2_600, -900),
-        (2631, "chronyd.service", &["/usr/sbin/chronyd", "-F", "2"], 998, 1, 2_900, 0),
-        (2990, "rsyslog.service", &["/usr/sbin/rsyslogd", "-n"], 0, 3, 9_700, 0),
-        (3015, "amazon-ssm-agent.service", &["/usr/bin/amazon-ssm-agent"], 0, 9, 23_000, 0),
-        (3120, "sshd.service", &["/usr/sbin/sshd", "-D"], 0, 1, 6_800, -1000),
-        (3122, "crond.service", &["/usr/sbin/crond", "-n"], 0, 1, 3_100, 0),
+    let units: &[Unit] = &[
+        (
+            1630,
+            "systemd-journald.service",
+            &["/usr/lib/systemd/systemd-journald"],
+            0,
+            1,
+            14_000,
+            0,
+        ),
+        (
+            1655,
+            "systemd-udevd.service",
+            &["/usr/lib/systemd/systemd-udevd"],
+            0,
+            1,
+            4_300,
+            -1000,
+        ),
+        (
+            2608,
+            "dbus.service",
+            &[
+                "/usr/bin/dbus-daemon",
+                "--system",
+                "--address=systemd:",
+                "--nofork",
+                "--nopidfile",
+                "--systemd-activation",
+            ],
+            81,
+            1,
+            2_600,
+            -900,
+        ),
+        (
+            2631,
+            "chronyd.service",
+            &["/usr/sbin/chronyd", "-F", "2"],
+            998,
+            1,
+            2_900,
+            0,
+        ),
+        (
+            2990,
+            "rsyslog.service",
+            &["/usr/sbin/rsyslogd", "-n"],
+            0,
+            3,
+            9_700,
+            0,
+        ),
+        (
+            3015,
+            "amazon-ssm-agent.service",
+            &["/usr/bin/amazon-ssm-agent"],
+            0,
+            9,
+            23_000,
+            0,
+        ),
+        (
+            3120,
+            "sshd.service",
+            &["/usr/sbin/sshd", "-D"],
+            0,
+            1,
+            6_800,
+            -1000,
+        ),
+        (
+            3122,
+            "crond.service",
+            &["/usr/sbin/crond", "-n"],
+            0,
+            1,
+            3_100,
+            0,
+        ),
     ];
     for (i, (pid, unit, argv, uid, threads, rss, adj)) in units.iter().enumerate() {
         node.process(
@@ -95,27 +194,90 @@ pub fn docker_plain() -> FakeNode {
             .cgroup("/system.slice/containerd.service"),
     );
     node.process(
-        Process::new(3388, 1, &["/usr/bin/dockerd", "-H", "fd://", "--containerd=/run/containerd/containerd.sock", "--default-ulimit", "nofile=32768:65536"])
-            .threads(15)
-            .memory_kb(88_000, 1_700_000)
-            .started(10.2)
-            .oom_score_adj(-500)
-            .cgroup("/system.slice/docker.service"),
+        Process::new(
+            3388,
+            1,
+            &[
+                "/usr/bin/dockerd",
+                "-H",
+                "fd://",
+                "--containerd=/run/containerd/containerd.sock",
+                "--default-ulimit",
+                "nofile=32768:65536",
+            ],
+        )
+        .threads(15)
+        .memory_kb(88_000, 1_700_000)
+        .started(10.2)
+        .oom_score_adj(-500)
+        .cgroup("/system.slice/docker.service"),
     );
     node.process(
-        Process::new(3790, 3388, &["/usr/bin/docker-proxy", "-proto", "tcp", "-host-ip", "0.0.0.0", "-host-port", "80", "-container-ip", "172.17.0.2", "-container-port", "80"])
-            .threads(6)
-            .memory_kb(3_900, 711_000)
-            .started(14.6)
-            .oom_score_adj(-500)
-            .cgroup("/system.slice/docker.service"),
+        Process::new(
+            3790,
+            3388,
+            &[
+                "/usr/bin/docker-proxy",
+                "-proto",
+                "tcp",
+                "-host-ip",
+                "0.0.0.0",
+                "-host-port",
+                "80",
+                "-container-ip",
+                "172.17.0.2",
+                "-container-port",
+                "80",
+            ],
+        )
+        .threads(6)
+        .memory_kb(3_900, 711_000)
+        .started(14.6)
+        .oom_score_adj(-500)
+        .cgroup("/system.slice/docker.service"),
     );
 
     let containers = [
-        Ctr { name: "web", image: "nginx:1.25", argv: &["nginx", "-g", "daemon off;"], title: Some("nginx: master process nginx -g daemon off;"), uid: 0, threads: 1, rss_kb: 5_800, memory_limit: Some(256 * 1024 * 1024) },
-        Ctr { name: "db", image: "postgres:15", argv: &["postgres"], title: None, uid: 999, threads: 1, rss_kb: 29_000, memory_limit: None },
-        Ctr { name: "app", image: "registry.example.com/thumbs:4.2", argv: &["node", "server.js"], title: None, uid: 1000, threads: 11, rss_kb: 96_000, memory_limit: Some(512 * 1024 * 1024) },
-        Ctr { name: "backup", image: "registry.example.com/pg-backup:1.0", argv: &["/bin/sh", "/backup.sh"], title: None, uid: 0, threads: 1, rss_kb: 900, memory_limit: None },
+        Ctr {
+            name: "web",
+            image: "nginx:1.25",
+            argv: &["nginx", "-g", "daemon off;"],
+            title: Some("nginx: master process nginx -g daemon off;"),
+            uid: 0,
+            threads: 1,
+            rss_kb: 5_800,
+            memory_limit: Some(256 * 1024 * 1024),
+        },
+        Ctr {
+            name: "db",
+            image: "postgres:15",
+            argv: &["postgres"],
+            title: None,
+            uid: 999,
+            threads: 1,
+            rss_kb: 29_000,
+            memory_limit: None,
+        },
+        Ctr {
+            name: "app",
+            image: "registry.example.com/thumbs:4.2",
+            argv: &["node", "server.js"],
+            title: None,
+            uid: 1000,
+            threads: 11,
+            rss_kb: 96_000,
+            memory_limit: Some(512 * 1024 * 1024),
+        },
+        Ctr {
+            name: "backup",
+            image: "registry.example.com/pg-backup:1.0",
+            argv: &["/bin/sh", "/backup.sh"],
+            title: None,
+            uid: 0,
+            threads: 1,
+            rss_kb: 900,
+            memory_limit: None,
+        },
     ];
     let host = NsSet::host();
     let mut pid = 3600;
@@ -130,11 +292,23 @@ pub fn docker_plain() -> FakeNode {
         pid += 9;
         let shim = pid;
         node.process(
-            Process::new(shim, 1, &["/usr/bin/containerd-shim-runc-v2", "-namespace", "moby", "-id", &id, "-address", "/run/containerd/containerd.sock"])
-                .threads(10)
-                .memory_kb(9_600, 711_000)
-                .started(started - 0.1)
-                .cgroup("/system.slice/containerd.service"),
+            Process::new(
+                shim,
+                1,
+                &[
+                    "/usr/bin/containerd-shim-runc-v2",
+                    "-namespace",
+                    "moby",
+                    "-id",
+                    &id,
+                    "-address",
+                    "/run/containerd/containerd.sock",
+                ],
+            )
+            .threads(10)
+            .memory_kb(9_600, 711_000)
+            .started(started - 0.1)
+            .cgroup("/system.slice/containerd.service"),
         );
         let cgroup = format!("/docker/{id}");
         let mut spec = CgroupSpec::new().cpu_shares(1024);
@@ -142,7 +316,14 @@ pub fn docker_plain() -> FakeNode {
             spec = spec.memory_limit(limit);
         }
         node.cgroup(&cgroup, spec);
-        let ns = NsSet { ipc: next_inode(), mnt: next_inode(), net: next_inode(), pid: next_inode(), uts: next_inode(), ..host };
+        let ns = NsSet {
+            ipc: next_inode(),
+            mnt: next_inode(),
+            net: next_inode(),
+            pid: next_inode(),
+            uts: next_inode(),
+            ..host
+        };
         pid += 4;
         let init = pid;
         let mut first = Process::new(init, shim, c.argv)
@@ -169,17 +350,46 @@ pub fn docker_plain() -> FakeNode {
         match c.name {
             "web" => {
                 for (n, inner) in [(init + 31, 29), (init + 32, 30)] {
-                    node.process(child(n, &[], inner).comm("nginx").retitled("nginx: worker process", 0).user(101, 101).memory_kb(3_300, 34_000));
+                    node.process(
+                        child(n, &[], inner)
+                            .comm("nginx")
+                            .retitled("nginx: worker process", 0)
+                            .user(101, 101)
+                            .memory_kb(3_300, 34_000),
+                    );
                 }
             }
             "db" => {
-                for (n, title, inner) in [(init + 40, "postgres: checkpointer ", 26), (init + 41, "postgres: background writer ", 27), (init + 42, "postgres: walwriter ", 28)] {
-                    node.process(child(n, &[], inner).comm("postgres").retitled(title, 0).memory_kb(6_100, 220_000));
+                for (n, title, inner) in [
+                    (init + 40, "postgres: checkpointer ", 26),
+                    (init + 41, "postgres: background writer ", 27),
+                    (init + 42, "postgres: walwriter ", 28),
+                ] {
+                    node.process(
+                        child(n, &[], inner)
+                            .comm("postgres")
+                            .retitled(title, 0)
+                            .memory_kb(6_100, 220_000),
+                    );
                 }
             }
             "app" => {
                 // An ImageMagick child the node process never reaped.
-                node.process(child(init + 57, &["convert", "/tmp/in.jpg", "-resize", "200x200", "/tmp/out.jpg"], 48).state('Z').started(21_800.4));
+                node.process(
+                    child(
+                        init + 57,
+                        &[
+                            "convert",
+                            "/tmp/in.jpg",
+                            "-resize",
+                            "200x200",
+                            "/tmp/out.jpg",
+                        ],
+                        48,
+                    )
+                    .state('Z')
+                    .started(21_800.4),
+                );
             }
             "backup" => {
                 // tar blocked on a hung NFS mount: uninterruptible sleep.
@@ -194,9 +404,15 @@ pub fn docker_plain() -> FakeNode {
         }
         let created = rfc3339(BOOT_EPOCH as f64 + started - 0.6);
         let labels = if c.name == "db" {
-            string_map(&[("com.docker.compose.project", "thumbs"), ("com.docker.compose.service", "db")])
+            string_map(&[
+                ("com.docker.compose.project", "thumbs"),
+                ("com.docker.compose.service", "db"),
+            ])
         } else {
-            string_map(&[("com.docker.compose.project", "thumbs"), ("com.docker.compose.service", c.name)])
+            string_map(&[
+                ("com.docker.compose.project", "thumbs"),
+                ("com.docker.compose.service", c.name),
+            ])
         };
         let dc = DockerContainer {
             id: id.clone(),
@@ -215,7 +431,10 @@ pub fn docker_plain() -> FakeNode {
             started_at: rfc3339(BOOT_EPOCH as f64 + started),
             finished_at: "0001-01-01T00:00:00Z".into(),
         };
-        node.file(&format!("var/lib/docker/containers/{id}/config.v2.json"), docker_config_v2(&dc));
+        node.file(
+            &format!("var/lib/docker/containers/{id}/config.v2.json"),
+            docker_config_v2(&dc),
+        );
         let spec = OciSpec {
             args: c.argv.iter().map(|s| s.to_string()).collect(),
             env: vec!["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".into()],
@@ -233,7 +452,10 @@ pub fn docker_plain() -> FakeNode {
             cgroups_path: cgroup.clone(),
             rootfs: format!("/var/lib/docker/overlay2/{}/merged", container_id(&id)),
         };
-        node.file(&format!("run/containerd/io.containerd.runtime.v2.task/moby/{id}/config.json"), oci_config(&spec, false));
+        node.file(
+            &format!("run/containerd/io.containerd.runtime.v2.task/moby/{id}/config.json"),
+            oci_config(&spec, false),
+        );
     }
     node
 }

@@ -120,8 +120,21 @@ impl Ctr {
         self
     }
 
-    fn extra(mut self, argv: &'static [&'static str], title: Option<&'static str>, uid: u32, threads: u32, rss_kb: u64) -> Self {
-        self.extras.push(Extra { argv, title, uid, threads, rss_kb });
+    fn extra(
+        mut self,
+        argv: &'static [&'static str],
+        title: Option<&'static str>,
+        uid: u32,
+        threads: u32,
+        rss_kb: u64,
+    ) -> Self {
+        self.extras.push(Extra {
+            argv,
+            title,
+            uid,
+            threads,
+            rss_kb,
+        });
         self
     }
 
@@ -131,7 +144,13 @@ impl Ctr {
     }
 }
 
-fn pod(uid: &'static str, name: &'static str, namespace: &'static str, qos: Qos, containers: Vec<Ctr>) -> Pod {
+fn pod(
+    uid: &'static str,
+    name: &'static str,
+    namespace: &'static str,
+    qos: Qos,
+    containers: Vec<Ctr>,
+) -> Pod {
     Pod {
         uid,
         name,
@@ -205,15 +224,12 @@ impl Layout {
     }
 
     /// `linux.cgroupsPath` as the CRI runtime writes it into the OCI spec.
-    fn cgroups_path(&self, pod: &Pod, pod_cgroup: &str, id: &str) -> String {
+    fn cgroups_path(&self, pod_cgroup: &str, id: &str) -> String {
         let slice = pod_cgroup.rsplit('/').next().unwrap_or_default();
         match self.runtime {
             Runtime::ContainerdSystemd => format!("{slice}:cri-containerd:{id}"),
             Runtime::CrioSystemd => format!("{slice}:crio:{id}"),
-            Runtime::K3sCgroupfs => {
-                let _ = pod;
-                format!("{pod_cgroup}/{id}")
-            }
+            Runtime::K3sCgroupfs => format!("{pod_cgroup}/{id}"),
         }
     }
 
@@ -251,7 +267,8 @@ fn add_pods(node: &mut FakeNode, layout: &Layout, pods: &[Pod], ids: &mut Ids) {
             );
         }
         if all_mem_limited {
-            pod_spec = pod_spec.memory_limit(pod.containers.iter().map(|c| c.mem_limit_mib * MIB).sum());
+            pod_spec =
+                pod_spec.memory_limit(pod.containers.iter().map(|c| c.mem_limit_mib * MIB).sum());
         }
         if let Some(max) = pod.pids_limit {
             pod_spec = pod_spec.pids_limit(max).pids_max_events(37);
@@ -280,7 +297,15 @@ fn add_pods(node: &mut FakeNode, layout: &Layout, pods: &[Pod], ids: &mut Ids) {
                         "/system.slice/containerd.service",
                     )
                 };
-                let argv = [bin, "-namespace", "k8s.io", "-id", sandbox_id.as_str(), "-address", address];
+                let argv = [
+                    bin,
+                    "-namespace",
+                    "k8s.io",
+                    "-id",
+                    sandbox_id.as_str(),
+                    "-address",
+                    address,
+                ];
                 node.process(
                     Process::new(pid, 1, &argv)
                         .threads(12)
@@ -299,15 +324,32 @@ fn add_pods(node: &mut FakeNode, layout: &Layout, pods: &[Pod], ids: &mut Ids) {
         let sandbox_ns = NsSet {
             ipc: ids.inode(),
             mnt: ids.inode(),
-            uts: if pod.host_network { host.uts } else { ids.inode() },
+            uts: if pod.host_network {
+                host.uts
+            } else {
+                ids.inode()
+            },
             pid: if pod.host_pid { host.pid } else { ids.inode() },
-            net: if pod.host_network { host.net } else { ids.inode() },
-            cgroup: if new_cgroup_ns { ids.inode() } else { host.cgroup },
+            net: if pod.host_network {
+                host.net
+            } else {
+                ids.inode()
+            },
+            cgroup: if new_cgroup_ns {
+                ids.inode()
+            } else {
+                host.cgroup
+            },
             ..host
         };
-        let mut containers: Vec<(String, &Ctr, Option<&Ctr>)> = vec![(sandbox_id.clone(), &pod.containers[0], None)];
+        let mut containers: Vec<(String, &Ctr, Option<&Ctr>)> =
+            vec![(sandbox_id.clone(), &pod.containers[0], None)];
         for c in &pod.containers {
-            containers.push((container_id(&format!("{}/{}/{}", pod.namespace, pod.name, c.name)), c, Some(c)));
+            containers.push((
+                container_id(&format!("{}/{}/{}", pod.namespace, pod.name, c.name)),
+                c,
+                Some(c),
+            ));
         }
         let mut pause_pid = 0;
         let mut next_inner = 1;
@@ -318,26 +360,57 @@ fn add_pods(node: &mut FakeNode, layout: &Layout, pods: &[Pod], ids: &mut Ids) {
                 None => {
                     let conmon = ids.pid();
                     let cgroup = format!("{pod_cgroup}/crio-conmon-{id}.scope");
-                    let userdata = format!("/run/containers/storage/overlay-containers/{id}/userdata");
-                    let persist = format!("/var/lib/containers/storage/overlay-containers/{id}/userdata");
+                    let userdata =
+                        format!("/run/containers/storage/overlay-containers/{id}/userdata");
+                    let persist =
+                        format!("/var/lib/containers/storage/overlay-containers/{id}/userdata");
                     let log = match app {
-                        Some(a) => format!("/var/log/pods/{}_{}_{}/{}/0.log", pod.namespace, pod.name, pod.uid, a.name),
-                        None => format!("/var/log/pods/{}_{}_{}/{id}.log", pod.namespace, pod.name, pod.uid),
+                        Some(a) => format!(
+                            "/var/log/pods/{}_{}_{}/{}/0.log",
+                            pod.namespace, pod.name, pod.uid, a.name
+                        ),
+                        None => format!(
+                            "/var/log/pods/{}_{}_{}/{id}.log",
+                            pod.namespace, pod.name, pod.uid
+                        ),
                     };
                     let name = match app {
-                        Some(a) => format!("k8s_{}_{}_{}_{}_0", a.name, pod.name, pod.namespace, pod.uid),
+                        Some(a) => format!(
+                            "k8s_{}_{}_{}_{}_0",
+                            a.name, pod.name, pod.namespace, pod.uid
+                        ),
                         None => format!("k8s_POD_{}_{}_{}_0", pod.name, pod.namespace, pod.uid),
                     };
                     let argv: Vec<String> = vec![
-                        "/usr/bin/conmon".into(), "-b".into(), userdata.clone(), "-c".into(), id.clone(),
-                        "--exit-dir".into(), "/var/run/crio/exits".into(), "-l".into(), log,
-                        "--log-level".into(), "info".into(), "-n".into(), name,
-                        "--pidfile".into(), format!("{userdata}/conmon-pidfile"),
-                        "-p".into(), format!("{userdata}/pidfile"),
-                        "--persist-dir".into(), persist,
-                        "-r".into(), "/usr/bin/runc".into(), "--runtime-arg".into(), "--root=/run/runc".into(),
-                        "--socket-dir-path".into(), "/var/run/crio".into(), "--syslog".into(),
-                        "-u".into(), id.clone(), "-s".into(),
+                        "/usr/bin/conmon".into(),
+                        "-b".into(),
+                        userdata.clone(),
+                        "-c".into(),
+                        id.clone(),
+                        "--exit-dir".into(),
+                        "/var/run/crio/exits".into(),
+                        "-l".into(),
+                        log,
+                        "--log-level".into(),
+                        "info".into(),
+                        "-n".into(),
+                        name,
+                        "--pidfile".into(),
+                        format!("{userdata}/conmon-pidfile"),
+                        "-p".into(),
+                        format!("{userdata}/pidfile"),
+                        "--persist-dir".into(),
+                        persist,
+                        "-r".into(),
+                        "/usr/bin/runc".into(),
+                        "--runtime-arg".into(),
+                        "--root=/run/runc".into(),
+                        "--socket-dir-path".into(),
+                        "/var/run/crio".into(),
+                        "--syslog".into(),
+                        "-u".into(),
+                        id.clone(),
+                        "-s".into(),
                     ];
                     let argv_refs: Vec<&str> = argv.iter().map(String::as_str).collect();
                     node.process(
@@ -370,7 +443,11 @@ fn add_pods(node: &mut FakeNode, layout: &Layout, pods: &[Pod], ids: &mut Ids) {
                     let ns = NsSet {
                         mnt: ids.inode(),
                         pid: pid_ns,
-                        cgroup: if new_cgroup_ns { ids.inode() } else { host.cgroup },
+                        cgroup: if new_cgroup_ns {
+                            ids.inode()
+                        } else {
+                            host.cgroup
+                        },
                         ..sandbox_ns
                     };
                     let inner = if pod.host_pid {
@@ -384,7 +461,11 @@ fn add_pods(node: &mut FakeNode, layout: &Layout, pods: &[Pod], ids: &mut Ids) {
                     (ns, inner)
                 }
             };
-            let adj = if app.is_none() { SANDBOX_OOM_SCORE_ADJ } else { oom_adj(layout, pod, c) };
+            let adj = if app.is_none() {
+                SANDBOX_OOM_SCORE_ADJ
+            } else {
+                oom_adj(layout, pod, c)
+            };
             let spec = match app {
                 None => CgroupSpec::new().cpu_shares(2),
                 Some(a) => {
@@ -402,7 +483,10 @@ fn add_pods(node: &mut FakeNode, layout: &Layout, pods: &[Pod], ids: &mut Ids) {
             };
             node.cgroup(&ctr_cgroup, spec);
             let first = match app {
-                None => Process::new(pid, parent, &["/pause"]).memory_kb(512, 996).threads(1).cpu_ticks(0, 2),
+                None => Process::new(pid, parent, &["/pause"])
+                    .memory_kb(512, 996)
+                    .threads(1)
+                    .cpu_ticks(0, 2),
                 Some(a) => {
                     let p = Process::new(pid, parent, a.argv)
                         .user(a.uid, a.uid)
@@ -431,7 +515,11 @@ fn add_pods(node: &mut FakeNode, layout: &Layout, pods: &[Pod], ids: &mut Ids) {
                     } else {
                         next_inner += 1;
                         let base = inner.first().copied().unwrap_or(1);
-                        vec![if pod.share_pid { next_inner } else { base + next_inner }]
+                        vec![if pod.share_pid {
+                            next_inner
+                        } else {
+                            base + next_inner
+                        }]
                     };
                     let mut p = Process::new(child, pid, e.argv)
                         .user(e.uid, e.uid)
@@ -448,22 +536,57 @@ fn add_pods(node: &mut FakeNode, layout: &Layout, pods: &[Pod], ids: &mut Ids) {
                     }
                     node.process(p);
                 }
-                add_pod_log(node, pod.namespace, pod.name, pod.uid, a.name, &id, LogFile::Cri);
+                add_pod_log(
+                    node,
+                    pod.namespace,
+                    pod.name,
+                    pod.uid,
+                    a.name,
+                    &id,
+                    LogFile::Cri,
+                );
             }
-            add_runtime_config(node, layout, pod, &pod_cgroup, &id, &sandbox_id, app, pause_pid, pid, c);
+            add_runtime_config(
+                node,
+                layout,
+                pod,
+                &pod_cgroup,
+                &id,
+                &sandbox_id,
+                app,
+                pause_pid,
+                pid,
+            );
         }
     }
-    let qos_root = if layout.runtime == Runtime::K3sCgroupfs { "/kubepods" } else { "/kubepods.slice" };
+    let qos_root = if layout.runtime == Runtime::K3sCgroupfs {
+        "/kubepods"
+    } else {
+        "/kubepods.slice"
+    };
     let (burstable, besteffort) = if layout.runtime == Runtime::K3sCgroupfs {
-        ("/kubepods/burstable".to_string(), "/kubepods/besteffort".to_string())
+        (
+            "/kubepods/burstable".to_string(),
+            "/kubepods/besteffort".to_string(),
+        )
     } else {
         (
             "/kubepods.slice/kubepods-burstable.slice".to_string(),
             "/kubepods.slice/kubepods-besteffort.slice".to_string(),
         )
     };
-    node.cgroup(qos_root, CgroupSpec::new().cpu_shares(4 * 1024 - 102).memory_limit(layout.capacity_bytes - 512 * MIB));
-    node.cgroup(&burstable, CgroupSpec::new().cpu_shares(burstable_shares.max(2)).everywhere());
+    node.cgroup(
+        qos_root,
+        CgroupSpec::new()
+            .cpu_shares(4 * 1024 - 102)
+            .memory_limit(layout.capacity_bytes - 512 * MIB),
+    );
+    node.cgroup(
+        &burstable,
+        CgroupSpec::new()
+            .cpu_shares(burstable_shares.max(2))
+            .everywhere(),
+    );
     node.cgroup(&besteffort, CgroupSpec::new().cpu_shares(2).everywhere());
 }
 
@@ -478,9 +601,7 @@ fn add_runtime_config(
     app: Option<&Ctr>,
     pause_pid: u32,
     pid: u32,
-    first: &Ctr,
 ) {
-    let _ = first;
     let v2 = layout.v2();
     let netns = format!("/var/run/netns/cni-{}", &container_id(pod.uid)[..8]);
     let mut namespaces = Vec::new();
@@ -499,7 +620,9 @@ fn add_runtime_config(
             }
         }
         Some(_) => {
-            let join = |kind: &str, link: &str| OciNamespace::joining(kind, &format!("/proc/{pause_pid}/ns/{link}"));
+            let join = |kind: &str, link: &str| {
+                OciNamespace::joining(kind, &format!("/proc/{pause_pid}/ns/{link}"))
+            };
             if pod.share_pid {
                 namespaces.push(join("pid", "pid"));
             } else if !pod.host_pid {
@@ -519,12 +642,27 @@ fn add_runtime_config(
         namespaces.push(OciNamespace::new("cgroup"));
     }
     let (args, uid, container_type, container_name, image) = match app {
-        None => (vec!["/pause".to_string()], 65535, "sandbox", "POD", "registry.k8s.io/pause:3.9"),
-        Some(a) => (a.argv.iter().map(|s| s.to_string()).collect(), a.uid, "container", a.name, a.image),
+        None => (
+            vec!["/pause".to_string()],
+            65535,
+            "sandbox",
+            "POD",
+            "registry.k8s.io/pause:3.9",
+        ),
+        Some(a) => (
+            a.argv.iter().map(|s| s.to_string()).collect(),
+            a.uid,
+            "container",
+            a.name,
+            a.image,
+        ),
     };
     let log_dir = format!("/var/log/pods/{}_{}_{}", pod.namespace, pod.name, pod.uid);
     let annotations = if layout.runtime == Runtime::CrioSystemd {
-        let name = format!("k8s_{container_name}_{}_{}_{}_0", pod.name, pod.namespace, pod.uid);
+        let name = format!(
+            "k8s_{container_name}_{}_{}_{}_0",
+            pod.name, pod.namespace, pod.uid
+        );
         let mut a = string_map(&[
             ("io.kubernetes.cri-o.ContainerID", id),
             ("io.kubernetes.cri-o.ContainerName", &name),
@@ -532,21 +670,42 @@ fn add_runtime_config(
             ("io.kubernetes.cri-o.SandboxID", sandbox_id),
             ("io.kubernetes.cri-o.Image", image),
             ("io.kubernetes.cri-o.ImageName", image),
-            ("io.kubernetes.cri-o.CgroupParent", pod_cgroup.rsplit('/').next().unwrap_or_default()),
-            ("io.kubernetes.cri-o.LogPath", &format!("{log_dir}/{container_name}/0.log")),
+            (
+                "io.kubernetes.cri-o.CgroupParent",
+                pod_cgroup.rsplit('/').next().unwrap_or_default(),
+            ),
+            (
+                "io.kubernetes.cri-o.LogPath",
+                &format!("{log_dir}/{container_name}/0.log"),
+            ),
             ("io.kubernetes.pod.name", pod.name),
             ("io.kubernetes.pod.namespace", pod.namespace),
             ("io.kubernetes.pod.uid", pod.uid),
             ("io.kubernetes.container.name", container_name),
-            ("io.kubernetes.cri-o.Created", &rfc3339(1_704_700_000.0 + f64::from(pid))),
+            (
+                "io.kubernetes.cri-o.Created",
+                &rfc3339(1_704_700_000.0 + f64::from(pid)),
+            ),
         ]);
         if app.is_none() {
-            a.insert("io.kubernetes.cri-o.HostNetwork".into(), pod.host_network.to_string());
-            a.insert("io.kubernetes.cri-o.NamespaceOptions".into(), format!(
-                "{{\"network\":{},\"pid\":{}}}",
-                if pod.host_network { 2 } else { 0 },
-                if pod.host_pid { 2 } else if pod.share_pid { 0 } else { 1 }
-            ));
+            a.insert(
+                "io.kubernetes.cri-o.HostNetwork".into(),
+                pod.host_network.to_string(),
+            );
+            a.insert(
+                "io.kubernetes.cri-o.NamespaceOptions".into(),
+                format!(
+                    "{{\"network\":{},\"pid\":{}}}",
+                    if pod.host_network { 2 } else { 0 },
+                    if pod.host_pid {
+                        2
+                    } else if pod.share_pid {
+                        0
+                    } else {
+                        1
+                    }
+                ),
+            );
         }
         a
     } else {
@@ -581,19 +740,36 @@ fn add_runtime_config(
         gid: uid,
         annotations,
         namespaces,
-        cgroups_path: layout.cgroups_path(pod, pod_cgroup, id),
+        cgroups_path: layout.cgroups_path(pod_cgroup, id),
         rootfs: "rootfs".into(),
     };
     let (path, pretty) = match layout.runtime {
-        Runtime::ContainerdSystemd => (format!("run/containerd/io.containerd.runtime.v2.task/k8s.io/{id}/config.json"), false),
-        Runtime::K3sCgroupfs => (format!("run/k3s/containerd/io.containerd.runtime.v2.task/k8s.io/{id}/config.json"), false),
-        Runtime::CrioSystemd => (format!("var/lib/containers/storage/overlay-containers/{id}/userdata/config.json"), true),
+        Runtime::ContainerdSystemd => (
+            format!("run/containerd/io.containerd.runtime.v2.task/k8s.io/{id}/config.json"),
+            false,
+        ),
+        Runtime::K3sCgroupfs => (
+            format!("run/k3s/containerd/io.containerd.runtime.v2.task/k8s.io/{id}/config.json"),
+            false,
+        ),
+        Runtime::CrioSystemd => (
+            format!("var/lib/containers/storage/overlay-containers/{id}/userdata/config.json"),
+            true,
+        ),
     };
     node.file(&path, oci_config(&spec, pretty));
 }
 
 /// Host services: (pid, unit, argv, uid, threads, rss kB, oom_score_adj).
-type Service = (u32, &'static str, &'static [&'static str], u32, u32, u64, i32);
+type Service = (
+    u32,
+    &'static str,
+    &'static [&'static str],
+    u32,
+    u32,
+    u64,
+    i32,
+);
 
 fn add_services(node: &mut FakeNode, services: &[Service], started: f64) {
     for (i, (pid, unit, argv, uid, threads, rss, adj)) in services.iter().enumerate() {
@@ -643,53 +819,243 @@ pub fn containerd_v2_systemd() -> FakeNode {
         extra_mounts: Vec::new(),
         root_mount: "8:1 ext4 /dev/sda1 rw,discard,errors=remount-ro".into(),
     };
-    let mut node = FakeNode::new(facts, CgroupSetup::v2(&["cpuset", "cpu", "io", "memory", "hugetlb", "pids", "rdma", "misc"]));
+    let mut node = FakeNode::new(
+        facts,
+        CgroupSetup::v2(&[
+            "cpuset", "cpu", "io", "memory", "hugetlb", "pids", "rdma", "misc",
+        ]),
+    );
     add_kernel_threads(&mut node, true);
     systemd_pid1(&mut node, &["/sbin/init"]);
-    add_services(&mut node, &[
-        (312, "systemd-journald.service", &["/lib/systemd/systemd-journald"], 0, 1, 31_200, -250),
-        (351, "systemd-udevd.service", &["/lib/systemd/systemd-udevd"], 0, 1, 6_900, -1000),
-        (520, "systemd-networkd.service", &["/lib/systemd/systemd-networkd"], 100, 1, 8_100, 0),
-        (522, "systemd-resolved.service", &["/lib/systemd/systemd-resolved"], 101, 1, 12_600, 0),
-        (604, "dbus.service", &["@dbus-daemon", "--system", "--address=systemd:", "--nofork", "--nopidfile", "--systemd-activation", "--syslog-only"], 103, 1, 5_100, -900),
-        (611, "cron.service", &["/usr/sbin/cron", "-f", "-P"], 0, 1, 2_700, 0),
-        (640, "rsyslog.service", &["/usr/sbin/rsyslogd", "-n", "-iNONE"], 106, 4, 5_200, 0),
-        (702, "ssh.service", &["sshd: /usr/sbin/sshd -D [listener] 0 of 10-100 startups"], 0, 1, 7_400, -1000),
-        (733, "containerd.service", &["/usr/bin/containerd"], 0, 14, 61_300, -999),
-        (1021, "kubelet.service", &["/usr/bin/kubelet", "--bootstrap-kubeconfig=/etc/kubernetes/bootstrap-kubelet.conf", "--kubeconfig=/etc/kubernetes/kubelet.conf", "--config=/var/lib/kubelet/config.yaml", "--container-runtime-endpoint=unix:///var/run/containerd/containerd.sock", "--pod-infra-container-image=registry.k8s.io/pause:3.9"], 0, 17, 98_400, -999),
-    ], 3.0);
+    add_services(
+        &mut node,
+        &[
+            (
+                312,
+                "systemd-journald.service",
+                &["/lib/systemd/systemd-journald"],
+                0,
+                1,
+                31_200,
+                -250,
+            ),
+            (
+                351,
+                "systemd-udevd.service",
+                &["/lib/systemd/systemd-udevd"],
+                0,
+                1,
+                6_900,
+                -1000,
+            ),
+            (
+                520,
+                "systemd-networkd.service",
+                &["/lib/systemd/systemd-networkd"],
+                100,
+                1,
+                8_100,
+                0,
+            ),
+            (
+                522,
+                "systemd-resolved.service",
+                &["/lib/systemd/systemd-resolved"],
+                101,
+                1,
+                12_600,
+                0,
+            ),
+            (
+                604,
+                "dbus.service",
+                &[
+                    "@dbus-daemon",
+                    "--system",
+                    "--address=systemd:",
+                    "--nofork",
+                    "--nopidfile",
+                    "--systemd-activation",
+                    "--syslog-only",
+                ],
+                103,
+                1,
+                5_100,
+                -900,
+            ),
+            (
+                611,
+                "cron.service",
+                &["/usr/sbin/cron", "-f", "-P"],
+                0,
+                1,
+                2_700,
+                0,
+            ),
+            (
+                640,
+                "rsyslog.service",
+                &["/usr/sbin/rsyslogd", "-n", "-iNONE"],
+                106,
+                4,
+                5_200,
+                0,
+            ),
+            (
+                702,
+                "ssh.service",
+                &["sshd: /usr/sbin/sshd -D [listener] 0 of 10-100 startups"],
+                0,
+                1,
+                7_400,
+                -1000,
+            ),
+            (
+                733,
+                "containerd.service",
+                &["/usr/bin/containerd"],
+                0,
+                14,
+                61_300,
+                -999,
+            ),
+            (
+                1021,
+                "kubelet.service",
+                &[
+                    "/usr/bin/kubelet",
+                    "--bootstrap-kubeconfig=/etc/kubernetes/bootstrap-kubelet.conf",
+                    "--kubeconfig=/etc/kubernetes/kubelet.conf",
+                    "--config=/var/lib/kubelet/config.yaml",
+                    "--container-runtime-endpoint=unix:///var/run/containerd/containerd.sock",
+                    "--pod-infra-container-image=registry.k8s.io/pause:3.9",
+                ],
+                0,
+                17,
+                98_400,
+                -999,
+            ),
+        ],
+        3.0,
+    );
     if let Some(sshd) = node.get_process(702).cloned() {
         node.process(sshd.comm("sshd"));
     }
     if let Some(dbus) = node.get_process(604).cloned() {
         node.process(dbus.comm("dbus-daemon"));
     }
-    let mut proxy = pod("0f3c9a52-8d1e-4b7a-9c6f-2a1b3c4d5e6f", "kube-proxy-q8z5m", "kube-system", Qos::BestEffort, vec![
-        ctr("kube-proxy", "registry.k8s.io/kube-proxy:v1.28.4", &["/usr/local/bin/kube-proxy", "--config=/var/lib/kube-proxy/config.conf", "--hostname-override=worker-2"]).proc_shape(0, 9, 52_000),
-    ]);
+    let mut proxy = pod(
+        "0f3c9a52-8d1e-4b7a-9c6f-2a1b3c4d5e6f",
+        "kube-proxy-q8z5m",
+        "kube-system",
+        Qos::BestEffort,
+        vec![ctr(
+            "kube-proxy",
+            "registry.k8s.io/kube-proxy:v1.28.4",
+            &[
+                "/usr/local/bin/kube-proxy",
+                "--config=/var/lib/kube-proxy/config.conf",
+                "--hostname-override=worker-2",
+            ],
+        )
+        .proc_shape(0, 9, 52_000)],
+    );
     proxy.host_network = true;
     let pods = vec![
         proxy,
-        pod("5b2e7c1d-3f4a-4d8e-8a9b-6c7d8e9f0a1b", "coredns-5d78c9869d-7lq2x", "kube-system", Qos::Burstable, vec![
-            ctr("coredns", "registry.k8s.io/coredns/coredns:v1.10.1", &["/coredns", "-conf", "/etc/coredns/Corefile"]).proc_shape(65532, 11, 21_400).resources(100, 0, 70, 170),
-        ]),
-        pod("9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d", "api-7d9f8c6b5-x2kq9", "shop", Qos::Burstable, vec![
-            ctr("api", "ghcr.io/example/shop-api:2.14.0", &["/app/api", "--listen=:8080"]).proc_shape(1000, 23, 251_000).resources(250, 200, 128, 256)
-                .trouble(CgroupSpec::new().oom(3, 41, 41).throttling(88_213, 71_902, 9_412_554_001).memory_extra(3 * MIB)),
-            ctr("envoy", "envoyproxy/envoy:v1.28.0", &["envoy", "-c", "/etc/envoy/envoy.yaml"]).proc_shape(101, 14, 38_000).resources(50, 500, 64, 128),
-        ]),
-        pod("2c3d4e5f-6a7b-4c8d-9e0f-1a2b3c4d5e6f", "postgres-0", "shop", Qos::Guaranteed, vec![
-            ctr("postgres", "postgres:16.1", &["postgres"]).proc_shape(999, 1, 31_000).resources(1000, 1000, 1024, 1024)
-                .extra(&["postgres: checkpointer "], Some("postgres: checkpointer "), 999, 1, 9_800)
-                .extra(&["postgres: background writer "], Some("postgres: background writer "), 999, 1, 6_300)
-                .extra(&["postgres: walwriter "], Some("postgres: walwriter "), 999, 1, 8_100),
-        ]),
-        pod("7e8f9a0b-1c2d-4e3f-8a4b-5c6d7e8f9a0b", "report-28391520-zt6vn", "batch", Qos::BestEffort, vec![
-            ctr("report", "ghcr.io/example/report:1.3.2", &["python3", "-m", "report", "--daily"]).proc_shape(1000, 3, 88_000),
-        ]),
+        pod(
+            "5b2e7c1d-3f4a-4d8e-8a9b-6c7d8e9f0a1b",
+            "coredns-5d78c9869d-7lq2x",
+            "kube-system",
+            Qos::Burstable,
+            vec![ctr(
+                "coredns",
+                "registry.k8s.io/coredns/coredns:v1.10.1",
+                &["/coredns", "-conf", "/etc/coredns/Corefile"],
+            )
+            .proc_shape(65532, 11, 21_400)
+            .resources(100, 0, 70, 170)],
+        ),
+        pod(
+            "9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d",
+            "api-7d9f8c6b5-x2kq9",
+            "shop",
+            Qos::Burstable,
+            vec![
+                ctr(
+                    "api",
+                    "ghcr.io/example/shop-api:2.14.0",
+                    &["/app/api", "--listen=:8080"],
+                )
+                .proc_shape(1000, 23, 251_000)
+                .resources(250, 200, 128, 256)
+                .trouble(
+                    CgroupSpec::new()
+                        .oom(3, 41, 41)
+                        .throttling(88_213, 71_902, 9_412_554_001)
+                        .memory_extra(3 * MIB),
+                ),
+                ctr(
+                    "envoy",
+                    "envoyproxy/envoy:v1.28.0",
+                    &["envoy", "-c", "/etc/envoy/envoy.yaml"],
+                )
+                .proc_shape(101, 14, 38_000)
+                .resources(50, 500, 64, 128),
+            ],
+        ),
+        pod(
+            "2c3d4e5f-6a7b-4c8d-9e0f-1a2b3c4d5e6f",
+            "postgres-0",
+            "shop",
+            Qos::Guaranteed,
+            vec![ctr("postgres", "postgres:16.1", &["postgres"])
+                .proc_shape(999, 1, 31_000)
+                .resources(1000, 1000, 1024, 1024)
+                .extra(
+                    &["postgres: checkpointer "],
+                    Some("postgres: checkpointer "),
+                    999,
+                    1,
+                    9_800,
+                )
+                .extra(
+                    &["postgres: background writer "],
+                    Some("postgres: background writer "),
+                    999,
+                    1,
+                    6_300,
+                )
+                .extra(
+                    &["postgres: walwriter "],
+                    Some("postgres: walwriter "),
+                    999,
+                    1,
+                    8_100,
+                )],
+        ),
+        pod(
+            "7e8f9a0b-1c2d-4e3f-8a4b-5c6d7e8f9a0b",
+            "report-28391520-zt6vn",
+            "batch",
+            Qos::BestEffort,
+            vec![ctr(
+                "report",
+                "ghcr.io/example/report:1.3.2",
+                &["python3", "-m", "report", "--daily"],
+            )
+            .proc_shape(1000, 3, 88_000)],
+        ),
     ];
-    let layout = Layout { runtime: Runtime::ContainerdSystemd, capacity_bytes: capacity_kb * 1024, started_secs: 31.0 };
-    let mut ids = Ids { next_pid: 1_150, next_inode: 4_026_532_280 };
+    let layout = Layout {
+        runtime: Runtime::ContainerdSystemd,
+        capacity_bytes: capacity_kb * 1024,
+        started_secs: 31.0,
+    };
+    let mut ids = Ids {
+        next_pid: 1_150,
+        next_inode: 4_026_532_280,
+    };
     add_pods(&mut node, &layout, &pods, &mut ids);
     node
 }
@@ -717,7 +1083,16 @@ pub fn crio_v1_systemd() -> FakeNode {
     };
     let mut node = FakeNode::new(facts, CgroupSetup::v1(modern_v1_hierarchies()));
     add_kernel_threads(&mut node, true);
-    systemd_pid1(&mut node, &["/usr/lib/systemd/systemd", "--switched-root", "--system", "--deserialize", "16"]);
+    systemd_pid1(
+        &mut node,
+        &[
+            "/usr/lib/systemd/systemd",
+            "--switched-root",
+            "--system",
+            "--deserialize",
+            "16",
+        ],
+    );
     // systemd 239 realizes units in every v1 controller it manages once accounting is on, as
     // OpenShift turns it on.
     add_services(&mut node, &[
@@ -730,29 +1105,118 @@ pub fn crio_v1_systemd() -> FakeNode {
         (1517, "crio.service", &["/usr/bin/crio"], 0, 24, 142_000, -999),
         (1668, "kubelet.service", &["/usr/bin/kubelet", "--config=/etc/kubernetes/kubelet.conf", "--bootstrap-kubeconfig=/etc/kubernetes/kubeconfig", "--kubeconfig=/var/lib/kubelet/kubeconfig", "--container-runtime-endpoint=/var/run/crio/crio.sock", "--runtime-cgroups=/system.slice/crio.service", "--node-ip=10.0.12.41", "--pod-infra-container-image=quay.io/openshift-release-dev/ocp-v4.0-art-dev@sha256:1e2c", "--system-reserved=cpu=500m,memory=1Gi"], 0, 31, 181_000, -999),
     ], 4.0);
-    let mut exporter = pod("d41f6a3e-2b8c-4e1d-9f7a-6c5b4a3d2e1f", "node-exporter-x7kqp", "openshift-monitoring", Qos::Burstable, vec![
-        ctr("node-exporter", "quay.io/openshift-release-dev/ocp-v4.0-art-dev@sha256:0a9f", &["/bin/node_exporter", "--web.listen-address=127.0.0.1:9100", "--path.sysfs=/host/sys", "--path.rootfs=/host/root"]).proc_shape(65534, 9, 28_000).resources(8, 0, 32, 0),
-        ctr("kube-rbac-proxy", "quay.io/openshift-release-dev/ocp-v4.0-art-dev@sha256:77bd", &["/usr/bin/kube-rbac-proxy", "--secure-listen-address=[$(IP)]:9100", "--upstream=http://127.0.0.1:9100/"]).proc_shape(65534, 10, 22_000).resources(1, 0, 15, 0),
-    ]);
+    let mut exporter = pod(
+        "d41f6a3e-2b8c-4e1d-9f7a-6c5b4a3d2e1f",
+        "node-exporter-x7kqp",
+        "openshift-monitoring",
+        Qos::Burstable,
+        vec![
+            ctr(
+                "node-exporter",
+                "quay.io/openshift-release-dev/ocp-v4.0-art-dev@sha256:0a9f",
+                &[
+                    "/bin/node_exporter",
+                    "--web.listen-address=127.0.0.1:9100",
+                    "--path.sysfs=/host/sys",
+                    "--path.rootfs=/host/root",
+                ],
+            )
+            .proc_shape(65534, 9, 28_000)
+            .resources(8, 0, 32, 0),
+            ctr(
+                "kube-rbac-proxy",
+                "quay.io/openshift-release-dev/ocp-v4.0-art-dev@sha256:77bd",
+                &[
+                    "/usr/bin/kube-rbac-proxy",
+                    "--secure-listen-address=[$(IP)]:9100",
+                    "--upstream=http://127.0.0.1:9100/",
+                ],
+            )
+            .proc_shape(65534, 10, 22_000)
+            .resources(1, 0, 15, 0),
+        ],
+    );
     exporter.host_network = true;
     exporter.host_pid = true;
     let pods = vec![
         exporter,
-        pod("6f0e1d2c-3b4a-4596-8877-665544332211", "dns-default-8vwm4", "openshift-dns", Qos::Burstable, vec![
-            ctr("dns", "quay.io/openshift-release-dev/ocp-v4.0-art-dev@sha256:4c1e", &["coredns", "-conf", "/etc/coredns/Corefile"]).proc_shape(0, 12, 37_000).resources(50, 0, 70, 0),
-            ctr("kube-rbac-proxy", "quay.io/openshift-release-dev/ocp-v4.0-art-dev@sha256:77bd", &["/usr/bin/kube-rbac-proxy", "--secure-listen-address=:9154", "--upstream=http://127.0.0.1:9153/"]).proc_shape(65534, 9, 19_000).resources(10, 0, 40, 0),
-        ]),
-        pod("ab12cd34-ef56-4789-a0b1-c2d3e4f5a6b7", "web-6c9f7b8d4-lm2np", "shop", Qos::Burstable, vec![
-            ctr("nginx", "registry.example.com/shop/web:3.2.1", &["nginx", "-g", "daemon off;"]).title("nginx: master process nginx -g daemon off;").proc_shape(1001, 1, 6_200).resources(200, 1000, 128, 512)
-                .extra(&["nginx: worker process"], Some("nginx: worker process"), 1001, 1, 9_900)
-                .extra(&["nginx: worker process"], Some("nginx: worker process"), 1001, 1, 9_850),
-        ]),
-        pod("3e4f5a6b-7c8d-4e9f-a0b1-2c3d4e5f6a7b", "cache-0", "shop", Qos::Guaranteed, vec![
-            ctr("redis", "registry.redhat.io/rhel8/redis-6:1-110", &["redis-server", "*:6379"]).proc_shape(1001, 5, 412_000).resources(500, 500, 1024, 1024),
-        ]),
+        pod(
+            "6f0e1d2c-3b4a-4596-8877-665544332211",
+            "dns-default-8vwm4",
+            "openshift-dns",
+            Qos::Burstable,
+            vec![
+                ctr(
+                    "dns",
+                    "quay.io/openshift-release-dev/ocp-v4.0-art-dev@sha256:4c1e",
+                    &["coredns", "-conf", "/etc/coredns/Corefile"],
+                )
+                .proc_shape(0, 12, 37_000)
+                .resources(50, 0, 70, 0),
+                ctr(
+                    "kube-rbac-proxy",
+                    "quay.io/openshift-release-dev/ocp-v4.0-art-dev@sha256:77bd",
+                    &[
+                        "/usr/bin/kube-rbac-proxy",
+                        "--secure-listen-address=:9154",
+                        "--upstream=http://127.0.0.1:9153/",
+                    ],
+                )
+                .proc_shape(65534, 9, 19_000)
+                .resources(10, 0, 40, 0),
+            ],
+        ),
+        pod(
+            "ab12cd34-ef56-4789-a0b1-c2d3e4f5a6b7",
+            "web-6c9f7b8d4-lm2np",
+            "shop",
+            Qos::Burstable,
+            vec![ctr(
+                "nginx",
+                "registry.example.com/shop/web:3.2.1",
+                &["nginx", "-g", "daemon off;"],
+            )
+            .title("nginx: master process nginx -g daemon off;")
+            .proc_shape(1001, 1, 6_200)
+            .resources(200, 1000, 128, 512)
+            .extra(
+                &["nginx: worker process"],
+                Some("nginx: worker process"),
+                1001,
+                1,
+                9_900,
+            )
+            .extra(
+                &["nginx: worker process"],
+                Some("nginx: worker process"),
+                1001,
+                1,
+                9_850,
+            )],
+        ),
+        pod(
+            "3e4f5a6b-7c8d-4e9f-a0b1-2c3d4e5f6a7b",
+            "cache-0",
+            "shop",
+            Qos::Guaranteed,
+            vec![ctr(
+                "redis",
+                "registry.redhat.io/rhel8/redis-6:1-110",
+                &["redis-server", "*:6379"],
+            )
+            .proc_shape(1001, 5, 412_000)
+            .resources(500, 500, 1024, 1024)],
+        ),
     ];
-    let layout = Layout { runtime: Runtime::CrioSystemd, capacity_bytes: capacity_kb * 1024, started_secs: 48.0 };
-    let mut ids = Ids { next_pid: 2_290, next_inode: 4_026_532_500 };
+    let layout = Layout {
+        runtime: Runtime::CrioSystemd,
+        capacity_bytes: capacity_kb * 1024,
+        started_secs: 48.0,
+    };
+    let mut ids = Ids {
+        next_pid: 2_290,
+        next_inode: 4_026_532_500,
+    };
     add_pods(&mut node, &layout, &pods, &mut ids);
     node
 }
@@ -777,58 +1241,216 @@ pub fn k3s_v2_cgroupfs() -> FakeNode {
         extra_mounts: Vec::new(),
         root_mount: "179:2 ext4 /dev/mmcblk0p2 rw,noatime".into(),
     };
-    let mut node = FakeNode::new(facts, CgroupSetup::v2(&["cpuset", "cpu", "io", "memory", "hugetlb", "pids", "rdma", "misc"]));
+    let mut node = FakeNode::new(
+        facts,
+        CgroupSetup::v2(&[
+            "cpuset", "cpu", "io", "memory", "hugetlb", "pids", "rdma", "misc",
+        ]),
+    );
     add_kernel_threads(&mut node, true);
     systemd_pid1(&mut node, &["/sbin/init"]);
-    add_services(&mut node, &[
-        (244, "systemd-journald.service", &["/lib/systemd/systemd-journald"], 0, 1, 19_800, -250),
-        (270, "systemd-udevd.service", &["/lib/systemd/systemd-udevd"], 0, 1, 6_100, -1000),
-        (402, "dbus.service", &["/usr/bin/dbus-daemon", "--system", "--address=systemd:", "--nofork", "--nopidfile", "--systemd-activation", "--syslog-only"], 103, 1, 4_400, -900),
-        (455, "ssh.service", &["sshd: /usr/sbin/sshd -D [listener] 0 of 10-100 startups"], 0, 1, 6_900, -1000),
-        (611, "k3s.service", &["/usr/local/bin/k3s", "server"], 0, 19, 412_000, -999),
-    ], 2.5);
+    add_services(
+        &mut node,
+        &[
+            (
+                244,
+                "systemd-journald.service",
+                &["/lib/systemd/systemd-journald"],
+                0,
+                1,
+                19_800,
+                -250,
+            ),
+            (
+                270,
+                "systemd-udevd.service",
+                &["/lib/systemd/systemd-udevd"],
+                0,
+                1,
+                6_100,
+                -1000,
+            ),
+            (
+                402,
+                "dbus.service",
+                &[
+                    "/usr/bin/dbus-daemon",
+                    "--system",
+                    "--address=systemd:",
+                    "--nofork",
+                    "--nopidfile",
+                    "--systemd-activation",
+                    "--syslog-only",
+                ],
+                103,
+                1,
+                4_400,
+                -900,
+            ),
+            (
+                455,
+                "ssh.service",
+                &["sshd: /usr/sbin/sshd -D [listener] 0 of 10-100 startups"],
+                0,
+                1,
+                6_900,
+                -1000,
+            ),
+            (
+                611,
+                "k3s.service",
+                &["/usr/local/bin/k3s", "server"],
+                0,
+                19,
+                412_000,
+                -999,
+            ),
+        ],
+        2.5,
+    );
     if let Some(sshd) = node.get_process(455).cloned() {
         node.process(sshd.comm("sshd"));
     }
     // k3s rewrites its argv and names its main thread k3s-server; containerd is its child.
     if let Some(k3s) = node.get_process(611).cloned() {
-        node.process(k3s.comm("k3s-server").retitled("/usr/local/bin/k3s server", 8));
+        node.process(
+            k3s.comm("k3s-server")
+                .retitled("/usr/local/bin/k3s server", 8),
+        );
     }
     node.process(
-        Process::new(640, 611, &["containerd", "-c", "/var/lib/rancher/k3s/agent/etc/containerd/config.toml", "-a", "/run/k3s/containerd/containerd.sock", "--state", "/run/k3s/containerd", "--root", "/var/lib/rancher/k3s/agent/containerd"])
-            .threads(13)
-            .memory_kb(48_000, 1_300_000)
-            .started(9.8)
-            .oom_score_adj(-999)
-            .cgroup("/system.slice/k3s.service"),
+        Process::new(
+            640,
+            611,
+            &[
+                "containerd",
+                "-c",
+                "/var/lib/rancher/k3s/agent/etc/containerd/config.toml",
+                "-a",
+                "/run/k3s/containerd/containerd.sock",
+                "--state",
+                "/run/k3s/containerd",
+                "--root",
+                "/var/lib/rancher/k3s/agent/containerd",
+            ],
+        )
+        .threads(13)
+        .memory_kb(48_000, 1_300_000)
+        .started(9.8)
+        .oom_score_adj(-999)
+        .cgroup("/system.slice/k3s.service"),
     );
-    let mut shared = pod("41c2e5f6-a7b8-4c9d-8e0f-a1b2c3d4e5f6", "php-app-5f7d9c8b6-qt4rs", "web", Qos::Burstable, vec![
-        ctr("nginx", "nginx:1.25-alpine", &["nginx", "-g", "daemon off;"]).title("nginx: master process nginx -g daemon off;").proc_shape(0, 1, 5_100).resources(50, 0, 32, 0)
-            .extra(&["nginx: worker process"], Some("nginx: worker process"), 101, 1, 7_800),
-        ctr("php-fpm", "php:8.2-fpm-alpine", &["php-fpm"]).title("php-fpm: master process (/usr/local/etc/php-fpm.conf)").proc_shape(0, 1, 19_000).resources(100, 0, 128, 256)
-            .extra(&["php-fpm: pool www"], Some("php-fpm: pool www"), 82, 1, 24_000)
-            .extra(&["php-fpm: pool www"], Some("php-fpm: pool www"), 82, 1, 23_500),
-    ]);
+    let mut shared = pod(
+        "41c2e5f6-a7b8-4c9d-8e0f-a1b2c3d4e5f6",
+        "php-app-5f7d9c8b6-qt4rs",
+        "web",
+        Qos::Burstable,
+        vec![
+            ctr(
+                "nginx",
+                "nginx:1.25-alpine",
+                &["nginx", "-g", "daemon off;"],
+            )
+            .title("nginx: master process nginx -g daemon off;")
+            .proc_shape(0, 1, 5_100)
+            .resources(50, 0, 32, 0)
+            .extra(
+                &["nginx: worker process"],
+                Some("nginx: worker process"),
+                101,
+                1,
+                7_800,
+            ),
+            ctr("php-fpm", "php:8.2-fpm-alpine", &["php-fpm"])
+                .title("php-fpm: master process (/usr/local/etc/php-fpm.conf)")
+                .proc_shape(0, 1, 19_000)
+                .resources(100, 0, 128, 256)
+                .extra(
+                    &["php-fpm: pool www"],
+                    Some("php-fpm: pool www"),
+                    82,
+                    1,
+                    24_000,
+                )
+                .extra(
+                    &["php-fpm: pool www"],
+                    Some("php-fpm: pool www"),
+                    82,
+                    1,
+                    23_500,
+                ),
+        ],
+    );
     shared.share_pid = true;
-    let mut crawler = pod("8d9e0f1a-2b3c-4d5e-9f6a-7b8c9d0e1f2a", "crawler-66b8d7f5c4-9hx2w", "web", Qos::Burstable, vec![
-        ctr("crawler", "ghcr.io/example/crawler:0.9.4", &["java", "-Xmx512m", "-jar", "/app/crawler.jar"]).proc_shape(1000, 1003, 601_000).resources(250, 1000, 512, 768),
-    ]);
+    let mut crawler = pod(
+        "8d9e0f1a-2b3c-4d5e-9f6a-7b8c9d0e1f2a",
+        "crawler-66b8d7f5c4-9hx2w",
+        "web",
+        Qos::Burstable,
+        vec![ctr(
+            "crawler",
+            "ghcr.io/example/crawler:0.9.4",
+            &["java", "-Xmx512m", "-jar", "/app/crawler.jar"],
+        )
+        .proc_shape(1000, 1003, 601_000)
+        .resources(250, 1000, 512, 768)],
+    );
     crawler.pids_limit = Some(1024);
     let pods = vec![
-        pod("1b2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e", "coredns-6799fbcd5-nkx7j", "kube-system", Qos::Burstable, vec![
-            ctr("coredns", "rancher/mirrored-coredns-coredns:1.10.1", &["/coredns", "-conf", "/etc/coredns/Corefile"]).proc_shape(65532, 9, 19_500).resources(100, 0, 70, 170),
-        ]),
-        pod("5e6f7a8b-9c0d-4e1f-a2b3-c4d5e6f7a8b9", "local-path-provisioner-84db5d44d9-4xq5b", "kube-system", Qos::BestEffort, vec![
-            ctr("local-path-provisioner", "rancher/local-path-provisioner:v0.0.24", &["local-path-provisioner", "start", "--config", "/etc/config/config.json"]).proc_shape(0, 8, 14_200),
-        ]),
-        pod("9f0a1b2c-3d4e-4f5a-8b6c-7d8e9f0a1b2c", "traefik-f4564c4f4-t8m2d", "kube-system", Qos::BestEffort, vec![
-            ctr("traefik", "rancher/mirrored-library-traefik:2.10.5", &["/entrypoint.sh", "--entrypoints.web.address=:8000/tcp"]).proc_shape(65532, 10, 61_000),
-        ]),
+        pod(
+            "1b2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e",
+            "coredns-6799fbcd5-nkx7j",
+            "kube-system",
+            Qos::Burstable,
+            vec![ctr(
+                "coredns",
+                "rancher/mirrored-coredns-coredns:1.10.1",
+                &["/coredns", "-conf", "/etc/coredns/Corefile"],
+            )
+            .proc_shape(65532, 9, 19_500)
+            .resources(100, 0, 70, 170)],
+        ),
+        pod(
+            "5e6f7a8b-9c0d-4e1f-a2b3-c4d5e6f7a8b9",
+            "local-path-provisioner-84db5d44d9-4xq5b",
+            "kube-system",
+            Qos::BestEffort,
+            vec![ctr(
+                "local-path-provisioner",
+                "rancher/local-path-provisioner:v0.0.24",
+                &[
+                    "local-path-provisioner",
+                    "start",
+                    "--config",
+                    "/etc/config/config.json",
+                ],
+            )
+            .proc_shape(0, 8, 14_200)],
+        ),
+        pod(
+            "9f0a1b2c-3d4e-4f5a-8b6c-7d8e9f0a1b2c",
+            "traefik-f4564c4f4-t8m2d",
+            "kube-system",
+            Qos::BestEffort,
+            vec![ctr(
+                "traefik",
+                "rancher/mirrored-library-traefik:2.10.5",
+                &["/entrypoint.sh", "--entrypoints.web.address=:8000/tcp"],
+            )
+            .proc_shape(65532, 10, 61_000)],
+        ),
         shared,
         crawler,
     ];
-    let layout = Layout { runtime: Runtime::K3sCgroupfs, capacity_bytes: capacity_kb * 1024, started_secs: 24.0 };
-    let mut ids = Ids { next_pid: 880, next_inode: 4_026_532_300 };
+    let layout = Layout {
+        runtime: Runtime::K3sCgroupfs,
+        capacity_bytes: capacity_kb * 1024,
+        started_secs: 24.0,
+    };
+    let mut ids = Ids {
+        next_pid: 880,
+        next_inode: 4_026_532_300,
+    };
     add_pods(&mut node, &layout, &pods, &mut ids);
     node
 }

@@ -14,6 +14,9 @@ fn unit(p: Process, path: &str) -> Process {
     p
 }
 
+/// (pid, unit, argv, uid, threads, oom_score_adj)
+type Unit = (u32, &'static str, &'static [&'static str], u32, u32, i32);
+
 pub fn no_containers() -> FakeNode {
     let facts = NodeFacts {
         hostname: "bastion".into(),
@@ -34,18 +37,88 @@ pub fn no_containers() -> FakeNode {
     };
     let mut node = FakeNode::new(facts, CgroupSetup::hybrid(modern_v1_hierarchies()));
     add_kernel_threads(&mut node, true);
-    node.process(unit(Process::new(1, 0, &["/sbin/init"]).comm("systemd").memory_kb(11_200, 169_000).started(0.8), "/init.scope"));
-    let units: &[(u32, &str, &[&str], u32, u32, i32)] = &[
-        (402, "systemd-journald.service", &["/lib/systemd/systemd-journald"], 0, 1, -250),
-        (437, "systemd-udevd.service", &["/lib/systemd/systemd-udevd"], 0, 1, -1000),
-        (571, "systemd-networkd.service", &["/lib/systemd/systemd-networkd"], 100, 1, 0),
-        (589, "systemd-resolved.service", &["/lib/systemd/systemd-resolved"], 101, 1, 0),
+    node.process(unit(
+        Process::new(1, 0, &["/sbin/init"])
+            .comm("systemd")
+            .memory_kb(11_200, 169_000)
+            .started(0.8),
+        "/init.scope",
+    ));
+    let units: &[Unit] = &[
+        (
+            402,
+            "systemd-journald.service",
+            &["/lib/systemd/systemd-journald"],
+            0,
+            1,
+            -250,
+        ),
+        (
+            437,
+            "systemd-udevd.service",
+            &["/lib/systemd/systemd-udevd"],
+            0,
+            1,
+            -1000,
+        ),
+        (
+            571,
+            "systemd-networkd.service",
+            &["/lib/systemd/systemd-networkd"],
+            100,
+            1,
+            0,
+        ),
+        (
+            589,
+            "systemd-resolved.service",
+            &["/lib/systemd/systemd-resolved"],
+            101,
+            1,
+            0,
+        ),
         (602, "cron.service", &["/usr/sbin/cron", "-f"], 0, 1, 0),
-        (604, "dbus.service", &["/usr/bin/dbus-daemon", "--system", "--address=systemd:", "--nofork", "--nopidfile", "--systemd-activation", "--syslog-only"], 103, 1, -900),
-        (618, "rsyslog.service", &["/usr/sbin/rsyslogd", "-n", "-iNONE"], 106, 4, 0),
+        (
+            604,
+            "dbus.service",
+            &[
+                "/usr/bin/dbus-daemon",
+                "--system",
+                "--address=systemd:",
+                "--nofork",
+                "--nopidfile",
+                "--systemd-activation",
+                "--syslog-only",
+            ],
+            103,
+            1,
+            -900,
+        ),
+        (
+            618,
+            "rsyslog.service",
+            &["/usr/sbin/rsyslogd", "-n", "-iNONE"],
+            106,
+            4,
+            0,
+        ),
         (622, "snapd.service", &["/usr/lib/snapd/snapd"], 0, 12, -900),
-        (640, "systemd-logind.service", &["/lib/systemd/systemd-logind"], 0, 1, 0),
-        (702, "ssh.service", &["sshd: /usr/sbin/sshd -D [listener] 0 of 10-100 startups"], 0, 1, -1000),
+        (
+            640,
+            "systemd-logind.service",
+            &["/lib/systemd/systemd-logind"],
+            0,
+            1,
+            0,
+        ),
+        (
+            702,
+            "ssh.service",
+            &["sshd: /usr/sbin/sshd -D [listener] 0 of 10-100 startups"],
+            0,
+            1,
+            -1000,
+        ),
     ];
     for (i, (pid, u, argv, uid, threads, adj)) in units.iter().enumerate() {
         let mut p = Process::new(*pid, 1, argv)
@@ -60,11 +133,57 @@ pub fn no_containers() -> FakeNode {
     }
     let session = "/user.slice/user-1000.slice/session-41.scope";
     let user_unit = "/user.slice/user-1000.slice/user@1000.service/init.scope";
-    node.process(unit(Process::new(90211, 702, &[]).comm("sshd").retitled("sshd: ops [priv]", 0).memory_kb(8_900, 13_800).started(907_410.0), session));
-    node.process(unit(Process::new(90302, 90211, &[]).comm("sshd").retitled("sshd: ops@pts/0", 0).user(1000, 1000).memory_kb(6_000, 13_900).started(907_411.1).group(90211, 90211), session));
-    node.process(unit(Process::new(90303, 90302, &["-bash"]).comm("bash").user(1000, 1000).memory_kb(5_100, 10_100).started(907_411.2).tty(34816, 90544), session));
-    node.process(unit(Process::new(90544, 90303, &["top"]).user(1000, 1000).memory_kb(3_900, 11_800).started(910_301.0).tty(34816, 90544).group(90544, 90303).state('R'), session));
-    node.process(unit(Process::new(90215, 1, &["/lib/systemd/systemd", "--user"]).comm("systemd").user(1000, 1000).memory_kb(9_800, 19_000).started(907_410.4), user_unit));
-    node.process(unit(Process::new(90216, 90215, &["(sd-pam)"]).user(1000, 1000).memory_kb(3_200, 168_000).started(907_410.4), user_unit));
+    node.process(unit(
+        Process::new(90211, 702, &[])
+            .comm("sshd")
+            .retitled("sshd: ops [priv]", 0)
+            .memory_kb(8_900, 13_800)
+            .started(907_410.0),
+        session,
+    ));
+    node.process(unit(
+        Process::new(90302, 90211, &[])
+            .comm("sshd")
+            .retitled("sshd: ops@pts/0", 0)
+            .user(1000, 1000)
+            .memory_kb(6_000, 13_900)
+            .started(907_411.1)
+            .group(90211, 90211),
+        session,
+    ));
+    node.process(unit(
+        Process::new(90303, 90302, &["-bash"])
+            .comm("bash")
+            .user(1000, 1000)
+            .memory_kb(5_100, 10_100)
+            .started(907_411.2)
+            .tty(34816, 90544),
+        session,
+    ));
+    node.process(unit(
+        Process::new(90544, 90303, &["top"])
+            .user(1000, 1000)
+            .memory_kb(3_900, 11_800)
+            .started(910_301.0)
+            .tty(34816, 90544)
+            .group(90544, 90303)
+            .state('R'),
+        session,
+    ));
+    node.process(unit(
+        Process::new(90215, 1, &["/lib/systemd/systemd", "--user"])
+            .comm("systemd")
+            .user(1000, 1000)
+            .memory_kb(9_800, 19_000)
+            .started(907_410.4),
+        user_unit,
+    ));
+    node.process(unit(
+        Process::new(90216, 90215, &["(sd-pam)"])
+            .user(1000, 1000)
+            .memory_kb(3_200, 168_000)
+            .started(907_410.4),
+        user_unit,
+    ));
     node
 }

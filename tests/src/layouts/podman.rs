@@ -7,6 +7,16 @@ use super::kube::container_id;
 use crate::fake_node::{CgroupSetup, CgroupSpec, FakeNode, NodeFacts, NsSet, Process};
 use crate::runtime_files::{oci_config, string_map, OciNamespace, OciSpec};
 
+/// (name, image, argv, title, uid, rss kB)
+type Ctr = (
+    &'static str,
+    &'static str,
+    &'static [&'static str],
+    Option<&'static str>,
+    u32,
+    u64,
+);
+
 pub fn podman_v2() -> FakeNode {
     let facts = NodeFacts {
         hostname: "build-host".into(),
@@ -25,21 +35,71 @@ pub fn podman_v2() -> FakeNode {
         extra_mounts: Vec::new(),
         root_mount: "253:0 xfs /dev/mapper/fedora-root rw,seclabel,relatime,attr2,inode64,logbufs=8,logbsize=32k,noquota".into(),
     };
-    let mut node = FakeNode::new(facts, CgroupSetup::v2(&["cpuset", "cpu", "io", "memory", "hugetlb", "pids", "rdma", "misc"]));
+    let mut node = FakeNode::new(
+        facts,
+        CgroupSetup::v2(&[
+            "cpuset", "cpu", "io", "memory", "hugetlb", "pids", "rdma", "misc",
+        ]),
+    );
     add_kernel_threads(&mut node, true);
     node.process(
-        Process::new(1, 0, &["/usr/lib/systemd/systemd", "--switched-root", "--system", "--deserialize=35", "rhgb"])
-            .comm("systemd")
-            .memory_kb(16_300, 171_000)
-            .started(0.9)
-            .cgroup("/init.scope"),
+        Process::new(
+            1,
+            0,
+            &[
+                "/usr/lib/systemd/systemd",
+                "--switched-root",
+                "--system",
+                "--deserialize=35",
+                "rhgb",
+            ],
+        )
+        .comm("systemd")
+        .memory_kb(16_300, 171_000)
+        .started(0.9)
+        .cgroup("/init.scope"),
     );
     let units: &[(u32, &str, &[&str], u32, i32)] = &[
-        (612, "systemd-journald.service", &["/usr/lib/systemd/systemd-journald"], 0, -250),
-        (630, "systemd-udevd.service", &["/usr/lib/systemd/systemd-udevd"], 0, -1000),
-        (801, "dbus-broker.service", &["/usr/bin/dbus-broker-launch", "--scope", "system", "--audit"], 81, -900),
-        (842, "chronyd.service", &["/usr/sbin/chronyd", "-F", "2"], 994, 0),
-        (1004, "sshd.service", &["sshd: /usr/sbin/sshd -D [listener] 0 of 10-100 startups"], 0, -1000),
+        (
+            612,
+            "systemd-journald.service",
+            &["/usr/lib/systemd/systemd-journald"],
+            0,
+            -250,
+        ),
+        (
+            630,
+            "systemd-udevd.service",
+            &["/usr/lib/systemd/systemd-udevd"],
+            0,
+            -1000,
+        ),
+        (
+            801,
+            "dbus-broker.service",
+            &[
+                "/usr/bin/dbus-broker-launch",
+                "--scope",
+                "system",
+                "--audit",
+            ],
+            81,
+            -900,
+        ),
+        (
+            842,
+            "chronyd.service",
+            &["/usr/sbin/chronyd", "-F", "2"],
+            994,
+            0,
+        ),
+        (
+            1004,
+            "sshd.service",
+            &["sshd: /usr/sbin/sshd -D [listener] 0 of 10-100 startups"],
+            0,
+            -1000,
+        ),
     ];
     for (i, (pid, unit, argv, uid, adj)) in units.iter().enumerate() {
         let mut p = Process::new(*pid, 1, argv)
@@ -53,9 +113,23 @@ pub fn podman_v2() -> FakeNode {
         node.process(p);
     }
     let host = NsSet::host();
-    let containers: [(&str, &str, &[&str], Option<&str>, u32, u64); 2] = [
-        ("web", "docker.io/library/nginx:1.25", &["nginx", "-g", "daemon off;"], Some("nginx: master process nginx -g daemon off;"), 0, 5_600),
-        ("db", "docker.io/library/postgres:16", &["postgres"], None, 999, 30_100),
+    let containers: [Ctr; 2] = [
+        (
+            "web",
+            "docker.io/library/nginx:1.25",
+            &["nginx", "-g", "daemon off;"],
+            Some("nginx: master process nginx -g daemon off;"),
+            0,
+            5_600,
+        ),
+        (
+            "db",
+            "docker.io/library/postgres:16",
+            &["postgres"],
+            None,
+            999,
+            30_100,
+        ),
     ];
     let mut pid = 2200;
     let mut inode = 4_026_532_610;
@@ -72,13 +146,44 @@ pub fn podman_v2() -> FakeNode {
         let userdata = format!("/var/lib/containers/storage/overlay-containers/{id}/userdata");
         let run_userdata = format!("/run/containers/storage/overlay-containers/{id}/userdata");
         let conmon_argv: Vec<String> = [
-            "/usr/bin/conmon", "--api-version", "1", "-c", &id, "-u", &id, "-r", "/usr/bin/crun",
-            "-b", &userdata, "-p", &format!("{run_userdata}/pidfile"), "-n", name,
-            "--exit-dir", "/run/libpod/exits", "--full-attach", "-s", "-l", "journald",
-            "--log-level", "warning", "--syslog", "--conmon-pidfile", &format!("{run_userdata}/conmon.pid"),
-            "--exit-command", "/usr/bin/podman", "--exit-command-arg", "--root",
-            "--exit-command-arg", "/var/lib/containers/storage", "--exit-command-arg", "container",
-            "--exit-command-arg", "cleanup", "--exit-command-arg", &id,
+            "/usr/bin/conmon",
+            "--api-version",
+            "1",
+            "-c",
+            &id,
+            "-u",
+            &id,
+            "-r",
+            "/usr/bin/crun",
+            "-b",
+            &userdata,
+            "-p",
+            &format!("{run_userdata}/pidfile"),
+            "-n",
+            name,
+            "--exit-dir",
+            "/run/libpod/exits",
+            "--full-attach",
+            "-s",
+            "-l",
+            "journald",
+            "--log-level",
+            "warning",
+            "--syslog",
+            "--conmon-pidfile",
+            &format!("{run_userdata}/conmon.pid"),
+            "--exit-command",
+            "/usr/bin/podman",
+            "--exit-command-arg",
+            "--root",
+            "--exit-command-arg",
+            "/var/lib/containers/storage",
+            "--exit-command-arg",
+            "container",
+            "--exit-command-arg",
+            "cleanup",
+            "--exit-command-arg",
+            &id,
         ]
         .iter()
         .map(|s| s.to_string())
@@ -120,9 +225,19 @@ pub fn podman_v2() -> FakeNode {
         }
         node.process(first);
         let kids: &[(&str, u32)] = if *name == "web" {
-            &[("nginx: worker process", 101), ("nginx: worker process", 101), ("nginx: worker process", 101), ("nginx: worker process", 101)]
+            &[
+                ("nginx: worker process", 101),
+                ("nginx: worker process", 101),
+                ("nginx: worker process", 101),
+                ("nginx: worker process", 101),
+            ]
         } else {
-            &[("postgres: checkpointer ", 999), ("postgres: background writer ", 999), ("postgres: walwriter ", 999), ("postgres: autovacuum launcher ", 999)]
+            &[
+                ("postgres: checkpointer ", 999),
+                ("postgres: background writer ", 999),
+                ("postgres: walwriter ", 999),
+                ("postgres: autovacuum launcher ", 999),
+            ]
         };
         for (k, (t, kuid)) in kids.iter().enumerate() {
             let kid = init + 1 + k as u32;
@@ -142,7 +257,10 @@ pub fn podman_v2() -> FakeNode {
         pid = init + kids.len() as u32;
         let spec = OciSpec {
             args: argv.iter().map(|s| s.to_string()).collect(),
-            env: vec!["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".into(), "container=podman".into()],
+            env: vec![
+                "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".into(),
+                "container=podman".into(),
+            ],
             hostname: id[..12].to_string(),
             uid: *uid,
             gid: *uid,
@@ -156,16 +274,25 @@ pub fn podman_v2() -> FakeNode {
             ]),
             namespaces: vec![
                 OciNamespace::new("pid"),
-                OciNamespace::joining("network", &format!("/run/netns/netns-{}", &container_id(&id)[..8])),
+                OciNamespace::joining(
+                    "network",
+                    &format!("/run/netns/netns-{}", &container_id(&id)[..8]),
+                ),
                 OciNamespace::new("ipc"),
                 OciNamespace::new("uts"),
                 OciNamespace::new("mount"),
                 OciNamespace::new("cgroup"),
             ],
             cgroups_path: format!("machine.slice:libpod:{id}"),
-            rootfs: format!("/var/lib/containers/storage/overlay/{}/merged", container_id(&format!("{id}/layer"))),
+            rootfs: format!(
+                "/var/lib/containers/storage/overlay/{}/merged",
+                container_id(&format!("{id}/layer"))
+            ),
         };
-        node.file(&format!("var/lib/containers/storage/overlay-containers/{id}/userdata/config.json"), oci_config(&spec, true));
+        node.file(
+            &format!("var/lib/containers/storage/overlay-containers/{id}/userdata/config.json"),
+            oci_config(&spec, true),
+        );
     }
     node
 }

@@ -320,50 +320,289 @@ pub fn seed_node() -> FakeNode {
     node
 }
 
+/// (pid, unit, argv, uid, gid, threads, rss kB, seconds after boot, oom_score_adj)
+type Service = (
+    u32,
+    &'static str,
+    &'static [&'static str],
+    u32,
+    u32,
+    u32,
+    u64,
+    f64,
+    i32,
+);
+
 fn host_processes(node: &mut FakeNode) {
     node.process(
-        Process::new(1, 0, &["/usr/lib/systemd/systemd", "--switched-root", "--system", "--deserialize", "21"])
-            .comm("systemd")
-            .memory_kb(6712, 194084)
-            .started(0.86)
-            .cpu_ticks(3410, 5922),
+        Process::new(
+            1,
+            0,
+            &[
+                "/usr/lib/systemd/systemd",
+                "--switched-root",
+                "--system",
+                "--deserialize",
+                "21",
+            ],
+        )
+        .comm("systemd")
+        .memory_kb(6712, 194084)
+        .started(0.86)
+        .cpu_ticks(3410, 5922),
     );
-    // (pid, unit, argv, uid, gid, threads, rss kB, seconds after boot, oom_score_adj)
-    let services: &[(u32, &str, &[&str], u32, u32, u32, u64, f64, i32)] = &[
-        (513, "systemd-journald.service", &["/usr/lib/systemd/systemd-journald"], 0, 0, 1, 41236, 3.1, 0),
-        (531, "lvm2-lvmetad.service", &["/usr/sbin/lvmetad", "-f"], 0, 0, 1, 1808, 3.4, 0),
-        (541, "systemd-udevd.service", &["/usr/lib/systemd/systemd-udevd"], 0, 0, 1, 2616, 3.6, -1000),
-        (673, "auditd.service", &["/sbin/auditd"], 0, 0, 2, 1108, 6.9, -1000),
-        (697, "systemd-logind.service", &["/usr/lib/systemd/systemd-logind"], 0, 0, 1, 1840, 7.4, 0),
-        (699, "irqbalance.service", &["/usr/sbin/irqbalance", "--foreground"], 0, 0, 1, 1072, 7.4, 0),
-        (700, "dbus.service", &["/bin/dbus-daemon", "--system", "--address=systemd:", "--nofork", "--nopidfile", "--systemd-activation"], 81, 81, 1, 2392, 7.4, -900),
-        (703, "rpcbind.service", &["/sbin/rpcbind", "-w"], 32, 32, 1, 1316, 7.5, 0),
-        (707, "polkit.service", &["/usr/lib/polkit-1/polkitd", "--no-debug"], 999, 998, 6, 12848, 7.5, 0),
-        (710, "rsyslog.service", &["/usr/sbin/rsyslogd", "-n"], 0, 0, 3, 18120, 7.6, 0),
-        (713, "chronyd.service", &["/usr/sbin/chronyd"], 998, 996, 1, 1884, 7.6, 0),
-        (715, "vgauthd.service", &["/usr/bin/VGAuthService", "-s"], 0, 0, 1, 5012, 7.6, 0),
-        (716, "vmtoolsd.service", &["/usr/bin/vmtoolsd"], 0, 0, 3, 5464, 7.6, 0),
-        (717, "NetworkManager.service", &["/usr/sbin/NetworkManager", "--no-daemon"], 0, 0, 3, 10932, 7.7, 0),
-        (719, "gssproxy.service", &["/usr/sbin/gssproxy", "-D"], 0, 0, 6, 1680, 7.7, 0),
-        (731, "crond.service", &["/usr/sbin/crond", "-n"], 0, 0, 1, 1648, 8.2, 0),
-        (1023, "tuned.service", &["/usr/bin/python", "-Es", "/usr/sbin/tuned", "-l", "-P"], 0, 0, 5, 17204, 9.1, 0),
-        (SSHD, "sshd.service", &["/usr/sbin/sshd", "-D"], 0, 0, 1, 4344, 9.1, 0),
+    let services: &[Service] = &[
+        (
+            513,
+            "systemd-journald.service",
+            &["/usr/lib/systemd/systemd-journald"],
+            0,
+            0,
+            1,
+            41236,
+            3.1,
+            0,
+        ),
+        (
+            531,
+            "lvm2-lvmetad.service",
+            &["/usr/sbin/lvmetad", "-f"],
+            0,
+            0,
+            1,
+            1808,
+            3.4,
+            0,
+        ),
+        (
+            541,
+            "systemd-udevd.service",
+            &["/usr/lib/systemd/systemd-udevd"],
+            0,
+            0,
+            1,
+            2616,
+            3.6,
+            -1000,
+        ),
+        (
+            673,
+            "auditd.service",
+            &["/sbin/auditd"],
+            0,
+            0,
+            2,
+            1108,
+            6.9,
+            -1000,
+        ),
+        (
+            697,
+            "systemd-logind.service",
+            &["/usr/lib/systemd/systemd-logind"],
+            0,
+            0,
+            1,
+            1840,
+            7.4,
+            0,
+        ),
+        (
+            699,
+            "irqbalance.service",
+            &["/usr/sbin/irqbalance", "--foreground"],
+            0,
+            0,
+            1,
+            1072,
+            7.4,
+            0,
+        ),
+        (
+            700,
+            "dbus.service",
+            &[
+                "/bin/dbus-daemon",
+                "--system",
+                "--address=systemd:",
+                "--nofork",
+                "--nopidfile",
+                "--systemd-activation",
+            ],
+            81,
+            81,
+            1,
+            2392,
+            7.4,
+            -900,
+        ),
+        (
+            703,
+            "rpcbind.service",
+            &["/sbin/rpcbind", "-w"],
+            32,
+            32,
+            1,
+            1316,
+            7.5,
+            0,
+        ),
+        (
+            707,
+            "polkit.service",
+            &["/usr/lib/polkit-1/polkitd", "--no-debug"],
+            999,
+            998,
+            6,
+            12848,
+            7.5,
+            0,
+        ),
+        (
+            710,
+            "rsyslog.service",
+            &["/usr/sbin/rsyslogd", "-n"],
+            0,
+            0,
+            3,
+            18120,
+            7.6,
+            0,
+        ),
+        (
+            713,
+            "chronyd.service",
+            &["/usr/sbin/chronyd"],
+            998,
+            996,
+            1,
+            1884,
+            7.6,
+            0,
+        ),
+        (
+            715,
+            "vgauthd.service",
+            &["/usr/bin/VGAuthService", "-s"],
+            0,
+            0,
+            1,
+            5012,
+            7.6,
+            0,
+        ),
+        (
+            716,
+            "vmtoolsd.service",
+            &["/usr/bin/vmtoolsd"],
+            0,
+            0,
+            3,
+            5464,
+            7.6,
+            0,
+        ),
+        (
+            717,
+            "NetworkManager.service",
+            &["/usr/sbin/NetworkManager", "--no-daemon"],
+            0,
+            0,
+            3,
+            10932,
+            7.7,
+            0,
+        ),
+        (
+            719,
+            "gssproxy.service",
+            &["/usr/sbin/gssproxy", "-D"],
+            0,
+            0,
+            6,
+            1680,
+            7.7,
+            0,
+        ),
+        (
+            731,
+            "crond.service",
+            &["/usr/sbin/crond", "-n"],
+            0,
+            0,
+            1,
+            1648,
+            8.2,
+            0,
+        ),
+        (
+            1023,
+            "tuned.service",
+            &["/usr/bin/python", "-Es", "/usr/sbin/tuned", "-l", "-P"],
+            0,
+            0,
+            5,
+            17204,
+            9.1,
+            0,
+        ),
+        (
+            SSHD,
+            "sshd.service",
+            &["/usr/sbin/sshd", "-D"],
+            0,
+            0,
+            1,
+            4344,
+            9.1,
+            0,
+        ),
         (1042, "nkucsd.service", &["nkucsd"], 0, 0, 4, 8420, 9.3, 0),
-        (1272, "postfix.service", &["/usr/libexec/postfix/master", "-w"], 0, 0, 1, 2148, 11.8, 0),
-        (5773, "kubelet.service", &[
-            "/usr/local/sbin/kubelet",
-            "--bootstrap-kubeconfig=/etc/kubernetes/bootstrap-kubelet.conf",
-            "--kubeconfig=/etc/kubernetes/kubelet.conf",
-            "--pod-manifest-path=/etc/kubernetes/manifests",
-            "--allow-privileged=true",
-            "--network-plugin=cni",
-            "--cni-conf-dir=/etc/cni/net.d",
-            "--cni-bin-dir=/opt/cni/bin",
-            "--cgroup-driver=cgroupfs",
-            "--pod-infra-container-image=k8s.gcr.io/pause:3.1",
-            "--config=/var/lib/kubelet/config.yaml",
-        ], 0, 0, 42, 98312, 61.4, -999),
-        (7519, "rpc-statd.service", &["/usr/sbin/rpc.statd"], 29, 29, 1, 1404, 126.3, 0),
+        (
+            1272,
+            "postfix.service",
+            &["/usr/libexec/postfix/master", "-w"],
+            0,
+            0,
+            1,
+            2148,
+            11.8,
+            0,
+        ),
+        (
+            5773,
+            "kubelet.service",
+            &[
+                "/usr/local/sbin/kubelet",
+                "--bootstrap-kubeconfig=/etc/kubernetes/bootstrap-kubelet.conf",
+                "--kubeconfig=/etc/kubernetes/kubelet.conf",
+                "--pod-manifest-path=/etc/kubernetes/manifests",
+                "--allow-privileged=true",
+                "--network-plugin=cni",
+                "--cni-conf-dir=/etc/cni/net.d",
+                "--cni-bin-dir=/opt/cni/bin",
+                "--cgroup-driver=cgroupfs",
+                "--pod-infra-container-image=k8s.gcr.io/pause:3.1",
+                "--config=/var/lib/kubelet/config.yaml",
+            ],
+            0,
+            0,
+            42,
+            98312,
+            61.4,
+            -999,
+        ),
+        (
+            7519,
+            "rpc-statd.service",
+            &["/usr/sbin/rpc.statd"],
+            29,
+            29,
+            1,
+            1404,
+            126.3,
+            0,
+        ),
     ];
     for (pid, unit_name, argv, uid, gid, threads, rss, started, adj) in services {
         let p = Process::new(*pid, 1, argv)
@@ -401,41 +640,77 @@ fn host_processes(node: &mut FakeNode) {
     // between session 290's shell and its `systemctl status`.
     let s1 = "/user.slice/user-0.slice/session-1.scope";
     node.process(unit(
-        Process::new(1348, 1, &["login", "--", "root"]).memory_kb(2292, 45620).started(12.4).tty(1025, 1448),
+        Process::new(1348, 1, &["login", "--", "root"])
+            .memory_kb(2292, 45620)
+            .started(12.4)
+            .tty(1025, 1448),
         s1,
     ));
     node.process(unit(
-        Process::new(1352, 1348, &["-bash"]).comm("bash").memory_kb(2068, 115540).started(31.2).tty(1025, 1448),
+        Process::new(1352, 1348, &["-bash"])
+            .comm("bash")
+            .memory_kb(2068, 115540)
+            .started(31.2)
+            .tty(1025, 1448),
         s1,
     ));
     node.process(unit(
-        Process::new(1448, 1352, &["bash"]).memory_kb(2004, 115540).started(48.0).tty(1025, 1448).group(1448, 1352),
+        Process::new(1448, 1352, &["bash"])
+            .memory_kb(2004, 115540)
+            .started(48.0)
+            .tty(1025, 1448)
+            .group(1448, 1352),
         s1,
     ));
     let s175 = "/user.slice/user-0.slice/session-175.scope";
     node.process(unit(
-        Process::new(30428, SSHD, &[]).comm("sshd").retitled("sshd: root@pts/0", 0).memory_kb(5432, 154600).started(90915.6),
+        Process::new(30428, SSHD, &[])
+            .comm("sshd")
+            .retitled("sshd: root@pts/0", 0)
+            .memory_kb(5432, 154600)
+            .started(90915.6),
         s175,
     ));
     node.process(unit(
-        Process::new(30430, 30428, &["-bash"]).comm("bash").memory_kb(2136, 115544).started(90916.2).tty(34816, 30430),
+        Process::new(30430, 30428, &["-bash"])
+            .comm("bash")
+            .memory_kb(2136, 115544)
+            .started(90916.2)
+            .tty(34816, 30430),
         s175,
     ));
     let s290 = "/user.slice/user-0.slice/session-290.scope";
     node.process(unit(
-        Process::new(31551, SSHD, &[]).comm("sshd").retitled("sshd: root@pts/1", 0).memory_kb(5436, 154600).started(147675.1),
+        Process::new(31551, SSHD, &[])
+            .comm("sshd")
+            .retitled("sshd: root@pts/1", 0)
+            .memory_kb(5436, 154600)
+            .started(147675.1),
         s290,
     ));
     node.process(unit(
-        Process::new(31579, 31551, &["-bash"]).comm("bash").memory_kb(2144, 115544).started(147675.9).tty(34817, 11908),
+        Process::new(31579, 31551, &["-bash"])
+            .comm("bash")
+            .memory_kb(2144, 115544)
+            .started(147675.9)
+            .tty(34817, 11908),
         s290,
     ));
     node.process(unit(
-        Process::new(11908, 31579, &["systemctl", "status"]).memory_kb(2668, 127080).started(149955.2).tty(34817, 11908).group(11908, 31579),
+        Process::new(11908, 31579, &["systemctl", "status"])
+            .memory_kb(2668, 127080)
+            .started(149955.2)
+            .tty(34817, 11908)
+            .group(11908, 31579),
         s290,
     ));
     node.process(unit(
-        Process::new(11909, 11908, &["less"]).memory_kb(1012, 110244).started(149955.2).tty(34817, 11908).group(11908, 31579).state('R'),
+        Process::new(11909, 11908, &["less"])
+            .memory_kb(1012, 110244)
+            .started(149955.2)
+            .tty(34817, 11908)
+            .group(11908, 31579)
+            .state('R'),
         s290,
     ));
 }
@@ -451,12 +726,21 @@ fn runtime_daemons(node: &mut FakeNode) {
         "/system.slice/containerd.service",
     ));
     node.process(delegated(
-        Process::new(DOCKERD, 1, &["/usr/bin/dockerd", "-H", "fd://", "--containerd=/run/containerd/containerd.sock"])
-            .threads(44)
-            .memory_kb(112436, 2701204)
-            .started(19.8)
-            .cpu_ticks(512_904, 233_118)
-            .oom_score_adj(-500),
+        Process::new(
+            DOCKERD,
+            1,
+            &[
+                "/usr/bin/dockerd",
+                "-H",
+                "fd://",
+                "--containerd=/run/containerd/containerd.sock",
+            ],
+        )
+        .threads(44)
+        .memory_kb(112436, 2701204)
+        .started(19.8)
+        .cpu_ticks(512_904, 233_118)
+        .oom_score_adj(-500),
         "/system.slice/docker.service",
     ));
 }
@@ -466,16 +750,24 @@ fn pods_and_containers(node: &mut FakeNode) {
     let mut inodes = Inodes(4026532199);
     // (pod uid) -> (host network, host pid)
     let host_namespaces = |uid: &str| match uid {
-        "f86494f1-aeea-11ea-8af4-0050569e47b9" | "f8697bea-aeea-11ea-8af4-0050569e47b9" => (true, false),
+        "f86494f1-aeea-11ea-8af4-0050569e47b9" | "f8697bea-aeea-11ea-8af4-0050569e47b9" => {
+            (true, false)
+        }
         "f8662a28-aeea-11ea-8af4-0050569e47b9" => (true, true),
         _ => (false, false),
     };
 
-    node.cgroup("/kubepods", CgroupSpec::new().cpu_shares(8192).memory_limit(15_610_343_424));
+    node.cgroup(
+        "/kubepods",
+        CgroupSpec::new()
+            .cpu_shares(8192)
+            .memory_limit(15_610_343_424),
+    );
     node.cgroup("/kubepods/besteffort", CgroupSpec::new().cpu_shares(2));
     node.cgroup(
         "/kubepods/burstable",
-        CgroupSpec::new().cpu_shares(shares(100) * 3 + shares(200) + shares(102) + shares(10) + shares(100)),
+        CgroupSpec::new()
+            .cpu_shares(shares(100) * 3 + shares(200) + shares(102) + shares(10) + shares(100)),
     );
 
     let mut all_pods = pods();
@@ -537,8 +829,18 @@ fn pods_and_containers(node: &mut FakeNode) {
                 sandbox_ns
             } else {
                 match ctr.pid {
-                    19356 => NsSet { mnt: 4026532654, pid: 4026532656, uts: 4026532655, ..sandbox_ns },
-                    19431 => NsSet { mnt: 4026532849, pid: 4026532851, uts: 4026532850, ..sandbox_ns },
+                    19356 => NsSet {
+                        mnt: 4026532654,
+                        pid: 4026532656,
+                        uts: 4026532655,
+                        ..sandbox_ns
+                    },
+                    19431 => NsSet {
+                        mnt: 4026532849,
+                        pid: 4026532851,
+                        uts: 4026532850,
+                        ..sandbox_ns
+                    },
                     _ => NsSet {
                         mnt: inodes.next(),
                         pid: if host_pid { host.pid } else { inodes.next() },
@@ -639,7 +941,11 @@ fn container_processes(ctr: &Ctr, adj: i32) -> Vec<Process> {
     let started = ctr.started;
     let base = |p: Process| p.started(started).oom_score_adj(adj);
     match ctr.name {
-        "POD" => vec![base(Process::new(ctr.pid, ctr.shim, &["/pause"]).memory_kb(320, 1024).cpu_ticks(0, 1))],
+        "POD" => vec![base(
+            Process::new(ctr.pid, ctr.shim, &["/pause"])
+                .memory_kb(320, 1024)
+                .cpu_ticks(0, 1),
+        )],
         "redis" => vec![base(
             Process::new(ctr.pid, ctr.shim, &["redis-server"])
                 .user(100, 101)
@@ -673,7 +979,10 @@ fn container_processes(ctr: &Ctr, adj: i32) -> Vec<Process> {
             out
         }
         "install-cni" => vec![
-            base(Process::new(ctr.pid, ctr.shim, &["/bin/sh", "/install-cni.sh"]).memory_kb(744, 1580)),
+            base(
+                Process::new(ctr.pid, ctr.shim, &["/bin/sh", "/install-cni.sh"])
+                    .memory_kb(744, 1580),
+            ),
             Process::new(7233, ctr.pid, &["sleep", "3600"])
                 .memory_kb(352, 1560)
                 .group(ctr.pid, ctr.pid)
@@ -705,7 +1014,10 @@ fn add_docker_metadata(node: &mut FakeNode, pod: &Pod, ctr: &Ctr, is_sandbox: bo
         // As `docker ps` printed it in the walkthrough (the namespace field is blurred there).
         "/k8s_safe-nginx_668c459d6-pp7bxxx-xxxx_4e11582d-aeea-11ea-8af4-0050569e47b9_0".to_string()
     } else {
-        format!("/k8s_{}_{}_{}_{}_0", ctr.name, pod.name, pod.namespace, pod.uid)
+        format!(
+            "/k8s_{}_{}_{}_{}_0",
+            ctr.name, pod.name, pod.namespace, pod.uid
+        )
     };
     let mut labels = string_map(&[
         ("io.kubernetes.pod.name", pod.name),
@@ -716,21 +1028,38 @@ fn add_docker_metadata(node: &mut FakeNode, pod: &Pod, ctr: &Ctr, is_sandbox: bo
         labels.extend(string_map(&[
             ("io.kubernetes.container.name", "POD"),
             ("io.kubernetes.docker.type", "podsandbox"),
-            ("annotation.kubernetes.io/config.seen", "2020-06-16T14:58:41.813532144+08:00"),
+            (
+                "annotation.kubernetes.io/config.seen",
+                "2020-06-16T14:58:41.813532144+08:00",
+            ),
             ("annotation.kubernetes.io/config.source", "api"),
         ]));
     } else {
-        let log_path = format!("/var/log/pods/{}_{}_{}/{}/0.log", pod.namespace, pod.name, pod.uid, ctr.name);
+        let log_path = format!(
+            "/var/log/pods/{}_{}_{}/{}/0.log",
+            pod.namespace, pod.name, pod.uid, ctr.name
+        );
         labels.extend(string_map(&[
             ("io.kubernetes.container.name", ctr.name),
             ("io.kubernetes.docker.type", "container"),
             ("io.kubernetes.sandbox.id", sandbox_id),
             ("io.kubernetes.container.logpath", &log_path),
             ("annotation.io.kubernetes.container.restartCount", "0"),
-            ("annotation.io.kubernetes.container.terminationMessagePath", "/dev/termination-log"),
+            (
+                "annotation.io.kubernetes.container.terminationMessagePath",
+                "/dev/termination-log",
+            ),
             ("annotation.io.kubernetes.container.hash", "8f7c2a1b"),
         ]));
-        add_pod_log(node, pod.namespace, pod.name, pod.uid, ctr.name, ctr.id, LogFile::DockerJson(ctr.id));
+        add_pod_log(
+            node,
+            pod.namespace,
+            pod.name,
+            pod.uid,
+            ctr.name,
+            ctr.id,
+            LogFile::DockerJson(ctr.id),
+        );
     }
     let started_at = iso_after_boot(ctr.started);
     let running = ctr.pid != 0;
@@ -746,7 +1075,11 @@ fn add_docker_metadata(node: &mut FakeNode, pod: &Pod, ctr: &Ctr, is_sandbox: bo
             format!("KUBERNETES_SERVICE_HOST=10.96.0.1"),
         ],
         labels,
-        hostname: if is_sandbox || running { pod.name.to_string() } else { String::new() },
+        hostname: if is_sandbox || running {
+            pod.name.to_string()
+        } else {
+            String::new()
+        },
         pid: ctr.pid,
         running,
         exit_code: 0,
