@@ -342,6 +342,16 @@ fn add_pods(node: &mut FakeNode, layout: &Layout, pods: &[Pod], ids: &mut Ids) {
             },
             ..host
         };
+        if !pod.host_network {
+            // CNI pins the pod's network namespace with a bind mount of the nsfs inode.
+            let netns = format!("/run/netns/cni-{}", netns_uuid(pod.uid));
+            let line = format!(
+                "0:4 net:[{}] {netns} rw shared:{} - nsfs nsfs rw",
+                sandbox_ns.net,
+                node.facts.extra_mounts.len() + 300
+            );
+            node.facts.extra_mounts.push(line);
+        }
         let mut containers: Vec<(String, &Ctr, Option<&Ctr>)> =
             vec![(sandbox_id.clone(), &pod.containers[0], None)];
         for c in &pod.containers {
@@ -426,6 +436,7 @@ fn add_pods(node: &mut FakeNode, layout: &Layout, pods: &[Pod], ids: &mut Ids) {
                 }
             };
             let ctr_cgroup = layout.container_cgroup(&pod_cgroup, &id);
+            add_rootfs_mount(node, layout.runtime, &id);
             let pid = ids.pid();
             let (ns, inner) = match app {
                 None => {
@@ -603,7 +614,7 @@ fn add_runtime_config(
     pid: u32,
 ) {
     let v2 = layout.v2();
-    let netns = format!("/var/run/netns/cni-{}", &container_id(pod.uid)[..8]);
+    let netns = format!("/var/run/netns/cni-{}", netns_uuid(pod.uid));
     let mut namespaces = Vec::new();
     match app {
         None => {
@@ -1453,4 +1464,46 @@ pub fn k3s_v2_cgroupfs() -> FakeNode {
     };
     add_pods(&mut node, &layout, &pods, &mut ids);
     node
+}
+
+/// The uuid CNI gives a pod's network namespace file, derived from the pod uid.
+fn netns_uuid(pod_uid: &str) -> String {
+    let hex = container_id(&format!("netns/{pod_uid}"));
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
+}
+
+/// The overlay mount of a container's rootfs in pid 1's mountinfo, where the runtime mounts it.
+fn add_rootfs_mount(node: &mut FakeNode, runtime: Runtime, id: &str) {
+    let n = node.facts.extra_mounts.len();
+    let layers = container_id(&format!("layers/{id}"));
+    let (target, snapshots) = match runtime {
+        Runtime::ContainerdSystemd => (
+            format!("/run/containerd/io.containerd.runtime.v2.task/k8s.io/{id}/rootfs"),
+            "/var/lib/containerd/io.containerd.snapshotter.v1.overlayfs/snapshots",
+        ),
+        Runtime::K3sCgroupfs => (
+            format!("/run/k3s/containerd/io.containerd.runtime.v2.task/k8s.io/{id}/rootfs"),
+            "/var/lib/rancher/k3s/agent/containerd/io.containerd.snapshotter.v1.overlayfs/snapshots",
+        ),
+        Runtime::CrioSystemd => (
+            format!("/var/lib/containers/storage/overlay/{}/merged", &layers[..64]),
+            "/var/lib/containers/storage/overlay",
+        ),
+    };
+    let lower = 40 + n % 50;
+    node.facts.extra_mounts.push(format!(
+        "0:{} / {target} rw,relatime shared:{} - overlay overlay rw,lowerdir={snapshots}/{lower}/fs:{snapshots}/{}/fs,upperdir={snapshots}/{}/fs,workdir={snapshots}/{}/work",
+        60 + n,
+        400 + n,
+        lower - 1,
+        200 + n,
+        200 + n
+    ));
 }

@@ -822,6 +822,9 @@ fn pods_and_containers(node: &mut FakeNode) {
             }
             node.cgroup(&ctr_cgroup, container_spec(pod.uid, ctr.name));
             add_docker_metadata(node, pod, ctr, is_sandbox);
+            if ctr.pid != 0 {
+                add_docker_mounts(node, ctr.id, is_sandbox);
+            }
             if ctr.pid == 0 {
                 continue;
             }
@@ -1100,4 +1103,25 @@ fn add_docker_metadata(node: &mut FakeNode, pod: &Pod, ctr: &Ctr, is_sandbox: bo
 /// RFC 3339 UTC time this many seconds after the seed node's boot.
 fn iso_after_boot(secs: f64) -> String {
     rfc3339(BOOT_EPOCH as f64 + secs)
+}
+
+/// pid 1's mountinfo lines for a running docker container: its overlay2 rootfs and, for a
+/// sandbox, the shm tmpfs its pod's containers share.
+fn add_docker_mounts(node: &mut FakeNode, id: &str, is_sandbox: bool) {
+    let n = node.facts.extra_mounts.len();
+    let layer: String = id.chars().rev().collect();
+    let l2 = "/var/lib/docker/overlay2/l";
+    node.facts.extra_mounts.push(format!(
+        "0:{} / /var/lib/docker/overlay2/{layer}/merged rw,relatime shared:{} - overlay overlay rw,lowerdir={l2}/{}:{l2}/QX7ZBD4RQYAL3WZ6ASR2FBNIEH,upperdir=/var/lib/docker/overlay2/{layer}/diff,workdir=/var/lib/docker/overlay2/{layer}/work",
+        60 + n,
+        300 + n,
+        &layer[..26].to_uppercase()
+    ));
+    if is_sandbox {
+        node.facts.extra_mounts.push(format!(
+            "0:{} / /var/lib/docker/containers/{id}/mounts/shm rw,nosuid,nodev,noexec,relatime shared:{} - tmpfs shm rw,size=65536k",
+            61 + n,
+            301 + n
+        ));
+    }
 }
