@@ -377,6 +377,24 @@ fn runtime_config_files_are_json_and_carry_an_environment_secret() {
 }
 
 #[test]
+fn a_command_line_carries_the_secret_for_the_collector_to_redact() {
+    let root = committed("containerd-v2-systemd");
+    let node = layouts::build("containerd-v2-systemd").expect("layout");
+    let with_secret: Vec<u32> = node
+        .processes()
+        .filter(|p| {
+            std::fs::read(root.join(format!("proc/{}/cmdline", p.pid)))
+                .map(|b| {
+                    String::from_utf8_lossy(&b).contains(&format!("--db-password={FAKE_SECRET}\0"))
+                })
+                .unwrap_or(false)
+        })
+        .map(|p| p.pid)
+        .collect();
+    assert_eq!(with_secret.len(), 1, "{with_secret:?}");
+}
+
+#[test]
 fn passwd_holds_a_password_hash_for_the_collector_to_strip() {
     for (name, _, root) in each_layout() {
         let passwd = read(&root, "etc/passwd");

@@ -996,7 +996,11 @@ pub fn containerd_v2_systemd() -> FakeNode {
                 ctr(
                     "api",
                     "ghcr.io/example/shop-api:2.14.0",
-                    &["/app/api", "--listen=:8080"],
+                    &[
+                        "/app/api",
+                        "--listen=:8080",
+                        "--db-password=s3cr3t-DO-NOT-SHIP-7f3a9c",
+                    ],
                 )
                 .proc_shape(1000, 23, 251_000)
                 .resources(250, 200, 128, 256)
