@@ -7,13 +7,19 @@
 #
 # The fixture trees themselves come from
 # `cargo run -p nodesnap-tests --bin make-fixtures -- tests/fixtures`; run that first when a
-# layout changed. The collector is built in release mode (the binary that ships to nodes).
+# layout changed. The collector is built in release mode (the binary that ships to nodes), or
+# taken from $COLLECTOR when that names a built binary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-cargo build --release -q -p collector --bin collector
-target_dir="$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')"
-collector="${target_dir:-target}/release/collector"
+if [[ -n "${COLLECTOR:-}" ]]; then
+  # A prebuilt collector (CI's static build, or one from another checkout).
+  collector="$COLLECTOR"
+else
+  cargo build --release -q -p collector --bin collector
+  target_dir="$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')"
+  collector="${target_dir:-target}/release/collector"
+fi
 if [[ ! -x "$collector" ]]; then
   echo "make-samples: collector binary not found at $collector" >&2
   exit 1
