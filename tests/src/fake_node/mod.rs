@@ -4,6 +4,29 @@
 //! Describe the node with [`FakeNode`], [`Process`] and [`CgroupSpec`], then call
 //! [`FakeNode::write_to`]. The collector, run with `--root DIR`, reads the result as if it were
 //! the live system. Rendering of each file format lives in `render`, disk IO in `write`.
+//!
+//! ```no_run
+//! use nodesnap_tests::fake_node::*;
+//! # fn facts() -> NodeFacts { unimplemented!() }
+//! let mut node = FakeNode::new(facts(), CgroupSetup::v2(&["cpu", "memory", "pids"]));
+//! node.process(Process::new(1, 0, &["/sbin/init"]).comm("systemd").cgroup("/init.scope"));
+//! let pause = NsSet { net: 4026532662, ipc: 4026532659, ..NsSet::host() };
+//! node.process(
+//!     Process::new(4242, 1, &["/pause"])
+//!         .cgroup("/kubepods/besteffort/pod1234/abcd")
+//!         .ns(pause)
+//!         .inner_pids(&[1])
+//!         .oom_score_adj(-998),
+//! );
+//! node.cgroup("/kubepods/besteffort/pod1234", CgroupSpec::new().cpu_shares(2).pids_limit(1024));
+//! node.file("run/containerd/io.containerd.runtime.v2.task/k8s.io/abcd/config.json", "{}");
+//! node.write_to(std::path::Path::new("/tmp/node"))?;
+//! # Ok::<(), WriteError>(())
+//! ```
+//!
+//! What the kernel version changes (NSpid from 4.1, cgroup namespace links from 4.6, `Umask`
+//! from 4.7, time namespaces from 5.6, `memory.peak` from 5.19...) follows
+//! `NodeFacts::kernel_release`.
 
 mod render;
 mod write;
