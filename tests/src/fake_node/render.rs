@@ -180,7 +180,7 @@ pub fn status_text(p: &Process, facts: &NodeFacts) -> String {
         let _ = writeln!(s, "VmExe:\t{:>8} kB", 1024);
         let _ = writeln!(s, "VmLib:\t{:>8} kB", 2052);
         let _ = writeln!(s, "VmPTE:\t{:>8} kB", 40 + rss / 512);
-        if !facts.kernel_at_least(4, 15) {
+        if facts.kernel_at_least(4, 0) && !facts.kernel_at_least(4, 15) {
             let _ = writeln!(s, "VmPMD:\t{:>8} kB", 12);
         }
         let _ = writeln!(s, "VmSwap:\t{:>8} kB", 0);
@@ -237,7 +237,8 @@ pub fn status_text(p: &Process, facts: &NodeFacts) -> String {
     if facts.kernel_at_least(5, 10) {
         let _ = writeln!(s, "Seccomp_filters:\t0");
     }
-    if facts.kernel_at_least(4, 17) {
+    // RHEL 7 backported the Spectre v4 line to its 3.10 kernels.
+    if facts.kernel_at_least(4, 17) || facts.kernel_release.contains(".el7") {
         let _ = writeln!(s, "Speculation_Store_Bypass:\tthread vulnerable");
     }
     if facts.kernel_at_least(5, 15) {
