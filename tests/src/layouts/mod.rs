@@ -6,11 +6,13 @@ mod docker_plain;
 mod kube;
 mod no_containers;
 mod podman;
+mod scaled;
 mod seed;
 
 use crate::fake_node::FakeNode;
 
 pub use common::burstable_oom_score_adj;
+pub use scaled::scaled;
 
 /// Every layout's name, in the order `make-fixtures` writes them.
 pub const NAMES: &[&str] = &[
