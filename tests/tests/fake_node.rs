@@ -1,8 +1,9 @@
 //! The FakeNode builder's renderers: each file in the format of the node's kernel version.
 
 use nodesnap_tests::fake_node::{
-    cgroup_file_text, cmdline_bytes, el7_hierarchies, is_within, normalize_cgroup, stat_line,
-    status_text, CgroupMode, CgroupSetup, CgroupSpec, FakeNode, NodeFacts, NsSet, Process,
+    cgroup_file_text, cmdline_bytes, cpu_mask, el7_hierarchies, is_within, normalize_cgroup,
+    stat_line, status_text, CgroupMode, CgroupSetup, CgroupSpec, FakeNode, NodeFacts, NsSet,
+    Process,
 };
 
 fn facts(kernel: &str) -> NodeFacts {
@@ -209,4 +210,19 @@ fn zombies_keep_only_pid_and_user_links_and_leave_cgroup_procs() {
         ""
     );
     assert_eq!(crate::util::read(tmp.path(), "proc/20/cgroup"), "0::/c\n");
+}
+
+#[test]
+fn cpu_masks_print_in_32_bit_groups_like_the_kernel() {
+    let table = [
+        (1, "1"),
+        (4, "f"),
+        (8, "ff"),
+        (32, "ffffffff"),
+        (36, "f,ffffffff"),
+        (64, "ffffffff,ffffffff"),
+    ];
+    for (cpus, mask) in table {
+        assert_eq!(cpu_mask(cpus), mask, "{cpus} cpus");
+    }
 }

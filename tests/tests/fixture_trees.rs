@@ -93,52 +93,56 @@ fn parse_stat(line: &str) -> (u32, String, char, u32, usize) {
 #[test]
 fn every_stat_parses_back_to_the_declared_pid_ppid_state_and_comm_with_52_fields() {
     for (name, node, root) in each_layout() {
-        let mut checked = 0;
-        for p in node.processes() {
-            let stat = read(&root, &format!("proc/{}/stat", p.pid));
-            let (pid, comm, state, ppid, count) = parse_stat(&stat);
-            assert_eq!(
-                (pid, ppid, state),
-                (p.pid, p.ppid, p.state),
-                "{name}: {stat}"
-            );
-            assert_eq!(comm, p.comm, "{name}: pid {}", p.pid);
-            assert_eq!(count, 52, "{name}: pid {} stat has {count} fields", p.pid);
-            let status = read(&root, &format!("proc/{}/status", p.pid));
-            assert!(
-                status.contains(&format!("\nPPid:\t{}\n", p.ppid)),
-                "{name}: {}",
-                p.pid
-            );
-            assert!(
-                status.contains(&format!("\nThreads:\t{}\n", p.threads)),
-                "{name}: {}",
-                p.pid
-            );
-            assert!(
-                status.contains(&format!("\nUid:\t{0}\t{0}\t{0}\t{0}\n", p.uid)),
-                "{name}: {}",
-                p.pid
-            );
-            assert_eq!(
-                read(&root, &format!("proc/{}/oom_score_adj", p.pid)).trim(),
-                p.oom_score_adj.to_string(),
-                "{name}: {}",
-                p.pid
-            );
-            checked += 1;
-        }
-        assert!(checked > 10, "{name}: only {checked} processes");
-        let on_disk = std::fs::read_dir(root.join("proc"))
-            .expect("proc dir")
-            .filter_map(|e| e.ok())
-            .filter(|e| e.file_name().to_string_lossy().parse::<u32>().is_ok())
-            .count();
-        assert_eq!(
-            on_disk, checked,
-            "{name}: proc/<pid> dirs vs declared processes"
-        );
+        check_stat_and_status(name, &node, &root);
     }
+}
+
+fn check_stat_and_status(name: &str, node: &FakeNode, root: &Path) {
+    let mut checked = 0;
+    for p in node.processes() {
+        let stat = read(root, &format!("proc/{}/stat", p.pid));
+        let (pid, comm, state, ppid, count) = parse_stat(&stat);
+        assert_eq!(
+            (pid, ppid, state),
+            (p.pid, p.ppid, p.state),
+            "{name}: {stat}"
+        );
+        assert_eq!(comm, p.comm, "{name}: pid {}", p.pid);
+        assert_eq!(count, 52, "{name}: pid {} stat has {count} fields", p.pid);
+        let status = read(root, &format!("proc/{}/status", p.pid));
+        assert!(
+            status.contains(&format!("\nPPid:\t{}\n", p.ppid)),
+            "{name}: {}",
+            p.pid
+        );
+        assert!(
+            status.contains(&format!("\nThreads:\t{}\n", p.threads)),
+            "{name}: {}",
+            p.pid
+        );
+        assert!(
+            status.contains(&format!("\nUid:\t{0}\t{0}\t{0}\t{0}\n", p.uid)),
+            "{name}: {}",
+            p.pid
+        );
+        assert_eq!(
+            read(root, &format!("proc/{}/oom_score_adj", p.pid)).trim(),
+            p.oom_score_adj.to_string(),
+            "{name}: {}",
+            p.pid
+        );
+        checked += 1;
+    }
+    assert!(checked > 10, "{name}: only {checked} processes");
+    let on_disk = std::fs::read_dir(root.join("proc"))
+        .expect("proc dir")
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().parse::<u32>().is_ok())
+        .count();
+    assert_eq!(
+        on_disk, checked,
+        "{name}: proc/<pid> dirs vs declared processes"
+    );
 }
 
 #[test]
@@ -208,99 +212,111 @@ fn hierarchy_mount(
 #[test]
 fn every_cgroup_line_names_a_directory_whose_cgroup_procs_lists_the_pid() {
     for (name, node, root) in each_layout() {
-        let mounts = cgroup_mounts(&read(&root, "proc/self/mountinfo"));
-        assert!(!mounts.is_empty(), "{name}: no cgroup mounts in mountinfo");
-        let mut lines_checked = 0;
-        for p in node.processes() {
-            let text = read(&root, &format!("proc/{}/cgroup", p.pid));
-            for line in text.lines() {
-                let mut parts = line.splitn(3, ':');
-                let (id, controllers, path) = (
-                    parts.next().expect("id"),
-                    parts.next().expect("controllers"),
-                    parts.next().expect("path"),
-                );
-                let mount = hierarchy_mount(&mounts, controllers, id)
-                    .unwrap_or_else(|| panic!("{name}: no mount for {line}"));
-                let dir = root
-                    .join(mount.trim_start_matches('/'))
-                    .join(path.trim_start_matches('/'));
-                assert!(
-                    dir.is_dir(),
-                    "{name}: pid {}: {} is not a directory",
-                    p.pid,
-                    dir.display()
-                );
-                let procs = read(&dir, "cgroup.procs");
-                let listed = procs.lines().any(|l| l == p.pid.to_string());
-                // The kernel stops listing a zombie in cgroup.procs but still names its cgroup.
-                assert_eq!(
-                    listed,
-                    !p.is_zombie(),
-                    "{name}: pid {} in {}",
-                    p.pid,
-                    dir.display()
-                );
-                lines_checked += 1;
-            }
-        }
-        assert!(lines_checked > 10, "{name}");
+        check_cgroup_membership(name, &node, &root);
     }
+}
+
+fn check_cgroup_membership(name: &str, node: &FakeNode, root: &Path) {
+    let mounts = cgroup_mounts(&read(root, "proc/self/mountinfo"));
+    assert!(!mounts.is_empty(), "{name}: no cgroup mounts in mountinfo");
+    let mut lines_checked = 0;
+    for p in node.processes() {
+        let text = read(root, &format!("proc/{}/cgroup", p.pid));
+        for line in text.lines() {
+            let mut parts = line.splitn(3, ':');
+            let (id, controllers, path) = (
+                parts.next().expect("id"),
+                parts.next().expect("controllers"),
+                parts.next().expect("path"),
+            );
+            let mount = hierarchy_mount(&mounts, controllers, id)
+                .unwrap_or_else(|| panic!("{name}: no mount for {line}"));
+            let dir = root
+                .join(mount.trim_start_matches('/'))
+                .join(path.trim_start_matches('/'));
+            assert!(
+                dir.is_dir(),
+                "{name}: pid {}: {} is not a directory",
+                p.pid,
+                dir.display()
+            );
+            let procs = read(&dir, "cgroup.procs");
+            let listed = procs.lines().any(|l| l == p.pid.to_string());
+            // The kernel stops listing a zombie in cgroup.procs but still names its cgroup.
+            assert_eq!(
+                listed,
+                !p.is_zombie(),
+                "{name}: pid {} in {}",
+                p.pid,
+                dir.display()
+            );
+            lines_checked += 1;
+        }
+    }
+    assert!(lines_checked > 10, "{name}");
 }
 
 #[test]
 fn every_pid_in_a_cgroup_procs_file_is_a_process_of_the_node() {
     for (name, node, root) in each_layout() {
-        let tree = read_tree(&root.join("sys/fs/cgroup")).expect("cgroup tree");
-        let mut listed = 0;
-        for (path, entry) in &tree {
-            if !path.ends_with("cgroup.procs") {
-                continue;
-            }
-            let TreeEntry::File(bytes) = entry else {
-                continue;
-            };
-            for line in String::from_utf8_lossy(bytes).lines() {
-                let pid: u32 = line
-                    .parse()
-                    .unwrap_or_else(|_| panic!("{name}: {path}: {line:?}"));
-                assert!(
-                    node.get_process(pid).is_some(),
-                    "{name}: {path} lists unknown {pid}"
-                );
-                listed += 1;
-            }
-        }
-        assert!(listed > 0, "{name}");
+        check_cgroup_procs_name_known_pids(name, &node, &root);
     }
+}
+
+fn check_cgroup_procs_name_known_pids(name: &str, node: &FakeNode, root: &Path) {
+    let tree = read_tree(&root.join("sys/fs/cgroup")).expect("cgroup tree");
+    let mut listed = 0;
+    for (path, entry) in &tree {
+        if !path.ends_with("cgroup.procs") {
+            continue;
+        }
+        let TreeEntry::File(bytes) = entry else {
+            continue;
+        };
+        for line in String::from_utf8_lossy(bytes).lines() {
+            let pid: u32 = line
+                .parse()
+                .unwrap_or_else(|_| panic!("{name}: {path}: {line:?}"));
+            assert!(
+                node.get_process(pid).is_some(),
+                "{name}: {path} lists unknown {pid}"
+            );
+            listed += 1;
+        }
+    }
+    assert!(listed > 0, "{name}");
 }
 
 #[test]
 fn every_namespace_link_reads_back_as_the_declared_inode() {
     for (name, node, root) in each_layout() {
-        for p in node.processes() {
-            let dir = root.join(format!("proc/{}/ns", p.pid));
-            for (link, since) in NS_TYPES {
-                let path = dir.join(link);
-                let exists_in_kernel = node.facts.kernel_at_least(since.0, since.1);
-                let resolvable = !p.is_zombie() || matches!(*link, "pid" | "user");
-                match std::fs::read_link(&path) {
-                    Ok(target) => {
-                        assert!(
-                            exists_in_kernel && resolvable,
-                            "{name}: {} should not exist",
-                            path.display()
-                        );
-                        let kind = link.trim_end_matches("_for_children");
-                        let expected = format!("{kind}:[{}]", p.ns.get(link).expect("known link"));
-                        assert_eq!(target, Path::new(&expected), "{name}: {}", path.display());
-                    }
-                    Err(_) => assert!(
-                        !(exists_in_kernel && resolvable),
-                        "{name}: {} missing",
+        check_namespace_links(name, &node, &root);
+    }
+}
+
+fn check_namespace_links(name: &str, node: &FakeNode, root: &Path) {
+    for p in node.processes() {
+        let dir = root.join(format!("proc/{}/ns", p.pid));
+        for (link, since) in NS_TYPES {
+            let path = dir.join(link);
+            let exists_in_kernel = node.facts.kernel_at_least(since.0, since.1);
+            let resolvable = !p.is_zombie() || matches!(*link, "pid" | "user");
+            match std::fs::read_link(&path) {
+                Ok(target) => {
+                    assert!(
+                        exists_in_kernel && resolvable,
+                        "{name}: {} should not exist",
                         path.display()
-                    ),
+                    );
+                    let kind = link.trim_end_matches("_for_children");
+                    let expected = format!("{kind}:[{}]", p.ns.get(link).expect("known link"));
+                    assert_eq!(target, Path::new(&expected), "{name}: {}", path.display());
                 }
+                Err(_) => assert!(
+                    !(exists_in_kernel && resolvable),
+                    "{name}: {} missing",
+                    path.display()
+                ),
             }
         }
     }
@@ -308,32 +324,36 @@ fn every_namespace_link_reads_back_as_the_declared_inode() {
 
 #[test]
 fn cgroup_v2_trees_keep_processes_out_of_cgroups_that_enable_controllers_for_children() {
-    for (name, _, root) in each_layout() {
-        let v2_root = [
-            "sys/fs/cgroup/cgroup.controllers",
-            "sys/fs/cgroup/unified/cgroup.controllers",
-        ]
-        .iter()
-        .find(|p| root.join(p).is_file())
-        .map(|p| root.join(p).parent().expect("parent").to_path_buf());
-        let Some(v2_root) = v2_root else { continue };
-        let tree = read_tree(&v2_root).expect("v2 tree");
-        for (path, entry) in &tree {
-            let Some(dir) = path.strip_suffix("/cgroup.subtree_control") else {
-                continue;
-            };
-            let TreeEntry::File(enabled) = entry else {
-                continue;
-            };
-            if String::from_utf8_lossy(enabled).trim().is_empty() {
-                continue;
-            }
-            let procs = read(&v2_root, &format!("{dir}/cgroup.procs"));
-            assert!(
-                procs.trim().is_empty(),
-                "{name}: {dir} has processes and enables {enabled:?}"
-            );
+    for (name, node, root) in each_layout() {
+        check_v2_no_internal_processes(name, &node, &root);
+    }
+}
+
+fn check_v2_no_internal_processes(name: &str, _node: &FakeNode, root: &Path) {
+    let v2_root = [
+        "sys/fs/cgroup/cgroup.controllers",
+        "sys/fs/cgroup/unified/cgroup.controllers",
+    ]
+    .iter()
+    .find(|p| root.join(p).is_file())
+    .map(|p| root.join(p).parent().expect("parent").to_path_buf());
+    let Some(v2_root) = v2_root else { return };
+    let tree = read_tree(&v2_root).expect("v2 tree");
+    for (path, entry) in &tree {
+        let Some(dir) = path.strip_suffix("/cgroup.subtree_control") else {
+            continue;
+        };
+        let TreeEntry::File(enabled) = entry else {
+            continue;
+        };
+        if String::from_utf8_lossy(enabled).trim().is_empty() {
+            continue;
         }
+        let procs = read(&v2_root, &format!("{dir}/cgroup.procs"));
+        assert!(
+            procs.trim().is_empty(),
+            "{name}: {dir} has processes and enables {enabled:?}"
+        );
     }
 }
 
@@ -445,4 +465,22 @@ fn node_facts_files_hold_the_declared_facts() {
             "{name}"
         );
     }
+}
+
+#[test]
+fn the_scaled_layout_is_well_formed_and_has_the_requested_size() {
+    let node = layouts::scaled(3, 4);
+    let base = layouts::scaled(1, 1).processes().count() - 3;
+    assert_eq!(
+        node.processes().count(),
+        base + 3 * (4 + 2),
+        "shim + pause + 4 per pod"
+    );
+    let tmp = TempDir::new("scaled");
+    node.write_to(tmp.path()).expect("write");
+    check_stat_and_status("scaled", &node, tmp.path());
+    check_cgroup_membership("scaled", &node, tmp.path());
+    check_cgroup_procs_name_known_pids("scaled", &node, tmp.path());
+    check_namespace_links("scaled", &node, tmp.path());
+    check_v2_no_internal_processes("scaled", &node, tmp.path());
 }

@@ -31,7 +31,7 @@
 mod render;
 mod write;
 
-pub use render::{cgroup_file_text, cmdline_bytes, stat_line, status_text};
+pub use render::{cgroup_file_text, cmdline_bytes, cpu_mask, stat_line, status_text};
 pub use write::WriteError;
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -245,7 +245,7 @@ pub fn status_text(p: &Process, facts: &NodeFacts) -> String {
         let _ = writeln!(s, "SpeculationIndirectBranch:\tconditional enabled");
     }
     let cpus = facts.cpus.max(1);
-    let _ = writeln!(s, "Cpus_allowed:\t{:x}", (1u64 << cpus) - 1);
+    let _ = writeln!(s, "Cpus_allowed:\t{}", cpu_mask(cpus));
     let _ = writeln!(s, "Cpus_allowed_list:\t0-{}", cpus - 1);
     let _ = writeln!(
         s,
@@ -259,6 +259,21 @@ pub fn status_text(p: &Process, facts: &NodeFacts) -> String {
     );
     let _ = writeln!(s, "nonvoluntary_ctxt_switches:\t{}", p.pid as u64 % 211);
     s
+}
+
+/// A bitmap of the first `cpus` cpus as the kernel prints it: hex in 32-bit groups, most
+/// significant first, separated by commas, the first group only as wide as it needs.
+pub fn cpu_mask(cpus: u32) -> String {
+    let full_groups = cpus / 32;
+    let rest = cpus % 32;
+    let mut groups = Vec::new();
+    if rest > 0 {
+        groups.push(format!("{:x}", (1u64 << rest) - 1));
+    }
+    for _ in 0..full_groups {
+        groups.push("ffffffff".to_string());
+    }
+    groups.join(",")
 }
 
 /// The pgrp or session id chain in nested pid namespaces. A group leader in the same namespace
