@@ -1,0 +1,7 @@
+//! nodesnap's workspace-level integration tests, built into one binary (ripgrep's layout):
+//! each submodule is one area.
+
+mod fake_node;
+mod fixture_trees;
+mod seed_node;
+mod util;
