@@ -69,7 +69,12 @@ fn run(cli: Cli) -> Result<(), SceneError> {
     }
 }
 
-fn up(pods: Option<u32>, procs_per_pod: u32, state_file: PathBuf, once: bool) -> Result<(), SceneError> {
+fn up(
+    pods: Option<u32>,
+    procs_per_pod: u32,
+    state_file: PathBuf,
+    once: bool,
+) -> Result<(), SceneError> {
     let spec = match pods {
         Some(pods) => SceneSpec::scale(pods, procs_per_pod),
         None => SceneSpec::small(),
@@ -79,7 +84,8 @@ fn up(pods: Option<u32>, procs_per_pod: u32, state_file: PathBuf, once: bool) ->
         .with_file_name("scene-proc");
     let mut config = SceneConfig::new(proc_binary);
     config.state_file = state_file.clone();
-    config.ready_timeout = Duration::from_secs(120) + Duration::from_millis(20 * u64::from(spec.process_count()));
+    config.ready_timeout =
+        Duration::from_secs(120) + Duration::from_millis(20 * u64::from(spec.process_count()));
     let signals = block_termination_signals();
     let started = Instant::now();
     let scene = Scene::build(&spec, &config)?;
@@ -89,15 +95,32 @@ fn up(pods: Option<u32>, procs_per_pod: u32, state_file: PathBuf, once: bool) ->
     for pod in &facts.pods {
         println!(
             "pod {} {} {} shim {} sandbox {} pid {}",
-            pod.uid, pod.name, pod.qos.as_str(), pod.shim.pid, pod.sandbox_id, pod.sandbox.pid
+            pod.uid,
+            pod.name,
+            pod.qos.as_str(),
+            pod.shim.pid,
+            pod.sandbox_id,
+            pod.sandbox.pid
         );
         for container in &pod.containers {
-            let pids: Vec<String> = container.processes.iter().map(|p| p.pid.to_string()).collect();
-            println!("  container {} {} pids {}", container.id, container.name, pids.join(","));
+            let pids: Vec<String> = container
+                .processes
+                .iter()
+                .map(|p| p.pid.to_string())
+                .collect();
+            println!(
+                "  container {} {} pids {}",
+                container.id,
+                container.name,
+                pids.join(",")
+            );
         }
     }
     for skipped in &facts.skipped_hierarchies {
-        println!("skipped hierarchy {}: {}", skipped.controllers, skipped.reason);
+        println!(
+            "skipped hierarchy {}: {}",
+            skipped.controllers, skipped.reason
+        );
     }
     println!(
         "ready: {} pods, {} processes in {:.2}s; state {}",

@@ -113,7 +113,8 @@ impl CreatedDirs {
                     if hierarchy.has_controller("cpuset") {
                         for file in ["cpuset.cpus", "cpuset.mems"] {
                             let from = parent.join(file);
-                            let value = fs::read_to_string(&from).map_err(|e| SceneError::io(&from, e))?;
+                            let value =
+                                fs::read_to_string(&from).map_err(|e| SceneError::io(&from, e))?;
                             write_file(&dir.join(file), value.trim())?;
                         }
                     }
@@ -136,7 +137,9 @@ impl CreatedDirs {
                 match fs::remove_dir(&dir) {
                     Ok(()) => break,
                     Err(e) if e.kind() == ErrorKind::NotFound => break,
-                    Err(e) if e.raw_os_error() == Some(libc::EBUSY) && Instant::now() < deadline => {
+                    Err(e)
+                        if e.raw_os_error() == Some(libc::EBUSY) && Instant::now() < deadline =>
+                    {
                         thread::sleep(Duration::from_millis(10));
                     }
                     Err(e) => {
@@ -181,9 +184,17 @@ mod tests {
             mount("/cg/systemd", &["rw", "name=systemd"], false),
             mount("/cg/unified", &[], true),
         ];
-        let lines = [line(3, "cpu,cpuacct"), line(9, "name=systemd"), line(0, ""), line(5, "pids")];
+        let lines = [
+            line(3, "cpu,cpuacct"),
+            line(9, "name=systemd"),
+            line(0, ""),
+            line(5, "pids"),
+        ];
         let (used, skipped) = match_hierarchies(&lines, &mounts);
-        let points: Vec<_> = used.iter().map(|h| h.mount_point.to_str().unwrap()).collect();
+        let points: Vec<_> = used
+            .iter()
+            .map(|h| h.mount_point.to_str().unwrap())
+            .collect();
         assert_eq!(points, ["/cg/cpu,cpuacct", "/cg/systemd", "/cg/unified"]);
         assert!(used[2].is_v2());
         assert_eq!(used[2].label(), "unified");
@@ -193,7 +204,8 @@ mod tests {
 
     #[test]
     fn created_dirs_are_removed_deepest_first_and_preexisting_ones_kept() {
-        let root = std::env::temp_dir().join(format!("nodesnap-cgroups-test-{}", std::process::id()));
+        let root =
+            std::env::temp_dir().join(format!("nodesnap-cgroups-test-{}", std::process::id()));
         fs::create_dir_all(root.join("kubepods")).unwrap();
         let hierarchy = Hierarchy {
             hierarchy_id: 4,
@@ -201,7 +213,9 @@ mod tests {
             mount_point: root.clone(),
         };
         let mut created = CreatedDirs::default();
-        created.ensure(&hierarchy, "/kubepods/burstable/podx").unwrap();
+        created
+            .ensure(&hierarchy, "/kubepods/burstable/podx")
+            .unwrap();
         assert_eq!(created.dirs.len(), 2, "kubepods existed before");
         assert!(root.join("kubepods/burstable/podx").is_dir());
         let problems = created.remove_all(Duration::from_millis(100));

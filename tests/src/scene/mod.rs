@@ -35,7 +35,10 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 #[derive(Debug, thiserror::Error)]
 pub enum SceneError {
     #[error("{path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{path}: {what}")]
     Parse { path: PathBuf, what: String },
     /// The machine cannot make namespaces or cgroups here (not root, refused): tests skip.
@@ -73,7 +76,13 @@ impl SceneError {
 pub const RUNTIME_CGROUP: &str = "/system.slice/containerd.service";
 
 /// The file names scene-proc is staged under; each becomes the comm of what it plays.
-const STAGED_NAMES: [&str; 5] = ["containerd", "containerd-shim-runc-v2", "pause", "nginx", "redis-server"];
+const STAGED_NAMES: [&str; 5] = [
+    "containerd",
+    "containerd-shim-runc-v2",
+    "pause",
+    "nginx",
+    "redis-server",
+];
 
 /// How a scene is built (what it contains is the [`SceneSpec`]).
 #[derive(Debug, Clone)]
@@ -155,7 +164,11 @@ impl Scene {
 
     /// Kills every process and removes every cgroup of the scene, saying what it could not.
     pub fn teardown(mut self) -> Result<(), SceneError> {
-        let problems = self.teardown.take().map(|mut t| t.run()).unwrap_or_default();
+        let problems = self
+            .teardown
+            .take()
+            .map(|mut t| t.run())
+            .unwrap_or_default();
         if problems.is_empty() {
             Ok(())
         } else {
@@ -199,12 +212,13 @@ impl Teardown {
         self.done = true;
         let proc = ProcReader::live();
         let work_dir = self.state.work_dir.clone();
-        let patience = Duration::from_secs(10) + Duration::from_millis(self.state.pod_processes.len() as u64);
+        let patience =
+            Duration::from_secs(10) + Duration::from_millis(self.state.pod_processes.len() as u64);
         // Pod processes first, so their shims reap them; anything of ours the lists missed
         // (a build cut short) is found by its executable.
         let mut pod_processes = self.state.pod_processes.clone();
         let daemons: Vec<u32> = self.children.iter().map(Child::id).collect();
-        let unlisted: Vec<ProcRef> = scan_processes(&proc, &work_dir)
+        let unlisted: Vec<ProcRef> = state::scan_processes(&proc, &work_dir)
             .into_iter()
             .filter(|r| !daemons.contains(&r.pid) && !pod_processes.contains(r))
             .collect();
@@ -216,7 +230,7 @@ impl Teardown {
                 problems.push(format!("reaping {}: {e}", child.id()));
             }
         }
-        let leftovers = scan_processes(&proc, &work_dir);
+        let leftovers = state::scan_processes(&proc, &work_dir);
         problems.extend(state::kill_and_wait(&proc, &leftovers, &work_dir, patience));
         problems.extend(self.created.remove_all(Duration::from_secs(5)));
         if let Err(e) = fs::remove_dir_all(&work_dir) {
@@ -250,30 +264,19 @@ fn own_ref(proc: &ProcReader) -> Result<ProcRef, SceneError> {
     })
 }
 
-/// Every live process running one of the staged binaries.
-fn scan_processes(proc: &ProcReader, work_dir: &Path) -> Vec<ProcRef> {
-    let Ok(entries) = fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    entries
-        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
-        .filter(|&pid| proc.exe(pid).is_some_and(|exe| exe.starts_with(work_dir)))
-        .filter_map(|pid| {
-            Some(ProcRef {
-                pid,
-                start_ticks: proc.stat(pid).ok()?.start_ticks,
-            })
-        })
-        .collect()
-}
-
 /// Room for the scene's processes (plus shims and containerd) under pid_max, with a margin
 /// for the rest of the machine.
 fn check_capacity(proc: &ProcReader, spec: &SceneSpec) -> Result<(), SceneError> {
     let pid_max = proc.pid_max()?;
     let running = fs::read_dir("/proc")
         .map_err(|e| SceneError::io(Path::new("/proc"), e))?
-        .filter(|e| e.as_ref().is_ok_and(|e| e.file_name().to_str().is_some_and(|n| n.parse::<u32>().is_ok())))
+        .filter(|e| {
+            e.as_ref().is_ok_and(|e| {
+                e.file_name()
+                    .to_str()
+                    .is_some_and(|n| n.parse::<u32>().is_ok())
+            })
+        })
         .count() as u32;
     let needed = spec.process_count() + spec.pods.len() as u32 + 1;
     if running + needed + 1024 > pid_max {
@@ -301,14 +304,19 @@ fn clean_stale_scene(proc: &ProcReader, lock: &mut SceneLock) -> Result<(), Scen
 
 /// Copies scene-proc under each daemon's file name into a fresh temporary directory.
 fn stage_binaries(proc_binary: &Path) -> Result<PathBuf, SceneError> {
-    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
-    let work_dir = std::env::temp_dir().join(format!("nodesnap-scene-{}-{nanos}", std::process::id()));
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    let work_dir =
+        std::env::temp_dir().join(format!("nodesnap-scene-{}-{nanos}", std::process::id()));
     let bin = work_dir.join("bin");
     fs::create_dir_all(&bin).map_err(|e| SceneError::io(&bin, e))?;
     for name in STAGED_NAMES {
         let target = bin.join(name);
         fs::copy(proc_binary, &target).map_err(|e| SceneError::io(proc_binary, e))?;
-        fs::set_permissions(&target, fs::Permissions::from_mode(0o755)).map_err(|e| SceneError::io(&target, e))?;
+        fs::set_permissions(&target, fs::Permissions::from_mode(0o755))
+            .map_err(|e| SceneError::io(&target, e))?;
     }
     Ok(work_dir)
 }
@@ -381,7 +389,10 @@ impl Builder<'_> {
         let (hierarchies, skipped) = self.prepare_hierarchies()?;
         let mut ids = IdSource(
             (u64::from(std::process::id()) << 32)
-                ^ SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0),
+                ^ SystemTime::now()
+                    .duration_since(UNIX_EPOCH)
+                    .map(|d| d.as_nanos() as u64)
+                    .unwrap_or(0),
         );
         let layouts: Vec<PodLayout> = self
             .spec
@@ -414,6 +425,11 @@ impl Builder<'_> {
         )?;
         let containerd_pid = containerd.id();
         self.teardown.children.push(containerd);
+        let containerd_ticks = self.proc.stat(containerd_pid)?.start_ticks;
+        self.teardown.state.daemons.push(ProcRef {
+            pid: containerd_pid,
+            start_ticks: containerd_ticks,
+        });
         let started = self.start_pods(&hierarchies, &layouts, ready_write.as_raw_fd())?;
         self.teardown.save()?;
         drop(ready_write);
@@ -447,15 +463,21 @@ impl Builder<'_> {
     }
 
     /// Keeps the hierarchies in which the runtime's cgroup and `/kubepods` can be made.
-    fn prepare_hierarchies(&mut self) -> Result<(Vec<Hierarchy>, Vec<SkippedHierarchy>), SceneError> {
+    fn prepare_hierarchies(
+        &mut self,
+    ) -> Result<(Vec<Hierarchy>, Vec<SkippedHierarchy>), SceneError> {
         let lines = self.proc.self_cgroups()?;
         let mounts = self.proc.mountinfo()?;
         let (candidates, mut skipped) = match_hierarchies(&lines, &mounts);
         let mut used = Vec::new();
         for hierarchy in candidates {
-            let made = ["/kubepods/burstable", "/kubepods/besteffort", RUNTIME_CGROUP]
-                .iter()
-                .try_for_each(|cgroup| self.teardown.created.ensure(&hierarchy, cgroup));
+            let made = [
+                "/kubepods/burstable",
+                "/kubepods/besteffort",
+                RUNTIME_CGROUP,
+            ]
+            .iter()
+            .try_for_each(|cgroup| self.teardown.created.ensure(&hierarchy, cgroup));
             match made {
                 Ok(()) => used.push(hierarchy),
                 Err(e) => skipped.push(SkippedHierarchy {
@@ -465,7 +487,10 @@ impl Builder<'_> {
             }
         }
         if used.is_empty() {
-            let reasons: Vec<String> = skipped.iter().map(|s| format!("{}: {}", s.controllers, s.reason)).collect();
+            let reasons: Vec<String> = skipped
+                .iter()
+                .map(|s| format!("{}: {}", s.controllers, s.reason))
+                .collect();
             return Err(SceneError::Unsupported(format!(
                 "no cgroup hierarchy accepts new cgroups ({})",
                 reasons.join("; ")
@@ -474,10 +499,17 @@ impl Builder<'_> {
         Ok((used, skipped))
     }
 
-    fn make_pod_cgroups(&mut self, hierarchies: &[Hierarchy], layout: &PodLayout) -> Result<(), SceneError> {
+    fn make_pod_cgroups(
+        &mut self,
+        hierarchies: &[Hierarchy],
+        layout: &PodLayout,
+    ) -> Result<(), SceneError> {
         let qos = layout.spec.qos;
         let mut cgroups = vec![(layout.cgroup.clone(), Limits::for_pod(qos))];
-        cgroups.push((layout.container_cgroup(&layout.sandbox_id), Limits::for_sandbox()));
+        cgroups.push((
+            layout.container_cgroup(&layout.sandbox_id),
+            Limits::for_sandbox(),
+        ));
         for id in &layout.container_ids {
             cgroups.push((layout.container_cgroup(id), Limits::for_container(qos)));
         }
@@ -513,7 +545,10 @@ impl Builder<'_> {
             sandbox: ChildPlan {
                 exe: self.bin("pause"),
                 argv: vec!["/pause".to_string()],
-                cgroup_procs: procs_files(hierarchies, &layout.container_cgroup(&layout.sandbox_id)),
+                cgroup_procs: procs_files(
+                    hierarchies,
+                    &layout.container_cgroup(&layout.sandbox_id),
+                ),
                 then: Box::new(ProcPlan::Sleep),
             },
             new_net: !pod.host_network,
@@ -572,7 +607,10 @@ impl Builder<'_> {
                     return Err(pod_error("shim has no stdout".to_string()));
                 };
                 let report = read_report(&mut stdout, deadline).map_err(|message| {
-                    if message.starts_with("clone") || message.starts_with("setns") || message.starts_with("sethostname") {
+                    if message.starts_with("clone")
+                        || message.starts_with("setns")
+                        || message.starts_with("sethostname")
+                    {
                         SceneError::Unsupported(format!("pod {}: {message}", layout.spec.name))
                     } else {
                         pod_error(message)
@@ -585,9 +623,14 @@ impl Builder<'_> {
                         layout.spec.containers.len()
                     )));
                 }
-                for pid in std::iter::once(report.sandbox_pid).chain(report.app_pids.iter().copied()) {
+                for pid in
+                    std::iter::once(report.sandbox_pid).chain(report.app_pids.iter().copied())
+                {
                     let start_ticks = self.proc.stat(pid)?.start_ticks;
-                    self.teardown.state.pod_processes.push(ProcRef { pid, start_ticks });
+                    self.teardown
+                        .state
+                        .pod_processes
+                        .push(ProcRef { pid, start_ticks });
                 }
                 let shim_ticks = self.proc.stat(shim)?.start_ticks;
                 self.teardown.state.daemons.push(ProcRef {
@@ -612,7 +655,8 @@ impl Builder<'_> {
         report_on_stdout: bool,
     ) -> Result<Child, SceneError> {
         let exe = self.bin(name);
-        let plan_text = serde_json::to_string(plan).map_err(|e| SceneError::parse(&exe, &e.to_string()))?;
+        let plan_text =
+            serde_json::to_string(plan).map_err(|e| SceneError::parse(&exe, &e.to_string()))?;
         let procs: Vec<CString> = procs_files
             .iter()
             .map(|p| CString::new(p.as_os_str().as_encoded_bytes()))
@@ -627,7 +671,11 @@ impl Builder<'_> {
             .env(PLAN_ENV, plan_text)
             .env(READY_ENV, READY_FD.to_string())
             .stdin(Stdio::null())
-            .stdout(if report_on_stdout { Stdio::piped() } else { Stdio::null() })
+            .stdout(if report_on_stdout {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
             .stderr(Stdio::inherit());
         // SAFETY: the closure runs between fork and exec and only makes async-signal-safe
         // system calls on strings prepared above.
@@ -668,7 +716,7 @@ impl Builder<'_> {
         Ok(ProcessFacts {
             pid,
             ppid,
-            comm: comm.to_string(),
+            comm: kernel_comm(comm),
             argv,
             start_ticks: self.proc.stat(pid)?.start_ticks,
             cgroup: cgroup.to_string(),
@@ -701,22 +749,40 @@ impl Builder<'_> {
             &sandbox_cgroup,
         )?;
         let mut containers = Vec::new();
-        for ((container, id), &init_pid) in pod.containers.iter().zip(&layout.container_ids).zip(&started.report.app_pids) {
+        for ((container, id), &init_pid) in pod
+            .containers
+            .iter()
+            .zip(&layout.container_ids)
+            .zip(&started.report.app_pids)
+        {
             let cgroup = layout.container_cgroup(id);
             let comm = container.app.comm();
-            let mut processes = vec![self.process_facts(init_pid, started.shim, comm, container.app.argv(), &cgroup)?];
+            let mut processes = vec![self.process_facts(
+                init_pid,
+                started.shim,
+                comm,
+                container.app.argv(),
+                &cgroup,
+            )?];
             let worker_argvs = container.app.worker_argv();
             if !worker_argvs.is_empty() {
                 let workers = self.proc.children(init_pid)?;
                 if workers.len() != worker_argvs.len() {
                     return Err(SceneError::Pod {
                         pod: pod.name.clone(),
-                        message: format!("{comm} has {} workers, expected {}", workers.len(), worker_argvs.len()),
+                        message: format!(
+                            "{comm} has {} workers, expected {}",
+                            workers.len(),
+                            worker_argvs.len()
+                        ),
                     });
                 }
                 for (index, (&worker, argv)) in workers.iter().zip(worker_argvs).enumerate() {
                     let start_ticks = self.proc.stat(worker)?.start_ticks;
-                    self.teardown.state.pod_processes.push(ProcRef { pid: worker, start_ticks });
+                    self.teardown.state.pod_processes.push(ProcRef {
+                        pid: worker,
+                        start_ticks,
+                    });
                     let mut worker_cgroup = cgroup.clone();
                     if container.stray_worker && index == 0 {
                         for hierarchy in hierarchies {
@@ -732,7 +798,13 @@ impl Builder<'_> {
                             now_in: layout.cgroup.clone(),
                         });
                     }
-                    processes.push(self.process_facts(worker, init_pid, comm, argv, &worker_cgroup)?);
+                    processes.push(self.process_facts(
+                        worker,
+                        init_pid,
+                        comm,
+                        argv,
+                        &worker_cgroup,
+                    )?);
                 }
             }
             containers.push(ContainerFacts {
@@ -763,6 +835,16 @@ impl Builder<'_> {
     }
 }
 
+/// The kernel keeps the first 15 bytes of the file name (`containerd-shim-runc-v2` shows as
+/// `containerd-shim`, as on a real node).
+fn kernel_comm(name: &str) -> String {
+    let mut end = name.len().min(15);
+    while !name.is_char_boundary(end) {
+        end -= 1;
+    }
+    name[..end].to_string()
+}
+
 fn procs_files(hierarchies: &[Hierarchy], cgroup: &str) -> Vec<PathBuf> {
     hierarchies.iter().map(|h| h.procs_file(cgroup)).collect()
 }
@@ -771,7 +853,10 @@ fn ready_pipe() -> Result<(OwnedFd, OwnedFd), SceneError> {
     let mut fds = [0 as RawFd; 2];
     // SAFETY: fds points at two ints.
     if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
-        return Err(SceneError::io(Path::new("pipe"), std::io::Error::last_os_error()));
+        return Err(SceneError::io(
+            Path::new("pipe"),
+            std::io::Error::last_os_error(),
+        ));
     }
     // SAFETY: pipe2 just returned these descriptors; nothing else owns them.
     Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
@@ -785,7 +870,13 @@ fn poll_readable(fd: RawFd, deadline: Instant) -> bool {
         revents: 0,
     };
     // SAFETY: one valid pollfd.
-    let n = unsafe { libc::poll(&mut pollfd, 1, left.as_millis().min(i32::MAX as u128) as i32) };
+    let n = unsafe {
+        libc::poll(
+            &mut pollfd,
+            1,
+            left.as_millis().min(i32::MAX as u128) as i32,
+        )
+    };
     n > 0
 }
 
@@ -801,7 +892,13 @@ fn wait_ready(read_end: &OwnedFd, timeout: Duration) -> Result<(), SceneError> {
             });
         }
         // SAFETY: reading into a local buffer from a descriptor we own.
-        let n = unsafe { libc::read(read_end.as_raw_fd(), buffer.as_mut_ptr().cast(), buffer.len()) };
+        let n = unsafe {
+            libc::read(
+                read_end.as_raw_fd(),
+                buffer.as_mut_ptr().cast(),
+                buffer.len(),
+            )
+        };
         if n == 0 {
             return Ok(());
         }
@@ -821,7 +918,9 @@ fn read_report(stdout: &mut ChildStdout, deadline: Instant) -> Result<ShimReport
             return plan::parse_report(&text);
         }
         if !poll_readable(stdout.as_raw_fd(), deadline) {
-            return Err(format!("no report from the shim before the deadline (got {text:?})"));
+            return Err(format!(
+                "no report from the shim before the deadline (got {text:?})"
+            ));
         }
         match stdout.read(&mut buffer) {
             Ok(0) => return plan::parse_report(&text),

@@ -18,7 +18,9 @@ pub enum ProcPlan {
     /// containerd, pause, workers: sleep until killed.
     Sleep,
     /// An app's main process: fork and exec one worker per argv, then reap and sleep.
-    App { workers: Vec<Vec<String>> },
+    App {
+        workers: Vec<Vec<String>>,
+    },
     Shim(ShimPlan),
 }
 
@@ -72,8 +74,18 @@ pub fn parse_report(text: &str) -> Result<ShimReport, String> {
     for line in text.lines() {
         let (key, value) = line.split_once(' ').unwrap_or((line, ""));
         match key {
-            "sandbox" => sandbox_pid = Some(value.parse().map_err(|_| format!("bad sandbox pid {value:?}"))?),
-            "app" => app_pids.push(value.parse().map_err(|_| format!("bad app pid {value:?}"))?),
+            "sandbox" => {
+                sandbox_pid = Some(
+                    value
+                        .parse()
+                        .map_err(|_| format!("bad sandbox pid {value:?}"))?,
+                )
+            }
+            "app" => app_pids.push(
+                value
+                    .parse()
+                    .map_err(|_| format!("bad app pid {value:?}"))?,
+            ),
             "error" => return Err(value.to_string()),
             "ok" => {
                 return Ok(ShimReport {
@@ -104,7 +116,10 @@ mod tests {
     fn report_table() {
         let cases = [
             ("sandbox 5\nok\n", Ok((5, 0))),
-            ("error clone: Operation not permitted\n", Err("clone: Operation not permitted")),
+            (
+                "error clone: Operation not permitted\n",
+                Err("clone: Operation not permitted"),
+            ),
             ("sandbox 5\napp 6\n", Err("report ended before `ok`")),
             ("app 6\nok\n", Err("report without a sandbox pid")),
             ("sandbox x\nok\n", Err("bad sandbox pid \"x\"")),

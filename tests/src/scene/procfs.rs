@@ -196,7 +196,8 @@ impl ProcReader {
     pub fn cgroups(&self, pid: u32) -> Result<Vec<CgroupLine>, SceneError> {
         let path = self.path(pid, "cgroup");
         let text = self.read(&path)?;
-        parse_cgroup_lines(&text).ok_or_else(|| SceneError::parse(&path, "not id:controllers:path lines"))
+        parse_cgroup_lines(&text)
+            .ok_or_else(|| SceneError::parse(&path, "not id:controllers:path lines"))
     }
 
     pub fn namespaces(&self, pid: u32) -> Result<BTreeMap<Ns, u64>, SceneError> {
@@ -224,7 +225,10 @@ impl ProcReader {
         let path = self.path(pid, &format!("task/{pid}/children"));
         let text = self.read(&path)?;
         text.split_whitespace()
-            .map(|p| p.parse().map_err(|_| SceneError::parse(&path, "not a list of pids")))
+            .map(|p| {
+                p.parse()
+                    .map_err(|_| SceneError::parse(&path, "not a list of pids"))
+            })
             .collect()
     }
 
@@ -240,19 +244,23 @@ impl ProcReader {
     pub fn mountinfo(&self) -> Result<Vec<CgroupMount>, SceneError> {
         let path = self.root.join("self/mountinfo");
         let text = self.read(&path)?;
-        parse_mountinfo_cgroups(&text).ok_or_else(|| SceneError::parse(&path, "malformed mountinfo line"))
+        parse_mountinfo_cgroups(&text)
+            .ok_or_else(|| SceneError::parse(&path, "malformed mountinfo line"))
     }
 
     pub fn self_cgroups(&self) -> Result<Vec<CgroupLine>, SceneError> {
         let path = self.root.join("self/cgroup");
         let text = self.read(&path)?;
-        parse_cgroup_lines(&text).ok_or_else(|| SceneError::parse(&path, "not id:controllers:path lines"))
+        parse_cgroup_lines(&text)
+            .ok_or_else(|| SceneError::parse(&path, "not id:controllers:path lines"))
     }
 
     pub fn pid_max(&self) -> Result<u32, SceneError> {
         let path = self.root.join("sys/kernel/pid_max");
         let text = self.read(&path)?;
-        text.trim().parse().map_err(|_| SceneError::parse(&path, "not a number"))
+        text.trim()
+            .parse()
+            .map_err(|_| SceneError::parse(&path, "not a number"))
     }
 }
 
@@ -273,10 +281,16 @@ mod tests {
     #[test]
     fn stat_table() {
         let cases: [(&str, Option<(u32, u64)>); 4] = [
-            ("1 (init) S 0 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 5 0 0", Some((0, 5))),
+            (
+                "1 (init) S 0 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 5 0 0",
+                Some((0, 5)),
+            ),
             ("", None),
             ("1 (init) S 0 1 1", None),
-            ("1 (init) S x 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 5 0 0", None),
+            (
+                "1 (init) S x 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 5 0 0",
+                None,
+            ),
         ];
         for (line, expected) in cases {
             let got = parse_stat(line).map(|s| (s.ppid, s.start_ticks));
@@ -287,7 +301,10 @@ mod tests {
     #[test]
     fn ns_link_table() {
         assert_eq!(parse_ns_link("net:[4026531992]"), Some(("net", 4026531992)));
-        assert_eq!(parse_ns_link("pid_for_children:[1]"), Some(("pid_for_children", 1)));
+        assert_eq!(
+            parse_ns_link("pid_for_children:[1]"),
+            Some(("pid_for_children", 1))
+        );
         assert_eq!(parse_ns_link("net:[x]"), None);
         assert_eq!(parse_ns_link("net:4026531992"), None);
         assert_eq!(parse_ns_link(""), None);
@@ -319,7 +336,10 @@ mod tests {
         assert_eq!(mounts.len(), 3);
         assert_eq!(mounts[0].mount_point, PathBuf::from("/sys/fs/cgroup/cpu"));
         assert_eq!(mounts[0].options, vec!["rw", "cpu"]);
-        assert_eq!(mounts[1].mount_point, PathBuf::from("/sys/fs/cgroup/name sys"));
+        assert_eq!(
+            mounts[1].mount_point,
+            PathBuf::from("/sys/fs/cgroup/name sys")
+        );
         assert!(mounts[2].v2);
         assert_eq!(parse_mountinfo_cgroups("garbage without separator"), None);
     }

@@ -4,8 +4,8 @@
 //! Between `clone` and `execve` a child may only make async-signal-safe system calls, so every
 //! string is prepared before the clone and failures travel back as two bytes on a pipe.
 
-use super::plan::{ChildPlan, ProcPlan, ShimPlan, PLAN_ENV, READY_ENV, READY_FD};
 use super::plan::{format_report, ShimReport};
+use super::plan::{ChildPlan, ProcPlan, ShimPlan, PLAN_ENV, READY_ENV, READY_FD};
 use std::ffi::{CString, NulError};
 use std::io::Write;
 use std::os::raw::{c_char, c_int};
@@ -149,7 +149,14 @@ impl PreparedChild {
 }
 
 /// The steps a child can fail at, sent back as the first byte of its error message.
-const STEP_NAMES: [&str; 6] = ["", "setns", "open cgroup.procs", "write cgroup.procs", "sethostname", "execve"];
+const STEP_NAMES: [&str; 6] = [
+    "",
+    "setns",
+    "open cgroup.procs",
+    "write cgroup.procs",
+    "sethostname",
+    "execve",
+];
 
 /// Sends (step, errno) up the error pipe and exits; async-signal-safe.
 unsafe fn child_fail(pipe: c_int, step: u8) -> ! {
@@ -164,7 +171,12 @@ unsafe fn child_fail(pipe: c_int, step: u8) -> ! {
 /// Clones a child with `flags` (plus SIGCHLD, so this process is a normal parent), joins the
 /// namespaces in `joins`, writes itself into its cgroups, and execs. Returns its pid once the
 /// exec succeeded (the close-on-exec error pipe reads end-of-file).
-fn spawn(child: &PreparedChild, flags: c_int, joins: &[(c_int, c_int)], devnull: c_int) -> Result<u32, String> {
+fn spawn(
+    child: &PreparedChild,
+    flags: c_int,
+    joins: &[(c_int, c_int)],
+    devnull: c_int,
+) -> Result<u32, String> {
     let mut pipe = [0 as c_int; 2];
     // SAFETY: pipe points at two ints.
     if unsafe { libc::pipe2(pipe.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
@@ -175,7 +187,14 @@ fn spawn(child: &PreparedChild, flags: c_int, joins: &[(c_int, c_int)], devnull:
     // with fork; from here to execve it only makes async-signal-safe system calls on memory
     // prepared beforehand.
     let pid = unsafe {
-        libc::syscall(libc::SYS_clone, (flags | libc::SIGCHLD) as libc::c_ulong, 0usize, 0usize, 0usize, 0usize)
+        libc::syscall(
+            libc::SYS_clone,
+            (flags | libc::SIGCHLD) as libc::c_ulong,
+            0usize,
+            0usize,
+            0usize,
+            0usize,
+        )
     };
     if pid == 0 {
         // SAFETY: see above; every pointer comes from `child`, alive in the copied memory.
@@ -204,7 +223,11 @@ fn spawn(child: &PreparedChild, flags: c_int, joins: &[(c_int, c_int)], devnull:
             for target in 0..3 {
                 libc::dup2(devnull, target);
             }
-            libc::execve(child.exe.as_ptr(), child.argv.pointers.as_ptr(), child.env.pointers.as_ptr());
+            libc::execve(
+                child.exe.as_ptr(),
+                child.argv.pointers.as_ptr(),
+                child.env.pointers.as_ptr(),
+            );
             child_fail(write_end, 5);
         }
     }
@@ -220,7 +243,13 @@ fn spawn(child: &PreparedChild, flags: c_int, joins: &[(c_int, c_int)], devnull:
     let mut got = 0;
     while got < message.len() {
         // SAFETY: reading into the unfilled tail of `message`.
-        let n = unsafe { libc::read(read_end, message[got..].as_mut_ptr().cast(), message.len() - got) };
+        let n = unsafe {
+            libc::read(
+                read_end,
+                message[got..].as_mut_ptr().cast(),
+                message.len() - got,
+            )
+        };
         if n < 0 && errno() == libc::EINTR {
             continue;
         }
@@ -234,7 +263,10 @@ fn spawn(child: &PreparedChild, flags: c_int, joins: &[(c_int, c_int)], devnull:
     if got == 0 {
         return Ok(pid as u32);
     }
-    let step = STEP_NAMES.get(message[0] as usize).copied().unwrap_or("unknown step");
+    let step = STEP_NAMES
+        .get(message[0] as usize)
+        .copied()
+        .unwrap_or("unknown step");
     let mut code = [0u8; 4];
     code.copy_from_slice(&message[1..5]);
     let os_error = std::io::Error::from_raw_os_error(i32::from_ne_bytes(code));
@@ -246,7 +278,10 @@ fn open_ns(pid: u32, name: &str) -> Result<c_int, String> {
     // SAFETY: path is a valid C string.
     let fd = unsafe { libc::open(path.as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC) };
     if fd < 0 {
-        return Err(format!("open /proc/{pid}/ns/{name}: {}", std::io::Error::last_os_error()));
+        return Err(format!(
+            "open /proc/{pid}/ns/{name}: {}",
+            std::io::Error::last_os_error()
+        ));
     }
     Ok(fd)
 }
@@ -256,9 +291,15 @@ fn start_pod(plan: &ShimPlan) -> Result<ShimReport, String> {
     // SAFETY: valid C string.
     let devnull = unsafe { libc::open(devnull_path.as_ptr(), libc::O_RDWR | libc::O_CLOEXEC) };
     if devnull < 0 {
-        return Err(format!("open /dev/null: {}", std::io::Error::last_os_error()));
+        return Err(format!(
+            "open /dev/null: {}",
+            std::io::Error::last_os_error()
+        ));
     }
-    let sandbox = PreparedChild::new(&plan.sandbox, plan.new_uts.then_some(plan.hostname.as_str()))?;
+    let sandbox = PreparedChild::new(
+        &plan.sandbox,
+        plan.new_uts.then_some(plan.hostname.as_str()),
+    )?;
     let apps = plan
         .apps
         .iter()
@@ -292,7 +333,10 @@ fn start_pod(plan: &ShimPlan) -> Result<ShimReport, String> {
         .iter()
         .map(|app| spawn(app, app_flags, &joins, devnull))
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(ShimReport { sandbox_pid, app_pids })
+    Ok(ShimReport {
+        sandbox_pid,
+        app_pids,
+    })
 }
 
 fn run_shim(plan: &ShimPlan) -> ! {

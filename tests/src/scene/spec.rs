@@ -42,7 +42,9 @@ impl Qos {
 #[serde(rename_all = "kebab-case")]
 pub enum AppKind {
     /// A master process plus `workers` forked worker processes.
-    Nginx { workers: u32 },
+    Nginx {
+        workers: u32,
+    },
     Redis,
 }
 
@@ -154,11 +156,41 @@ impl SceneSpec {
         };
         SceneSpec {
             pods: vec![
-                pod("web-guaranteed", Qos::Guaranteed, false, false, vec![nginx(1, false), redis.clone()]),
-                pod("web-burstable", Qos::Burstable, false, false, vec![nginx(2, true)]),
-                pod("cache-besteffort", Qos::BestEffort, false, false, vec![redis.clone()]),
-                pod("agent-hostnet", Qos::BestEffort, true, false, vec![redis.clone()]),
-                pod("debug-sharedpid", Qos::Burstable, false, true, vec![nginx(1, false), redis]),
+                pod(
+                    "web-guaranteed",
+                    Qos::Guaranteed,
+                    false,
+                    false,
+                    vec![nginx(1, false), redis.clone()],
+                ),
+                pod(
+                    "web-burstable",
+                    Qos::Burstable,
+                    false,
+                    false,
+                    vec![nginx(2, true)],
+                ),
+                pod(
+                    "cache-besteffort",
+                    Qos::BestEffort,
+                    false,
+                    false,
+                    vec![redis.clone()],
+                ),
+                pod(
+                    "agent-hostnet",
+                    Qos::BestEffort,
+                    true,
+                    false,
+                    vec![redis.clone()],
+                ),
+                pod(
+                    "debug-sharedpid",
+                    Qos::Burstable,
+                    false,
+                    true,
+                    vec![nginx(1, false), redis],
+                ),
             ],
         }
     }
@@ -171,7 +203,11 @@ impl SceneSpec {
         let pods = (0..pods)
             .map(|index| {
                 let mut containers = Vec::new();
-                let nginx_procs = if app_procs >= 2 { app_procs - 1 } else { app_procs };
+                let nginx_procs = if app_procs >= 2 {
+                    app_procs - 1
+                } else {
+                    app_procs
+                };
                 containers.push(ContainerSpec {
                     app: AppKind::Nginx {
                         workers: nginx_procs - 1,

@@ -41,12 +41,14 @@ pub struct SceneState {
 impl SceneState {
     pub fn read(path: &Path) -> Result<SceneState, SceneError> {
         let text = fs::read_to_string(path).map_err(|e| SceneError::io(path, e))?;
-        serde_json::from_str(&text).map_err(|e| SceneError::parse(path, &format!("not a scene state file: {e}")))
+        serde_json::from_str(&text)
+            .map_err(|e| SceneError::parse(path, &format!("not a scene state file: {e}")))
     }
 
     /// Written to a temporary name and renamed, so a crash never leaves half a file.
     pub fn write(&self, path: &Path) -> Result<(), SceneError> {
-        let text = serde_json::to_string(self).map_err(|e| SceneError::parse(path, &e.to_string()))?;
+        let text =
+            serde_json::to_string(self).map_err(|e| SceneError::parse(path, &e.to_string()))?;
         let temp = path.with_extension("tmp");
         fs::write(&temp, text).map_err(|e| SceneError::io(&temp, e))?;
         fs::rename(&temp, path).map_err(|e| SceneError::io(path, e))
@@ -95,7 +97,9 @@ impl SceneLock {
     }
 
     pub fn record_state(&mut self, state_file: Option<&Path>) -> Result<(), SceneError> {
-        let text = state_file.map(|p| p.display().to_string()).unwrap_or_default();
+        let text = state_file
+            .map(|p| p.display().to_string())
+            .unwrap_or_default();
         let lock = Path::new(LOCK_FILE);
         self.file.set_len(0).map_err(|e| SceneError::io(lock, e))?;
         (&self.file)
@@ -111,7 +115,12 @@ pub fn exists(proc: &ProcReader, r: ProcRef) -> bool {
 
 /// SIGKILLs each listed process that is still the one we started (same start time, executable
 /// under `work_dir`), then waits until all are gone. Returns what could not be ended.
-pub fn kill_and_wait(proc: &ProcReader, processes: &[ProcRef], work_dir: &Path, patience: Duration) -> Vec<String> {
+pub fn kill_and_wait(
+    proc: &ProcReader,
+    processes: &[ProcRef],
+    work_dir: &Path,
+    patience: Duration,
+) -> Vec<String> {
     for &r in processes {
         let ours = proc.exe(r.pid).is_some_and(|exe| exe.starts_with(work_dir));
         if ours && exists(proc, r) {
@@ -138,12 +147,38 @@ pub fn wait_gone(proc: &ProcReader, processes: &[ProcRef], patience: Duration) -
         .collect()
 }
 
+/// Every live process running one of the staged binaries.
+pub fn scan_processes(proc: &ProcReader, work_dir: &Path) -> Vec<ProcRef> {
+    let Ok(entries) = fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|&pid| proc.exe(pid).is_some_and(|exe| exe.starts_with(work_dir)))
+        .filter_map(|pid| {
+            Some(ProcRef {
+                pid,
+                start_ticks: proc.stat(pid).ok()?.start_ticks,
+            })
+        })
+        .collect()
+}
+
 /// Tears down a scene whose owner is gone (crashed or killed), from its state file.
 pub fn clean_orphaned(proc: &ProcReader, state: &SceneState) -> Vec<String> {
-    let patience = Duration::from_secs(10) + Duration::from_millis(state.pod_processes.len() as u64);
+    let patience =
+        Duration::from_secs(10) + Duration::from_millis(state.pod_processes.len() as u64);
     let mut problems = kill_and_wait(proc, &state.pod_processes, &state.work_dir, patience);
     // The shims' parent is gone, so init reaps them.
-    problems.extend(kill_and_wait(proc, &state.daemons, &state.work_dir, patience));
+    problems.extend(kill_and_wait(
+        proc,
+        &state.daemons,
+        &state.work_dir,
+        patience,
+    ));
+    // Whatever the lists missed (a build cut short before it wrote them) runs our binaries.
+    let leftovers = scan_processes(proc, &state.work_dir);
+    problems.extend(kill_and_wait(proc, &leftovers, &state.work_dir, patience));
     let mut dirs = super::cgroups::CreatedDirs {
         dirs: state.cgroup_dirs.clone(),
     };
@@ -162,7 +197,10 @@ pub fn clean_orphaned(proc: &ProcReader, state: &SceneState) -> Vec<String> {
 pub fn down(state_file: &Path, patience: Duration) -> Result<Vec<String>, SceneError> {
     let proc = ProcReader::live();
     let state = SceneState::read(state_file)?;
-    if let Some(owner) = state.owner.filter(|&o| o.pid != std::process::id() && exists(&proc, o)) {
+    if let Some(owner) = state
+        .owner
+        .filter(|&o| o.pid != std::process::id() && exists(&proc, o))
+    {
         // SAFETY: kill(2) on the owner we verified by start time.
         unsafe { libc::kill(owner.pid as i32, libc::SIGTERM) };
         let deadline = Instant::now() + patience;
