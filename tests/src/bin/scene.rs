@@ -122,6 +122,12 @@ fn up(
             skipped.controllers, skipped.reason
         );
     }
+    let phases: Vec<String> = facts
+        .timings
+        .iter()
+        .map(|(phase, secs)| format!("{phase} {secs:.2}s"))
+        .collect();
+    println!("phases: {}", phases.join(", "));
     println!(
         "ready: {} pods, {} processes in {:.2}s; state {}",
         facts.pods.len(),

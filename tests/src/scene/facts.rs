@@ -149,7 +149,7 @@ pub struct StrayFacts {
     pub now_in: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SceneFacts {
     pub containerd: ProcessFacts,
     /// The builder's own namespaces, which containerd and the shims share: the host's.
@@ -161,6 +161,8 @@ pub struct SceneFacts {
     pub skipped_hierarchies: Vec<SkippedHierarchy>,
     /// Where the renamed copies of scene-proc live.
     pub bin_dir: PathBuf,
+    /// Seconds per build phase (cgroups, spawn, ready, facts).
+    pub timings: Vec<(String, f64)>,
 }
 
 impl SceneFacts {

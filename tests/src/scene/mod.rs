@@ -352,6 +352,30 @@ impl IdSource {
     }
 }
 
+/// Seconds spent in each build phase, for the benchmarks' notes.
+struct Timings {
+    last: Instant,
+    phases: Vec<(String, f64)>,
+}
+
+impl Default for Timings {
+    fn default() -> Timings {
+        Timings {
+            last: Instant::now(),
+            phases: Vec::new(),
+        }
+    }
+}
+
+impl Timings {
+    fn lap(&mut self, phase: &str) {
+        let now = Instant::now();
+        self.phases
+            .push((phase.to_string(), (now - self.last).as_secs_f64()));
+        self.last = now;
+    }
+}
+
 /// One pod's names and paths, decided before anything starts.
 struct PodLayout<'a> {
     spec: &'a PodSpec,
@@ -386,6 +410,7 @@ impl Builder<'_> {
     }
 
     fn build(mut self) -> Result<SceneFacts, SceneError> {
+        let mut timings = Timings::default();
         let (hierarchies, skipped) = self.prepare_hierarchies()?;
         let mut ids = IdSource(
             (u64::from(std::process::id()) << 32)
@@ -413,6 +438,7 @@ impl Builder<'_> {
             self.make_pod_cgroups(&hierarchies, layout)?;
         }
         self.teardown.save()?;
+        timings.lap("cgroups");
 
         let (ready_read, ready_write) = ready_pipe()?;
         let containerd = self.spawn_daemon(
@@ -432,8 +458,10 @@ impl Builder<'_> {
         });
         let started = self.start_pods(&hierarchies, &layouts, ready_write.as_raw_fd())?;
         self.teardown.save()?;
+        timings.lap("spawn");
         drop(ready_write);
         wait_ready(&ready_read, self.config.ready_timeout)?;
+        timings.lap("ready");
 
         let mut strays = Vec::new();
         let mut pods = Vec::with_capacity(layouts.len());
@@ -450,7 +478,9 @@ impl Builder<'_> {
             RUNTIME_CGROUP,
         )?;
         let host_namespaces = self.proc.namespaces(own_pid)?;
+        timings.lap("facts");
         Ok(SceneFacts {
+            timings: timings.phases,
             containerd,
             host_namespaces,
             runtime_cgroup: RUNTIME_CGROUP.to_string(),
