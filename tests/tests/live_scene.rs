@@ -305,18 +305,11 @@ fn scene_dropped_during_a_panic_still_cleans_up() {
     }
 }
 
-#[test]
-fn scene_down_cleans_up_after_a_killed_owner() {
-    if !is_root() {
-        return skip("not root");
-    }
-    let state_file = std::env::temp_dir().join(format!(
-        "nodesnap-scene-down-test-{}.json",
-        std::process::id()
-    ));
+/// Starts `scene up` and waits for its ready line; `None` when the scene cannot be made here.
+fn scene_up(state_file: &std::path::Path) -> Option<(std::process::Child, SceneState)> {
     let mut up = Command::new(env!("CARGO_BIN_EXE_scene"))
         .args(["up", "--pods", "3", "--procs-per-pod", "3", "--state"])
-        .arg(&state_file)
+        .arg(state_file)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -331,12 +324,28 @@ fn scene_down_cleans_up_after_a_killed_owner() {
         let mut stderr = String::new();
         std::io::Read::read_to_string(&mut up.stderr.take().unwrap(), &mut stderr).unwrap();
         if stderr.contains("cannot build a live scene here") {
-            return skip(stderr.trim());
+            skip(stderr.trim());
+            return None;
         }
         panic!("scene up failed ({status}): {stderr}");
     }
-    let state = SceneState::read(&state_file).unwrap();
-    let facts = state.facts.expect("facts in the state file");
+    let state = SceneState::read(state_file).unwrap();
+    Some((up, state))
+}
+
+#[test]
+fn scene_down_cleans_up_after_a_killed_owner() {
+    if !is_root() {
+        return skip("not root");
+    }
+    let state_file = std::env::temp_dir().join(format!(
+        "nodesnap-scene-down-test-{}.json",
+        std::process::id()
+    ));
+    let Some((mut up, state)) = scene_up(&state_file) else {
+        return;
+    };
+    let facts = state.facts.clone().expect("facts in the state file");
     up.kill().unwrap();
     up.wait().unwrap();
     let proc = ProcReader::live();
@@ -366,4 +375,45 @@ fn scene_down_cleans_up_after_a_killed_owner() {
         assert!(!dir.exists(), "{} survived", dir.display());
     }
     assert!(!state_file.exists());
+}
+
+#[test]
+fn next_build_cleans_up_a_scene_whose_owner_was_killed() {
+    if !is_root() {
+        return skip("not root");
+    }
+    let state_file = std::env::temp_dir().join(format!(
+        "nodesnap-scene-stale-test-{}.json",
+        std::process::id()
+    ));
+    let Some((mut up, state)) = scene_up(&state_file) else {
+        return;
+    };
+    let stale = state.facts.clone().expect("facts in the state file");
+    up.kill().unwrap();
+    up.wait().unwrap();
+
+    let Some(scene) = build_or_skip(&SceneSpec::scale(1, 2)) else {
+        return;
+    };
+    let proc = ProcReader::live();
+    for process in stale.processes() {
+        assert!(
+            !proc.is_alive(process.pid, process.start_ticks),
+            "{} survived",
+            process.pid
+        );
+    }
+    for hierarchy in &stale.hierarchies {
+        for pod in &stale.pods {
+            assert!(
+                !hierarchy.dir(&pod.cgroup).exists(),
+                "{} survived",
+                pod.cgroup
+            );
+        }
+    }
+    assert!(!state_file.exists());
+    assert!(!stale.bin_dir.exists());
+    scene.teardown().expect("teardown");
 }

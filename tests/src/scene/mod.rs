@@ -236,6 +236,15 @@ impl Teardown {
         if let Err(e) = fs::remove_dir_all(&work_dir) {
             problems.push(format!("{}: {e}", work_dir.display()));
         }
+        if !problems.is_empty() {
+            // The state file stays, named in the lock, so `scene down` or the next build can
+            // finish the job.
+            self.state.cgroup_dirs = self.created.dirs.clone();
+            if let Err(e) = self.state.write(&self.state_file) {
+                problems.push(e.to_string());
+            }
+            return problems;
+        }
         if let Err(e) = fs::remove_file(&self.state_file) {
             if e.kind() != std::io::ErrorKind::NotFound {
                 problems.push(format!("{}: {e}", self.state_file.display()));
@@ -958,5 +967,52 @@ fn read_report(stdout: &mut ChildStdout, deadline: Instant) -> Result<ShimReport
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
             Err(e) => return Err(format!("reading the shim's report: {e}")),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pod_uids_are_distinct_version_4_uuids() {
+        let mut ids = IdSource(42);
+        let uids: Vec<String> = (0..1000).map(|_| ids.pod_uid()).collect();
+        for uid in &uids {
+            let groups: Vec<&str> = uid.split('-').collect();
+            let lengths: Vec<usize> = groups.iter().map(|g| g.len()).collect();
+            assert_eq!(lengths, [8, 4, 4, 4, 12], "{uid}");
+            assert!(
+                uid.bytes().all(|b| b == b'-' || b.is_ascii_hexdigit()),
+                "{uid}"
+            );
+            assert!(groups[2].starts_with('4'), "{uid}");
+            assert!(
+                matches!(groups[3].as_bytes()[0], b'8' | b'9' | b'a' | b'b'),
+                "{uid}"
+            );
+        }
+        let distinct: std::collections::BTreeSet<&String> = uids.iter().collect();
+        assert_eq!(distinct.len(), uids.len());
+    }
+
+    #[test]
+    fn container_ids_are_64_lowercase_hex_digits() {
+        let mut ids = IdSource(7);
+        let id = ids.container_id();
+        assert_eq!(id.len(), 64);
+        assert!(
+            id.bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)),
+            "{id}"
+        );
+        assert_ne!(id, ids.container_id());
+    }
+
+    #[test]
+    fn comm_keeps_the_first_15_bytes_like_the_kernel() {
+        assert_eq!(kernel_comm("containerd-shim-runc-v2"), "containerd-shim");
+        assert_eq!(kernel_comm("pause"), "pause");
+        assert_eq!(kernel_comm("redis-server"), "redis-server");
     }
 }

@@ -269,6 +269,25 @@ mod tests {
     }
 
     #[test]
+    fn scale_scene_keeps_the_special_cases() {
+        let spec = SceneSpec::scale(6, 5);
+        assert!(spec.pods[2].host_network);
+        assert!(spec.pods[3].share_pid);
+        assert!(spec.pods[1].containers[0].stray_worker);
+        let special = spec
+            .pods
+            .iter()
+            .filter(|p| {
+                p.host_network || p.share_pid || p.containers.iter().any(|c| c.stray_worker)
+            })
+            .count();
+        assert_eq!(special, 3);
+        for qos in Qos::ALL {
+            assert!(spec.pods.iter().any(|p| p.qos == qos));
+        }
+    }
+
+    #[test]
     fn scale_scene_clamps_to_a_sandbox_and_one_app() {
         let spec = SceneSpec::scale(1, 0);
         assert_eq!(spec.process_count(), 2);
