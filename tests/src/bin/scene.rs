@@ -85,7 +85,7 @@ fn up(
     let mut config = SceneConfig::new(proc_binary);
     config.state_file = state_file.clone();
     config.ready_timeout =
-        Duration::from_secs(120) + Duration::from_millis(20 * u64::from(spec.process_count()));
+        Duration::from_secs(120) + Duration::from_millis(50 * u64::from(spec.process_count()));
     let signals = block_termination_signals();
     let started = Instant::now();
     let scene = Scene::build(&spec, &config)?;

@@ -273,8 +273,16 @@ fn own_ref(proc: &ProcReader) -> Result<ProcRef, SceneError> {
     })
 }
 
-/// Room for the scene's processes (plus shims and containerd) under pid_max, with a margin
-/// for the rest of the machine.
+/// What one scene process costs the kernel and itself (page tables, kernel stack, a little
+/// heap), and what one pod's namespaces and cgroups cost, measured on a 6.x kernel with margin.
+const BYTES_PER_PROCESS: u64 = 320 * 1024;
+const BYTES_PER_POD: u64 = 1024 * 1024;
+/// Left to the rest of the machine.
+const SPARE_PIDS: u32 = 1024;
+const SPARE_BYTES: u64 = 1024 * 1024 * 1024;
+
+/// Room for the scene's processes (plus shims and containerd) under pid_max and in available
+/// memory, with a margin for the rest of the machine.
 fn check_capacity(proc: &ProcReader, spec: &SceneSpec) -> Result<(), SceneError> {
     let pid_max = proc.pid_max()?;
     let running = fs::read_dir("/proc")
@@ -287,10 +295,20 @@ fn check_capacity(proc: &ProcReader, spec: &SceneSpec) -> Result<(), SceneError>
             })
         })
         .count() as u32;
-    let needed = spec.process_count() + spec.pods.len() as u32 + 1;
-    if running + needed + 1024 > pid_max {
+    let pods = spec.pods.len() as u32;
+    let needed = spec.process_count() + pods + 1;
+    if running + needed + SPARE_PIDS > pid_max {
         return Err(SceneError::Capacity(format!(
-            "{needed} processes on top of {running} running would come within 1024 of pid_max {pid_max}"
+            "{needed} processes on top of {running} running would come within {SPARE_PIDS} of pid_max {pid_max}"
+        )));
+    }
+    let available = proc.mem_available_bytes()?;
+    let needed_bytes = u64::from(needed) * BYTES_PER_PROCESS + u64::from(pods) * BYTES_PER_POD;
+    if needed_bytes + SPARE_BYTES > available {
+        return Err(SceneError::Capacity(format!(
+            "about {} MiB needed for {needed} processes in {pods} pods, {} MiB available",
+            needed_bytes >> 20,
+            available >> 20
         )));
     }
     Ok(())

@@ -105,6 +105,17 @@ pub fn parse_cgroup_lines(text: &str) -> Option<Vec<CgroupLine>> {
         .collect()
 }
 
+/// `MemAvailable` from /proc/meminfo, in bytes.
+pub fn parse_mem_available(text: &str) -> Option<u64> {
+    let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let mut fields = line.split_whitespace().skip(1);
+    let kib: u64 = fields.next()?.parse().ok()?;
+    match fields.next() {
+        Some("kB") => kib.checked_mul(1024),
+        _ => None,
+    }
+}
+
 /// A mounted cgroup hierarchy, from /proc/self/mountinfo.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CgroupMount {
@@ -255,6 +266,13 @@ impl ProcReader {
             .ok_or_else(|| SceneError::parse(&path, "not id:controllers:path lines"))
     }
 
+    pub fn mem_available_bytes(&self) -> Result<u64, SceneError> {
+        let path = self.root.join("meminfo");
+        let text = self.read(&path)?;
+        parse_mem_available(&text)
+            .ok_or_else(|| SceneError::parse(&path, "no `MemAvailable: N kB` line"))
+    }
+
     pub fn pid_max(&self) -> Result<u32, SceneError> {
         let path = self.root.join("sys/kernel/pid_max");
         let text = self.read(&path)?;
@@ -322,6 +340,23 @@ mod tests {
         assert_eq!(parse_cgroup_lines("x:memory:/"), None);
         assert_eq!(parse_cgroup_lines("4 memory"), None);
         assert_eq!(parse_cgroup_lines("").unwrap(), Vec::new());
+    }
+
+    #[test]
+    fn mem_available_table() {
+        let cases = [
+            (
+                "MemTotal: 100 kB\nMemAvailable:   2048 kB\n",
+                Some(2048 * 1024),
+            ),
+            ("MemTotal: 100 kB\n", None),
+            ("MemAvailable: lots kB\n", None),
+            ("MemAvailable: 5 MB\n", None),
+            ("MemAvailable: 18446744073709551615 kB\n", None),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(parse_mem_available(text), expected, "{text:?}");
+        }
     }
 
     #[test]
