@@ -413,6 +413,22 @@ struct PodLayout<'a> {
 }
 
 impl PodLayout<'_> {
+    /// containerd starts one shim per pod, named after the pod's sandbox.
+    fn shim_argv(&self) -> Vec<String> {
+        [
+            "/usr/bin/containerd-shim-runc-v2",
+            "-namespace",
+            "k8s.io",
+            "-id",
+            &self.sandbox_id,
+            "-address",
+            "/run/containerd/containerd.sock",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    }
+
     fn container_cgroup(&self, id: &str) -> String {
         format!("{}/{id}", self.cgroup)
     }
@@ -630,18 +646,7 @@ impl Builder<'_> {
         for batch in layouts.chunks(BATCH) {
             let mut pending = Vec::with_capacity(batch.len());
             for layout in batch {
-                let argv: Vec<String> = [
-                    "/usr/bin/containerd-shim-runc-v2",
-                    "-namespace",
-                    "k8s.io",
-                    "-id",
-                    &layout.sandbox_id,
-                    "-address",
-                    "/run/containerd/containerd.sock",
-                ]
-                .iter()
-                .map(|s| s.to_string())
-                .collect();
+                let argv = layout.shim_argv();
                 let plan = ProcPlan::Shim(self.shim_plan(hierarchies, layout));
                 let mut shim = self.spawn_daemon(
                     "containerd-shim-runc-v2",
@@ -789,12 +794,11 @@ impl Builder<'_> {
         strays: &mut Vec<StrayFacts>,
     ) -> Result<PodFacts, SceneError> {
         let pod = layout.spec;
-        let shim_argv = self.proc.cmdline(started.shim)?;
         let shim = self.process_facts(
             started.shim,
             std::process::id(),
             "containerd-shim-runc-v2",
-            shim_argv,
+            layout.shim_argv(),
             RUNTIME_CGROUP,
         )?;
         let sandbox_cgroup = layout.container_cgroup(&layout.sandbox_id);
