@@ -58,6 +58,11 @@ fn run(cli: Cli) -> Result<(), SceneError> {
             once,
         } => up(pods, procs_per_pod, state, once),
         Command::Down { state } => {
+            if !state.exists() {
+                // Already down: torn down by its owner, or cleaned by a later build.
+                println!("scene down: no scene recorded at {}", state.display());
+                return Ok(());
+            }
             let problems = state::down(&state, Duration::from_secs(300))?;
             if problems.is_empty() {
                 println!("scene down: {} removed", state.display());
