@@ -6,7 +6,7 @@ use super::SceneError;
 use serde::{Deserialize, Serialize};
 use std::fs;
 use std::io::ErrorKind;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -111,12 +111,7 @@ impl CreatedDirs {
                 Ok(()) => {
                     self.dirs.push(dir.clone());
                     if hierarchy.has_controller("cpuset") {
-                        for file in ["cpuset.cpus", "cpuset.mems"] {
-                            let from = parent.join(file);
-                            let value =
-                                fs::read_to_string(&from).map_err(|e| SceneError::io(&from, e))?;
-                            write_file(&dir.join(file), value.trim())?;
-                        }
+                        inherit_cpuset(&parent, &dir)?;
                     }
                 }
                 Err(e) if e.kind() == ErrorKind::AlreadyExists => {}
@@ -151,6 +146,25 @@ impl CreatedDirs {
         }
         problems
     }
+}
+
+/// A new v1 cpuset starts with no CPUs and no memory nodes, which refuses every task. Copying
+/// the parent's is a write to cpuset.cpus, which rebuilds the scheduler domains by walking every
+/// cpuset: quadratic over thousands of pods. So it is done once, on the first directory the
+/// scene makes, with `cgroup.clone_children` set: the kernel then gives every directory below
+/// it its parent's CPUs and nodes (and the flag) at mkdir.
+fn inherit_cpuset(parent: &Path, dir: &Path) -> Result<(), SceneError> {
+    let cpus = dir.join("cpuset.cpus");
+    let current = fs::read_to_string(&cpus).map_err(|e| SceneError::io(&cpus, e))?;
+    if !current.trim().is_empty() {
+        return Ok(());
+    }
+    for file in ["cpuset.cpus", "cpuset.mems"] {
+        let from = parent.join(file);
+        let value = fs::read_to_string(&from).map_err(|e| SceneError::io(&from, e))?;
+        write_file(&dir.join(file), value.trim())?;
+    }
+    write_file(&dir.join("cgroup.clone_children"), "1")
 }
 
 pub fn write_file(path: &std::path::Path, value: &str) -> Result<(), SceneError> {

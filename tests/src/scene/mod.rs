@@ -643,22 +643,29 @@ impl Builder<'_> {
         const BATCH: usize = 64;
         let deadline = Instant::now() + self.config.ready_timeout;
         let mut started = Vec::with_capacity(layouts.len());
+        let runtime_procs = procs_files(hierarchies, RUNTIME_CGROUP);
         for batch in layouts.chunks(BATCH) {
+            let requests: Vec<(Vec<String>, ProcPlan)> = batch
+                .iter()
+                .map(|layout| {
+                    let plan = ProcPlan::Shim(self.shim_plan(hierarchies, layout));
+                    (layout.shim_argv(), plan)
+                })
+                .collect();
+            let spawned = self.spawn_shims(&requests, &runtime_procs, ready_write);
             let mut pending = Vec::with_capacity(batch.len());
-            for layout in batch {
-                let argv = layout.shim_argv();
-                let plan = ProcPlan::Shim(self.shim_plan(hierarchies, layout));
-                let mut shim = self.spawn_daemon(
-                    "containerd-shim-runc-v2",
-                    &argv,
-                    &plan,
-                    &procs_files(hierarchies, RUNTIME_CGROUP),
-                    ready_write,
-                    true,
-                )?;
-                let stdout = shim.stdout.take();
-                pending.push((layout, shim.id(), stdout));
-                self.teardown.children.push(shim);
+            let mut first_error = None;
+            for (layout, result) in batch.iter().zip(spawned) {
+                match result {
+                    Ok(mut shim) => {
+                        pending.push((layout, shim.id(), shim.stdout.take()));
+                        self.teardown.children.push(shim);
+                    }
+                    Err(e) => first_error = first_error.or(Some(e)),
+                }
+            }
+            if let Some(e) = first_error {
+                return Err(e);
             }
             for (layout, shim, stdout) in pending {
                 let pod_error = |message: String| SceneError::Pod {
@@ -703,6 +710,56 @@ impl Builder<'_> {
             }
         }
         Ok(started)
+    }
+
+    /// Spawns shims from a few threads at once: each spawn waits until its child has exec'd,
+    /// which on a busy machine is mostly waiting for a CPU, so the waits overlap.
+    fn spawn_shims(
+        &self,
+        requests: &[(Vec<String>, ProcPlan)],
+        runtime_procs: &[PathBuf],
+        ready_write: RawFd,
+    ) -> Vec<Result<Child, SceneError>> {
+        const SPAWNERS: usize = 4;
+        let chunk = requests.len().div_ceil(SPAWNERS).max(1);
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = requests
+                .chunks(chunk)
+                .map(|part| {
+                    scope.spawn(move || {
+                        part.iter()
+                            .map(|(argv, plan)| {
+                                self.spawn_daemon(
+                                    "containerd-shim-runc-v2",
+                                    argv,
+                                    plan,
+                                    runtime_procs,
+                                    ready_write,
+                                    true,
+                                )
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .zip(requests.chunks(chunk))
+                .flat_map(|(handle, part)| {
+                    handle.join().unwrap_or_else(|_| {
+                        // Children a panicked spawner made are found by the teardown's scan.
+                        part.iter()
+                            .map(|_| {
+                                Err(SceneError::Pod {
+                                    pod: "(batch)".to_string(),
+                                    message: "a spawning thread panicked".to_string(),
+                                })
+                            })
+                            .collect()
+                    })
+                })
+                .collect()
+        })
     }
 
     /// Starts containerd or a shim from the staged binary `name`: the child writes itself into
