@@ -110,6 +110,11 @@ fn check_process(
         "role of {} ({})",
         process.pid, process.comm
     );
+    assert_eq!(
+        found["oom_score_adj"], process.oom_score_adj,
+        "oom_score_adj of {}",
+        process.pid
+    );
     for (kind, inode) in &process.namespaces {
         if matches!(kind, Ns::Net | Ns::Ipc | Ns::Uts | Ns::Pid | Ns::Mnt) {
             assert_eq!(
@@ -277,17 +282,15 @@ fn check_host_namespaces(model: &Value, facts: &SceneFacts) {
     }
 }
 
+/// The scene is a healthy node but for two things, and the analyzer must say exactly those
+/// about it: the worker that left its container's cgroup, and the pod on the host's network.
 fn check_findings(model: &Value, facts: &SceneFacts) {
     let findings = model["findings"].as_array().expect("findings");
     for stray in &facts.strays {
-        let subjects = [
-            Value::from(stray.pid),
-            Value::from(stray.container_id.as_str()),
-            Value::from(stray.pod_uid.as_str()),
-        ];
         let found = findings.iter().any(|f| {
             f["rule"] == "process-outside-container-cgroup"
-                && subjects.contains(&f["subject"]["id"])
+                && f["subject"]["kind"] == "process"
+                && f["subject"]["id"] == stray.pid
         });
         assert!(
             found,
@@ -301,6 +304,43 @@ fn check_findings(model: &Value, facts: &SceneFacts) {
             .any(|f| f["rule"] == "pod-host-network" && f["subject"]["id"] == pod.uid.as_str());
         assert!(found, "no pod-host-network finding for {}", pod.name);
     }
+    let mut ours: Vec<Value> = Vec::new();
+    for pod in &facts.pods {
+        ours.push(pod.uid.as_str().into());
+        ours.push(pod.sandbox_id.as_str().into());
+        ours.extend(pod.containers.iter().map(|c| Value::from(c.id.as_str())));
+    }
+    ours.extend(facts.processes().iter().map(|p| Value::from(p.pid)));
+    let expected_rules = ["process-outside-container-cgroup", "pod-host-network"];
+    // Where the kernel would not let the scene lower oom_score_adj to the kubelet's negative
+    // values, the analyzer is right to say so about those containers.
+    let mut unset_oom: Vec<Value> = Vec::new();
+    for pod in &facts.pods {
+        if pod.sandbox.oom_score_adj != pod.sandbox.kubelet_oom_score_adj {
+            unset_oom.push(pod.sandbox_id.as_str().into());
+        }
+        for container in &pod.containers {
+            if container
+                .processes
+                .iter()
+                .any(|p| p.oom_score_adj != p.kubelet_oom_score_adj)
+            {
+                unset_oom.push(container.id.as_str().into());
+            }
+        }
+    }
+    let unexpected: Vec<&Value> = findings
+        .iter()
+        .filter(|f| ours.contains(&f["subject"]["id"]))
+        .filter(|f| !expected_rules.iter().any(|rule| f["rule"] == *rule))
+        .filter(|f| {
+            !(f["rule"] == "qos-oom-score-mismatch" && unset_oom.contains(&f["subject"]["id"]))
+        })
+        .collect();
+    assert!(
+        unexpected.is_empty(),
+        "findings about a healthy part of the scene: {unexpected:#?}"
+    );
 }
 
 #[test]

@@ -78,6 +78,12 @@ fn check_process(proc: &ProcReader, facts: &SceneFacts, expected: &ProcessFacts)
         expected.argv,
         "command line of {pid}"
     );
+    let oom = std::fs::read_to_string(proc.path(pid, "oom_score_adj")).unwrap();
+    assert_eq!(
+        oom.trim(),
+        expected.oom_score_adj.to_string(),
+        "oom_score_adj of {pid}"
+    );
     let lines = proc.cgroups(pid).unwrap();
     for hierarchy in &facts.hierarchies {
         let line = lines

@@ -17,6 +17,11 @@ pub struct ProcessFacts {
     pub start_ticks: u64,
     /// The path the process sits at in every hierarchy the scene uses.
     pub cgroup: String,
+    /// The value the process has: the kubelet's, or where the kernel refused a value below
+    /// the floor ([`SceneFacts::oom_score_adj_floor`]), the floor it inherited.
+    pub oom_score_adj: i32,
+    /// What the kubelet and containerd would set.
+    pub kubelet_oom_score_adj: i32,
     pub namespaces: BTreeMap<Ns, u64>,
 }
 
@@ -161,6 +166,8 @@ pub struct SceneFacts {
     pub skipped_hierarchies: Vec<SkippedHierarchy>,
     /// Where the renamed copies of scene-proc live.
     pub bin_dir: PathBuf,
+    /// Set when the builder lacks CAP_SYS_RESOURCE: oom_score_adj values below it stay unset.
+    pub oom_score_adj_floor: Option<i32>,
     /// Seconds per build phase (cgroups, spawn, ready, facts).
     pub timings: Vec<(String, f64)>,
 }

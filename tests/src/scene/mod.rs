@@ -43,7 +43,7 @@ use cgroups::{match_hierarchies, write_file, CreatedDirs, Hierarchy, SkippedHier
 use facts::{ContainerFacts, Limits, PodFacts, ProcessFacts, SceneFacts, StrayFacts};
 use plan::{ChildPlan, ProcPlan, ShimPlan, ShimReport, PLAN_ENV, READY_ENV, READY_FD};
 use procfs::ProcReader;
-use spec::{PodSpec, SceneSpec};
+use spec::{PodSpec, SceneSpec, RUNTIME_OOM_SCORE_ADJ, SANDBOX_OOM_SCORE_ADJ, SHIM_OOM_SCORE_ADJ};
 use state::{ProcRef, SceneLock, SceneState, LOCK_FILE};
 
 use std::ffi::CString;
@@ -167,8 +167,10 @@ impl Scene {
             done: false,
         };
         // From here on an error drops `teardown`, which removes whatever was made.
+        let oom_floor = oom_score_adj_floor(&proc)?;
         let facts = Builder {
             proc,
+            oom_floor,
             spec,
             config,
             teardown: &mut teardown,
@@ -287,6 +289,30 @@ impl Drop for Teardown {
             eprintln!("scene teardown: {problem}");
         }
     }
+}
+
+/// The capability's bit number (linux/capability.h).
+const CAP_SYS_RESOURCE: u32 = 24;
+
+/// Without CAP_SYS_RESOURCE a process cannot lower its oom_score_adj below what it inherited,
+/// so the kubelet's negative values (sandboxes, guaranteed pods, the runtime) cannot be set and
+/// the scene's processes keep ours.
+fn oom_score_adj_floor(proc: &ProcReader) -> Result<Option<i32>, SceneError> {
+    let own = std::process::id();
+    let status_path = proc.path(own, "status");
+    let status = fs::read_to_string(&status_path).map_err(|e| SceneError::io(&status_path, e))?;
+    let capabilities = procfs::parse_effective_capabilities(&status)
+        .ok_or_else(|| SceneError::parse(&status_path, "no CapEff line"))?;
+    if capabilities & (1 << CAP_SYS_RESOURCE) != 0 {
+        return Ok(None);
+    }
+    let path = proc.path(own, "oom_score_adj");
+    let text = fs::read_to_string(&path).map_err(|e| SceneError::io(&path, e))?;
+    let value = text
+        .trim()
+        .parse()
+        .map_err(|_| SceneError::parse(&path, "not a number"))?;
+    Ok(Some(value))
 }
 
 fn own_ref(proc: &ProcReader) -> Result<ProcRef, SceneError> {
@@ -460,6 +486,9 @@ impl PodLayout<'_> {
 
 struct Builder<'a> {
     proc: ProcReader,
+    /// Where the kernel stops us lowering oom_score_adj (no CAP_SYS_RESOURCE); `None` when any
+    /// value can be set.
+    oom_floor: Option<i32>,
     spec: &'a SceneSpec,
     config: &'a SceneConfig,
     teardown: &'a mut Teardown,
@@ -514,7 +543,7 @@ impl Builder<'_> {
             &ProcPlan::Sleep,
             &procs_files(&hierarchies, RUNTIME_CGROUP),
             ready_write.as_raw_fd(),
-            false,
+            RUNTIME_OOM_SCORE_ADJ,
         )?;
         let containerd_pid = containerd.id();
         self.teardown.children.push(containerd);
@@ -543,6 +572,7 @@ impl Builder<'_> {
             "containerd",
             vec!["/usr/bin/containerd".to_string()],
             RUNTIME_CGROUP,
+            RUNTIME_OOM_SCORE_ADJ,
         )?;
         let host_namespaces = self.proc.namespaces(own_pid)?;
         timings.lap("facts");
@@ -556,6 +586,7 @@ impl Builder<'_> {
             hierarchies,
             skipped_hierarchies: skipped,
             bin_dir: self.teardown.state.work_dir.join("bin"),
+            oom_score_adj_floor: self.oom_floor,
         })
     }
 
@@ -633,6 +664,7 @@ impl Builder<'_> {
                 exe: self.bin(container.app.comm()),
                 argv: container.app.argv(),
                 cgroup_procs: procs_files(hierarchies, &layout.container_cgroup(id)),
+                oom_score_adj: pod.qos.oom_score_adj(),
                 then: Box::new(ProcPlan::App {
                     workers: container.app.worker_argv(),
                 }),
@@ -646,6 +678,7 @@ impl Builder<'_> {
                     hierarchies,
                     &layout.container_cgroup(&layout.sandbox_id),
                 ),
+                oom_score_adj: SANDBOX_OOM_SCORE_ADJ,
                 then: Box::new(ProcPlan::Sleep),
             },
             new_net: !pod.host_network,
@@ -759,7 +792,7 @@ impl Builder<'_> {
                                     plan,
                                     runtime_procs,
                                     ready_write,
-                                    true,
+                                    SHIM_OOM_SCORE_ADJ,
                                 )
                             })
                             .collect::<Vec<_>>()
@@ -787,7 +820,8 @@ impl Builder<'_> {
     }
 
     /// Starts containerd or a shim from the staged binary `name`: the child writes itself into
-    /// its cgroups and takes the ready pipe as fd 3 before exec.
+    /// its cgroups, sets its oom_score_adj and takes the ready pipe as fd 3 before exec. A shim
+    /// reports on a pipe as its stdout.
     fn spawn_daemon(
         &self,
         name: &str,
@@ -795,9 +829,11 @@ impl Builder<'_> {
         plan: &ProcPlan,
         procs_files: &[PathBuf],
         ready_write: RawFd,
-        report_on_stdout: bool,
+        oom_score_adj: i32,
     ) -> Result<Child, SceneError> {
         let exe = self.bin(name);
+        let report_on_stdout = matches!(plan, ProcPlan::Shim(_));
+        let oom_value = oom_score_adj.to_string();
         let plan_text =
             serde_json::to_string(plan).map_err(|e| SceneError::parse(&exe, &e.to_string()))?;
         let procs: Vec<CString> = procs_files
@@ -842,6 +878,16 @@ impl Builder<'_> {
                         return Err(std::io::Error::last_os_error());
                     }
                 }
+                // Refused below the inherited floor without CAP_SYS_RESOURCE; the facts
+                // predict the value kept.
+                let fd = libc::open(
+                    c"/proc/self/oom_score_adj".as_ptr(),
+                    libc::O_WRONLY | libc::O_CLOEXEC,
+                );
+                if fd >= 0 {
+                    libc::write(fd, oom_value.as_ptr().cast(), oom_value.len());
+                    libc::close(fd);
+                }
                 Ok(())
             });
         }
@@ -855,6 +901,7 @@ impl Builder<'_> {
         comm: &str,
         argv: Vec<String>,
         cgroup: &str,
+        oom_score_adj: i32,
     ) -> Result<ProcessFacts, SceneError> {
         Ok(ProcessFacts {
             pid,
@@ -863,6 +910,10 @@ impl Builder<'_> {
             argv,
             start_ticks: self.proc.stat(pid)?.start_ticks,
             cgroup: cgroup.to_string(),
+            oom_score_adj: self
+                .oom_floor
+                .map_or(oom_score_adj, |floor| oom_score_adj.max(floor)),
+            kubelet_oom_score_adj: oom_score_adj,
             namespaces: self.proc.namespaces(pid)?,
         })
     }
@@ -881,6 +932,7 @@ impl Builder<'_> {
             "containerd-shim-runc-v2",
             layout.shim_argv(),
             RUNTIME_CGROUP,
+            SHIM_OOM_SCORE_ADJ,
         )?;
         let sandbox_cgroup = layout.container_cgroup(&layout.sandbox_id);
         let sandbox = self.process_facts(
@@ -889,6 +941,7 @@ impl Builder<'_> {
             "pause",
             vec!["/pause".to_string()],
             &sandbox_cgroup,
+            SANDBOX_OOM_SCORE_ADJ,
         )?;
         let mut containers = Vec::new();
         for ((container, id), &init_pid) in pod
@@ -905,6 +958,7 @@ impl Builder<'_> {
                 comm,
                 container.app.argv(),
                 &cgroup,
+                pod.qos.oom_score_adj(),
             )?];
             let worker_argvs = container.app.worker_argv();
             if !worker_argvs.is_empty() {
@@ -946,6 +1000,7 @@ impl Builder<'_> {
                         comm,
                         argv,
                         &worker_cgroup,
+                        pod.qos.oom_score_adj(),
                     )?);
                 }
             }

@@ -47,6 +47,8 @@ pub struct ChildPlan {
     pub argv: Vec<String>,
     /// The `cgroup.procs` files the child writes itself into before exec, one per hierarchy.
     pub cgroup_procs: Vec<PathBuf>,
+    /// Written to /proc/self/oom_score_adj before exec, as the kubelet asks the runtime to.
+    pub oom_score_adj: i32,
     /// What the child does once it runs.
     pub then: Box<ProcPlan>,
 }

@@ -105,6 +105,12 @@ pub fn parse_cgroup_lines(text: &str) -> Option<Vec<CgroupLine>> {
         .collect()
 }
 
+/// The effective capability mask from /proc/<pid>/status (`CapEff:` in hex).
+pub fn parse_effective_capabilities(status: &str) -> Option<u64> {
+    let line = status.lines().find(|l| l.starts_with("CapEff:"))?;
+    u64::from_str_radix(line.trim_start_matches("CapEff:").trim(), 16).ok()
+}
+
 /// `MemAvailable` from /proc/meminfo, in bytes.
 pub fn parse_mem_available(text: &str) -> Option<u64> {
     let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
@@ -340,6 +346,19 @@ mod tests {
         assert_eq!(parse_cgroup_lines("x:memory:/"), None);
         assert_eq!(parse_cgroup_lines("4 memory"), None);
         assert_eq!(parse_cgroup_lines("").unwrap(), Vec::new());
+    }
+
+    #[test]
+    fn effective_capabilities_table() {
+        let cases = [
+            ("Name:\tx\nCapEff:\t000001fffeffffff\n", Some(0x1fffeffffff)),
+            ("CapEff:\t0000000000000000\n", Some(0)),
+            ("CapPrm:\t1\n", None),
+            ("CapEff:\tzz\n", None),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(parse_effective_capabilities(text), expected, "{text:?}");
+        }
     }
 
     #[test]

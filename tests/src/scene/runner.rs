@@ -128,6 +128,7 @@ struct PreparedChild {
     argv: CStrings,
     env: CStrings,
     cgroup_procs: Vec<CString>,
+    oom_score_adj: CString,
     hostname: Option<CString>,
 }
 
@@ -143,6 +144,7 @@ impl PreparedChild {
                 .iter()
                 .map(|p| c(p.as_os_str().as_encoded_bytes()))
                 .collect::<Result<_, _>>()?,
+            oom_score_adj: c(plan.oom_score_adj.to_string().as_bytes())?,
             hostname: hostname.map(|h| c(h.as_bytes())).transpose()?,
         })
     }
@@ -214,6 +216,18 @@ fn spawn(
                     child_fail(write_end, 3);
                 }
                 libc::close(fd);
+            }
+            // Without CAP_SYS_RESOURCE the kernel refuses values below the inherited floor
+            // (the kubelet's negative ones); the process then keeps its parent's value, which
+            // the facts predict.
+            let oom = libc::open(
+                c"/proc/self/oom_score_adj".as_ptr(),
+                libc::O_WRONLY | libc::O_CLOEXEC,
+            );
+            if oom >= 0 {
+                let value = child.oom_score_adj.as_bytes();
+                libc::write(oom, value.as_ptr().cast(), value.len());
+                libc::close(oom);
             }
             if let Some(name) = &child.hostname {
                 if libc::sethostname(name.as_ptr(), name.as_bytes().len()) != 0 {

@@ -25,6 +25,17 @@ impl Qos {
         }
     }
 
+    /// The oom_score_adj the kubelet gives app containers of this class (burstable: 1000 minus
+    /// the memory request's share of the node in thousandths, clamped to 2..=999; the scene
+    /// uses a small request's value).
+    pub fn oom_score_adj(self) -> i32 {
+        match self {
+            Qos::Guaranteed => -997,
+            Qos::Burstable => 995,
+            Qos::BestEffort => 1000,
+        }
+    }
+
     /// The cgroup directory under `/kubepods` that holds this class's pods, as the cgroupfs
     /// driver lays it out: guaranteed pods sit directly under `/kubepods`.
     pub fn parent_cgroup(self) -> &'static str {
@@ -35,6 +46,12 @@ impl Qos {
         }
     }
 }
+
+/// The kubelet's value for every pod's sandbox.
+pub const SANDBOX_OOM_SCORE_ADJ: i32 = -998;
+/// containerd's systemd unit sets -999; containerd gives each shim its own score plus one.
+pub const RUNTIME_OOM_SCORE_ADJ: i32 = -999;
+pub const SHIM_OOM_SCORE_ADJ: i32 = -998;
 
 /// The daemon an app container imitates: it sets the executable's file name (hence `comm`)
 /// and the command line, as the real daemon shows them once it has set its process title.
