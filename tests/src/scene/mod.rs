@@ -166,7 +166,9 @@ impl Scene {
             created: CreatedDirs::default(),
             done: false,
         };
-        // From here on an error drops `teardown`, which removes whatever was made.
+        // From here on an error drops `teardown`, which removes whatever was made; the state
+        // file names the work directory at once, so that even a crash leaves nothing unnamed.
+        teardown.save()?;
         let oom_floor = oom_score_adj_floor(&proc)?;
         let facts = Builder {
             proc,
