@@ -3,4 +3,5 @@
 pub mod fake_node;
 pub mod layouts;
 pub mod runtime_files;
+pub mod scene;
 pub mod tree;

@@ -3,5 +3,7 @@
 
 mod fake_node;
 mod fixture_trees;
+mod live_pipeline;
+mod live_scene;
 mod seed_node;
 mod util;
