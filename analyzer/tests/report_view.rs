@@ -305,6 +305,16 @@ fn small_nodes_open_their_pod_cards_and_big_ones_keep_them_collapsed() {
     assert!(!big.process_tree.blocks[0].open);
     assert!(!big.cgroups.open);
     assert_eq!(big.search.entries.len(), 2000, "one search entry per pod");
+    let init = big.process_tree.blocks[1]
+        .lines
+        .iter()
+        .find(|l| l.pid == "1")
+        .expect("pid 1 in the other processes");
+    assert_eq!(
+        init.tag.as_ref().map(|t| t.text.as_str()),
+        Some("6,000 children shown in the runtime tree"),
+        "reparented shims are summed up, not listed twice"
+    );
 }
 
 #[test]

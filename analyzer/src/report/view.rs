@@ -19,6 +19,8 @@ pub const OPEN_LINES_MAX: usize = 300;
 pub const OPEN_FINDINGS_MAX: usize = 30;
 /// Gaps listed one by one at most; the rest are counted.
 pub const LISTED_GAPS_MAX: usize = 500;
+/// Children of one process that point to the runtime tree one by one; more share a note.
+const POINTER_LINES_MAX: usize = 8;
 /// Tree depth drawn with guide lines; deeper levels share the last indentation.
 const TREE_DEPTH_MAX: usize = 40;
 
@@ -1343,8 +1345,8 @@ fn process_tree(index: &Index) -> ProcessTreeView {
             if !visited.insert(p.pid) {
                 continue;
             }
-            other_lines.push(tree_line(index, p, guide));
-            let kids: Vec<&Process> = children
+            let mut line = tree_line(index, p, guide);
+            let mut kids: Vec<&Process> = children
                 .get(&p.pid)
                 .map(|k| {
                     k.iter()
@@ -1354,6 +1356,23 @@ fn process_tree(index: &Index) -> ProcessTreeView {
                         .collect()
                 })
                 .unwrap_or_default();
+            // Thousands of reparented shims under init would each need a pointer line: one
+            // note on the parent says where they are.
+            let in_runtime_tree = kids
+                .iter()
+                .filter(|c| runtime_homes.contains(&c.pid))
+                .count();
+            if in_runtime_tree > POINTER_LINES_MAX {
+                kids.retain(|c| !runtime_homes.contains(&c.pid));
+                line.tag = Some(LinkView {
+                    text: format!(
+                        "{} children shown in the runtime tree",
+                        text::count(in_runtime_tree as u64)
+                    ),
+                    href: Some("#processes".to_string()),
+                });
+            }
+            other_lines.push(line);
             walk.push_children(kids, &child_guide);
         }
     }
