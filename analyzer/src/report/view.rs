@@ -125,6 +125,8 @@ pub struct GapRow {
 #[derive(Debug, Clone)]
 pub struct FindingsView {
     pub total: usize,
+    /// The total as shown in the header bar.
+    pub total_text: String,
     pub groups: Vec<FindingGroup>,
     /// `3 critical · 2 warnings · 1 info` for the header bar.
     pub summary: String,
@@ -150,6 +152,10 @@ pub struct FindingView {
 
 #[derive(Debug, Clone)]
 pub struct PodsView {
+    /// `2,000 pods · 6,000 containers`.
+    pub summary: String,
+    /// The pod count as shown in the header bar.
+    pub count_text: String,
     pub count: usize,
     pub container_count: usize,
     pub cards_open: bool,
@@ -820,6 +826,7 @@ fn findings_view(index: &Index, homed: &HashSet<Pid>) -> FindingsView {
     };
     FindingsView {
         total: index.model.findings.len(),
+        total_text: text::count(index.model.findings.len() as u64),
         groups,
         summary,
     }
@@ -852,7 +859,14 @@ fn pods(index: &Index, homed: &HashSet<Pid>) -> PodsView {
     let mut pods: Vec<&Pod> = model.pods.iter().collect();
     pods.sort_by_key(|p| (pod_title(p), p.uid.clone()));
     let views: Vec<PodView> = pods.iter().map(|p| pod_view(index, p, homed)).collect();
+    let container_count: usize = views.iter().map(|p| p.containers.len()).sum();
     PodsView {
+        summary: format!(
+            "{} pods · {} containers",
+            text::count(views.len() as u64),
+            text::count(container_count as u64)
+        ),
+        count_text: text::count(views.len() as u64),
         count: views.len(),
         container_count: views.iter().map(|p| p.containers.len()).sum(),
         cards_open: views.len() <= OPEN_PODS_MAX,
