@@ -305,6 +305,16 @@ fn small_nodes_open_their_pod_cards_and_big_ones_keep_them_collapsed() {
     assert!(!big.process_tree.blocks[0].open);
     assert!(!big.cgroups.open);
     assert_eq!(big.search.entries.len(), 2000, "one search entry per pod");
+    let init = big.process_tree.blocks[1]
+        .lines
+        .iter()
+        .find(|l| l.pid == "1")
+        .expect("pid 1 in the other processes");
+    assert_eq!(
+        init.tag.as_ref().map(|t| t.text.as_str()),
+        Some("6,002 children shown in the runtime tree"),
+        "6,000 reparented shims, containerd and dockerd are summed up, not listed twice"
+    );
 }
 
 #[test]
@@ -326,4 +336,74 @@ fn hostile_text_is_made_visible_in_the_view() {
         "escaping is the template's job"
     );
     assert_eq!(view.title, "node<script>alert(8)</script>");
+}
+
+#[test]
+fn empty_node_renders_with_plain_statements_instead_of_sections() {
+    let mut model = seed_model();
+    model.pods.clear();
+    model.containers.clear();
+    model.processes.clear();
+    model.namespaces.clear();
+    model.cgroups.clear();
+    model.findings.clear();
+    model.gaps.clear();
+    let html = analyzer::report::render_html(&model).expect("renders");
+    for statement in [
+        "No pods were found on this node.",
+        "None: every container belongs to a pod.",
+        "No findings: nothing on this node matched a rule.",
+        "Everything the collector looked for was read",
+        "No runtime daemon or shim was found.",
+    ] {
+        assert!(html.contains(statement), "{statement}");
+    }
+}
+
+#[test]
+fn parent_cycles_and_deep_chains_are_drawn_without_looping_or_overflowing() {
+    let mut model = seed_model();
+    // 5 and 6 are each other's parent; 100000.. is a chain 5,000 deep.
+    model
+        .processes
+        .push(process(5, 6, "a", "a", analyzer::model::ProcessRole::Other));
+    model
+        .processes
+        .push(process(6, 5, "b", "b", analyzer::model::ProcessRole::Other));
+    for depth in 0..5000u32 {
+        let pid = 100_000 + depth;
+        let ppid = if depth == 0 { 1 } else { pid - 1 };
+        model.processes.push(process(
+            pid,
+            ppid,
+            "deep",
+            "deep",
+            analyzer::model::ProcessRole::Other,
+        ));
+    }
+    model.processes.sort_by_key(|p| p.pid);
+    let view = build(&model);
+    let other = &view.process_tree.blocks[1];
+    assert!(other.lines.iter().any(|l| l.pid == "5") && other.lines.iter().any(|l| l.pid == "6"));
+    let deepest = other
+        .lines
+        .iter()
+        .find(|l| l.pid == "104999")
+        .expect("deepest");
+    assert!(
+        deepest.guide.chars().count() <= 81,
+        "guides stop growing: {}",
+        deepest.guide.len()
+    );
+    let shown: usize = view
+        .process_tree
+        .blocks
+        .iter()
+        .map(|b| b.lines.iter().filter(|l| l.anchor.is_some()).count())
+        .sum();
+    assert_eq!(
+        shown,
+        model.processes.len() - 2,
+        "every process but the 2 kernel threads has a home"
+    );
 }

@@ -19,6 +19,8 @@ pub const OPEN_LINES_MAX: usize = 300;
 pub const OPEN_FINDINGS_MAX: usize = 30;
 /// Gaps listed one by one at most; the rest are counted.
 pub const LISTED_GAPS_MAX: usize = 500;
+/// Children of one process that point to the runtime tree one by one; more share a note.
+const POINTER_LINES_MAX: usize = 8;
 /// Tree depth drawn with guide lines; deeper levels share the last indentation.
 const TREE_DEPTH_MAX: usize = 40;
 
@@ -123,6 +125,8 @@ pub struct GapRow {
 #[derive(Debug, Clone)]
 pub struct FindingsView {
     pub total: usize,
+    /// The total as shown in the header bar.
+    pub total_text: String,
     pub groups: Vec<FindingGroup>,
     /// `3 critical · 2 warnings · 1 info` for the header bar.
     pub summary: String,
@@ -148,6 +152,10 @@ pub struct FindingView {
 
 #[derive(Debug, Clone)]
 pub struct PodsView {
+    /// `2,000 pods · 6,000 containers`.
+    pub summary: String,
+    /// The pod count as shown in the header bar.
+    pub count_text: String,
     pub count: usize,
     pub container_count: usize,
     pub cards_open: bool,
@@ -818,6 +826,7 @@ fn findings_view(index: &Index, homed: &HashSet<Pid>) -> FindingsView {
     };
     FindingsView {
         total: index.model.findings.len(),
+        total_text: text::count(index.model.findings.len() as u64),
         groups,
         summary,
     }
@@ -850,7 +859,14 @@ fn pods(index: &Index, homed: &HashSet<Pid>) -> PodsView {
     let mut pods: Vec<&Pod> = model.pods.iter().collect();
     pods.sort_by_key(|p| (pod_title(p), p.uid.clone()));
     let views: Vec<PodView> = pods.iter().map(|p| pod_view(index, p, homed)).collect();
+    let container_count: usize = views.iter().map(|p| p.containers.len()).sum();
     PodsView {
+        summary: format!(
+            "{} pods · {} containers",
+            text::count(views.len() as u64),
+            text::count(container_count as u64)
+        ),
+        count_text: text::count(views.len() as u64),
         count: views.len(),
         container_count: views.iter().map(|p| p.containers.len()).sum(),
         cards_open: views.len() <= OPEN_PODS_MAX,
@@ -1343,8 +1359,8 @@ fn process_tree(index: &Index) -> ProcessTreeView {
             if !visited.insert(p.pid) {
                 continue;
             }
-            other_lines.push(tree_line(index, p, guide));
-            let kids: Vec<&Process> = children
+            let mut line = tree_line(index, p, guide);
+            let mut kids: Vec<&Process> = children
                 .get(&p.pid)
                 .map(|k| {
                     k.iter()
@@ -1354,6 +1370,23 @@ fn process_tree(index: &Index) -> ProcessTreeView {
                         .collect()
                 })
                 .unwrap_or_default();
+            // Thousands of reparented shims under init would each need a pointer line: one
+            // note on the parent says where they are.
+            let in_runtime_tree = kids
+                .iter()
+                .filter(|c| runtime_homes.contains(&c.pid))
+                .count();
+            if in_runtime_tree > POINTER_LINES_MAX {
+                kids.retain(|c| !runtime_homes.contains(&c.pid));
+                line.tag = Some(LinkView {
+                    text: format!(
+                        "{} children shown in the runtime tree",
+                        text::count(in_runtime_tree as u64)
+                    ),
+                    href: Some("#processes".to_string()),
+                });
+            }
+            other_lines.push(line);
             walk.push_children(kids, &child_guide);
         }
     }

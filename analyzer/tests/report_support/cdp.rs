@@ -6,6 +6,7 @@
 
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Write};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -35,7 +36,15 @@ pub struct Browser {
 /// The Chromium binary: `$CHROMIUM` or the first of the usual names on PATH.
 pub fn find_chromium() -> Result<PathBuf, Unavailable> {
     if let Some(path) = std::env::var_os("CHROMIUM") {
-        return Ok(PathBuf::from(path));
+        let path = PathBuf::from(path);
+        return if path.is_file() {
+            Ok(path)
+        } else {
+            Err(Unavailable::NotInstalled(format!(
+                "CHROMIUM={} is not a file",
+                path.display()
+            )))
+        };
     }
     let path = std::env::var_os("PATH").unwrap_or_default();
     for dir in std::env::split_paths(&path) {
@@ -103,6 +112,8 @@ impl Browser {
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
+            // Its own process group, so that drop can end its zygote and renderers too.
+            .process_group(0)
             .spawn()
             .map_err(|e| format!("cannot start {}: {e}", chromium.display()))?;
         let commands = child.stdin.take().ok_or("no stdin pipe")?;
@@ -357,6 +368,11 @@ impl Drop for Browser {
     fn drop(&mut self) {
         self.session = None;
         let _ = self.call_with_timeout("Browser.close", json!({}), Duration::from_secs(3));
+        // The group this client started Chromium in, and nothing else.
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.child.id())])
+            .stderr(Stdio::null())
+            .status();
         let _ = self.child.kill();
         let _ = self.child.wait();
         let _ = std::fs::remove_dir_all(&self.profile);
