@@ -213,6 +213,7 @@ fn unsafe_names_become_gaps_and_the_rest_loads() {
     );
     tar.raw(b"/etc/passwd", tar::EntryType::Regular, 4, b"evil");
     tar.raw(b"../outside", tar::EntryType::Regular, 4, b"evil");
+    tar.raw(b"../ctl\x1b[31m\\x2d", tar::EntryType::Regular, 1, b"e");
     tar.raw(
         b"snap-node1/root/bad\xffname",
         tar::EntryType::Regular,
@@ -230,7 +231,12 @@ fn unsafe_names_become_gaps_and_the_rest_loads() {
     ));
     assert!(has_gap(&snapshot, "/etc/passwd", "absolute name"));
     assert!(has_gap(&snapshot, "../outside", "name holds '..'"));
-    assert!(has_gap(&snapshot, "bad\\u{fffd}name", "name is not UTF-8"));
+    assert!(has_gap(
+        &snapshot,
+        "../ctl\\u{1b}[31m\\x2d",
+        "name holds '..'"
+    ));
+    assert!(has_gap(&snapshot, "bad\u{fffd}name", "name is not UTF-8"));
 }
 
 #[test]
