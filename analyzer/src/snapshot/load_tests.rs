@@ -635,7 +635,12 @@ fn two_hundred_thousand_tiny_entries_load_in_bounded_memory() {
     let bytes = tar.bytes();
     let started = std::time::Instant::now();
     let (snapshot, stats) = load_bytes("t", &bytes, &LoadLimits::DEFAULT).unwrap();
-    eprintln!("loaded {COUNT} entries in {:?}", started.elapsed());
+    eprintln!(
+        "loaded {COUNT} entries in {:?}: {} retained bytes, {} inflated",
+        started.elapsed(),
+        stats.retained_bytes,
+        stats.inflated_bytes
+    );
     assert_eq!(snapshot.file_count() as u64, COUNT);
     assert!(snapshot.load_gaps.is_empty());
     assert!(stats.retained_bytes <= MAX_RETAINED_BYTES);
