@@ -417,14 +417,20 @@ fn normalize(name: &[u8]) -> Result<String, &'static str> {
     Ok(parts.join("/"))
 }
 
-/// A name for a gap when the entry's own name is unusable: lossy, escaped, bounded.
+/// A name for a gap when the entry's own name is unusable: lossy, control characters escaped
+/// (backslashes stay single: systemd writes `\x2d` into unit names), bounded.
 fn printable_name(name: &[u8]) -> String {
     let lossy = String::from_utf8_lossy(name.get(..MAX_NAME_BYTES).unwrap_or(name));
-    lossy
-        .chars()
-        .flat_map(char::escape_default)
-        .take(MAX_NAME_BYTES)
-        .collect()
+    let mut shown = String::with_capacity(lossy.len());
+    for c in lossy.chars() {
+        if c.is_control() {
+            shown.extend(c.escape_default());
+        } else {
+            shown.push(c);
+        }
+    }
+    truncate_to_char_boundary(&mut shown, MAX_NAME_BYTES);
+    shown
 }
 
 fn truncate_to_char_boundary(text: &mut String, max: usize) {
