@@ -769,11 +769,76 @@ impl FakeNode {
 
     /// Specs of this cgroup and its descendants (for counters the kernel aggregates).
     pub fn subtree_specs<'a>(&'a self, path: &'a str) -> impl Iterator<Item = &'a CgroupSpec> + 'a {
-        self.specs
-            .iter()
-            .filter(move |(p, _)| is_within(p, path))
-            .map(|(_, s)| s)
+        let own = self.specs.get(path);
+        let below = descendants(&self.specs, path).map(|(_, s)| s);
+        own.into_iter().chain(below)
     }
+
+    /// One hierarchy's directories and the processes in each, built once so that writing a
+    /// tree of thousands of cgroups stays linear.
+    pub fn index(&self, hierarchy: &Hierarchy) -> HierarchyIndex<'_> {
+        let mut direct: BTreeMap<String, Vec<&Process>> = BTreeMap::new();
+        for p in self.processes.values() {
+            direct
+                .entry(normalize_cgroup(p.cgroup_path(&hierarchy.key)))
+                .or_default()
+                .push(p);
+        }
+        HierarchyIndex {
+            dirs: self.cgroup_dirs(hierarchy),
+            direct,
+        }
+    }
+}
+
+/// The cgroups of one hierarchy with their member processes (see [`FakeNode::index`]).
+#[derive(Debug)]
+pub struct HierarchyIndex<'a> {
+    pub dirs: BTreeSet<String>,
+    direct: BTreeMap<String, Vec<&'a Process>>,
+}
+
+impl<'a> HierarchyIndex<'a> {
+    /// Pids listed in this cgroup's `cgroup.procs` (zombies are not).
+    pub fn members(&self, path: &str) -> Vec<u32> {
+        self.direct
+            .get(path)
+            .map(|ps| {
+                ps.iter()
+                    .filter(|p| !p.is_zombie())
+                    .map(|p| p.pid)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Processes in this cgroup or below it.
+    pub fn subtree(&self, path: &str) -> Vec<&'a Process> {
+        let own = self.direct.get(path).into_iter().flatten();
+        let below = descendants(&self.direct, path).flat_map(|(_, ps)| ps.iter());
+        own.chain(below).copied().collect()
+    }
+
+    pub fn has_children(&self, path: &str) -> bool {
+        if path == "/" {
+            return self.dirs.len() > 1;
+        }
+        let start = format!("{path}/");
+        let end = format!("{path}0");
+        self.dirs.range(start..end).next().is_some()
+    }
+}
+
+/// Entries strictly below `path` in a map keyed by normalized cgroup path: every key that
+/// starts with `path/` sorts between `path/` and `path0` (`0` follows `/` in ASCII).
+fn descendants<'m, V>(
+    map: &'m BTreeMap<String, V>,
+    path: &str,
+) -> Box<dyn Iterator<Item = (&'m String, &'m V)> + 'm> {
+    if path == "/" {
+        return Box::new(map.iter().filter(|(k, _)| k.as_str() != "/"));
+    }
+    Box::new(map.range(format!("{path}/")..format!("{path}0")))
 }
 
 /// `/a/b/` and `a/b` both become `/a/b`; the root stays `/`.

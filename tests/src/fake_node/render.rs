@@ -2,7 +2,8 @@
 //! in the kernel's format for the node's kernel version.
 
 use super::{
-    CgroupMode, CgroupSpec, Cmdline, FakeNode, Hierarchy, Limit, NodeFacts, Process, CLOCK_TICKS,
+    CgroupMode, CgroupSpec, Cmdline, FakeNode, Hierarchy, HierarchyIndex, Limit, NodeFacts,
+    Process, CLOCK_TICKS,
 };
 use std::fmt::Write as _;
 
@@ -614,13 +615,18 @@ pub fn mountinfo(node: &FakeNode) -> String {
 
 /// The control files of one cgroup directory in one hierarchy, name and text, in the order
 /// of `nodesnap_format::CGROUP_FILES`. Only files that kernel and hierarchy have are returned.
-pub fn control_files(node: &FakeNode, h: &Hierarchy, path: &str) -> Vec<(String, String)> {
+pub fn control_files(
+    node: &FakeNode,
+    h: &Hierarchy,
+    index: &HierarchyIndex,
+    path: &str,
+) -> Vec<(String, String)> {
     let facts = &node.facts;
     let is_root = path == "/";
     let default_spec = CgroupSpec::new();
     let spec = node.spec(path).unwrap_or(&default_spec);
-    let members = node.members(h, path);
-    let subtree = node.subtree_members(h, path);
+    let members = index.members(path);
+    let subtree = index.subtree(path);
     let mut files = Vec::new();
     let mut procs = String::new();
     for pid in &members {
@@ -715,10 +721,7 @@ pub fn control_files(node: &FakeNode, h: &Hierarchy, path: &str) -> Vec<(String,
         None => {
             let controllers = v2_controllers(node, h, path);
             let has = |c: &str| controllers.iter().any(|x| x == c);
-            let children = node
-                .cgroup_dirs(h)
-                .into_iter()
-                .any(|d| d != path && super::is_within(&d, path));
+            let children = index.has_children(path);
             files.push(("cgroup.controllers".into(), line_of(&controllers)));
             let subtree_control = if children || is_root {
                 subtree_control(h, &controllers, node.cgroups.mode)

@@ -134,14 +134,15 @@ impl FakeNode {
 
     fn write_cgroups(&self, w: &Writer) -> Result<(), WriteError> {
         for h in self.cgroups.hierarchies() {
-            for path in self.cgroup_dirs(&h) {
+            let index = self.index(&h);
+            for path in &index.dirs {
                 let dir = if path == "/" {
                     h.mount_dir.clone()
                 } else {
                     format!("{}{}", h.mount_dir, path)
                 };
                 w.dir(&dir)?;
-                for (name, text) in control_files(self, &h, &path) {
+                for (name, text) in control_files(self, &h, &index, path) {
                     w.file(&format!("{dir}/{name}"), text)?;
                 }
             }
