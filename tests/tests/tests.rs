@@ -5,5 +5,6 @@ mod fake_node;
 mod fixture_trees;
 mod live_pipeline;
 mod live_scene;
+mod samples;
 mod seed_node;
 mod util;
