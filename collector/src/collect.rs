@@ -483,8 +483,16 @@ impl<W: Write> Run<W> {
             } => {
                 self.writer.add_root_dir(&rel)?;
                 self.counts.cgroups += 1;
-                for subdir in subdirs {
-                    self.queue(JobKind::CgroupDir { rel: subdir });
+                // Depth first: the queue holds the siblings on the current path, not a whole
+                // level of the tree, which keeps memory flat on nodes with many cgroups.
+                for subdir in subdirs.into_iter().rev() {
+                    let id = self.next_job_id;
+                    self.next_job_id += 1;
+                    self.pending_dirs.push_front(Job {
+                        id,
+                        kind: Arc::new(JobKind::CgroupDir { rel: subdir }),
+                        resume_after: None,
+                    });
                 }
             }
             Outcome::Vanished => {
@@ -906,10 +914,11 @@ pub fn collect(
             max_total_bytes: config.max_total_bytes,
         },
         counts: run.counts.clone(),
-        gaps: run.gaps,
+        gaps: Vec::new(),
     };
-    let manifest_yaml =
-        crate::yaml::to_yaml(&manifest).map_err(|e| fail(&temp_path, io::Error::other(e)))?;
+    let gap_count = run.gaps.len();
+    let manifest_yaml = crate::yaml::manifest_to_yaml(&manifest, &run.gaps)
+        .map_err(|e| fail(&temp_path, io::Error::other(e)))?;
     run.writer
         .add_top_file(MANIFEST_PATH, manifest_yaml.as_bytes())
         .map_err(|e| fail(&temp_path, e))?;
@@ -926,7 +935,7 @@ pub fn collect(
         output: output_display.clone(),
         processes: manifest.counts.processes,
         cgroups: manifest.counts.cgroups,
-        gaps: manifest.gaps.len(),
+        gaps: gap_count,
         elapsed,
         bytes,
     })
