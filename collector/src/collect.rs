@@ -310,9 +310,14 @@ fn list_runtime(root: RawFd, gaps: &mut Vec<Gap>) -> RuntimeListing {
     }
     if let Some(containers) = list_entries(root, DOCKER_CONTAINERS, gaps) {
         for id in dirs_in(&containers) {
+            let config_path = format!("{DOCKER_CONTAINERS}/{id}/config.v2.json");
             reads.push(meta_read(
-                format!("{DOCKER_CONTAINERS}/{id}/config.v2.json"),
+                config_path.clone(),
                 MetaFile::Docker { id: id.to_string() },
+            ));
+            reads.push(meta_read(
+                format!("{DOCKER_CONTAINERS}/{id}/hostconfig.json"),
+                MetaFile::DockerHost { config_path },
             ));
         }
     }
@@ -509,14 +514,14 @@ impl<W: Write> Run<W> {
                 self.gaps.push(gap(rel, GapReason::NotRegular, None));
             }
             Outcome::Failed(error) => {
-                let is_optional_pid_file = matches!(
+                let is_follower = matches!(
                     kind.as_ref(),
                     JobKind::Files { reads } if matches!(
                         reads.get(message.item).map(|r| &r.purpose),
-                        Some(Purpose::Meta(MetaFile::Pid { .. }))
+                        Some(Purpose::Meta(meta)) if meta.is_follower()
                     )
                 );
-                if !(is_optional_pid_file && error.raw_os_error() == Some(libc::ENOENT)) {
+                if !(is_follower && error.raw_os_error() == Some(libc::ENOENT)) {
                     self.gaps
                         .push(gap(rel, reason_of(&error), Some(error.to_string())));
                 }
@@ -569,6 +574,17 @@ impl<W: Write> Run<W> {
                 if let (Some(index), Some(pid)) = (index, runtime_meta::parse_pid_file(data)) {
                     if let Some(record) = self.metadata.containers.get_mut(index) {
                         record.pid = Some(pid);
+                    }
+                }
+                return;
+            }
+            MetaFile::DockerHost { config_path } => {
+                let index = self.records_by_config.get(&config_path).copied();
+                let record = index.and_then(|index| self.metadata.containers.get_mut(index));
+                if let Some(record) = record {
+                    if let Err(error) = runtime_meta::apply_docker_host_config(data, rel, record) {
+                        self.gaps
+                            .push(gap(rel, GapReason::Error, Some(error.to_string())));
                     }
                 }
                 return;
@@ -774,13 +790,10 @@ pub fn collect(
         let mut batch: Vec<FileRead> = meta_reads
             .drain(..META_READS_PER_JOB.min(meta_reads.len()))
             .collect();
-        // A pid file must land in the same job as its config, after it.
-        if matches!(
-            batch.last().map(|r| &r.purpose),
-            Some(Purpose::Meta(MetaFile::Oci { .. }))
-        ) && matches!(
+        // A pid file or hostconfig must land in the same job as its config, after it.
+        while matches!(
             meta_reads.first().map(|r| &r.purpose),
-            Some(Purpose::Meta(MetaFile::Pid { .. }))
+            Some(Purpose::Meta(meta)) if meta.is_follower()
         ) {
             batch.push(meta_reads.remove(0));
         }

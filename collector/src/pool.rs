@@ -43,6 +43,18 @@ pub enum MetaFile {
     Pid {
         config_path: String,
     },
+    /// Docker's hostconfig.json beside the config.v2.json at `config_path`.
+    DockerHost {
+        config_path: String,
+    },
+}
+
+impl MetaFile {
+    /// Files read only to complete the record of the config read just before them, in the same
+    /// job; a missing one is no gap.
+    pub fn is_follower(&self) -> bool {
+        matches!(self, MetaFile::Pid { .. } | MetaFile::DockerHost { .. })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
