@@ -310,9 +310,14 @@ fn list_runtime(root: RawFd, gaps: &mut Vec<Gap>) -> RuntimeListing {
     }
     if let Some(containers) = list_entries(root, DOCKER_CONTAINERS, gaps) {
         for id in dirs_in(&containers) {
+            let config_path = format!("{DOCKER_CONTAINERS}/{id}/config.v2.json");
             reads.push(meta_read(
-                format!("{DOCKER_CONTAINERS}/{id}/config.v2.json"),
+                config_path.clone(),
                 MetaFile::Docker { id: id.to_string() },
+            ));
+            reads.push(meta_read(
+                format!("{DOCKER_CONTAINERS}/{id}/hostconfig.json"),
+                MetaFile::DockerHost { config_path },
             ));
         }
     }
@@ -483,8 +488,16 @@ impl<W: Write> Run<W> {
             } => {
                 self.writer.add_root_dir(&rel)?;
                 self.counts.cgroups += 1;
-                for subdir in subdirs {
-                    self.queue(JobKind::CgroupDir { rel: subdir });
+                // Depth first: the queue holds the siblings on the current path, not a whole
+                // level of the tree, which keeps memory flat on nodes with many cgroups.
+                for subdir in subdirs.into_iter().rev() {
+                    let id = self.next_job_id;
+                    self.next_job_id += 1;
+                    self.pending_dirs.push_front(Job {
+                        id,
+                        kind: Arc::new(JobKind::CgroupDir { rel: subdir }),
+                        resume_after: None,
+                    });
                 }
             }
             Outcome::Vanished => {
@@ -501,14 +514,14 @@ impl<W: Write> Run<W> {
                 self.gaps.push(gap(rel, GapReason::NotRegular, None));
             }
             Outcome::Failed(error) => {
-                let is_optional_pid_file = matches!(
+                let is_follower = matches!(
                     kind.as_ref(),
                     JobKind::Files { reads } if matches!(
                         reads.get(message.item).map(|r| &r.purpose),
-                        Some(Purpose::Meta(MetaFile::Pid { .. }))
+                        Some(Purpose::Meta(meta)) if meta.is_follower()
                     )
                 );
-                if !(is_optional_pid_file && error.raw_os_error() == Some(libc::ENOENT)) {
+                if !(is_follower && error.raw_os_error() == Some(libc::ENOENT)) {
                     self.gaps
                         .push(gap(rel, reason_of(&error), Some(error.to_string())));
                 }
@@ -561,6 +574,17 @@ impl<W: Write> Run<W> {
                 if let (Some(index), Some(pid)) = (index, runtime_meta::parse_pid_file(data)) {
                     if let Some(record) = self.metadata.containers.get_mut(index) {
                         record.pid = Some(pid);
+                    }
+                }
+                return;
+            }
+            MetaFile::DockerHost { config_path } => {
+                let index = self.records_by_config.get(&config_path).copied();
+                let record = index.and_then(|index| self.metadata.containers.get_mut(index));
+                if let Some(record) = record {
+                    if let Err(error) = runtime_meta::apply_docker_host_config(data, rel, record) {
+                        self.gaps
+                            .push(gap(rel, GapReason::Error, Some(error.to_string())));
                     }
                 }
                 return;
@@ -766,13 +790,10 @@ pub fn collect(
         let mut batch: Vec<FileRead> = meta_reads
             .drain(..META_READS_PER_JOB.min(meta_reads.len()))
             .collect();
-        // A pid file must land in the same job as its config, after it.
-        if matches!(
-            batch.last().map(|r| &r.purpose),
-            Some(Purpose::Meta(MetaFile::Oci { .. }))
-        ) && matches!(
+        // A pid file or hostconfig must land in the same job as its config, after it.
+        while matches!(
             meta_reads.first().map(|r| &r.purpose),
-            Some(Purpose::Meta(MetaFile::Pid { .. }))
+            Some(Purpose::Meta(meta)) if meta.is_follower()
         ) {
             batch.push(meta_reads.remove(0));
         }
@@ -906,10 +927,11 @@ pub fn collect(
             max_total_bytes: config.max_total_bytes,
         },
         counts: run.counts.clone(),
-        gaps: run.gaps,
+        gaps: Vec::new(),
     };
-    let manifest_yaml =
-        crate::yaml::to_yaml(&manifest).map_err(|e| fail(&temp_path, io::Error::other(e)))?;
+    let gap_count = run.gaps.len();
+    let manifest_yaml = crate::yaml::manifest_to_yaml(&manifest, &run.gaps)
+        .map_err(|e| fail(&temp_path, io::Error::other(e)))?;
     run.writer
         .add_top_file(MANIFEST_PATH, manifest_yaml.as_bytes())
         .map_err(|e| fail(&temp_path, e))?;
@@ -926,7 +948,7 @@ pub fn collect(
         output: output_display.clone(),
         processes: manifest.counts.processes,
         cgroups: manifest.counts.cgroups,
-        gaps: manifest.gaps.len(),
+        gaps: gap_count,
         elapsed,
         bytes,
     })

@@ -285,6 +285,105 @@ mod tests {
         }
     }
 
+    /// A scratch directory under the system temp dir, removed on drop.
+    struct Scratch(std::path::PathBuf);
+
+    impl Drop for Scratch {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    fn scratch(label: &str) -> Scratch {
+        let path =
+            std::env::temp_dir().join(format!("nodesnap-fsread-{label}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).unwrap();
+        Scratch(path)
+    }
+
+    fn read_beneath(root: &std::path::Path, rel: &str, follow_last: bool) -> io::Result<Vec<u8>> {
+        let root_fd = OwnedFd::from(File::open(root)?);
+        let fd = open_beneath(root_fd.as_raw_fd(), rel, libc::O_RDONLY, follow_last)?;
+        read_capped(fd, 1 << 20).map(|(data, _)| data)
+    }
+
+    #[test]
+    fn open_beneath_resolves_links_inside_the_root_only() {
+        use std::os::unix::fs::symlink;
+        let dir = scratch("beneath");
+        let root = &dir.0;
+        std::fs::create_dir_all(root.join("usr/lib")).unwrap();
+        std::fs::create_dir_all(root.join("etc")).unwrap();
+        std::fs::write(root.join("usr/lib/os-release"), "inside").unwrap();
+        symlink("../usr/lib/os-release", root.join("etc/os-release")).unwrap();
+        symlink("/usr/lib", root.join("etc/lib-abs")).unwrap();
+        symlink("/etc/hostname", root.join("etc/escape")).unwrap();
+        symlink("loop", root.join("etc/loop")).unwrap();
+        assert_eq!(
+            read_beneath(root, "etc/os-release", true).unwrap(),
+            b"inside"
+        );
+        assert_eq!(
+            read_beneath(root, "etc/lib-abs/os-release", false).unwrap(),
+            b"inside"
+        );
+        let not_followed = read_beneath(root, "etc/os-release", false).unwrap_err();
+        assert_eq!(not_followed.raw_os_error(), Some(libc::ELOOP));
+        // `/etc/hostname` means <root>/etc/hostname, which does not exist: never the host's file.
+        let escape = read_beneath(root, "etc/escape", true).unwrap_err();
+        assert_eq!(escape.raw_os_error(), Some(libc::ENOENT));
+        let looped = read_beneath(root, "etc/loop", true).unwrap_err();
+        assert_eq!(looped.raw_os_error(), Some(libc::ELOOP));
+        assert_eq!(
+            read_beneath(root, "../../etc/os-release", true).unwrap(),
+            b"inside"
+        );
+    }
+
+    #[test]
+    fn read_capped_reports_truncation_at_the_cap() {
+        let dir = scratch("capped");
+        let path = dir.0.join("f");
+        for (len, cap, kept, truncated) in [
+            (10, 10, 10, false),
+            (11, 10, 10, true),
+            (0, 10, 0, false),
+            (5, 0, 0, true),
+        ] {
+            std::fs::write(&path, vec![b'x'; len]).unwrap();
+            let fd = OwnedFd::from(File::open(&path).unwrap());
+            let (data, was_truncated) = read_capped(fd, cap).unwrap();
+            assert_eq!(
+                (data.len(), was_truncated),
+                (kept, truncated),
+                "len {len} cap {cap}"
+            );
+        }
+    }
+
+    #[test]
+    fn list_dir_reports_kinds_without_following_links() {
+        use std::os::unix::fs::symlink;
+        let dir = scratch("list");
+        std::fs::create_dir(dir.0.join("sub")).unwrap();
+        std::fs::write(dir.0.join("file"), "x").unwrap();
+        symlink("sub", dir.0.join("link")).unwrap();
+        let fd = OwnedFd::from(File::open(&dir.0).unwrap());
+        let mut entries = list_dir(&fd).unwrap();
+        entries.sort_by(|a, b| a.name.cmp(&b.name));
+        let kinds: Vec<(&str, EntryKind)> =
+            entries.iter().map(|e| (e.name.as_str(), e.kind)).collect();
+        assert_eq!(
+            kinds,
+            vec![
+                ("file", EntryKind::File),
+                ("link", EntryKind::Symlink),
+                ("sub", EntryKind::Dir)
+            ]
+        );
+    }
+
     #[test]
     fn relative_paths_cannot_climb() {
         assert_eq!(

@@ -43,6 +43,18 @@ pub enum MetaFile {
     Pid {
         config_path: String,
     },
+    /// Docker's hostconfig.json beside the config.v2.json at `config_path`.
+    DockerHost {
+        config_path: String,
+    },
+}
+
+impl MetaFile {
+    /// Files read only to complete the record of the config read just before them, in the same
+    /// job; a missing one is no gap.
+    pub fn is_follower(&self) -> bool {
+        matches!(self, MetaFile::Pid { .. } | MetaFile::DockerHost { .. })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -352,13 +364,17 @@ fn read_cgroup_dir(
     send: &mut dyn FnMut(usize, String, Outcome),
 ) {
     state.begin(job, 0, "");
-    let listed = fsread::open_beneath(
-        context.root.as_raw_fd(),
-        rel,
-        libc::O_RDONLY | libc::O_DIRECTORY,
-        false,
-    )
-    .and_then(|dir| fsread::list_dir(&dir).map(|entries| (dir, entries)));
+    // The top of the tree is opened component by component; a subdirectory is opened in one
+    // call, because every component above it was listed as a real directory (not a link) on the
+    // way down, and O_NOFOLLOW covers the last one. This saves one open per path component
+    // on nodes with tens of thousands of cgroups.
+    let flags = libc::O_RDONLY | libc::O_DIRECTORY;
+    let opened = if rel == nodesnap_format::CGROUP_ROOT {
+        fsread::open_beneath(context.root.as_raw_fd(), rel, flags, false)
+    } else {
+        fsread::open_at(context.root.as_raw_fd(), rel, flags)
+    };
+    let listed = opened.and_then(|dir| fsread::list_dir(&dir).map(|entries| (dir, entries)));
     state.end();
     let (dir, entries) = match listed {
         Ok(listed) => listed,

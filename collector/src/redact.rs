@@ -81,6 +81,12 @@ pub fn redact_args(args: &[&str]) -> Vec<Option<String>> {
         next = value_kind_after(&program, arg);
         out.push(redact_argument(&program, arg));
     }
+    // An argument already shaped like a redacted one (`-p***`) is not a change.
+    for (replacement, original) in out.iter_mut().zip(args) {
+        if replacement.as_deref() == Some(*original) {
+            *replacement = None;
+        }
+    }
     out
 }
 
@@ -627,6 +633,74 @@ mod tests {
             redact_cmdline(b"app\0\xff\0--token\0abc").as_ref(),
             b"app\0\xff\0--token\0***"
         );
+    }
+
+    #[test]
+    fn generated_arguments_never_panic_and_report_only_real_changes() {
+        const PIECES: &[&str] = &[
+            "-",
+            "--",
+            "=",
+            ":",
+            "@",
+            "/",
+            "?",
+            "&",
+            ";",
+            ",",
+            " ",
+            "'",
+            "\"",
+            "://",
+            "password",
+            "token",
+            "key",
+            "Bearer ",
+            "authorization:",
+            "AKIA",
+            "AIza",
+            "eyJ",
+            "-----BEGIN",
+            "PRIVATE KEY",
+            "é",
+            "ß",
+            "\u{202e}",
+            "x",
+            "0",
+            "ghp_",
+            "mysql",
+            "-p",
+            "-u",
+            "***",
+        ];
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..10_000 {
+            let count = (next() % 6 + 1) as usize;
+            let args: Vec<String> = (0..count)
+                .map(|_| {
+                    let parts = next() % 8;
+                    (0..parts)
+                        .map(|_| PIECES[(next() % PIECES.len() as u64) as usize])
+                        .collect()
+                })
+                .collect();
+            let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+            let out = redact_args(&refs);
+            assert_eq!(out.len(), refs.len());
+            for (replacement, original) in out.iter().zip(&refs) {
+                if let Some(replacement) = replacement {
+                    assert_ne!(replacement, original, "a replacement must change something");
+                }
+            }
+            let raw = args.join("\0");
+            let _ = redact_cmdline(raw.as_bytes());
+        }
     }
 
     #[test]

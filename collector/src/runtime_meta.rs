@@ -189,6 +189,50 @@ pub fn parse_docker_config(
     })
 }
 
+#[derive(Deserialize)]
+struct DockerHostConfig {
+    #[serde(rename = "NetworkMode", default)]
+    network_mode: Option<String>,
+    #[serde(rename = "PidMode", default)]
+    pid_mode: Option<String>,
+    #[serde(rename = "IpcMode", default)]
+    ipc_mode: Option<String>,
+    #[serde(rename = "UTSMode", default)]
+    uts_mode: Option<String>,
+    #[serde(rename = "CgroupParent", default)]
+    cgroup_parent: Option<String>,
+}
+
+/// Adds the namespace modes (`host`, `container:<id>`, `shareable`...) and the cgroup parent of
+/// Docker's hostconfig.json to the record of its config.v2.json. Binds, devices and the rest of
+/// the file are skipped by the parser.
+pub fn apply_docker_host_config(
+    bytes: &[u8],
+    path: &str,
+    record: &mut ContainerRecord,
+) -> Result<(), MetaError> {
+    let host: DockerHostConfig =
+        serde_json::from_slice(bytes).map_err(|source| MetaError::Json {
+            path: path.to_string(),
+            source,
+        })?;
+    for (kind, mode) in [
+        ("network", host.network_mode),
+        ("pid", host.pid_mode),
+        ("ipc", host.ipc_mode),
+        ("uts", host.uts_mode),
+    ] {
+        if let Some(mode) = mode.filter(|mode| !mode.is_empty()) {
+            record.namespaces.push(RequestedNamespace {
+                kind: kind.to_string(),
+                path: Some(mode),
+            });
+        }
+    }
+    record.cgroups_path = host.cgroup_parent.filter(|parent| !parent.is_empty());
+    Ok(())
+}
+
 /// The pid in a runtime's pid file (`init.pid`, `pidfile`): digits, maybe a newline.
 pub fn parse_pid_file(bytes: &[u8]) -> Option<u32> {
     std::str::from_utf8(bytes)
@@ -323,6 +367,33 @@ mod tests {
             assert!(error.to_string().starts_with("x/config.json: "), "{error}");
         }
         assert!(parse_docker_config(b"nope", "d/config.v2.json", "d").is_err());
+    }
+
+    #[test]
+    fn docker_host_config_adds_namespace_modes_and_cgroup_parent_only() {
+        let mut record = parse_docker_config(br#"{"ID":"abc"}"#, "p", "abc").unwrap();
+        let host = br#"{"Binds":["/secret:/secret"],"NetworkMode":"container:0123","PidMode":"",
+            "IpcMode":"container:0123","UTSMode":"host","CgroupParent":"/kubepods/besteffort/pod1"}"#;
+        apply_docker_host_config(host, "h", &mut record).unwrap();
+        let modes: Vec<(&str, Option<&str>)> = record
+            .namespaces
+            .iter()
+            .map(|ns| (ns.kind.as_str(), ns.path.as_deref()))
+            .collect();
+        assert_eq!(
+            modes,
+            vec![
+                ("network", Some("container:0123")),
+                ("ipc", Some("container:0123")),
+                ("uts", Some("host"))
+            ]
+        );
+        assert_eq!(
+            record.cgroups_path.as_deref(),
+            Some("/kubepods/besteffort/pod1")
+        );
+        assert!(!serde_json::to_string(&record).unwrap().contains("/secret"));
+        assert!(apply_docker_host_config(b"{\"NetworkMode\": 5}", "h", &mut record).is_err());
     }
 
     #[test]

@@ -23,6 +23,32 @@ pub fn to_yaml<T: Serialize>(value: &T) -> Result<String, serde_json::Error> {
     Ok(out)
 }
 
+/// The manifest with its gaps written last, one at a time, so that a run with tens of thousands
+/// of gaps never holds them all as a JSON tree. `head.gaps` is ignored.
+pub fn manifest_to_yaml(
+    head: &nodesnap_format::Manifest,
+    gaps: &[nodesnap_format::Gap],
+) -> Result<String, serde_json::Error> {
+    let mut tree = serde_json::to_value(head)?;
+    if let Value::Object(map) = &mut tree {
+        map.remove("gaps");
+    }
+    let mut out = String::with_capacity(1024 + gaps.len() * 96);
+    if let Value::Object(map) = &tree {
+        write_mapping(&mut out, map, 0);
+    }
+    if gaps.is_empty() {
+        out.push_str("gaps: []\n");
+    } else {
+        out.push_str("gaps:\n");
+        for gap in gaps {
+            let item = serde_json::to_value(gap)?;
+            write_sequence(&mut out, std::slice::from_ref(&item), 1);
+        }
+    }
+    Ok(out)
+}
+
 fn indent(out: &mut String, level: usize) {
     for _ in 0..level {
         out.push_str("  ");
@@ -154,6 +180,12 @@ mod tests {
         ];
         for original in cases {
             let text = to_yaml(&original).unwrap();
+            let back: Manifest =
+                serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+            assert_eq!(back, original, "{text}");
+            let mut head = original.clone();
+            let gaps = std::mem::take(&mut head.gaps);
+            let text = manifest_to_yaml(&head, &gaps).unwrap();
             let back: Manifest =
                 serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
             assert_eq!(back, original, "{text}");

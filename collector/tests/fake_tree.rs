@@ -155,6 +155,10 @@ fn runtime_metadata_keeps_names_and_drops_environment_and_mounts() {
         "var/lib/containers/storage/overlay-containers/c1c1/userdata/config.json",
         r#"{"annotations":{"io.kubernetes.cri-o.ContainerName":"k8s_app","io.kubernetes.cri-o.Annotations":"{\"secret\":\"x\"}"}}"#,
     )
+    .file(
+        "var/lib/docker/containers/d0d0/hostconfig.json",
+        r#"{"Binds":["/srv/binds:/data"],"NetworkMode":"container:5a5a","CgroupParent":"/kubepods/pod1"}"#,
+    )
     .file("var/lib/containers/storage/overlay-containers/c1c1/userdata/pidfile", "77\n")
     .dir("var/log/pods/default_web_1234-5678/web")
     .dir("var/log/pods/default_web_1234-5678/sidecar")
@@ -187,6 +191,10 @@ fn runtime_metadata_keeps_names_and_drops_environment_and_mounts() {
     let docker = containers.iter().find(|c| c["id"] == "d0d0").unwrap();
     assert_eq!(docker["pid"], 812);
     assert_eq!(docker["name"], "k8s_web");
+    assert_eq!(docker["namespaces"][0]["type"], "network");
+    assert_eq!(docker["namespaces"][0]["path"], "container:5a5a");
+    assert_eq!(docker["cgroups_path"], "/kubepods/pod1");
+    assert!(!meta.contains("/srv/binds"));
     let crio = containers.iter().find(|c| c["id"] == "c1c1").unwrap();
     assert_eq!(crio["source"], "crio-userdata");
     assert_eq!(crio["pid"], 77);

@@ -366,7 +366,7 @@ pub fn collect_ok(root: &Path, extra: &[&str]) -> (Snap, Output) {
         target.to_str().unwrap(),
     ];
     args.extend_from_slice(extra);
-    let (output, _) = run_collector(&args, None, Duration::from_secs(60));
+    let (output, _) = run_collector(&args, None, Duration::from_secs(180));
     assert!(
         output.status.success(),
         "collector failed: {}",
