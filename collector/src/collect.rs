@@ -111,15 +111,15 @@ const META_READS_PER_JOB: usize = 32;
 /// How often the loop wakes to check for stuck reads, signals and the deadline.
 const TICK: Duration = Duration::from_millis(20);
 
-const TASK_ROOTS: &[&str] = &[
+pub const TASK_ROOTS: &[&str] = &[
     "run/containerd/io.containerd.runtime.v2.task",
     "run/containerd/io.containerd.runtime.v1.linux",
     "run/k3s/containerd/io.containerd.runtime.v2.task",
 ];
-const DOCKER_CONTAINERS: &str = "var/lib/docker/containers";
-const CRIO_CONTAINERS: &str = "var/lib/containers/storage/overlay-containers";
-const POD_LOG_DIR: &str = "var/log/pods";
-const CONTAINER_LOG_DIR: &str = "var/log/containers";
+pub const DOCKER_CONTAINERS: &str = "var/lib/docker/containers";
+pub const CRIO_CONTAINERS: &str = "var/lib/containers/storage/overlay-containers";
+pub const POD_LOG_DIR: &str = "var/log/pods";
+pub const CONTAINER_LOG_DIR: &str = "var/log/containers";
 const HOSTNAME_FILE: &str = "proc/sys/kernel/hostname";
 const OSRELEASE_FILE: &str = "proc/sys/kernel/osrelease";
 

@@ -1,6 +1,7 @@
 //! nodesnap's workspace-level integration tests, built into one binary (ripgrep's layout):
 //! each submodule is one area.
 
+mod deploy;
 mod fake_node;
 mod fixture_trees;
 mod live_pipeline;
