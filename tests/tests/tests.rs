@@ -4,6 +4,7 @@
 mod deploy;
 mod fake_node;
 mod fixture_trees;
+mod golden;
 mod live_pipeline;
 mod live_scene;
 mod samples;
