@@ -452,3 +452,28 @@ fn seed_kernel_threads_and_start_times() {
         Some("nginx: master process nginx -g daemon off;")
     );
 }
+
+#[test]
+fn seed_model_serializes_with_the_documented_names() {
+    let model = build(&seed_node().build());
+    let json = serde_json::to_value(&model).expect("the model serializes");
+    let pod = json["pods"]
+        .as_array()
+        .and_then(|pods| pods.iter().find(|p| p["uid"] == REDIS_POD))
+        .expect("redis pod in json");
+    assert_eq!(pod["qos"], "burstable");
+    assert_eq!(pod["namespace_sharing"]["net"], "pod");
+    assert_eq!(pod["namespace_sharing"]["user"], "host");
+    assert_eq!(pod["name"], serde_json::Value::Null);
+    let nginx = json["processes"]
+        .as_array()
+        .and_then(|ps| ps.iter().find(|p| p["pid"] == 7337))
+        .expect("7337 in json");
+    assert_eq!(nginx["container_id"], SAFE_NGINX);
+    assert!(nginx["namespaces"]["net"].as_u64().is_some());
+    assert_eq!(json["node"]["cgroup_mode"], "v1");
+    assert_eq!(json["node"]["cgroup_driver"], "cgroupfs");
+    let finding = &json["findings"][0];
+    assert!(finding["rule"].is_string() && finding["severity"].is_string());
+    assert_eq!(json["schema_version"], SCHEMA_VERSION);
+}
