@@ -155,7 +155,7 @@ impl NodeBuilder {
         );
         node.file(
             "etc/passwd",
-            "root:x:0:0:root:/root:/bin/bash\nredis:x:100:101::/:/sbin/nologin\n",
+            "root:x:0:0:root:/root:/bin/bash\nnobody:x:99:99:Nobody:/:/sbin/nologin\n",
         );
         match fs {
             Fs::V1 => {
