@@ -376,7 +376,8 @@ const ENTERABLE: [NsType; 4] = [NsType::Mnt, NsType::Pid, NsType::Net, NsType::I
 
 fn process_outside_container_cgroup(ctx: &Context, out: &mut Vec<Finding>) {
     for p in &ctx.model.processes {
-        if p.container_id.is_some() || p.kernel_thread || p.role == ProcessRole::Shim {
+        // A partial process may just lack its cgroup file: no claim about it.
+        if p.container_id.is_some() || p.kernel_thread || p.partial || p.role == ProcessRole::Shim {
             continue;
         }
         let entered: Vec<String> = ENTERABLE
@@ -406,7 +407,7 @@ fn process_outside_container_cgroup(ctx: &Context, out: &mut Vec<Finding>) {
 fn process_outside_container_namespaces(ctx: &Context, out: &mut Vec<Finding>) {
     for p in &ctx.model.processes {
         let Some(id) = &p.container_id else { continue };
-        if p.role == ProcessRole::Shim {
+        if p.role == ProcessRole::Shim || p.partial {
             continue;
         }
         if ctx.holder(p, NsType::Mnt) == Some(&Holder::Host) {
