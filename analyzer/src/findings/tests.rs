@@ -181,6 +181,9 @@ fn process_in_a_pods_namespaces_outside_its_cgroup_fires() {
         "{}",
         found[0].message
     );
+    // Without its cgroup file the process proves nothing.
+    node.remove("proc/950/cgroup");
+    assert!(findings_of(&node, &PROCESS_OUTSIDE_CONTAINER_CGROUP).is_empty());
     healthy_is_quiet(&PROCESS_OUTSIDE_CONTAINER_CGROUP);
 }
 
