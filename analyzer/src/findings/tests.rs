@@ -431,3 +431,29 @@ fn absurd_counters_from_the_node_do_not_overflow() {
     assert!(rules.contains(&CGROUP_CPU_THROTTLED.id), "{rules:?}");
     assert!(rules.contains(&CGROUP_OOM_KILLS.id), "{rules:?}");
 }
+
+#[test]
+fn many_zombies_of_one_parent_make_one_finding_about_the_parent() {
+    let mut node = pod_node(|p| p);
+    for pid in 960..975 {
+        node.process(
+            Proc::new(pid, 920, "convert", "")
+                .cgroup(&app_path())
+                .ns(&app_ns())
+                .state('Z'),
+        );
+    }
+    let found = findings_of(&node, &PROCESS_ZOMBIE);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].subject, Subject::Process(crate::model::Pid(920)));
+    assert!(
+        found[0].message.starts_with("15 zombies in container"),
+        "{}",
+        found[0].message
+    );
+    assert!(
+        found[0].message.contains("and 5 more"),
+        "{}",
+        found[0].message
+    );
+}
