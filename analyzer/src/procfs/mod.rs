@@ -58,19 +58,30 @@ impl fmt::Display for ParseError {
     }
 }
 
-/// Shortens text taken from a file for an error message, so that a hostile 1 MB line does not
-/// become a 1 MB message; escapes control characters for the terminal.
-pub(crate) fn excerpt(text: &str) -> String {
-    const MAX_CHARS: usize = 60;
-    let mut out: String = text
-        .chars()
-        .take(MAX_CHARS)
-        .flat_map(char::escape_debug)
-        .collect();
-    if text.chars().nth(MAX_CHARS).is_some() {
-        out.push('…');
+/// Text taken from a file, shortened and escaped for an error message, so that a hostile 1 MB
+/// line of control characters does not become a 1 MB message or reach the terminal raw.
+/// Its `Debug` form is the quoted excerpt, so messages write it with `{:?}`.
+pub(crate) struct Excerpt(String);
+
+impl fmt::Debug for Excerpt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "\"{}\"", self.0)
     }
-    out
+}
+
+/// At most 60 characters of escaped output (fuzzing found that bounding the input characters
+/// instead let `\u{1a}` escapes grow a message sixfold).
+pub(crate) fn excerpt(text: &str) -> Excerpt {
+    const MAX_CHARS: usize = 60;
+    let mut escaped = String::new();
+    for (count, c) in text.chars().flat_map(char::escape_debug).enumerate() {
+        if count == MAX_CHARS {
+            escaped.push('…');
+            break;
+        }
+        escaped.push(c);
+    }
+    Excerpt(escaped)
 }
 
 /// Parses one unsigned number field, naming it in the error.
@@ -91,6 +102,8 @@ pub(crate) fn number<T: std::str::FromStr>(
 /// of its regression inputs under `cargo test`. Panics only if a parser breaks its contract.
 #[doc(hidden)]
 pub fn fuzz_parsers(bytes: &[u8]) {
+    // The longest message: format name, line number, fixed words and one excerpt.
+    const MAX_MESSAGE_CHARS: usize = 200;
     let text = String::from_utf8_lossy(bytes);
     if let Ok(stat) = parse_stat(&text) {
         // The comm is cut at the last ')', so the rest after it holds none.
@@ -128,6 +141,25 @@ pub fn fuzz_parsers(bytes: &[u8]) {
         // Error messages quote the input only in short, escaped excerpts.
         let message = error.to_string();
         assert!(!message.contains('\n'), "multi-line error {message:?}");
-        assert!(message.chars().count() < 400, "long error {message:?}");
+        assert!(
+            message.chars().count() < MAX_MESSAGE_CHARS,
+            "long error {message:?}"
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn excerpt_bounds_the_escaped_output_not_the_input() {
+        let control = "\u{1a}".repeat(100);
+        let shown = format!("{:?}", excerpt(&control));
+        assert_eq!(shown.chars().count(), 63, "{shown}");
+        assert!(shown.starts_with("\"\\u{1a}\\u{1a}"));
+        assert!(shown.ends_with("…\""));
+        assert_eq!(format!("{:?}", excerpt("a\"b\nc")), "\"a\\\"b\\nc\"");
+        assert_eq!(format!("{:?}", excerpt("")), "\"\"");
     }
 }
