@@ -1,8 +1,8 @@
 //! Findings: rules with stable ids that explain what is wrong on the node.
 //!
 //! Each rule is a pure function of the model. `RULES` lists every rule with its severity, title
-//! and the explanation shown beside each finding (docs/MODEL.md is generated from it); a rule's
-//! id never changes once released, so that tickets and scripts can refer to it.
+//! and the explanation shown beside each finding, the one list docs should be written from; a
+//! rule's id never changes once released, so that tickets and scripts can refer to it.
 
 use crate::model::{
     Cgroup, Container, ContainerId, Finding, Holder, Model, NsType, Pid, Pod, PodUid, Process,
