@@ -376,8 +376,13 @@ const ENTERABLE: [NsType; 4] = [NsType::Mnt, NsType::Pid, NsType::Net, NsType::I
 
 fn process_outside_container_cgroup(ctx: &Context, out: &mut Vec<Finding>) {
     for p in &ctx.model.processes {
-        // A partial process may just lack its cgroup file: no claim about it.
-        if p.container_id.is_some() || p.kernel_thread || p.partial || p.role == ProcessRole::Shim {
+        // Without its cgroup file a process cannot be placed: no claim about it (other gaps,
+        // such as an unreadable command line, do not matter here).
+        if p.container_id.is_some()
+            || p.kernel_thread
+            || p.cgroups.is_empty()
+            || p.role == ProcessRole::Shim
+        {
             continue;
         }
         let entered: Vec<String> = ENTERABLE
@@ -407,7 +412,7 @@ fn process_outside_container_cgroup(ctx: &Context, out: &mut Vec<Finding>) {
 fn process_outside_container_namespaces(ctx: &Context, out: &mut Vec<Finding>) {
     for p in &ctx.model.processes {
         let Some(id) = &p.container_id else { continue };
-        if p.role == ProcessRole::Shim || p.partial {
+        if p.role == ProcessRole::Shim {
             continue;
         }
         if ctx.holder(p, NsType::Mnt) == Some(&Holder::Host) {

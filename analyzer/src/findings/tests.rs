@@ -181,7 +181,16 @@ fn process_in_a_pods_namespaces_outside_its_cgroup_fires() {
         "{}",
         found[0].message
     );
-    // Without its cgroup file the process proves nothing.
+    // A gap on another of its files changes nothing; without its cgroup file it proves nothing.
+    node.gap(Gap {
+        path: "proc/950/cmdline".into(),
+        reason: GapReason::PermissionDenied,
+        detail: None,
+    });
+    assert_eq!(
+        findings_of(&node, &PROCESS_OUTSIDE_CONTAINER_CGROUP).len(),
+        1
+    );
     node.remove("proc/950/cgroup");
     assert!(findings_of(&node, &PROCESS_OUTSIDE_CONTAINER_CGROUP).is_empty());
     healthy_is_quiet(&PROCESS_OUTSIDE_CONTAINER_CGROUP);
