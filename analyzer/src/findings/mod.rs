@@ -1,8 +1,8 @@
 //! Findings: rules with stable ids that explain what is wrong on the node.
 //!
 //! Each rule is a pure function of the model. `RULES` lists every rule with its severity, title
-//! and the explanation shown beside each finding (docs/MODEL.md is generated from it); a rule's
-//! id never changes once released, so that tickets and scripts can refer to it.
+//! and the explanation shown beside each finding, the one list docs should be written from; a
+//! rule's id never changes once released, so that tickets and scripts can refer to it.
 
 use crate::model::{
     Cgroup, Container, ContainerId, Finding, Holder, Model, NsType, Pid, Pod, PodUid, Process,
@@ -376,7 +376,13 @@ const ENTERABLE: [NsType; 4] = [NsType::Mnt, NsType::Pid, NsType::Net, NsType::I
 
 fn process_outside_container_cgroup(ctx: &Context, out: &mut Vec<Finding>) {
     for p in &ctx.model.processes {
-        if p.container_id.is_some() || p.kernel_thread || p.role == ProcessRole::Shim {
+        // Without its cgroup file a process cannot be placed: no claim about it (other gaps,
+        // such as an unreadable command line, do not matter here).
+        if p.container_id.is_some()
+            || p.kernel_thread
+            || p.cgroups.is_empty()
+            || p.role == ProcessRole::Shim
+        {
             continue;
         }
         let entered: Vec<String> = ENTERABLE
@@ -528,24 +534,52 @@ fn where_label(ctx: &Context, p: &Process) -> String {
     }
 }
 
+/// D-state processes one by one; zombies one finding per parent, because the parent is what
+/// needs fixing and a parent that never reaps can leave thousands.
 fn process_states(ctx: &Context, out: &mut Vec<Finding>) {
+    let mut zombies_of: BTreeMap<Pid, Vec<&Process>> = BTreeMap::new();
     for p in &ctx.model.processes {
-        let label = format!("{}{}", ctx.process_label(p.pid), where_label(ctx, p));
-        let (rule, message) = match p.state {
-            'Z' => (
-                &PROCESS_ZOMBIE,
-                format!(
-                    "{label} is a zombie not reaped by its parent {}",
-                    ctx.process_label(p.ppid)
-                ),
-            ),
-            'D' => (
+        match p.state {
+            'Z' => zombies_of.entry(p.ppid).or_default().push(p),
+            'D' => out.push(finding(
                 &PROCESS_UNINTERRUPTIBLE,
-                format!("{label} is in uninterruptible sleep (D)"),
+                Subject::Process(p.pid),
+                format!(
+                    "{}{} is in uninterruptible sleep (D)",
+                    ctx.process_label(p.pid),
+                    where_label(ctx, p)
+                ),
+            )),
+            _ => {}
+        }
+    }
+    for (parent, zombies) in zombies_of {
+        let message = match zombies.as_slice() {
+            [only] => format!(
+                "{}{} is a zombie not reaped by its parent {}",
+                ctx.process_label(only.pid),
+                where_label(ctx, only),
+                ctx.process_label(parent)
             ),
-            _ => continue,
+            many => {
+                let pids: Vec<String> = many.iter().map(|z| z.pid.to_string()).collect();
+                let place = many
+                    .first()
+                    .map(|z| where_label(ctx, z))
+                    .unwrap_or_default();
+                format!(
+                    "{} zombies{place} not reaped by their parent {}: {}",
+                    many.len(),
+                    ctx.process_label(parent),
+                    abbreviate(&pids, 10)
+                )
+            }
         };
-        out.push(finding(rule, Subject::Process(p.pid), message));
+        let subject = match zombies.as_slice() {
+            [only] => Subject::Process(only.pid),
+            _ => Subject::Process(parent),
+        };
+        out.push(finding(&PROCESS_ZOMBIE, subject, message));
     }
 }
 

@@ -181,6 +181,18 @@ fn process_in_a_pods_namespaces_outside_its_cgroup_fires() {
         "{}",
         found[0].message
     );
+    // A gap on another of its files changes nothing; without its cgroup file it proves nothing.
+    node.gap(Gap {
+        path: "proc/950/cmdline".into(),
+        reason: GapReason::PermissionDenied,
+        detail: None,
+    });
+    assert_eq!(
+        findings_of(&node, &PROCESS_OUTSIDE_CONTAINER_CGROUP).len(),
+        1
+    );
+    node.remove("proc/950/cgroup");
+    assert!(findings_of(&node, &PROCESS_OUTSIDE_CONTAINER_CGROUP).is_empty());
     healthy_is_quiet(&PROCESS_OUTSIDE_CONTAINER_CGROUP);
 }
 
@@ -427,4 +439,30 @@ fn absurd_counters_from_the_node_do_not_overflow() {
     let rules: Vec<&str> = model.findings.iter().map(|f| f.rule.as_str()).collect();
     assert!(rules.contains(&CGROUP_CPU_THROTTLED.id), "{rules:?}");
     assert!(rules.contains(&CGROUP_OOM_KILLS.id), "{rules:?}");
+}
+
+#[test]
+fn many_zombies_of_one_parent_make_one_finding_about_the_parent() {
+    let mut node = pod_node(|p| p);
+    for pid in 960..975 {
+        node.process(
+            Proc::new(pid, 920, "convert", "")
+                .cgroup(&app_path())
+                .ns(&app_ns())
+                .state('Z'),
+        );
+    }
+    let found = findings_of(&node, &PROCESS_ZOMBIE);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].subject, Subject::Process(crate::model::Pid(920)));
+    assert!(
+        found[0].message.starts_with("15 zombies in container"),
+        "{}",
+        found[0].message
+    );
+    assert!(
+        found[0].message.contains("and 5 more"),
+        "{}",
+        found[0].message
+    );
 }

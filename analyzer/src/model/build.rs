@@ -172,20 +172,25 @@ pub fn assemble(
         .iter()
         .filter_map(|(uid, ids)| {
             // Prefer a sandbox with processes (a pod restarted keeps its old, exited sandbox).
-            let sandboxes: Vec<&ContainerId> =
-                ids.iter().filter(|id| containers[*id].sandbox).collect();
+            let sandboxes: Vec<(&ContainerId, &ContainerDraft)> = ids
+                .iter()
+                .filter_map(|id| containers.get(id).map(|draft| (id, draft)))
+                .filter(|(_, draft)| draft.sandbox)
+                .collect();
             sandboxes
                 .iter()
-                .find(|id| !containers[**id].members.is_empty())
+                .find(|(_, draft)| !draft.members.is_empty())
                 .or(sandboxes.first())
-                .map(|id| (uid.clone(), (*id).clone()))
+                .map(|(id, _)| (uid.clone(), (*id).clone()))
         })
         .collect();
 
     // Shim of each container.
     let container_ids: Vec<ContainerId> = containers.keys().cloned().collect();
     for id in &container_ids {
-        let draft = &containers[id];
+        let Some(draft) = containers.get(id) else {
+            continue;
+        };
         let parent_shim = draft
             .init
             .and_then(|i| by_pid.get(&raw[i].ppid).copied())

@@ -65,6 +65,20 @@ pub fn classify_cgroup_path(path: &str) -> CgroupClass {
             previous = component;
             continue;
         }
+        // A systemd pod slice names its own QoS (`kubepods-burstable-pod<uid>.slice`), so it is
+        // recognised without its parents: paths read from inside a cgroup namespace start
+        // with `/../..` instead of `/kubepods.slice/...`.
+        if class.pod_uid.is_none() {
+            if let Some((uid, qos)) = systemd_pod_slice(component) {
+                class.kubepods = true;
+                class.pod_uid = Some(uid);
+                class.pod_cgroup = Some(prefix.clone());
+                class.systemd_driver = Some(true);
+                class.qos = Some(qos);
+                previous = component;
+                continue;
+            }
+        }
         if class.kubepods && class.pod_uid.is_none() {
             if let Some(qos) = qos_component(component) {
                 class.qos = Some(qos);
@@ -124,6 +138,24 @@ fn qos_component(component: &str) -> Option<QosClass> {
         "besteffort" => Some(QosClass::BestEffort),
         _ => None,
     }
+}
+
+/// `kubepods-<qos>-pod<uid_>.slice`, `kubepods-pod<uid_>.slice` (guaranteed), also with the
+/// kubelet's cgroup root as a prefix (`kubelet-kubepods-besteffort-pod<uid_>.slice`).
+fn systemd_pod_slice(component: &str) -> Option<(PodUid, QosClass)> {
+    let unit = component.strip_suffix(".slice")?;
+    let (rest, pod) = unit.rsplit_once('-')?;
+    let uid = PodUid::parse(pod.strip_prefix("pod")?)?;
+    if !rest.split('-').any(|token| token == "kubepods") {
+        return None;
+    }
+    let qos = match rest.rsplit('-').next() {
+        Some("burstable") => QosClass::Burstable,
+        Some("besteffort") => QosClass::BestEffort,
+        Some("kubepods") => QosClass::Guaranteed,
+        _ => return None,
+    };
+    Some((uid, qos))
 }
 
 /// `pod<uid>` (cgroupfs) or `kubepods-<qos>-pod<uid_with_underscores>.slice` (systemd).
@@ -414,6 +446,29 @@ mod tests {
                     format!("/user.slice/user-1000.slice/user@1000.service/user.slice/libpod-{ID}.scope"),
                 )
             },
+            Case {
+                pod: true,
+                qos: Some(Burstable),
+                pod_cgroup: Some(format!("/../../kubepods-burstable-pod{UID_}.slice")),
+                container: true,
+                container_cgroup: Some(format!(
+                    "/../../kubepods-burstable-pod{UID_}.slice/cri-containerd-{ID}.scope"
+                )),
+                runtime: Some(Containerd),
+                systemd: Some(true),
+                ..case(
+                    "read from inside a cgroup namespace: the pod slice names itself",
+                    format!("/../../kubepods-burstable-pod{UID_}.slice/cri-containerd-{ID}.scope"),
+                )
+            },
+            case(
+                "a slice named like a pod but without kubepods is no pod",
+                format!("/system.slice/app-pod{UID_}.slice"),
+            ),
+            case(
+                "a QoS-looking slice without kubepods is no pod",
+                format!("/system.slice/app-burstable-pod{UID_}.slice"),
+            ),
             case(
                 "system service",
                 "/system.slice/containerd.service".to_string(),

@@ -335,7 +335,7 @@ mod tests {
         assert_eq!(facts.cpus, Some(2));
         assert_eq!(facts.pid_max, Some(32768));
         assert_eq!(facts.loadavg, Some([0.52, 0.58, 0.59]));
-        assert_eq!(facts.users.get(&100).map(String::as_str), Some("redis"));
+        assert_eq!(facts.users.get(&99).map(String::as_str), Some("nobody"));
     }
 
     #[test]

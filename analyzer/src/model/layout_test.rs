@@ -537,3 +537,28 @@ fn shim_placed_in_its_pods_sandbox_cgroup_is_not_a_container_process() {
     assert_eq!(shim.container_id, None);
     assert_eq!(shim.role, ProcessRole::Shim);
 }
+
+#[test]
+fn hybrid_node_with_docker_cgroupfs_reads_the_systemd_hierarchy_for_display() {
+    let mut node = base(Fs::Hybrid);
+    node.process(Proc::new(800, 1, "containerd", "/usr/bin/containerd"));
+    node.process(Proc::new(801, 1, "dockerd", "/usr/bin/dockerd"));
+    node.process(Proc::new(
+        900,
+        800,
+        "containerd-shim",
+        &format!("containerd-shim -namespace moby -workdir /var/lib/containerd/io.containerd.runtime.v1.linux/moby/{APP}"),
+    ));
+    standalone(&mut node, 900, &format!("/docker/{APP}"));
+    let model = build(&node.build());
+    assert_eq!(model.node.cgroup_mode, CgroupMode::Hybrid);
+    assert_standalone(&model, RuntimeKind::Docker, 900);
+    let cgroup = model
+        .cgroups
+        .iter()
+        .find(|c| c.path == format!("/docker/{APP}"))
+        .expect("container cgroup in the tree");
+    assert_eq!(cgroup.pids, vec![Pid(920)]);
+    assert!(cgroup.hierarchies.contains(&"unified".to_string()));
+    assert!(cgroup.hierarchies.contains(&"memory".to_string()));
+}

@@ -165,7 +165,9 @@ pub fn classify_process(pid: u32, ppid: u32, comm: &str, argv: &[String]) -> Rol
     if program == "kubelet" || comm == "kubelet" {
         return RoleInfo::of(ProcessRole::Kubelet);
     }
-    if comm == "pause" || program == "pause" {
+    // OpenShift's pause image runs /usr/bin/pod.
+    let openshift_pod = argv.first().is_some_and(|a| a == "/usr/bin/pod");
+    if comm == "pause" || program == "pause" || openshift_pod {
         return RoleInfo::of(ProcessRole::Sandbox);
     }
     RoleInfo::of(ProcessRole::Other)
@@ -266,6 +268,8 @@ mod tests {
                 ProcessRole::Kubelet,
             ),
             ("pause", "/pause", ProcessRole::Sandbox),
+            ("pod", "/usr/bin/pod", ProcessRole::Sandbox),
+            ("pod", "pod --serve", ProcessRole::Other),
             (
                 "nginx",
                 "nginx: master process nginx -g daemon off;",

@@ -310,7 +310,10 @@ fn seed_redis_pod_is_burstable_with_pause_redis_and_nginx() {
     assert_eq!(find_container(&model, "d62b4a2").init_pid, Some(Pid(19431)));
     assert!(find_container(&model, "63ee2df4").sandbox);
     assert!(!find_container(&model, "d62b4a2").sandbox);
-    assert_eq!(process(&model, 19356).user.as_deref(), Some("redis"));
+    // docker top prints redis' uid as 100: the host's passwd has no name for it.
+    let redis = process(&model, 19356);
+    assert_eq!((redis.uid, redis.user.as_deref()), (Some(100), None));
+    assert_eq!(process(&model, 19431).user.as_deref(), Some("root"));
 }
 
 #[test]
@@ -451,4 +454,29 @@ fn seed_kernel_threads_and_start_times() {
         process(&model, 19431).cmdline.as_deref(),
         Some("nginx: master process nginx -g daemon off;")
     );
+}
+
+#[test]
+fn seed_model_serializes_with_the_documented_names() {
+    let model = build(&seed_node().build());
+    let json = serde_json::to_value(&model).expect("the model serializes");
+    let pod = json["pods"]
+        .as_array()
+        .and_then(|pods| pods.iter().find(|p| p["uid"] == REDIS_POD))
+        .expect("redis pod in json");
+    assert_eq!(pod["qos"], "burstable");
+    assert_eq!(pod["namespace_sharing"]["net"], "pod");
+    assert_eq!(pod["namespace_sharing"]["user"], "host");
+    assert_eq!(pod["name"], serde_json::Value::Null);
+    let nginx = json["processes"]
+        .as_array()
+        .and_then(|ps| ps.iter().find(|p| p["pid"] == 7337))
+        .expect("7337 in json");
+    assert_eq!(nginx["container_id"], SAFE_NGINX);
+    assert!(nginx["namespaces"]["net"].as_u64().is_some());
+    assert_eq!(json["node"]["cgroup_mode"], "v1");
+    assert_eq!(json["node"]["cgroup_driver"], "cgroupfs");
+    let finding = &json["findings"][0];
+    assert!(finding["rule"].is_string() && finding["severity"].is_string());
+    assert_eq!(json["schema_version"], SCHEMA_VERSION);
 }

@@ -38,6 +38,8 @@ pub const V1_HIERARCHIES: [(u32, &str, &str); 11] = [
 pub enum Fs {
     V1,
     V2,
+    /// v1 controllers plus the controller-less v2 hierarchy at sys/fs/cgroup/unified.
+    Hybrid,
 }
 
 /// One process to write.
@@ -155,12 +157,15 @@ impl NodeBuilder {
         );
         node.file(
             "etc/passwd",
-            "root:x:0:0:root:/root:/bin/bash\nredis:x:100:101::/:/sbin/nologin\n",
+            "root:x:0:0:root:/root:/bin/bash\nnobody:x:99:99:Nobody:/:/sbin/nologin\n",
         );
         match fs {
-            Fs::V1 => {
+            Fs::V1 | Fs::Hybrid => {
                 for (_, _, dir) in V1_HIERARCHIES {
                     node.dirs.insert(format!("sys/fs/cgroup/{dir}"));
+                }
+                if fs == Fs::Hybrid {
+                    node.dirs.insert("sys/fs/cgroup/unified".to_string());
                 }
             }
             Fs::V2 => {
@@ -212,7 +217,7 @@ impl NodeBuilder {
     pub fn cgroup_file(&mut self, path: &str, name: &str, content: &str) -> &mut NodeBuilder {
         let dir = match self.fs {
             Fs::V2 => "sys/fs/cgroup".to_string(),
-            Fs::V1 => {
+            Fs::V1 | Fs::Hybrid => {
                 let controller = name.split('.').next().unwrap_or(name);
                 let hierarchy = V1_HIERARCHIES
                     .iter()
@@ -231,6 +236,11 @@ impl NodeBuilder {
             Fs::V1 => V1_HIERARCHIES
                 .iter()
                 .map(|(_, _, d)| format!("sys/fs/cgroup/{d}"))
+                .collect(),
+            Fs::Hybrid => V1_HIERARCHIES
+                .iter()
+                .map(|(_, _, d)| format!("sys/fs/cgroup/{d}"))
+                .chain(["sys/fs/cgroup/unified".to_string()])
                 .collect(),
             Fs::V2 => vec!["sys/fs/cgroup".to_string()],
         }
@@ -254,7 +264,7 @@ impl NodeBuilder {
         }
         let cgroup = match self.fs {
             Fs::V2 => format!("0::{}\n", p.cgroup),
-            Fs::V1 => V1_HIERARCHIES
+            Fs::V1 | Fs::Hybrid => V1_HIERARCHIES
                 .iter()
                 .map(|(id, controllers, _)| {
                     let path = match (&p.systemd_cgroup, *controllers) {
@@ -264,6 +274,14 @@ impl NodeBuilder {
                     format!("{id}:{controllers}:{path}\n")
                 })
                 .collect(),
+        };
+        let cgroup = match self.fs {
+            // systemd tracks every process in the v2 hierarchy too, at its systemd path.
+            Fs::Hybrid => format!(
+                "{cgroup}0::{}\n",
+                p.systemd_cgroup.as_deref().unwrap_or(&p.cgroup)
+            ),
+            _ => cgroup,
         };
         let ns: String =
             p.ns.iter()
