@@ -170,7 +170,7 @@ pub struct Gap {
     pub path: String,
     pub reason: GapReason,
     /// The OS error or other detail, for humans.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub detail: Option<String>,
 }
 

@@ -214,9 +214,9 @@ pub struct Namespace {
     pub holder: Holder,
 }
 
-/// Who a namespace belongs to.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "kind", content = "id", rename_all = "lowercase")]
+/// Who a namespace belongs to. Serialized as `{"kind": ..., "id": ...}` with `id` null for the
+/// host and other holders, so that the key is always there.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Holder {
     Host,
     Pod(PodUid),
@@ -300,12 +300,63 @@ pub struct Finding {
     pub explanation: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(tag = "kind", content = "id", rename_all = "lowercase")]
+/// What a finding is about. Serialized as `{"kind": ..., "id": ...}` with `id` null for the node.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Subject {
     Node,
     Pod(PodUid),
     Container(ContainerId),
     Process(Pid),
     Cgroup(String),
+}
+
+/// Writes `{"kind": kind, "id": id}`; `id` is serialized as null when absent.
+fn serialize_kind_and_id<S: serde::Serializer, T: Serialize>(
+    s: S,
+    kind: &str,
+    id: Option<&T>,
+) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeStruct;
+    let mut st = s.serialize_struct("Ref", 2)?;
+    st.serialize_field("kind", kind)?;
+    st.serialize_field("id", &id)?;
+    st.end()
+}
+
+impl Serialize for Holder {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Holder::Host => serialize_kind_and_id::<S, ()>(s, "host", None),
+            Holder::Pod(uid) => serialize_kind_and_id(s, "pod", Some(uid)),
+            Holder::Container(id) => serialize_kind_and_id(s, "container", Some(id)),
+            Holder::Other => serialize_kind_and_id::<S, ()>(s, "other", None),
+        }
+    }
+}
+
+impl Serialize for Subject {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Subject::Node => serialize_kind_and_id::<S, ()>(s, "node", None),
+            Subject::Pod(uid) => serialize_kind_and_id(s, "pod", Some(uid)),
+            Subject::Container(id) => serialize_kind_and_id(s, "container", Some(id)),
+            Subject::Process(pid) => serialize_kind_and_id(s, "process", Some(pid)),
+            Subject::Cgroup(path) => serialize_kind_and_id(s, "cgroup", Some(path)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod serialization_tests {
+    use super::*;
+
+    #[test]
+    fn holder_and_subject_always_carry_an_id_key_null_when_absent() {
+        let host = serde_json::to_value(Holder::Host).unwrap();
+        assert_eq!(host, serde_json::json!({"kind": "host", "id": null}));
+        let node = serde_json::to_value(Subject::Node).unwrap();
+        assert_eq!(node, serde_json::json!({"kind": "node", "id": null}));
+        let process = serde_json::to_value(Subject::Process(Pid(7))).unwrap();
+        assert_eq!(process, serde_json::json!({"kind": "process", "id": 7}));
+    }
 }
