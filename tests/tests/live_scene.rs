@@ -38,6 +38,11 @@ fn build_or_skip(spec: &SceneSpec) -> Option<Scene> {
             skip(&reason);
             None
         }
+        // Another scene (a benchmark's) kept the machine for longer than the lock wait.
+        Err(busy @ SceneError::Busy { .. }) => {
+            skip(&busy.to_string());
+            None
+        }
         Err(e) => panic!("building the scene: {e}"),
     }
 }
@@ -329,7 +334,9 @@ fn scene_up(state_file: &std::path::Path) -> Option<(std::process::Child, SceneS
         let status = up.wait().unwrap();
         let mut stderr = String::new();
         std::io::Read::read_to_string(&mut up.stderr.take().unwrap(), &mut stderr).unwrap();
-        if stderr.contains("cannot build a live scene here") {
+        if stderr.contains("cannot build a live scene here")
+            || stderr.contains("another scene holds")
+        {
             skip(stderr.trim());
             return None;
         }

@@ -212,6 +212,10 @@ pub fn down(state_file: &Path, patience: Duration) -> Result<Vec<String>, SceneE
         }
     }
     let mut lock = SceneLock::acquire(Path::new(LOCK_FILE), Duration::from_secs(10))?;
+    if !state_file.exists() {
+        // A build that held the lock meanwhile found the scene stale and cleaned it.
+        return Ok(Vec::new());
+    }
     let problems = clean_orphaned(&proc, &state);
     fs::remove_file(state_file).map_err(|e| SceneError::io(state_file, e))?;
     if lock.recorded_state().as_deref() == Some(state_file) {
