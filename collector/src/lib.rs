@@ -1,2 +1,15 @@
 //! nodesnap's collector as a library: read a node's /proc, /sys/fs/cgroup and runtime metadata
 //! under a root directory and write them, raw and redacted, into one snapshot tarball.
+
+pub mod archive;
+pub mod collect;
+pub mod fsread;
+pub mod identity;
+pub mod pool;
+pub mod priority;
+pub mod redact;
+pub mod runtime_meta;
+pub mod signals;
+pub mod time;
+
+pub use collect::{collect, CollectError, Config, OutputTarget, Progress, Summary};

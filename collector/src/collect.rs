@@ -1,0 +1,981 @@
+//! One collection run: opens the root, queues a job per process, per cgroup directory and for
+//! the node files, drives the reader pool under the per-read limit and the run's deadline,
+//! streams every result into the snapshot, and writes the runtime metadata and the manifest last.
+
+use crate::archive::{Sink, SnapshotWriter};
+use crate::fsread::{self, EntryKind};
+use crate::identity;
+use crate::pool::{
+    self, Event, FileRead, Job, JobKind, MetaFile, Outcome, Purpose, ReadContext, WorkerState,
+    PROCESS_ITEM_DIR, PROCESS_ITEM_NS,
+};
+use crate::runtime_meta;
+use crate::signals;
+use crate::time::{unix_seconds, UtcDateTime};
+use nodesnap_format::{
+    CmdlinePolicy, CollectOptions, ContainerLogLink, Counts, Gap, GapReason, Manifest, PodLogDir,
+    RecordSource, RuntimeMetadata, CGROUP_ROOT, FORMAT_VERSION, IDENTITY_FILES, MANIFEST_PATH,
+    METADATA_PATH, NODE_FILES,
+};
+use std::collections::{HashMap, VecDeque};
+use std::fs::{self, OpenOptions};
+use std::io::{self, Write};
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
+use std::sync::mpsc::{self, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+
+/// Where the snapshot goes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum OutputTarget {
+    /// `./nodesnap-<hostname>-<UTC yyyymmddThhmmssZ>.tar.gz`.
+    Auto,
+    Path(PathBuf),
+    Stdout,
+}
+
+/// A validated collection configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub root: PathBuf,
+    pub output: OutputTarget,
+    pub timeout: Duration,
+    pub read_timeout: Duration,
+    pub cmdline: CmdlinePolicy,
+    pub max_file_bytes: u64,
+    pub max_total_bytes: u64,
+    /// Reader threads at a time.
+    pub workers: usize,
+    /// Blocked reader threads given up on before the run stops replacing them.
+    pub max_abandoned: usize,
+}
+
+impl Config {
+    pub fn new(root: PathBuf, output: OutputTarget) -> Config {
+        Config {
+            root,
+            output,
+            timeout: Duration::from_secs(60),
+            read_timeout: Duration::from_millis(2000),
+            cmdline: CmdlinePolicy::Redacted,
+            max_file_bytes: 4 << 20,
+            max_total_bytes: 512 << 20,
+            workers: 2,
+            max_abandoned: 8,
+        }
+    }
+}
+
+/// Counts reported while the run goes on.
+#[derive(Debug, Clone, Default)]
+pub struct Progress {
+    pub processes: u64,
+    pub cgroups: u64,
+    pub gaps: usize,
+    pub elapsed: Duration,
+}
+
+/// What the summary line says.
+#[derive(Debug, Clone)]
+pub struct Summary {
+    /// The tarball's path, or `-` for stdout.
+    pub output: String,
+    pub processes: u64,
+    pub cgroups: u64,
+    pub gaps: usize,
+    pub elapsed: Duration,
+    /// Compressed size of the tarball.
+    pub bytes: u64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CollectError {
+    #[error("cannot open root directory {path}: {source}")]
+    Root { path: String, source: io::Error },
+    #[error("cannot write {path}: {source}")]
+    Output { path: String, source: io::Error },
+    #[error("interrupted by signal {signal}; no snapshot written")]
+    Interrupted { signal: i32 },
+}
+
+/// Jobs handed to the pool but not finished; enough to keep the readers busy while this
+/// thread compresses, few enough to bound memory.
+const MAX_IN_FLIGHT: usize = 64;
+/// Largest runtime config read; Docker's config.v2.json holds the environment, which can be big.
+const MAX_META_FILE_BYTES: u64 = 4 << 20;
+/// The runtime configs batched into one job.
+const META_READS_PER_JOB: usize = 32;
+/// How often the loop wakes to check for stuck reads, signals and the deadline.
+const TICK: Duration = Duration::from_millis(20);
+
+const TASK_ROOTS: &[&str] = &[
+    "run/containerd/io.containerd.runtime.v2.task",
+    "run/containerd/io.containerd.runtime.v1.linux",
+    "run/k3s/containerd/io.containerd.runtime.v2.task",
+];
+const DOCKER_CONTAINERS: &str = "var/lib/docker/containers";
+const CRIO_CONTAINERS: &str = "var/lib/containers/storage/overlay-containers";
+const POD_LOG_DIR: &str = "var/log/pods";
+const CONTAINER_LOG_DIR: &str = "var/log/containers";
+const HOSTNAME_FILE: &str = "proc/sys/kernel/hostname";
+const OSRELEASE_FILE: &str = "proc/sys/kernel/osrelease";
+
+fn gap(path: impl Into<String>, reason: GapReason, detail: Option<String>) -> Gap {
+    Gap {
+        path: path.into(),
+        reason,
+        detail,
+    }
+}
+
+fn reason_of(error: &io::Error) -> GapReason {
+    match error.raw_os_error() {
+        Some(libc::EACCES) | Some(libc::EPERM) => GapReason::PermissionDenied,
+        Some(libc::ENOENT) => GapReason::NotFound,
+        Some(libc::ESRCH) => GapReason::Vanished,
+        _ => GapReason::Error,
+    }
+}
+
+fn open_root(path: &Path) -> io::Result<OwnedFd> {
+    let file = OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_DIRECTORY | libc::O_CLOEXEC)
+        .open(path)?;
+    Ok(OwnedFd::from(file))
+}
+
+/// Reads one small file on a throwaway thread, giving up after `limit`: used for the hostname,
+/// which names the output before the pool exists.
+fn read_small_bounded(root: &OwnedFd, rel: &str, limit: Duration) -> Result<Vec<u8>, Gap> {
+    let root = root
+        .try_clone()
+        .map_err(|e| gap(rel, reason_of(&e), Some(e.to_string())))?;
+    let (tx, rx) = mpsc::channel();
+    let rel_owned = rel.to_string();
+    let spawned = std::thread::Builder::new()
+        .stack_size(64 * 1024)
+        .spawn(move || {
+            let result = fsread::open_beneath(root.as_raw_fd(), &rel_owned, libc::O_RDONLY, false)
+                .and_then(|fd| fsread::read_capped(fd, 4096));
+            let _ = tx.send(result);
+        });
+    if let Err(error) = spawned {
+        return Err(gap(rel, GapReason::Error, Some(error.to_string())));
+    }
+    match rx.recv_timeout(limit) {
+        Ok(Ok((data, _))) => Ok(data),
+        Ok(Err(error)) => Err(gap(rel, reason_of(&error), Some(error.to_string()))),
+        Err(_) => Err(gap(rel, GapReason::TimedOut, None)),
+    }
+}
+
+/// Only characters that are safe in a file name on any system.
+fn file_name_safe(text: &str) -> String {
+    let cleaned: String = text
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if cleaned.is_empty() || cleaned.chars().all(|c| c == '.') {
+        "unknown".to_string()
+    } else {
+        cleaned
+    }
+}
+
+fn is_live_root(root: &Path) -> bool {
+    root.canonicalize()
+        .map(|path| path == Path::new("/"))
+        .unwrap_or(false)
+}
+
+/// The runtime metadata that needs only directory listings, and the config files to read.
+struct RuntimeListing {
+    metadata: RuntimeMetadata,
+    reads: Vec<FileRead>,
+}
+
+fn list_entries(root: RawFd, rel: &str, gaps: &mut Vec<Gap>) -> Option<Vec<fsread::DirEntry>> {
+    let listed = fsread::open_beneath(root, rel, libc::O_RDONLY | libc::O_DIRECTORY, false)
+        .and_then(|dir| fsread::list_dir(&dir));
+    match listed {
+        Ok(mut entries) => {
+            entries.sort_by(|a, b| a.name.cmp(&b.name));
+            Some(entries)
+        }
+        Err(error) if error.raw_os_error() == Some(libc::ENOENT) => None,
+        Err(error) => {
+            gaps.push(gap(rel, reason_of(&error), Some(error.to_string())));
+            None
+        }
+    }
+}
+
+fn dirs_in(entries: &[fsread::DirEntry]) -> impl Iterator<Item = &str> {
+    entries
+        .iter()
+        .filter(|entry| entry.kind == EntryKind::Dir)
+        .map(|entry| entry.name.as_str())
+}
+
+fn has_file(entries: &[fsread::DirEntry], name: &str) -> bool {
+    entries
+        .iter()
+        .any(|entry| entry.name == name && entry.kind == EntryKind::File)
+}
+
+fn meta_read(rel: String, purpose: MetaFile) -> FileRead {
+    FileRead {
+        rel,
+        cap: MAX_META_FILE_BYTES,
+        follow_last: false,
+        purpose: Purpose::Meta(purpose),
+    }
+}
+
+fn list_runtime(root: RawFd, gaps: &mut Vec<Gap>) -> RuntimeListing {
+    let mut metadata = RuntimeMetadata::default();
+    let mut reads = Vec::new();
+    if let Some(pods) = list_entries(root, POD_LOG_DIR, gaps) {
+        for pod in dirs_in(&pods) {
+            let containers = list_entries(root, &format!("{POD_LOG_DIR}/{pod}"), gaps)
+                .map(|entries| dirs_in(&entries).map(str::to_string).collect())
+                .unwrap_or_default();
+            metadata.pod_log_dirs.push(PodLogDir {
+                name: pod.to_string(),
+                containers,
+            });
+        }
+    }
+    if let Some(links) = list_entries(root, CONTAINER_LOG_DIR, gaps) {
+        if let Ok(dir) = fsread::open_beneath(
+            root,
+            CONTAINER_LOG_DIR,
+            libc::O_RDONLY | libc::O_DIRECTORY,
+            false,
+        ) {
+            for link in links.iter().filter(|e| e.kind == EntryKind::Symlink) {
+                if let Ok(target) = fsread::read_link_at(dir.as_raw_fd(), &link.name) {
+                    metadata.container_log_links.push(ContainerLogLink {
+                        name: link.name.clone(),
+                        target: String::from_utf8_lossy(&target).into_owned(),
+                    });
+                }
+            }
+        }
+    }
+    for task_root in TASK_ROOTS {
+        let Some(namespaces) = list_entries(root, task_root, gaps) else {
+            continue;
+        };
+        for namespace in dirs_in(&namespaces) {
+            let ns_rel = format!("{task_root}/{namespace}");
+            let Some(bundles) = list_entries(root, &ns_rel, gaps) else {
+                continue;
+            };
+            for id in dirs_in(&bundles) {
+                let bundle = format!("{ns_rel}/{id}");
+                let Some(files) = list_entries(root, &bundle, gaps) else {
+                    continue;
+                };
+                if !has_file(&files, "config.json") {
+                    continue;
+                }
+                let config_path = format!("{bundle}/config.json");
+                reads.push(meta_read(
+                    config_path.clone(),
+                    MetaFile::Oci {
+                        source: RecordSource::ContainerdTask,
+                        id: id.to_string(),
+                        runtime_namespace: Some(namespace.to_string()),
+                    },
+                ));
+                if has_file(&files, "init.pid") {
+                    reads.push(meta_read(
+                        format!("{bundle}/init.pid"),
+                        MetaFile::Pid { config_path },
+                    ));
+                }
+            }
+        }
+    }
+    if let Some(containers) = list_entries(root, DOCKER_CONTAINERS, gaps) {
+        for id in dirs_in(&containers) {
+            reads.push(meta_read(
+                format!("{DOCKER_CONTAINERS}/{id}/config.v2.json"),
+                MetaFile::Docker { id: id.to_string() },
+            ));
+        }
+    }
+    if let Some(containers) = list_entries(root, CRIO_CONTAINERS, gaps) {
+        for id in dirs_in(&containers) {
+            let userdata = format!("{CRIO_CONTAINERS}/{id}/userdata");
+            let Some(files) = list_entries(root, &userdata, gaps) else {
+                continue;
+            };
+            if !has_file(&files, "config.json") {
+                continue;
+            }
+            let config_path = format!("{userdata}/config.json");
+            reads.push(meta_read(
+                config_path.clone(),
+                MetaFile::Oci {
+                    source: RecordSource::CrioUserdata,
+                    id: id.to_string(),
+                    runtime_namespace: None,
+                },
+            ));
+            if has_file(&files, "pidfile") {
+                reads.push(meta_read(
+                    format!("{userdata}/pidfile"),
+                    MetaFile::Pid { config_path },
+                ));
+            }
+        }
+    }
+    RuntimeListing { metadata, reads }
+}
+
+/// Numeric entries of `<root>/proc`, in pid order.
+fn list_pids(proc_dir: &OwnedFd) -> io::Result<Vec<u32>> {
+    let mut pids: Vec<u32> = fsread::list_dir(proc_dir)?
+        .into_iter()
+        .filter(|entry| entry.kind == EntryKind::Dir)
+        .filter_map(|entry| entry.name.parse().ok())
+        .collect();
+    pids.sort_unstable();
+    Ok(pids)
+}
+
+struct InFlight {
+    kind: Arc<JobKind>,
+    reported_vanished: bool,
+}
+
+/// The state of one run, driven by `collect`.
+struct Run<W: Write> {
+    config: Config,
+    writer: SnapshotWriter<W>,
+    gaps: Vec<Gap>,
+    counts: Counts,
+    metadata: RuntimeMetadata,
+    /// Index of each container record by its config path, for the pid files that follow.
+    records_by_config: HashMap<String, usize>,
+    kernel: Option<String>,
+    total_cap_reached: bool,
+    pending: VecDeque<Job>,
+    in_flight: HashMap<u64, InFlight>,
+    next_job_id: u64,
+}
+
+impl<W: Write> Run<W> {
+    fn queue(&mut self, kind: JobKind) {
+        let id = self.next_job_id;
+        self.next_job_id += 1;
+        self.pending.push_back(Job {
+            id,
+            kind: Arc::new(kind),
+            resume_after: None,
+        });
+    }
+
+    /// Copies one file into the snapshot unless the total cap forbids it.
+    fn write_file(&mut self, rel: &str, data: &[u8]) -> io::Result<()> {
+        if self.counts.bytes + data.len() as u64 > self.config.max_total_bytes {
+            self.total_cap_reached = true;
+            self.gaps.push(gap(rel, GapReason::TotalCapReached, None));
+            return Ok(());
+        }
+        self.writer.add_root_file(rel, data)?;
+        self.counts.files += 1;
+        self.counts.bytes += data.len() as u64;
+        Ok(())
+    }
+
+    fn handle(&mut self, message: pool::Message) -> io::Result<()> {
+        let Some(flight) = self.in_flight.get_mut(&message.job) else {
+            // A late answer from an abandoned worker: the job was resumed or given up.
+            return Ok(());
+        };
+        let kind = Arc::clone(&flight.kind);
+        let rel = message.rel;
+        match message.outcome {
+            Outcome::Data { data, truncated } => {
+                if truncated {
+                    self.gaps.push(gap(
+                        rel.clone(),
+                        GapReason::Truncated,
+                        Some(format!("kept the first {} bytes", data.len())),
+                    ));
+                }
+                match kind.as_ref() {
+                    JobKind::Process { .. } => {
+                        if message.item == 1 {
+                            self.counts.processes += 1;
+                        }
+                        self.write_file(&rel, &data)?;
+                    }
+                    JobKind::CgroupDir { .. } => self.write_file(&rel, &data)?,
+                    JobKind::Files { reads } => {
+                        let purpose = reads.get(message.item).map(|read| read.purpose.clone());
+                        self.handle_file(&rel, data, purpose)?;
+                    }
+                }
+            }
+            Outcome::NsLinks { text, denied } => {
+                if !denied.is_empty() {
+                    self.gaps.push(gap(
+                        rel.clone(),
+                        GapReason::PermissionDenied,
+                        Some(format!("unreadable links: {}", denied.join(", "))),
+                    ));
+                }
+                self.write_file(&rel, &text)?;
+            }
+            Outcome::Listing {
+                subdirs,
+                skipped_links: _,
+            } => {
+                self.writer.add_root_dir(&rel)?;
+                self.counts.cgroups += 1;
+                for subdir in subdirs {
+                    self.queue(JobKind::CgroupDir { rel: subdir });
+                }
+            }
+            Outcome::Vanished => {
+                if !flight.reported_vanished {
+                    flight.reported_vanished = true;
+                    self.gaps.push(gap(
+                        kind.path(),
+                        GapReason::Vanished,
+                        Some(format!("exited while {rel} was read")),
+                    ));
+                }
+            }
+            Outcome::NotRegular => {
+                self.gaps.push(gap(rel, GapReason::NotRegular, None));
+            }
+            Outcome::Failed(error) => {
+                let is_optional_pid_file = matches!(
+                    kind.as_ref(),
+                    JobKind::Files { reads } if matches!(
+                        reads.get(message.item).map(|r| &r.purpose),
+                        Some(Purpose::Meta(MetaFile::Pid { .. }))
+                    )
+                );
+                if !(is_optional_pid_file && error.raw_os_error() == Some(libc::ENOENT)) {
+                    self.gaps
+                        .push(gap(rel, reason_of(&error), Some(error.to_string())));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn handle_file(
+        &mut self,
+        rel: &str,
+        data: Vec<u8>,
+        purpose: Option<Purpose>,
+    ) -> io::Result<()> {
+        match purpose {
+            None | Some(Purpose::Copy) => {
+                if rel == OSRELEASE_FILE {
+                    self.kernel = Some(String::from_utf8_lossy(&data).trim().to_string());
+                }
+                self.write_file(rel, &data)
+            }
+            Some(Purpose::Identity) => {
+                let text = String::from_utf8_lossy(&data);
+                let reduced = if rel.ends_with("group") {
+                    identity::reduce_group(&text)
+                } else {
+                    identity::reduce_passwd(&text)
+                };
+                self.write_file(rel, reduced.as_bytes())
+            }
+            Some(Purpose::Meta(meta)) => {
+                self.handle_meta(rel, &data, meta);
+                Ok(())
+            }
+        }
+    }
+
+    fn handle_meta(&mut self, rel: &str, data: &[u8], meta: MetaFile) {
+        let parsed = match meta {
+            MetaFile::Oci {
+                source,
+                id,
+                runtime_namespace,
+            } => {
+                runtime_meta::parse_oci_config(data, source, rel, &id, runtime_namespace.as_deref())
+            }
+            MetaFile::Docker { id } => runtime_meta::parse_docker_config(data, rel, &id),
+            MetaFile::Pid { config_path } => {
+                let index = self.records_by_config.get(&config_path).copied();
+                if let (Some(index), Some(pid)) = (index, runtime_meta::parse_pid_file(data)) {
+                    if let Some(record) = self.metadata.containers.get_mut(index) {
+                        record.pid = Some(pid);
+                    }
+                }
+                return;
+            }
+        };
+        match parsed {
+            Ok(record) => {
+                self.records_by_config
+                    .insert(rel.to_string(), self.metadata.containers.len());
+                self.metadata.containers.push(record);
+            }
+            Err(error) => self
+                .gaps
+                .push(gap(rel, GapReason::Error, Some(error.to_string()))),
+        }
+    }
+
+    /// Gives every job not yet finished one gap with `reason`.
+    fn abandon_all(&mut self, reason: GapReason, detail: &str) {
+        let mut paths: Vec<String> = self
+            .in_flight
+            .drain()
+            .map(|(_, flight)| flight.kind.path())
+            .collect();
+        paths.extend(self.pending.drain(..).map(|job| job.kind.path()));
+        for path in paths {
+            self.gaps.push(gap(path, reason, Some(detail.to_string())));
+        }
+    }
+}
+
+/// The path of the item a worker was stuck on.
+fn stuck_item_path(kind: &JobKind, item: usize, name: &str) -> String {
+    match kind {
+        JobKind::Process { pid } if item == PROCESS_ITEM_DIR => format!("proc/{pid}"),
+        JobKind::Process { pid } if item == PROCESS_ITEM_NS => format!("proc/{pid}/ns"),
+        JobKind::Process { pid } => format!("proc/{pid}/{name}"),
+        JobKind::CgroupDir { rel } if item == 0 => rel.clone(),
+        JobKind::CgroupDir { rel } => format!("{rel}/{name}"),
+        JobKind::Files { reads } => reads.get(item).map(|r| r.rel.clone()).unwrap_or_default(),
+    }
+}
+
+struct Workers {
+    context: Arc<ReadContext>,
+    queue: Arc<Mutex<mpsc::Receiver<Job>>>,
+    events: Sender<Event>,
+    states: Vec<Arc<WorkerState>>,
+    live: usize,
+    abandoned: usize,
+}
+
+impl Workers {
+    fn spawn(&mut self) -> bool {
+        let state = Arc::new(WorkerState::default());
+        let (context, queue, events, worker_state) = (
+            Arc::clone(&self.context),
+            Arc::clone(&self.queue),
+            self.events.clone(),
+            Arc::clone(&state),
+        );
+        let spawned = std::thread::Builder::new()
+            .name("reader".to_string())
+            .stack_size(256 * 1024)
+            .spawn(move || pool::run_worker(context, queue, events, worker_state));
+        if spawned.is_ok() {
+            self.states.push(state);
+            self.live += 1;
+        }
+        spawned.is_ok()
+    }
+}
+
+/// Collects a snapshot per `config`, calling `progress` now and then.
+pub fn collect(
+    config: &Config,
+    progress: &mut dyn FnMut(&Progress),
+) -> Result<Summary, CollectError> {
+    let started_wall = SystemTime::now();
+    let started = Instant::now();
+    let start_seconds = unix_seconds(started_wall);
+    let reserve = (config.timeout / 10).min(Duration::from_secs(2));
+    let read_deadline = started + config.timeout.saturating_sub(reserve);
+    let root_display = config.root.display().to_string();
+    let root = open_root(&config.root).map_err(|source| CollectError::Root {
+        path: root_display.clone(),
+        source,
+    })?;
+    let mut gaps = Vec::new();
+
+    let hostname_bytes = match read_small_bounded(&root, HOSTNAME_FILE, config.read_timeout) {
+        Ok(bytes) => Some(bytes),
+        Err(hostname_gap) => {
+            gaps.push(hostname_gap);
+            None
+        }
+    };
+    let hostname = hostname_bytes
+        .as_ref()
+        .map(|bytes| String::from_utf8_lossy(bytes).trim().to_string())
+        .filter(|name| !name.is_empty());
+    let stamp = UtcDateTime::from_unix_seconds(start_seconds).compact();
+    let top = format!(
+        "nodesnap-{}-{}",
+        file_name_safe(hostname.as_deref().unwrap_or("unknown")),
+        stamp
+    );
+
+    let (sink, output_display, temp_path) = match &config.output {
+        OutputTarget::Stdout => (Sink::stdout(), "-".to_string(), None),
+        target => {
+            let path = match target {
+                OutputTarget::Path(path) => path.clone(),
+                _ => PathBuf::from(format!("{top}.tar.gz")),
+            };
+            let display = path.display().to_string();
+            let sink = Sink::create_file(&path).map_err(|source| CollectError::Output {
+                path: display.clone(),
+                source,
+            })?;
+            let temp = match &sink {
+                Sink::File { temp_path, .. } => Some(temp_path.clone()),
+                Sink::Stdout(_) => None,
+            };
+            (sink, display, temp)
+        }
+    };
+    let fail = |temp: &Option<PathBuf>, source: io::Error| {
+        if let Some(temp) = temp {
+            let _ = fs::remove_file(temp);
+        }
+        CollectError::Output {
+            path: output_display.clone(),
+            source,
+        }
+    };
+
+    let proc_dir = match fsread::open_beneath(
+        root.as_raw_fd(),
+        "proc",
+        libc::O_RDONLY | libc::O_DIRECTORY,
+        false,
+    ) {
+        Ok(dir) => Some(dir),
+        Err(error) => {
+            gaps.push(gap("proc", reason_of(&error), Some(error.to_string())));
+            None
+        }
+    };
+    let collector_pid = match (&proc_dir, is_live_root(&config.root)) {
+        (Some(dir), true) => fsread::read_link_at(dir.as_raw_fd(), "self")
+            .ok()
+            .and_then(|target| String::from_utf8_lossy(&target).parse().ok()),
+        _ => None,
+    };
+    let pids = match &proc_dir {
+        Some(dir) => list_pids(dir).unwrap_or_else(|error| {
+            gaps.push(gap("proc", reason_of(&error), Some(error.to_string())));
+            Vec::new()
+        }),
+        None => Vec::new(),
+    };
+    let listing = list_runtime(root.as_raw_fd(), &mut gaps);
+
+    let mut run = Run {
+        config: config.clone(),
+        writer: SnapshotWriter::new(sink, &top, start_seconds.max(0) as u64),
+        gaps,
+        counts: Counts::default(),
+        metadata: listing.metadata,
+        records_by_config: HashMap::new(),
+        kernel: None,
+        total_cap_reached: false,
+        pending: VecDeque::new(),
+        in_flight: HashMap::new(),
+        next_job_id: 0,
+    };
+    if let Some(bytes) = &hostname_bytes {
+        run.write_file(HOSTNAME_FILE, bytes)
+            .map_err(|e| fail(&temp_path, e))?;
+    }
+    let mut node_reads: Vec<FileRead> = NODE_FILES
+        .iter()
+        .filter(|rel| **rel != HOSTNAME_FILE)
+        .map(|rel| FileRead {
+            rel: rel.to_string(),
+            cap: config.max_file_bytes,
+            follow_last: true,
+            purpose: Purpose::Copy,
+        })
+        .collect();
+    node_reads.extend(IDENTITY_FILES.iter().map(|rel| FileRead {
+        rel: rel.to_string(),
+        cap: config.max_file_bytes,
+        follow_last: true,
+        purpose: Purpose::Identity,
+    }));
+    run.queue(JobKind::Files { reads: node_reads });
+    let mut meta_reads = listing.reads;
+    while !meta_reads.is_empty() {
+        let mut batch: Vec<FileRead> = meta_reads
+            .drain(..META_READS_PER_JOB.min(meta_reads.len()))
+            .collect();
+        // A pid file must land in the same job as its config, after it.
+        if matches!(
+            batch.last().map(|r| &r.purpose),
+            Some(Purpose::Meta(MetaFile::Oci { .. }))
+        ) && matches!(
+            meta_reads.first().map(|r| &r.purpose),
+            Some(Purpose::Meta(MetaFile::Pid { .. }))
+        ) {
+            batch.push(meta_reads.remove(0));
+        }
+        run.queue(JobKind::Files { reads: batch });
+    }
+    for pid in pids {
+        run.queue(JobKind::Process { pid });
+    }
+    run.queue(JobKind::CgroupDir {
+        rel: CGROUP_ROOT.to_string(),
+    });
+
+    let (job_tx, job_rx) = mpsc::channel::<Job>();
+    let (event_tx, event_rx) = mpsc::channel::<Event>();
+    let mut workers = Workers {
+        context: Arc::new(ReadContext {
+            root,
+            proc_dir,
+            cmdline: config.cmdline,
+            max_file_bytes: config.max_file_bytes,
+        }),
+        queue: Arc::new(Mutex::new(job_rx)),
+        events: event_tx,
+        states: Vec::new(),
+        live: 0,
+        abandoned: 0,
+    };
+    for _ in 0..config.workers.max(1) {
+        workers.spawn();
+    }
+
+    let mut last_progress = Instant::now();
+    loop {
+        if let Some(signal) = signals::received() {
+            drop(run);
+            if let Some(temp) = &temp_path {
+                let _ = fs::remove_file(temp);
+            }
+            return Err(CollectError::Interrupted { signal });
+        }
+        if workers.live == 0 {
+            run.abandon_all(GapReason::TimedOut, "every reader thread is blocked");
+            break;
+        }
+        if Instant::now() >= read_deadline {
+            run.abandon_all(
+                GapReason::DeadlineReached,
+                "the run's --timeout was reached",
+            );
+            break;
+        }
+        if run.total_cap_reached && !run.pending.is_empty() {
+            let pending: Vec<String> = run.pending.drain(..).map(|job| job.kind.path()).collect();
+            for path in pending {
+                run.gaps.push(gap(path, GapReason::TotalCapReached, None));
+            }
+        }
+        while run.in_flight.len() < MAX_IN_FLIGHT {
+            let Some(job) = run.pending.pop_front() else {
+                break;
+            };
+            run.in_flight.insert(
+                job.id,
+                InFlight {
+                    kind: Arc::clone(&job.kind),
+                    reported_vanished: false,
+                },
+            );
+            if job_tx.send(job).is_err() {
+                break;
+            }
+        }
+        if run.in_flight.is_empty() && run.pending.is_empty() {
+            break;
+        }
+        match event_rx.recv_timeout(TICK) {
+            Ok(Event::Item(message)) => run.handle(message).map_err(|e| fail(&temp_path, e))?,
+            Ok(Event::Done { job }) => {
+                run.in_flight.remove(&job);
+            }
+            Err(RecvTimeoutError::Timeout) | Err(RecvTimeoutError::Disconnected) => {}
+        }
+        // Drain whatever else is ready before looking at the clock again.
+        while let Ok(event) = event_rx.try_recv() {
+            match event {
+                Event::Item(message) => run.handle(message).map_err(|e| fail(&temp_path, e))?,
+                Event::Done { job } => {
+                    run.in_flight.remove(&job);
+                }
+            }
+            if run.in_flight.len() < MAX_IN_FLIGHT / 2 {
+                break;
+            }
+        }
+        check_stuck(&mut run, &mut workers, config);
+        if last_progress.elapsed() >= Duration::from_millis(200) {
+            last_progress = Instant::now();
+            progress(&Progress {
+                processes: run.counts.processes,
+                cgroups: run.counts.cgroups,
+                gaps: run.gaps.len(),
+                elapsed: started.elapsed(),
+            });
+        }
+    }
+    drop(job_tx);
+
+    let metadata_json = serde_json::to_vec_pretty(&run.metadata)
+        .map_err(|e| fail(&temp_path, io::Error::other(e)))?;
+    run.writer
+        .add_top_file(METADATA_PATH, &metadata_json)
+        .map_err(|e| fail(&temp_path, e))?;
+    run.gaps
+        .sort_by(|a, b| a.path.cmp(&b.path).then(a.reason.cmp(&b.reason)));
+    let finished_wall = SystemTime::now();
+    let elapsed = started.elapsed();
+    let manifest = Manifest {
+        format_version: FORMAT_VERSION,
+        collector_version: env!("CARGO_PKG_VERSION").to_string(),
+        hostname: hostname.clone(),
+        kernel: run.kernel.clone(),
+        started_at: UtcDateTime::from_unix_seconds(start_seconds).rfc3339(),
+        finished_at: UtcDateTime::from_unix_seconds(unix_seconds(finished_wall)).rfc3339(),
+        duration_ms: elapsed.as_millis() as u64,
+        collector_pid,
+        options: CollectOptions {
+            root: root_display,
+            cmdline: config.cmdline,
+            timeout_secs: config.timeout.as_secs(),
+            read_timeout_ms: config.read_timeout.as_millis() as u64,
+            max_file_bytes: config.max_file_bytes,
+            max_total_bytes: config.max_total_bytes,
+        },
+        counts: run.counts.clone(),
+        gaps: run.gaps,
+    };
+    let manifest_yaml =
+        serde_yaml::to_string(&manifest).map_err(|e| fail(&temp_path, io::Error::other(e)))?;
+    run.writer
+        .add_top_file(MANIFEST_PATH, manifest_yaml.as_bytes())
+        .map_err(|e| fail(&temp_path, e))?;
+    if let Some(signal) = signals::received() {
+        drop(run.writer);
+        if let Some(temp) = &temp_path {
+            let _ = fs::remove_file(temp);
+        }
+        return Err(CollectError::Interrupted { signal });
+    }
+    let (sink, bytes) = run.writer.finish().map_err(|e| fail(&temp_path, e))?;
+    sink.commit().map_err(|e| fail(&temp_path, e))?;
+    Ok(Summary {
+        output: output_display.clone(),
+        processes: manifest.counts.processes,
+        cgroups: manifest.counts.cgroups,
+        gaps: manifest.gaps.len(),
+        elapsed,
+        bytes,
+    })
+}
+
+/// Abandons each worker whose current read has outlived the per-read limit, records the gap,
+/// resumes its job after the stuck item, and starts a replacement while the cap allows.
+fn check_stuck<W: Write>(run: &mut Run<W>, workers: &mut Workers, config: &Config) {
+    let mut stuck = Vec::new();
+    for state in &workers.states {
+        if state.abandoned.load(Ordering::Relaxed) {
+            continue;
+        }
+        let current = state.current.lock().ok().and_then(|slot| *slot);
+        if let Some((job, item, name, since)) = current {
+            if since.elapsed() > config.read_timeout && run.in_flight.contains_key(&job) {
+                state.abandoned.store(true, Ordering::Relaxed);
+                stuck.push((job, item, name));
+            }
+        }
+    }
+    for (job, item, name) in stuck {
+        workers.live -= 1;
+        workers.abandoned += 1;
+        if let Some(flight) = run.in_flight.remove(&job) {
+            run.gaps.push(gap(
+                stuck_item_path(&flight.kind, item, name),
+                GapReason::TimedOut,
+                Some(format!(
+                    "read did not finish within {} ms; abandoned",
+                    config.read_timeout.as_millis()
+                )),
+            ));
+            let resumable = match flight.kind.as_ref() {
+                JobKind::Process { .. } | JobKind::CgroupDir { .. } => item > 0,
+                JobKind::Files { .. } => true,
+            };
+            if resumable {
+                let id = run.next_job_id;
+                run.next_job_id += 1;
+                run.pending.push_front(Job {
+                    id,
+                    kind: flight.kind,
+                    resume_after: Some(item),
+                });
+            }
+        }
+        if workers.abandoned <= config.max_abandoned {
+            workers.spawn();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names_keep_only_safe_characters() {
+        let cases = [
+            ("node-1.example.com", "node-1.example.com"),
+            ("bad/name with space", "bad_name_with_space"),
+            ("", "unknown"),
+            ("..", "unknown"),
+            ("ünï", "_n_"),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(file_name_safe(input), expected);
+        }
+    }
+
+    #[test]
+    fn stuck_items_name_the_file() {
+        let process = JobKind::Process { pid: 42 };
+        assert_eq!(stuck_item_path(&process, 0, ""), "proc/42");
+        assert_eq!(stuck_item_path(&process, 3, "cmdline"), "proc/42/cmdline");
+        assert_eq!(
+            stuck_item_path(&process, PROCESS_ITEM_NS, "ns"),
+            "proc/42/ns"
+        );
+        let cgroup = JobKind::CgroupDir {
+            rel: "sys/fs/cgroup/memory".to_string(),
+        };
+        assert_eq!(
+            stuck_item_path(&cgroup, 5, "memory.max"),
+            "sys/fs/cgroup/memory/memory.max"
+        );
+    }
+}
