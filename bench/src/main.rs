@@ -35,6 +35,22 @@ enum Mode {
         #[arg(long, default_value = "/")]
         root: PathBuf,
     },
+    /// Time how long headless Chromium takes to render one HTML file.
+    Render {
+        page: PathBuf,
+        #[arg(long, default_value = "chromium")]
+        chromium: String,
+    },
+    /// Internal: run one command, reap it with wait4 and write its figures to REPORT as JSON.
+    #[command(hide = true)]
+    MeasureChild {
+        #[arg(long)]
+        limit_ms: u64,
+        #[arg(long)]
+        report: PathBuf,
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, required = true)]
+        command: Vec<std::ffi::OsString>,
+    },
     /// Write one synthetic snapshot.
     Generate {
         #[arg(long)]
@@ -81,6 +97,14 @@ struct RunArgs {
     no_sos: bool,
     #[arg(long, default_value = "chromium")]
     chromium: String,
+    /// Parts to run (sizes, analyzer, browser, collector); the others are kept from the
+    /// previous latest.json.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "sizes,analyzer,browser,collector"
+    )]
+    sections: Vec<String>,
 }
 
 fn main() -> ExitCode {
@@ -115,6 +139,44 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Mode::MeasureChild {
+            limit_ms,
+            report,
+            command,
+        } => {
+            let Some((program, args)) = command.split_first() else {
+                return ExitCode::from(2);
+            };
+            match measure::measure_child(program, args, Duration::from_millis(limit_ms), &report) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(error) => {
+                    eprintln!("nodesnap-bench measure-child: {error}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Mode::Render { page, chromium } => {
+            let scratch = std::env::temp_dir();
+            let page = std::fs::canonicalize(&page).unwrap_or(page);
+            let result = Browser::launch(&chromium, &scratch).and_then(|mut browser| {
+                let timing = browser.time_page(
+                    &format!("file://{}", page.display()),
+                    Duration::from_secs(120),
+                );
+                browser.close();
+                timing
+            });
+            match result {
+                Ok(timing) => {
+                    println!("{}: {timing:?}", page.display());
+                    ExitCode::SUCCESS
+                }
+                Err(error) => {
+                    eprintln!("nodesnap-bench: {error}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         Mode::Run(args) => match run(&args) {
             Ok(()) => ExitCode::SUCCESS,
             Err(error) => {
@@ -126,7 +188,7 @@ fn main() -> ExitCode {
 }
 
 /// Figures the targets are checked against, filled in as the sections run.
-#[derive(Default)]
+#[derive(Default, Clone, serde::Serialize, serde::Deserialize)]
 struct KeyFigures {
     collector_10k: Option<Measured>,
     collector_over_floor_10k: Option<f64>,
@@ -138,28 +200,97 @@ struct KeyFigures {
     collector_bytes: Option<u64>,
 }
 
+const SECTIONS: [&str; 4] = ["sizes", "analyzer", "browser", "collector"];
+
+impl KeyFigures {
+    /// Takes the figures of `section` from an earlier run.
+    fn inherit(&mut self, earlier: &KeyFigures, section: &str) {
+        match section {
+            "sizes" => self.collector_bytes = earlier.collector_bytes,
+            "analyzer" => {
+                self.analyzer_100k = earlier.analyzer_100k;
+                self.analyzer_100k_worst = earlier.analyzer_100k_worst.clone();
+                self.report_2000_bytes = earlier.report_2000_bytes;
+            }
+            "browser" => self.report_2000_render = earlier.report_2000_render,
+            "collector" => {
+                self.collector_10k = earlier.collector_10k;
+                self.collector_over_floor_10k = earlier.collector_over_floor_10k;
+                self.sos_over_collector_10k = earlier.sos_over_collector_10k;
+            }
+            _ => {}
+        }
+    }
+}
+
 fn run(args: &RunArgs) -> Result<(), String> {
-    let _ = std::fs::remove_dir_all(&args.work);
+    for section in &args.sections {
+        if !SECTIONS.contains(&section.as_str()) {
+            return Err(format!(
+                "unknown section {section}; choose from {}",
+                SECTIONS.join(",")
+            ));
+        }
+    }
+    let wants = |section: &str| args.sections.iter().any(|s| s == section);
+    if wants("analyzer") {
+        let _ = std::fs::remove_dir_all(&args.work);
+    }
     std::fs::create_dir_all(&args.work).map_err(|e| format!("{}: {e}", args.work.display()))?;
     std::fs::create_dir_all(&args.out).map_err(|e| format!("{}: {e}", args.out.display()))?;
     let mut key = KeyFigures::default();
     let mut tables = Vec::new();
     let started_at = utc_now();
 
-    tables.push(sizes(args, &mut key));
-    eprintln!("== analyzer on synthetic snapshots");
-    let (analyzer_table, report_2000) = analyzer(args, &mut key);
-    tables.push(analyzer_table);
-    eprintln!("== report in headless Chromium");
-    tables.push(browser(args, report_2000.as_deref(), &mut key));
-    eprintln!("== collector on live scenes");
-    tables.push(collector(args, &mut key));
+    if wants("sizes") {
+        tables.push(sizes(args, &mut key));
+    }
+    let mut report_2000 = None;
+    if wants("analyzer") {
+        eprintln!("== analyzer on synthetic snapshots");
+        let (analyzer_table, report) = analyzer(args, &mut key);
+        tables.push(analyzer_table);
+        report_2000 = report;
+    }
+    if wants("browser") {
+        eprintln!("== report in headless Chromium");
+        let report = report_2000.or_else(|| {
+            let path = args.work.join("synthetic-v2-10000.html");
+            path.exists().then_some(path)
+        });
+        tables.push(browser(args, report.as_deref(), &mut key));
+    }
+    if wants("collector") {
+        eprintln!("== collector on live scenes");
+        tables.push(collector(args, &mut key));
+    }
+
+    // A partial run keeps the other sections of the previous one.
+    let earlier: Option<Results> = std::fs::read_to_string(args.out.join("latest.json"))
+        .ok()
+        .and_then(|text| serde_json::from_str(&text).ok());
+    if let Some(earlier) = earlier {
+        let earlier_key: KeyFigures =
+            serde_json::from_value(earlier.key_figures.clone()).unwrap_or_default();
+        for section in SECTIONS.iter().filter(|s| !wants(s)) {
+            key.inherit(&earlier_key, section);
+            tables.extend(
+                earlier
+                    .tables
+                    .iter()
+                    .filter(|t| t.section == *section)
+                    .cloned(),
+            );
+        }
+    }
+    tables.sort_by_key(|t| SECTIONS.iter().position(|s| *s == t.section));
 
     let results = Results {
         started_at,
         machine: machine(),
         targets: targets(&key),
         tables,
+        key_figures: serde_json::to_value(&key).map_err(|e| e.to_string())?,
     };
     let markdown = results.to_markdown();
     println!("{markdown}");
@@ -248,7 +379,12 @@ fn targets(key: &KeyFigures) -> Vec<Target> {
 // Binary sizes
 
 fn sizes(args: &RunArgs, key: &mut KeyFigures) -> Table {
-    let mut table = Table::new("Static binaries", &["binary", "bytes", "MiB"]);
+    let mut table = Table::new(
+        "sizes",
+        &utc_now(),
+        "Static binaries",
+        &["binary", "bytes", "MiB"],
+    );
     for (name, path) in [
         ("collector (static, release profile)", &args.collector),
         ("hello world (static, same profile)", &args.hello),
@@ -322,6 +458,8 @@ fn analyzer_commands(
 
 fn analyzer(args: &RunArgs, key: &mut KeyFigures) -> (Table, Option<PathBuf>) {
     let mut table = Table::new(
+        "analyzer",
+        &utc_now(),
         "Analyzer on synthetic snapshots (cgroup v2, systemd driver, 5 processes per pod)",
         &[
             "processes",
@@ -498,6 +636,8 @@ fn read_tar_member(tarball: &Path, member: &str) -> Option<Vec<u8>> {
 
 fn browser(args: &RunArgs, report: Option<&Path>, key: &mut KeyFigures) -> Table {
     let mut table = Table::new(
+        "browser",
+        &utc_now(),
         "HTML report for 2,000 pods in headless Chromium",
         &[
             "page",
@@ -580,6 +720,8 @@ struct LiveRow {
 
 fn collector(args: &RunArgs, key: &mut KeyFigures) -> Table {
     let mut table = Table::new(
+        "collector",
+        &utc_now(),
         "Collector on the live machine and on live scenes, beside the shell equivalent, sos and the read-only floor",
         &[
             "node",
@@ -601,6 +743,13 @@ fn collector(args: &RunArgs, key: &mut KeyFigures) -> Table {
     let sos = sos_available();
     if let Err(reason) = &sos {
         table.note(format!("sos report not run: {reason}"));
+    }
+    let mut resolution = Command::new("true");
+    if let Ok((m, _)) = measure_with_stderr(&mut resolution, Duration::from_secs(10)) {
+        table.note(format!(
+            "Peak RSS resolution: `true` measured the same way reports {} MiB (the launcher's own footprint; see bench/src/measure.rs).",
+            mebibytes(m.peak_rss_bytes)
+        ));
     }
     let mut scenes: Vec<Option<u64>> = vec![None];
     scenes.extend(args.scenes.iter().map(|&n| Some(n)));
@@ -755,7 +904,7 @@ fn measure_live(
             .args(["-c", "{ ps -eo stat,pid,ppid,user,cmd; cat /proc/[0-9]*/cgroup; ls -l /proc/[0-9]*/ns; find /sys/fs/cgroup; } >/dev/null 2>&1; true"])
             .stdout(Stdio::null())
             .stderr(Stdio::null());
-        if let Ok(measured) = measure::run(&mut command, Duration::from_secs(300)) {
+        if let Ok((measured, _)) = measure_with_stderr(&mut command, Duration::from_secs(300)) {
             shell_runs.push(measured);
         }
     }
@@ -826,7 +975,7 @@ fn measure_live(
             .arg(&tmp)
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
-        let measured = measure_with_stderr(&mut command, Duration::from_secs(1200));
+        let measured = measure_with_stderr(&mut command, Duration::from_secs(600));
         let sos_tar = std::fs::read_dir(&tmp).ok().and_then(|entries| {
             entries
                 .flatten()
@@ -860,13 +1009,29 @@ fn measure_live(
                     None,
                 );
             }
-            Ok((m, stderr)) => {
-                let reason = format!(
-                    "exit {}{}: {}",
-                    m.exit_code,
-                    if m.timed_out { " (timed out)" } else { "" },
-                    first_line(&stderr)
+            Ok((m, _)) if m.timed_out => {
+                // Still a figure: sos took at least this long, so the ratio is a lower bound.
+                let text = match &collector {
+                    Some(c) => {
+                        let value = m.wall.as_secs_f64() / c.wall.as_secs_f64();
+                        if is_10k {
+                            key.sos_over_collector_10k = Some(value);
+                        }
+                        format!("sos/collector > {} (sos killed at the limit)", ratio(value))
+                    }
+                    None => String::new(),
+                };
+                cells(
+                    "sos report (killed at the limit)",
+                    Some(&m),
+                    None,
+                    None,
+                    text,
+                    None,
                 );
+            }
+            Ok((m, stderr)) => {
+                let reason = format!("exit {}: {}", m.exit_code, first_line(&stderr));
                 cells(
                     "sos report -o cgroups,process",
                     None,
@@ -1028,7 +1193,7 @@ impl LiveScene {
     }
 }
 
-/// Runs a command whose stderr is piped, collecting it on a thread so that it never blocks.
+/// Measures a command with its stdout discarded and its stderr kept for error messages.
 fn measure_with_stderr(
     command: &mut Command,
     limit: Duration,
@@ -1036,6 +1201,7 @@ fn measure_with_stderr(
     measure_collecting(command, limit, false)
 }
 
+/// Measures a command with its stdout kept (the floor prints its counts) and stderr discarded.
 fn measure_with_stdout(
     command: &mut Command,
     limit: Duration,
@@ -1043,13 +1209,13 @@ fn measure_with_stdout(
     measure_collecting(command, limit, true)
 }
 
+/// The kept stream goes to a file rather than a pipe, so that nothing in this process has to
+/// drain it while the launcher waits.
 fn measure_collecting(
     command: &mut Command,
     limit: Duration,
-    stdout: bool,
+    keep_stdout: bool,
 ) -> Result<(Measured, String), measure::MeasureError> {
-    // The pipe is read by a helper process-free thread through a named temp file instead of a
-    // pipe, so that measure::run keeps sole ownership of the child: the child writes to a file.
     let capture = std::env::temp_dir().join(format!(
         "nodesnap-bench-capture-{}-{}",
         std::process::id(),
@@ -1059,15 +1225,24 @@ fn measure_collecting(
         program: capture.display().to_string(),
         source,
     })?;
-    if stdout {
-        command.stdout(file);
+    let (stdout, stderr) = if keep_stdout {
+        (Stdio::from(file), Stdio::null())
     } else {
-        command.stderr(file);
-    }
-    let measured = measure::run(command, limit)?;
+        (Stdio::null(), Stdio::from(file))
+    };
+    let measured = launcher().run(command, stdout, stderr, limit);
     let text = std::fs::read_to_string(&capture).unwrap_or_default();
     let _ = std::fs::remove_file(&capture);
-    Ok((measured, text))
+    Ok((measured?, text))
+}
+
+/// This very binary, run as `measure-child`.
+fn launcher() -> &'static measure::Launcher {
+    static LAUNCHER: std::sync::OnceLock<measure::Launcher> = std::sync::OnceLock::new();
+    LAUNCHER.get_or_init(|| measure::Launcher {
+        program: std::env::current_exe().unwrap_or_else(|_| PathBuf::from("nodesnap-bench")),
+        scratch: std::env::temp_dir(),
+    })
 }
 
 static CAPTURE_COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);

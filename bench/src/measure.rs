@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// The cost of one run of a command.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Measured {
     pub wall: Duration,
     pub user: Duration,
@@ -37,6 +37,86 @@ pub enum MeasureError {
     Spawn { program: String, source: io::Error },
     #[error("wait4 on {program}: {source}")]
     Wait { program: String, source: io::Error },
+    #[error("the launcher measuring {program} failed: {detail}")]
+    Launcher { program: String, detail: String },
+}
+
+/// Measures commands through `<launcher> measure-child`, see the module's note on peak RSS.
+pub struct Launcher {
+    pub program: std::path::PathBuf,
+    pub scratch: std::path::PathBuf,
+}
+
+static REPORT_COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+impl Launcher {
+    /// Runs `command` (its program, arguments, environment and directory) under the launcher
+    /// with the given stdout and stderr, killing it after `limit`.
+    pub fn run(
+        &self,
+        command: &Command,
+        stdout: Stdio,
+        stderr: Stdio,
+        limit: Duration,
+    ) -> Result<Measured, MeasureError> {
+        let program = command.get_program().to_string_lossy().into_owned();
+        let report = self.scratch.join(format!(
+            "measure-{}-{}.json",
+            std::process::id(),
+            REPORT_COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        ));
+        let mut launcher = Command::new(&self.program);
+        launcher
+            .arg("measure-child")
+            .arg("--limit-ms")
+            .arg(limit.as_millis().to_string())
+            .arg("--report")
+            .arg(&report)
+            .arg("--")
+            .arg(command.get_program())
+            .args(command.get_args())
+            .stdin(Stdio::null())
+            .stdout(stdout)
+            .stderr(stderr);
+        for (key, value) in command.get_envs() {
+            match value {
+                Some(value) => launcher.env(key, value),
+                None => launcher.env_remove(key),
+            };
+        }
+        if let Some(dir) = command.get_current_dir() {
+            launcher.current_dir(dir);
+        }
+        let status = launcher.status().map_err(|source| MeasureError::Spawn {
+            program: program.clone(),
+            source,
+        })?;
+        let text = std::fs::read_to_string(&report);
+        let _ = std::fs::remove_file(&report);
+        let text = text.map_err(|e| MeasureError::Launcher {
+            program: program.clone(),
+            detail: format!("no report ({e}); launcher {status}"),
+        })?;
+        serde_json::from_str(&text).map_err(|e| MeasureError::Launcher {
+            program,
+            detail: e.to_string(),
+        })
+    }
+}
+
+/// The launcher's side: runs the command given on its command line, inheriting stdio, and
+/// writes what [`run`] measured to `report` as JSON.
+pub fn measure_child(
+    program: &std::ffi::OsStr,
+    args: &[std::ffi::OsString],
+    limit: Duration,
+    report: &std::path::Path,
+) -> Result<(), String> {
+    let mut command = Command::new(program);
+    command.args(args);
+    let measured = run(&mut command, limit).map_err(|e| e.to_string())?;
+    let json = serde_json::to_string(&measured).map_err(|e| e.to_string())?;
+    std::fs::write(report, json).map_err(|e| format!("{}: {e}", report.display()))
 }
 
 /// Runs `command` to completion with stdin closed (and stdout/stderr as the caller set

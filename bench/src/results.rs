@@ -1,12 +1,17 @@
 //! The results of one benchmark run: tables of figures and the targets checked against them,
 //! rendered as Markdown (for the terminal and docs/PERFORMANCE.md) and as JSON.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
 use std::time::Duration;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Table {
+    /// The part of the run that made it (`sizes`, `analyzer`, `browser`, `collector`), so that a
+    /// partial run can keep the other parts of the previous one.
+    pub section: String,
+    /// UTC time the part was measured.
+    pub measured_at: String,
     pub title: String,
     pub columns: Vec<String>,
     pub rows: Vec<Vec<String>>,
@@ -15,8 +20,10 @@ pub struct Table {
 }
 
 impl Table {
-    pub fn new(title: &str, columns: &[&str]) -> Table {
+    pub fn new(section: &str, measured_at: &str, title: &str, columns: &[&str]) -> Table {
         Table {
+            section: section.to_string(),
+            measured_at: measured_at.to_string(),
             title: title.to_string(),
             columns: columns.iter().map(|c| c.to_string()).collect(),
             rows: Vec::new(),
@@ -33,7 +40,7 @@ impl Table {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     Pass,
@@ -51,7 +58,7 @@ impl Verdict {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Target {
     pub name: String,
     pub goal: String,
@@ -96,12 +103,14 @@ impl Target {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Results {
     pub started_at: String,
     pub machine: String,
     pub tables: Vec<Table>,
     pub targets: Vec<Target>,
+    /// The figures the targets were checked against, for a later partial run to reuse.
+    pub key_figures: serde_json::Value,
 }
 
 impl Results {
@@ -128,6 +137,7 @@ impl Results {
         }
         for table in &self.tables {
             let _ = writeln!(out, "\n## {}\n", table.title);
+            let _ = writeln!(out, "Measured {}.\n", table.measured_at);
             let _ = writeln!(out, "| {} |", table.columns.join(" | "));
             let _ = writeln!(out, "|{}", "---|".repeat(table.columns.len()));
             for row in &table.rows {
