@@ -106,6 +106,8 @@ pub struct Generated {
     pub entries: u64,
     /// Bytes of file content under root/.
     pub content_bytes: u64,
+    /// Size of the tar stream before compression (what a reader inflates).
+    pub tar_bytes: u64,
     /// Size of the .tar.gz.
     pub compressed_bytes: u64,
 }
@@ -135,8 +137,9 @@ pub fn write_snapshot(spec: &NodeSpec, path: &Path) -> Result<Generated, Generat
         BuildError::Io(source) => write_error(source),
         BuildError::Serialize(what, detail) => GenerateError::Serialize { what, detail },
     })?;
-    let mut counting = archive.finish().map_err(write_error)?;
+    let (mut counting, tar_bytes) = archive.finish().map_err(write_error)?;
     counting.flush().map_err(write_error)?;
+    generated.tar_bytes = tar_bytes;
     generated.compressed_bytes = counting.written;
     Ok(generated)
 }
@@ -170,14 +173,17 @@ impl<W: Write> Write for CountingWriter<W> {
 
 /// The tar.gz being written, with the same header choices as the collector's writer.
 struct Archive<W: Write> {
-    builder: tar::Builder<GzEncoder<W>>,
+    builder: tar::Builder<CountingWriter<GzEncoder<W>>>,
     top: String,
     generated: Generated,
 }
 
 impl<W: Write> Archive<W> {
     fn new(sink: W, top: &str) -> Archive<W> {
-        let mut builder = tar::Builder::new(GzEncoder::new(sink, Compression::fast()));
+        let mut builder = tar::Builder::new(CountingWriter {
+            inner: GzEncoder::new(sink, Compression::fast()),
+            written: 0,
+        });
         builder.mode(tar::HeaderMode::Deterministic);
         Archive {
             builder,
@@ -218,8 +224,10 @@ impl<W: Write> Archive<W> {
         self.builder.append_data(&mut header, full, data)
     }
 
-    fn finish(self) -> io::Result<W> {
-        self.builder.into_inner()?.finish()
+    /// Ends the tar and gzip streams; returns the sink and the tar stream's size.
+    fn finish(self) -> io::Result<(W, u64)> {
+        let counting = self.builder.into_inner()?;
+        Ok((counting.inner.finish()?, counting.written))
     }
 }
 

@@ -536,6 +536,7 @@ fn analyzer(args: &RunArgs, key: &mut KeyFigures) -> (Table, Option<PathBuf>) {
                 thousands(generated.processes),
                 thousands(generated.pods),
                 thousands(generated.entries),
+                mebibytes(generated.tar_bytes),
                 mebibytes(generated.compressed_bytes),
                 label.to_string(),
             ];
@@ -578,11 +579,11 @@ fn analyzer(args: &RunArgs, key: &mut KeyFigures) -> (Table, Option<PathBuf>) {
             .iter_mut()
             .filter(|row| row[0] == thousands(100_000 + 8))
         {
-            let label = row[4].clone();
+            let label = row[5].clone();
             let small = small.iter().find(|(l, _)| **l == label).map(|(_, m)| *m);
             let big = big.iter().find(|(l, _)| **l == label).map(|(_, m)| *m);
             if let (Some(small), Some(big)) = (small, big) {
-                row[7] = format!(
+                row[8] = format!(
                     "{}, {}",
                     ratio(big.wall.as_secs_f64() / small.wall.as_secs_f64().max(1e-6)),
                     ratio(big.peak_rss_bytes as f64 / (small.peak_rss_bytes as f64).max(1.0))
