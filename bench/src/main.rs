@@ -51,6 +51,8 @@ enum Mode {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true, required = true)]
         command: Vec<std::ffi::OsString>,
     },
+    /// Print the Markdown of a results JSON file again.
+    Table { json: PathBuf },
     /// Write one synthetic snapshot.
     Generate {
         #[arg(long)]
@@ -151,6 +153,21 @@ fn main() -> ExitCode {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(error) => {
                     eprintln!("nodesnap-bench measure-child: {error}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Mode::Table { json } => {
+            let parsed = std::fs::read_to_string(&json)
+                .map_err(|e| e.to_string())
+                .and_then(|text| serde_json::from_str::<Results>(&text).map_err(|e| e.to_string()));
+            match parsed {
+                Ok(results) => {
+                    print!("{}", results.to_markdown());
+                    ExitCode::SUCCESS
+                }
+                Err(error) => {
+                    eprintln!("nodesnap-bench: {}: {error}", json.display());
                     ExitCode::FAILURE
                 }
             }
@@ -465,6 +482,7 @@ fn analyzer(args: &RunArgs, key: &mut KeyFigures) -> (Table, Option<PathBuf>) {
             "processes",
             "pods",
             "tar entries",
+            "tar MiB (inflated)",
             "tar.gz MiB",
             "command",
             "wall ms",
@@ -1146,7 +1164,23 @@ impl LiveScene {
                         ));
                     }
                 }
-                Err(_) => {
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                    // stdout closed before "ready:": scene up failed or exited.
+                    let status = child.wait().map(|s| s.to_string()).unwrap_or_default();
+                    let mut stderr = String::new();
+                    if let Some(mut err) = child.stderr.take() {
+                        let _ = err.read_to_string(&mut stderr);
+                    }
+                    let _ = Command::new(scene)
+                        .args(["down", "--state"])
+                        .arg(&state)
+                        .status();
+                    return Err(format!(
+                        "scene up exited ({status}) before ready: {}",
+                        last_line(&stderr)
+                    ));
+                }
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
                     let _ = child.kill();
                     let _ = child.wait();
                     let _ = Command::new(scene)
