@@ -1,0 +1,5 @@
+//! The smallest program built the way the collector ships: the size baseline.
+
+fn main() {
+    println!("hello");
+}
