@@ -65,7 +65,10 @@ mod seed_node {
         assert_eq!(m.node.hostname.as_deref(), Some("my-node1"));
         assert!(m.node.kernel.as_deref().unwrap_or("").starts_with("3.10.0"));
         assert_eq!(serde_json::to_value(m.node.cgroup_mode).unwrap(), "v1");
-        assert_eq!(serde_json::to_value(m.node.cgroup_driver).unwrap(), "cgroupfs");
+        assert_eq!(
+            serde_json::to_value(m.node.cgroup_driver).unwrap(),
+            "cgroupfs"
+        );
         assert_eq!(m.node.kubelet_pid, Some(Pid(5773)));
     }
 
@@ -102,7 +105,11 @@ mod seed_node {
         );
         assert_eq!(container.name.as_deref(), Some("safe-nginx"));
         let nginx = m.processes.iter().find(|p| p.pid == Pid(7337)).unwrap();
-        assert!(nginx.cmdline.as_deref().unwrap().starts_with("nginx: master process"));
+        assert!(nginx
+            .cmdline
+            .as_deref()
+            .unwrap()
+            .starts_with("nginx: master process"));
         assert_eq!(nginx.container_id.as_ref(), Some(&id));
         // The eight workers are the container's too.
         assert_eq!(container.pids.len(), 9);
@@ -227,7 +234,10 @@ mod seed_node {
             proxy.pod_uid,
             Some(uid("f86494f1-aeea-11ea-8af4-0050569e47b9"))
         );
-        let pod = m.pods.iter().find(|p| Some(&p.uid) == proxy.pod_uid.as_ref());
+        let pod = m
+            .pods
+            .iter()
+            .find(|p| Some(&p.uid) == proxy.pod_uid.as_ref());
         assert_eq!(pod.and_then(|p| p.qos), Some(QosClass::BestEffort));
         assert!(!rules_fired(&m).contains(&"process-outside-container-cgroup"));
     }
@@ -246,18 +256,32 @@ mod layouts {
     use super::*;
 
     fn mode(m: &Model) -> String {
-        serde_json::to_value(m.node.cgroup_mode).unwrap().as_str().unwrap().to_string()
+        serde_json::to_value(m.node.cgroup_mode)
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .to_string()
     }
 
     fn driver(m: &Model) -> String {
-        serde_json::to_value(m.node.cgroup_driver).unwrap().as_str().unwrap().to_string()
+        serde_json::to_value(m.node.cgroup_driver)
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .to_string()
     }
 
     fn runtimes(m: &Model) -> Vec<String> {
         m.node
             .runtimes
             .iter()
-            .map(|r| serde_json::to_value(r.kind).unwrap().as_str().unwrap().to_string())
+            .map(|r| {
+                serde_json::to_value(r.kind)
+                    .unwrap()
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
             .collect()
     }
 
