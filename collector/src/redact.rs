@@ -73,7 +73,11 @@ pub fn redact_args(args: &[&str]) -> Vec<Option<String>> {
     let mut next: Option<NextValue> = None;
     for (index, arg) in args.iter().enumerate() {
         if let Some(kind) = next.take() {
-            if !arg.starts_with("--") {
+            // A flag that itself takes a value is that flag, not the value the one before
+            // lacked (`curl -u -u admin:pw`): fuzzing found the second value kept.
+            let is_flag_with_value =
+                arg.starts_with('-') && value_kind_after(&program, registry_login, arg).is_some();
+            if !arg.starts_with("--") && !is_flag_with_value {
                 let replaced = match kind {
                     NextValue::Secret if !is_harmless_value(arg) => Some(REDACTED.to_string()),
                     NextValue::Secret => None,
@@ -137,6 +141,15 @@ fn redact_argument(program: &str, arg: &str) -> Option<String> {
     if let Some(prefix_end) = pem_start(arg) {
         return Some(format!("{}{REDACTED}", &arg[..prefix_end]));
     }
+    // Before `name=value`: for mysql everything after `-p` is the password, `=` included
+    // (fuzzing found `-password=x` redacted as a name, then as `-p` on a second pass).
+    if is_mysql_family(program) && arg.len() > 2 && arg.starts_with("-p") && !arg.starts_with("--")
+    {
+        return Some(format!("-p{REDACTED}"));
+    }
+    if program.starts_with("redis-cli") && arg.len() > 2 && arg.starts_with("-a") {
+        return Some(format!("-a{REDACTED}"));
+    }
     if let Some((name, value)) = arg.split_once('=') {
         let flag_like = name.starts_with('-') || is_env_name(name);
         let key_file = names_a_key(name) && is_absolute_path(value);
@@ -148,13 +161,6 @@ fn redact_argument(program: &str, arg: &str) -> Option<String> {
                 return Some(format!("{name}={redacted}"));
             }
         }
-    }
-    if is_mysql_family(program) && arg.len() > 2 && arg.starts_with("-p") && !arg.starts_with("--")
-    {
-        return Some(format!("-p{REDACTED}"));
-    }
-    if program.starts_with("redis-cli") && arg.len() > 2 && arg.starts_with("-a") {
-        return Some(format!("-a{REDACTED}"));
     }
     if let Some(rest) = arg.strip_prefix("-u") {
         if !arg.starts_with("--") {
