@@ -106,7 +106,7 @@ fn churn_fake_pids(
             let live = root.join(format!("proc/{pid}"));
             let _ = fs::rename(&live, &old);
             // Now and then the pid stays free for a moment, as between exit and reuse.
-            if life % 7 == 0 {
+            if life.is_multiple_of(7) {
                 thread::yield_now();
             }
             fs::rename(&next, &live).unwrap();
