@@ -618,3 +618,67 @@ fn real_cgroup_dirs_removed_while_collecting_the_live_node() {
         rounds.load(Ordering::Relaxed)
     );
 }
+
+/// Whether a thread of `pid` is inside openat(2) (syscall 257 on x86-64), as when it opens a
+/// FIFO that has no writer.
+fn blocked_in_open(pid: u32) -> bool {
+    let Ok(tasks) = fs::read_dir(format!("/proc/{pid}/task")) else {
+        return false;
+    };
+    tasks.flatten().any(|task| {
+        fs::read_to_string(task.path().join("syscall")).is_ok_and(|s| s.starts_with("257 "))
+    })
+}
+
+#[test]
+fn a_pid_reused_while_its_read_is_stuck_is_not_resumed_into_the_new_process() {
+    if !cfg!(target_arch = "x86_64") || !Path::new("/proc/self/syscall").exists() {
+        eprintln!("skipped: needs /proc/<pid>/syscall on x86-64 to see the stuck read");
+        return;
+    }
+    let tree = small_node("reuse-stuck");
+    let pid_dir = tree.path("proc/5000");
+    write_life(&pid_dir, 5000, 1);
+    tree.fifo("proc/5000/cmdline");
+    let out = TempDir::new("reuse-stuck-out");
+    let target = out.path.join("s.tar.gz");
+    let mut collector = Command::new(env!("CARGO_BIN_EXE_collector"))
+        .args([
+            "--root",
+            tree.root().to_str().unwrap(),
+            "-o",
+            target.to_str().unwrap(),
+        ])
+        .args(["-q", "--read-timeout-ms", "1000", "--timeout", "30"])
+        .spawn()
+        .unwrap();
+    let waited = Instant::now();
+    while !blocked_in_open(collector.id()) && waited.elapsed() < Duration::from_secs(20) {
+        thread::sleep(Duration::from_millis(5));
+    }
+    let stuck = blocked_in_open(collector.id());
+    // The process exits and its pid is reused while the collector waits on its cmdline.
+    let stage = TempDir::new("reuse-stuck-stage");
+    write_life(&stage.path.join("next"), 5000, 2);
+    fs::rename(&pid_dir, stage.path.join("old")).unwrap();
+    fs::rename(stage.path.join("next"), &pid_dir).unwrap();
+    let status = collector.wait().unwrap();
+    assert!(status.success());
+    assert!(stuck, "the collector never blocked on the FIFO");
+    let snap = read_snapshot(&target);
+    assert_eq!(snap.gap_reasons("proc/5000/cmdline"), vec!["timed_out"]);
+    assert!(snap.text("proc/5000/stat").contains("(l1p5000)"));
+    for name in ["cgroup", "oom_score_adj", "ns"] {
+        if let Some(data) = snap.files.get(&format!("proc/5000/{name}")) {
+            assert!(
+                !String::from_utf8_lossy(data).contains("churn/2"),
+                "proc/5000/{name} comes from the pid's next life"
+            );
+        }
+    }
+    assert!(
+        !snap.files.contains_key("proc/5000/cgroup"),
+        "files after the stuck read must not be taken from the new life"
+    );
+    assert_eq!(snap.gap_reasons("proc/5000"), vec!["vanished"]);
+}
