@@ -91,7 +91,7 @@ pub fn redact_args(args: &[&str]) -> Vec<Option<String>> {
                         .filter(|secret| !secret.is_empty() && *secret != REDACTED)
                         .map(|_| format!("pass:{REDACTED}")),
                 };
-                out.push(replaced.or_else(|| redact_inside(arg)));
+                out.push(replaced.map(redact_rest).or_else(|| redact_inside(arg)));
                 continue;
             }
         }
@@ -100,7 +100,7 @@ pub fn redact_args(args: &[&str]) -> Vec<Option<String>> {
             continue;
         }
         next = value_kind_after(&program, registry_login, arg);
-        out.push(redact_argument(&program, arg));
+        out.push(redact_argument(&program, arg).map(redact_rest));
     }
     // An argument already shaped like a redacted one (`-p***`) is not a change.
     for (replacement, original) in out.iter_mut().zip(args) {
@@ -134,6 +134,13 @@ fn value_kind_after(program: &str, registry_login: bool, arg: &str) -> Option<Ne
         });
     }
     None
+}
+
+/// A replacement made by a flag rule still goes through the rules for what is inside an
+/// argument: fuzzing found an AWS key id kept as the name in `AKIA…_KEY=secret`, redacted only
+/// on a second pass.
+fn redact_rest(replaced: String) -> String {
+    redact_inside(&replaced).unwrap_or(replaced)
 }
 
 /// One argument on its own: flag forms first, then whatever is inside it.
