@@ -188,9 +188,13 @@ fn names_a_key(name: &str) -> bool {
         == Some("key")
 }
 
-/// An absolute path with no spaces: a file named, not a secret given.
+/// An absolute path with no spaces or pair separators: a file named, not a secret given. The
+/// separators keep this rule and the `key=value` pairs rule agreeing on where a value ends
+/// (fuzzing found `KEY=/,x` kept whole by one and redacted after `/` by the other).
 fn is_absolute_path(value: &str) -> bool {
-    value.len() > 1 && value.starts_with('/') && !value.contains(char::is_whitespace)
+    value.len() > 1
+        && value.starts_with('/')
+        && !value.contains(|c: char| c.is_whitespace() || is_pair_separator(c))
 }
 
 fn is_mysql_family(program: &str) -> bool {
