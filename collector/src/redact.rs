@@ -157,6 +157,15 @@ fn redact_argument(program: &str, arg: &str) -> Option<String> {
     if program.starts_with("redis-cli") && arg.len() > 2 && arg.starts_with("-a") {
         return Some(format!("-a{REDACTED}"));
     }
+    // `-uuser:pass` before `name=value` too, or a password holding `_KEY=` is redacted in two
+    // steps (found by fuzzing).
+    if let Some(rest) = arg.strip_prefix("-u") {
+        if !arg.starts_with("--") {
+            if let Some(redacted) = redact_user_password(rest) {
+                return Some(format!("-u{redacted}"));
+            }
+        }
+    }
     if let Some((name, value)) = arg.split_once('=') {
         let flag_like = name.starts_with('-') || is_env_name(name);
         let key_file = names_a_key(name) && is_absolute_path(value);
@@ -166,13 +175,6 @@ fn redact_argument(program: &str, arg: &str) -> Option<String> {
         if flag_like && is_user_name(name) {
             if let Some(redacted) = redact_user_password(value) {
                 return Some(format!("{name}={redacted}"));
-            }
-        }
-    }
-    if let Some(rest) = arg.strip_prefix("-u") {
-        if !arg.starts_with("--") {
-            if let Some(redacted) = redact_user_password(rest) {
-                return Some(format!("-u{redacted}"));
             }
         }
     }
