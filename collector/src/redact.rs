@@ -100,7 +100,7 @@ pub fn redact_args(args: &[&str]) -> Vec<Option<String>> {
             continue;
         }
         next = value_kind_after(&program, registry_login, arg);
-        out.push(redact_argument(&program, arg).map(redact_rest));
+        out.push(redact_argument(&program, arg).map(|first| until_settled(&program, first)));
     }
     // An argument already shaped like a redacted one (`-p***`) is not a change.
     for (replacement, original) in out.iter_mut().zip(args) {
@@ -139,8 +139,27 @@ fn value_kind_after(program: &str, registry_login: bool, arg: &str) -> Option<Ne
 /// A replacement made by a flag rule still goes through the rules for what is inside an
 /// argument: fuzzing found an AWS key id kept as the name in `AKIA…_KEY=secret`, redacted only
 /// on a second pass.
-fn redact_rest(replaced: String) -> String {
-    redact_inside(&replaced).unwrap_or(replaced)
+fn redact_rest(mut replaced: String) -> String {
+    for _ in 0..8 {
+        match redact_inside(&replaced) {
+            Some(next) if next != replaced => replaced = next,
+            _ => break,
+        }
+    }
+    replaced
+}
+
+/// Applies the rules again to a replacement until nothing changes: rules overlap (`-u` and
+/// `name=value` both match `-ux_accesskey=y:z`), and fuzzing found several that matched only
+/// on a second pass. Each pass only replaces text by markers, so this ends within a few passes.
+fn until_settled(program: &str, mut text: String) -> String {
+    for _ in 0..8 {
+        match redact_argument(program, &text).map(redact_rest) {
+            Some(next) if next != text => text = next,
+            _ => break,
+        }
+    }
+    text
 }
 
 /// One argument on its own: flag forms first, then whatever is inside it.
