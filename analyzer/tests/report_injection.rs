@@ -29,6 +29,7 @@ const TEMPLATE_ATTRIBUTES: &[&str] = &[
     "spellcheck",
     "for",
     "open",
+    "title",
 ];
 
 /// Each start tag's name and attribute names, skipping the raw text of `<style>` and

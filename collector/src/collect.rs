@@ -364,6 +364,9 @@ fn list_pids(proc_dir: &OwnedFd) -> io::Result<Vec<u32>> {
 struct InFlight {
     kind: Arc<JobKind>,
     reported_vanished: bool,
+    /// A process's start time from the stat this job read, so that a resumed job can tell
+    /// the same process from a new one under the same pid.
+    start_ticks: Option<u64>,
 }
 
 /// The state of one run, driven by `collect`.
@@ -395,6 +398,7 @@ impl<W: Write> Run<W> {
             id,
             kind: Arc::new(kind),
             resume_after: None,
+            start_ticks: None,
         };
         self.queue_for(&job.kind).push_back(job);
     }
@@ -448,6 +452,11 @@ impl<W: Write> Run<W> {
             return Ok(());
         };
         let kind = Arc::clone(&flight.kind);
+        if let (JobKind::Process { .. }, 1, Outcome::Data { data, .. }) =
+            (kind.as_ref(), message.item, &message.outcome)
+        {
+            flight.start_ticks = pool::stat_start_ticks(data);
+        }
         let rel = message.rel;
         match message.outcome {
             Outcome::Data { data, truncated } => {
@@ -497,6 +506,7 @@ impl<W: Write> Run<W> {
                         id,
                         kind: Arc::new(JobKind::CgroupDir { rel: subdir }),
                         resume_after: None,
+                        start_ticks: None,
                     });
                 }
             }
@@ -859,6 +869,7 @@ pub fn collect(
                 InFlight {
                     kind: Arc::clone(&job.kind),
                     reported_vanished: false,
+                    start_ticks: job.start_ticks,
                 },
             );
             if job_tx.send(job).is_err() {
@@ -993,6 +1004,7 @@ fn check_stuck<W: Write>(run: &mut Run<W>, workers: &mut Workers, config: &Confi
                     id,
                     kind: flight.kind,
                     resume_after: Some(item),
+                    start_ticks: flight.start_ticks,
                 };
                 run.queue_for(&job.kind).push_front(job);
             }

@@ -90,6 +90,10 @@ pub struct Job {
     pub kind: Arc<JobKind>,
     /// Items up to and including this index were handled by an abandoned worker.
     pub resume_after: Option<usize>,
+    /// For a resumed process job: the start time its first worker read in stat. The pid's
+    /// directory is opened again on resume, and a different start time means the process
+    /// exited and the pid was reused while the read was stuck.
+    pub start_ticks: Option<u64>,
 }
 
 /// The result of one item.
@@ -188,7 +192,7 @@ pub fn run_worker(
         let skip = |item: usize| job.resume_after.is_some_and(|last| item <= last);
         match job.kind.as_ref() {
             JobKind::Process { pid } => {
-                read_process(&context, &state, job.id, *pid, &skip, &mut send)
+                read_process(&context, &state, &job, *pid, &skip, &mut send)
             }
             JobKind::CgroupDir { rel } => {
                 read_cgroup_dir(&context, &state, job.id, rel, &skip, &mut send)
@@ -252,10 +256,18 @@ fn read_open_file(fd: OwnedFd, cap: u64) -> Outcome {
     }
 }
 
+/// Field 22 of /proc/<pid>/stat, the start time in clock ticks: with the pid, it names one
+/// process life.
+pub fn stat_start_ticks(stat: &[u8]) -> Option<u64> {
+    let close = stat.iter().rposition(|&b| b == b')')?;
+    let rest = std::str::from_utf8(stat.get(close + 1..)?).ok()?;
+    rest.split_whitespace().nth(19)?.parse().ok()
+}
+
 fn read_process(
     context: &ReadContext,
     state: &WorkerState,
-    job: u64,
+    job_record: &Job,
     pid: u32,
     skip: &dyn Fn(usize) -> bool,
     send: &mut dyn FnMut(usize, String, Outcome),
@@ -263,6 +275,7 @@ fn read_process(
     let Some(proc_dir) = context.proc_dir.as_ref() else {
         return;
     };
+    let job = job_record.id;
     let pid_name = pid.to_string();
     state.begin(job, PROCESS_ITEM_DIR, "");
     let dir = fsread::open_at(
@@ -286,6 +299,21 @@ fn read_process(
             return;
         }
     };
+    if let (Some(_), Some(expected)) = (job_record.resume_after, job_record.start_ticks) {
+        state.begin(job, 1, "stat");
+        let now = match fsread::open_at(dir.as_raw_fd(), "stat", libc::O_RDONLY) {
+            Ok(fd) => fsread::read_capped(fd, context.max_file_bytes)
+                .ok()
+                .and_then(|(data, _)| stat_start_ticks(&data)),
+            Err(_) => None,
+        };
+        state.end();
+        if now != Some(expected) {
+            // Another life under the same pid: the process this job began is gone.
+            send(PROCESS_ITEM_DIR, format!("proc/{pid}"), Outcome::Vanished);
+            return;
+        }
+    }
     for (index, name) in PROCESS_FILES.iter().enumerate() {
         let item = index + 1;
         if skip(item) {
@@ -426,5 +454,42 @@ fn read_cgroup_dir(
         };
         state.end();
         send(item, rel_file, outcome);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::stat_start_ticks;
+
+    #[test]
+    fn start_ticks_is_field_22_counted_after_the_last_parenthesis() {
+        let cases: &[(&[u8], Option<u64>)] = &[
+            (
+                b"42 (sh) S 1 42 42 0 -1 4194560 1 0 0 0 1 1 0 0 20 0 1 0 777 1000 20 0\n",
+                Some(777),
+            ),
+            (
+                b"42 (a) b) (c) S 1 42 42 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 9 0 0 0\n",
+                Some(9),
+            ),
+            (b"42 (sh) S 1 42 42\n", None),
+            (
+                b"42 sh S 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22\n",
+                None,
+            ),
+            (b"", None),
+            (
+                b"42 (sh) S 1 42 42 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 18446744073709551615 0\n",
+                Some(u64::MAX),
+            ),
+        ];
+        for (stat, expected) in cases {
+            assert_eq!(
+                stat_start_ticks(stat),
+                *expected,
+                "{}",
+                String::from_utf8_lossy(stat)
+            );
+        }
     }
 }

@@ -5,5 +5,6 @@
 mod support;
 
 mod fake_tree;
+mod faults;
 mod live;
 mod safety;

@@ -6,6 +6,7 @@
 //! made control and bidi characters visible); the only unescaped output is the page's own CSS
 //! and script, and the search index as JSON escaped for a `<script>` element.
 
+mod fuzz;
 pub mod text;
 pub mod view;
 
@@ -14,6 +15,8 @@ use askama::Template;
 use sha2::{Digest, Sha256};
 use std::fmt;
 
+#[doc(hidden)]
+pub use fuzz::fuzz_render;
 pub use view::ReportView;
 
 /// The page's stylesheet, inlined and allowed by its hash.

@@ -8,7 +8,7 @@ use crate::model::{
     Pid, Pod, PodUid, Process, ProcessRole, QosClass, RuntimeKind, Severity, Sharing, Subject,
     Usage,
 };
-use nodesnap_format::{CmdlinePolicy, GapReason};
+use nodesnap_format::{CmdlinePolicy, GapReason, REDACTED};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Above this many pods, pod cards start collapsed to their one-line summary.
@@ -51,6 +51,8 @@ pub struct ReportView {
     pub cgroups: CgroupsView,
     pub namespaces: NamespacesView,
     pub search: SearchIndex,
+    /// Command lines were redacted by the collector: each `***` in them is shown as a marker.
+    pub marks_redacted: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -598,6 +600,7 @@ pub fn build(model: &Model) -> ReportView {
         namespaces: namespaces_view(&index),
         process_tree,
         search,
+        marks_redacted: model.collection.cmdline == CmdlinePolicy::Redacted,
     }
 }
 
@@ -657,6 +660,15 @@ fn node_view(model: &Model) -> NodeView {
     }
 
     let c = &model.collection;
+    let redacted_processes = model
+        .processes
+        .iter()
+        .filter(|p| {
+            p.cmdline
+                .as_deref()
+                .is_some_and(|cmd| cmd.contains(REDACTED))
+        })
+        .count();
     let collection = vec![
         Fact::new("Collected", visible(&c.started_at)),
         Fact::new("Duration", text::duration_ms(c.duration_ms)),
@@ -671,9 +683,15 @@ fn node_view(model: &Model) -> NodeView {
         Fact::warn(
             "Command lines",
             match c.cmdline {
-                CmdlinePolicy::Redacted => "redacted: secret-looking values replaced by ***",
-                CmdlinePolicy::Verbatim => "kept verbatim (--no-redact): may hold secrets",
-                CmdlinePolicy::Dropped => "not collected (--no-cmdline)",
+                CmdlinePolicy::Redacted => format!(
+                    "redacted: secret-looking values replaced by *** (in {} of {} processes)",
+                    text::count(redacted_processes as u64),
+                    text::count(model.processes.len() as u64)
+                ),
+                CmdlinePolicy::Verbatim => {
+                    "kept verbatim (--no-redact): may hold secrets".to_string()
+                }
+                CmdlinePolicy::Dropped => "not collected (--no-cmdline)".to_string(),
             },
             c.cmdline == CmdlinePolicy::Verbatim,
         ),

@@ -194,10 +194,11 @@ pub(crate) mod tests {
     fn fuzz_regressions_replay_without_panic() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/regressions");
         type FuzzBody = fn(&[u8]);
-        let targets: [(&str, FuzzBody); 3] = [
+        let targets: [(&str, FuzzBody); 4] = [
             ("load", super::fuzz_load),
             ("procfs", crate::procfs::fuzz_parsers),
             ("cgroupfs", crate::cgroupfs::fuzz_parsers),
+            ("render", crate::report::fuzz_render),
         ];
         for (target, run) in targets {
             let dir = root.join(target);
