@@ -16,6 +16,7 @@ const SAMPLES: &[&str] = &[
     "podman-v2",
     "k3s-v2-cgroupfs",
     "no-containers",
+    "live-scene",
 ];
 
 fn workspace() -> PathBuf {

@@ -32,24 +32,88 @@ fn rules_fired(model: &Model) -> Vec<&str> {
 }
 
 #[test]
-fn every_sample_in_samples_dir_loads_without_gaps() {
+fn every_sample_in_samples_dir_loads_without_damage() {
     let mut seen = 0;
     for entry in std::fs::read_dir(samples_dir()).expect("samples/") {
         let path = entry.expect("entry").path();
         if path.extension().is_some_and(|e| e == "gz") {
             let snapshot = load(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-            let model = build(&snapshot);
             assert!(
-                model.gaps.is_empty(),
+                snapshot.load_gaps.is_empty(),
                 "{}: {:?}",
                 path.display(),
-                model.gaps
+                snapshot.load_gaps
+            );
+            let model = build(&snapshot);
+            // Only what the collector recorded; fixture trees are complete.
+            assert_eq!(
+                model.gaps.len(),
+                snapshot.manifest.gaps.len(),
+                "{}",
+                path.display()
             );
             assert!(!model.processes.is_empty(), "{}", path.display());
             seen += 1;
         }
     }
-    assert!(seen >= 7, "expected the seven layout samples, found {seen}");
+    assert!(
+        seen >= 8,
+        "expected the seven layout samples and the live one, found {seen}"
+    );
+}
+
+#[test]
+fn fixture_samples_have_no_gaps() {
+    for sample in [
+        "seed-node",
+        "containerd-v2-systemd",
+        "crio-v1-systemd",
+        "docker-plain",
+        "podman-v2",
+        "k3s-v2-cgroupfs",
+        "no-containers",
+    ] {
+        assert!(model_of(sample).gaps.is_empty(), "{sample}");
+    }
+}
+
+mod live_scene {
+    use super::*;
+
+    #[test]
+    fn live_scene_has_a_pod_of_every_qos_class_and_a_host_network_pod() {
+        let m = model_of("live-scene");
+        for qos in [
+            QosClass::Guaranteed,
+            QosClass::Burstable,
+            QosClass::BestEffort,
+        ] {
+            assert!(m.pods.iter().any(|p| p.qos == Some(qos)), "{qos}");
+        }
+        assert!(m
+            .pods
+            .iter()
+            .any(|p| p.namespace_sharing.get(&NsType::Net) == Some(&Sharing::Host)));
+        assert!(m
+            .pods
+            .iter()
+            .any(|p| p.namespace_sharing.get(&NsType::Pid) == Some(&Sharing::Pod)));
+        assert!(rules_fired(&m).contains(&"process-outside-container-cgroup"));
+    }
+
+    #[test]
+    fn host_namespaces_come_from_other_processes_when_pid_1s_links_are_unreadable() {
+        let m = model_of("live-scene");
+        // On the machine this was collected on, even root cannot read pid 1's ns links.
+        assert!(m.gaps.iter().any(|g| g.path == "proc/1/ns"), "{:?}", m.gaps);
+        assert!(rules_fired(&m).contains(&"collection-gaps"));
+        let host_net = m
+            .namespaces
+            .iter()
+            .filter(|n| n.kind == NsType::Net && n.holder == Holder::Host)
+            .count();
+        assert_eq!(host_net, 1, "exactly one host net namespace");
+    }
 }
 
 mod seed_node {
