@@ -2,10 +2,7 @@
 //! (proc/<pid>/{stat,status,cmdline,cgroup,ns,oom_score_adj}, sys/fs/cgroup/..., meta records).
 
 use crate::snapshot::Snapshot;
-use nodesnap_format::{
-    CmdlinePolicy, CollectOptions, ContainerRecord, Counts, Gap, Manifest, RecordSource,
-    RuntimeMetadata, FORMAT_VERSION,
-};
+use nodesnap_format::{ContainerRecord, Gap, Manifest, RecordSource, RuntimeMetadata};
 use std::collections::{BTreeMap, BTreeSet};
 
 pub const HOST_NS: [(&str, u64); 6] = [
@@ -321,26 +318,15 @@ fn join(dir: &str, path: &str) -> String {
     format!("{dir}{rest}")
 }
 
+/// The snapshot tests' manifest, dated and named like the seed walkthrough's node.
 pub fn manifest() -> Manifest {
     Manifest {
-        format_version: FORMAT_VERSION,
-        collector_version: "0.1.0".into(),
         hostname: Some("my-node1".into()),
         kernel: Some("3.10.0-957.el7.x86_64".into()),
         started_at: "2020-06-17T02:28:00Z".into(),
         finished_at: "2020-06-17T02:28:01Z".into(),
         duration_ms: 900,
-        collector_pid: None,
-        options: CollectOptions {
-            root: "/".into(),
-            cmdline: CmdlinePolicy::Redacted,
-            timeout_secs: 60,
-            read_timeout_ms: 1000,
-            max_file_bytes: 1 << 20,
-            max_total_bytes: 1 << 30,
-        },
-        counts: Counts::default(),
-        gaps: Vec::new(),
+        ..crate::snapshot::tests::manifest()
     }
 }
 
