@@ -2,8 +2,8 @@
 //! change in what the analyzer shows for a real snapshot appears as a reviewed diff.
 //! `UPDATE_GOLDEN=1 cargo test -p nodesnap-tests --test integration golden` rewrites them.
 
-use analyzer::model::{build, Model};
-use analyzer::snapshot::load;
+use crate::util::sample_model as model_of;
+use analyzer::model::Model;
 use analyzer::views::text::{Palette, Width};
 use analyzer::views::{cgls, export, lsns, pods, ps, summary};
 use std::path::{Path, PathBuf};
@@ -21,11 +21,6 @@ const SAMPLES: &[&str] = &[
 
 fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn model_of(sample: &str) -> Model {
-    let path = workspace().join(format!("samples/{sample}.tar.gz"));
-    build(&load(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())))
 }
 
 /// Compares `actual` with tests/golden/<sample>/<name>, or writes it when UPDATE_GOLDEN=1.

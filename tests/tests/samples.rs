@@ -5,19 +5,8 @@ use analyzer::model::{
     build, ContainerId, Holder, Inode, Model, NsType, Pid, PodUid, ProcessRole, QosClass, Sharing,
 };
 use analyzer::snapshot::load;
-use std::path::{Path, PathBuf};
 
-fn samples_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .join("samples")
-}
-
-fn model_of(sample: &str) -> Model {
-    let path = samples_dir().join(format!("{sample}.tar.gz"));
-    let snapshot = load(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    build(&snapshot)
-}
+use crate::util::{sample_model as model_of, samples_dir};
 
 fn uid(text: &str) -> PodUid {
     PodUid::parse(text).expect("pod uid")

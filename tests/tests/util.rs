@@ -38,3 +38,16 @@ pub fn read(root: &Path, rel: &str) -> String {
     let path = root.join(rel);
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
 }
+
+/// `samples/` at the workspace root.
+pub fn samples_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../samples")
+}
+
+/// The model of `samples/<sample>.tar.gz`, as `analyzer` builds it.
+pub fn sample_model(sample: &str) -> analyzer::model::Model {
+    let path = samples_dir().join(format!("{sample}.tar.gz"));
+    let snapshot =
+        analyzer::snapshot::load(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    analyzer::model::build(&snapshot)
+}
