@@ -1,14 +1,24 @@
-//! The snapshot format (format_version 1): where each file sits in the tarball and what the
+//! The snapshot format (format_version 2): where each file sits in the tarball and what the
 //! manifest and the sanitized runtime metadata hold. docs/FORMAT.md is the prose version.
 //!
 //! This crate does no IO: the collector serializes these types, the analyzer deserializes them.
 
+pub mod bundle;
+
+pub use bundle::BUNDLE_FILE;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
 
 /// The format this build writes. Readers refuse a manifest with a larger number.
-pub const FORMAT_VERSION: u32 = 1;
+///
+/// Version 2 stores the files of each process directory and each cgroup directory in one
+/// bundle file ([`BUNDLE_FILE`]); version 1 stored every file as its own tar entry, with a
+/// directory entry per cgroup. Readers of version 2 read both.
+pub const FORMAT_VERSION: u32 = 2;
+
+/// The oldest format this build still reads.
+pub const OLDEST_READABLE_FORMAT_VERSION: u32 = 1;
 
 /// Path of the manifest inside the snapshot's top directory.
 pub const MANIFEST_PATH: &str = "manifest.yaml";
@@ -20,14 +30,13 @@ pub const ROOT_DIR: &str = "root";
 /// Path of the sanitized runtime metadata inside the snapshot's top directory.
 pub const METADATA_PATH: &str = "meta/runtime.json";
 
-/// The files copied for every process, in `root/proc/<pid>/`.
+/// The files copied for every process, bundled in `root/proc/<pid>/nodesnap-files.txt`.
 pub const PROCESS_FILES: &[&str] = &["stat", "status", "cmdline", "cgroup", "oom_score_adj"];
 
 /// The namespace links read for every process, whichever exist. They are not stored as tar
 /// symlinks (which break on extraction and on Windows) but as one text file per process,
-/// `root/proc/<pid>/ns`, with one line per link: its name, a space, and its target verbatim,
-/// such as `pid_for_children pid:[4026531836]`. One file instead of ten keeps the tarball and
-/// the collector's time small on nodes with many processes.
+/// `ns` in the process's bundle, with one line per link: its name, a space, and its target
+/// verbatim, such as `pid_for_children pid:[4026531836]`.
 pub const NAMESPACE_LINKS: &[&str] = &[
     "cgroup",
     "ipc",
@@ -61,8 +70,9 @@ pub const NODE_FILES: &[&str] = &[
 /// Identity files reduced to names and ids before they leave the node (see `docs/FORMAT.md`).
 pub const IDENTITY_FILES: &[&str] = &["etc/passwd", "etc/group"];
 
-/// The cgroup control files copied from each cgroup directory, whichever exist. Everything else
-/// in a cgroup directory is left on the node so that the tarball stays small.
+/// The cgroup control files copied from each cgroup directory, whichever exist, into the
+/// directory's bundle. Everything else in a cgroup directory is left on the node so that the
+/// tarball stays small.
 pub const CGROUP_FILES: &[&str] = &[
     "cgroup.procs",
     "cgroup.controllers",
@@ -98,7 +108,7 @@ pub const CGROUP_FILES: &[&str] = &[
     "freezer.state",
 ];
 
-/// The file, under `root/proc/<pid>/`, that holds the namespace link targets.
+/// The file, in the bundle of `root/proc/<pid>/`, that holds the namespace link targets.
 pub const NAMESPACE_LINKS_FILE: &str = "ns";
 
 /// The cgroup filesystem's mount point relative to the node's root.
