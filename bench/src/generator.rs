@@ -1,4 +1,4 @@
-//! Writes big synthetic snapshots straight in the snapshot format (format_version 1): a
+//! Writes big synthetic snapshots straight in the snapshot format (format_version 2): a
 //! Kubernetes node with containerd, N/5 pods of five processes each, and the cgroup tree the
 //! kubelet builds, on cgroup v2 (systemd driver) or v1 (cgroupfs driver). Deterministic: the
 //! same spec always gives the same bytes, so figures from two runs measure the same input.
@@ -6,9 +6,9 @@
 use flate2::write::GzEncoder;
 use flate2::Compression;
 use nodesnap_format::{
-    CmdlinePolicy, CollectOptions, ContainerRecord, Counts, Manifest, PodLogDir, RecordSource,
-    RequestedNamespace, RuntimeMetadata, FORMAT_VERSION, MANIFEST_PATH, METADATA_PATH,
-    NAMESPACE_LINKS_FILE, ROOT_DIR,
+    bundle, CmdlinePolicy, CollectOptions, ContainerRecord, Counts, Manifest, PodLogDir,
+    RecordSource, RequestedNamespace, RuntimeMetadata, BUNDLE_FILE, FORMAT_VERSION, MANIFEST_PATH,
+    METADATA_PATH, NAMESPACE_LINKS_FILE, ROOT_DIR,
 };
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -176,6 +176,9 @@ struct Archive<W: Write> {
     builder: tar::Builder<CountingWriter<GzEncoder<W>>>,
     top: String,
     generated: Generated,
+    /// The process or cgroup directory whose files are being gathered into one bundle
+    /// (format 2), and the records so far.
+    bundle: Option<(String, Vec<u8>)>,
 }
 
 impl<W: Write> Archive<W> {
@@ -189,23 +192,53 @@ impl<W: Write> Archive<W> {
             builder,
             top: top.to_string(),
             generated: Generated::default(),
+            bundle: None,
         }
     }
 
+    /// A file under root/: a record of the open bundle when it sits in the bundle's
+    /// directory, else an entry of its own.
     fn root_file(&mut self, rel: &str, data: &[u8]) -> io::Result<()> {
         self.generated.files += 1;
         self.generated.content_bytes += data.len() as u64;
+        if let Some((dir, records)) = &mut self.bundle {
+            if let Some(name) = rel
+                .strip_prefix(dir.as_str())
+                .and_then(|rest| rest.strip_prefix('/'))
+                .filter(|name| !name.contains('/'))
+            {
+                bundle::push_record(records, name, data);
+                return Ok(());
+            }
+        }
+        self.flush_bundle()?;
         let full = format!("{}/{}/{}", self.top, ROOT_DIR, rel);
         self.append(tar::EntryType::Regular, &full, data)
     }
 
+    /// Starts the bundle of a cgroup directory, as the collector does for each one.
     fn root_dir(&mut self, rel: &str) -> io::Result<()> {
         self.generated.cgroups += 1;
-        let full = format!("{}/{}/{}/", self.top, ROOT_DIR, rel);
-        self.append(tar::EntryType::Directory, &full, &[])
+        self.open_bundle(rel)
+    }
+
+    /// Gathers the next files of `rel` into one bundle entry (written when another starts).
+    fn open_bundle(&mut self, rel: &str) -> io::Result<()> {
+        self.flush_bundle()?;
+        self.bundle = Some((rel.to_string(), Vec::new()));
+        Ok(())
+    }
+
+    fn flush_bundle(&mut self) -> io::Result<()> {
+        if let Some((dir, records)) = self.bundle.take() {
+            let full = format!("{}/{}/{}/{}", self.top, ROOT_DIR, dir, BUNDLE_FILE);
+            self.append(tar::EntryType::Regular, &full, &records)?;
+        }
+        Ok(())
     }
 
     fn top_file(&mut self, path: &str, data: &[u8]) -> io::Result<()> {
+        self.flush_bundle()?;
         let full = format!("{}/{}", self.top, path);
         self.append(tar::EntryType::Regular, &full, data)
     }
@@ -225,7 +258,8 @@ impl<W: Write> Archive<W> {
     }
 
     /// Ends the tar and gzip streams; returns the sink and the tar stream's size.
-    fn finish(self) -> io::Result<(W, u64)> {
+    fn finish(mut self) -> io::Result<(W, u64)> {
+        self.flush_bundle()?;
         let counting = self.builder.into_inner()?;
         Ok((counting.inner.finish()?, counting.written))
     }
@@ -908,6 +942,7 @@ fn write_process<W: Write>(
     archive: &mut Archive<W>,
 ) -> io::Result<()> {
     let dir = format!("proc/{}", process.pid);
+    archive.open_bundle(&dir)?;
     let start_ticks = 1000 + process.pid * 3;
     let vsize = if process.kernel_thread {
         0

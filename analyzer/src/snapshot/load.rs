@@ -22,14 +22,14 @@
 //! [`MAX_INFLATED_BYTES`] (2 GiB) are decompressed, and an entry whose declared size would
 //! pass that stops the read at once instead of being inflated (a gzip bomb costs nothing).
 
-use super::Snapshot;
+use super::{DirFiles, DirFilesProblem, Snapshot};
 use flate2::read::MultiGzDecoder;
 use nodesnap_format::{
-    Gap, GapReason, Manifest, RuntimeMetadata, FORMAT_VERSION, MANIFEST_PATH, METADATA_PATH,
-    ROOT_DIR,
+    Gap, GapReason, Manifest, RuntimeMetadata, BUNDLE_FILE, FORMAT_VERSION, MANIFEST_PATH,
+    METADATA_PATH, ROOT_DIR,
 };
 use std::cell::Cell;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fs::File;
 use std::io::{self, BufReader, Read};
 use std::path::Path;
@@ -288,6 +288,8 @@ struct Damage {
 struct Collected {
     limits: LoadLimits,
     files: BTreeMap<String, Vec<u8>>,
+    /// Format 2 bundles, keyed by the archive path of the directory they describe.
+    bundles: BTreeMap<String, Vec<u8>>,
     dirs: BTreeSet<String>,
     /// Keyed by archive path until the top directory is known.
     gaps: Vec<Gap>,
@@ -301,6 +303,7 @@ impl Collected {
         Collected {
             limits,
             files: BTreeMap::new(),
+            bundles: BTreeMap::new(),
             dirs: BTreeSet::new(),
             gaps: Vec::new(),
             gaps_not_listed: 0,
@@ -379,6 +382,20 @@ impl Collected {
     }
 
     fn add_file(&mut self, path: String, content: Vec<u8>) -> bool {
+        if let Some(dir) = path
+            .strip_suffix(BUNDLE_FILE)
+            .and_then(|rest| rest.strip_suffix('/'))
+        {
+            if self.bundles.contains_key(dir) {
+                self.gap(path, "appears twice in the archive; the first copy is kept");
+                return true;
+            }
+            if !self.charge(&path, content.len() as u64) {
+                return false;
+            }
+            self.bundles.insert(dir.to_string(), content);
+            return true;
+        }
         if self.files.contains_key(&path) {
             self.gap(path, "appears twice in the archive; the first copy is kept");
             return true;
@@ -761,19 +778,61 @@ fn assemble(source: &str, mut collected: Collected) -> Result<(Snapshot, LoadSta
 
     let root = prefix(ROOT_DIR);
     let root_slash = format!("{root}/");
-    let mut files = BTreeMap::new();
+    let node_path = |path: &str| -> Option<String> {
+        if path == root {
+            Some(String::new())
+        } else {
+            path.strip_prefix(&root_slash).map(str::to_string)
+        }
+    };
+    let mut tree: BTreeMap<String, DirFiles> = std::mem::take(&mut collected.dirs)
+        .into_iter()
+        .filter_map(|dir| node_path(&dir))
+        .map(|dir| (dir, DirFiles::default()))
+        .collect();
+    // Dirs that came from a bundle, with its names, to catch a single file repeating one; a
+    // collector never writes both for one directory, so this stays empty in practice.
+    let mut bundled: HashMap<String, HashSet<Vec<u8>>> = HashMap::new();
+    for (dir, bytes) in std::mem::take(&mut collected.bundles) {
+        let archive_path = format!("{dir}/{BUNDLE_FILE}");
+        let Some(relative) = node_path(&dir) else {
+            collected.gap(
+                archive_path,
+                "outside the snapshot's root/ directory; ignored",
+            );
+            continue;
+        };
+        let (files, problems) = DirFiles::from_bundle(bytes);
+        for problem in problems {
+            collected.gap(archive_path.clone(), bundle_problem(&problem));
+        }
+        bundled.insert(relative.clone(), HashSet::new());
+        // Dir entries (format 1) hold no files, so the bundle takes the slot whole.
+        tree.insert(relative, files);
+    }
     for (path, content) in std::mem::take(&mut collected.files) {
-        match path.strip_prefix(&root_slash) {
-            Some(relative) => {
-                files.insert(relative.to_string(), content);
+        let Some(relative) = node_path(&path) else {
+            collected.gap(path, "outside the snapshot's root/ directory; ignored");
+            continue;
+        };
+        let (dir, name) = relative.rsplit_once('/').unwrap_or(("", relative.as_str()));
+        let slot = tree.entry(dir.to_string()).or_default();
+        if let Some(names) = bundled.get_mut(dir) {
+            if names.is_empty() {
+                *names = slot.names();
             }
-            None => collected.gap(path, "outside the snapshot's root/ directory; ignored"),
+            if !names.insert(name.as_bytes().to_vec()) {
+                collected.gap(
+                    path,
+                    format!("also in the directory's {BUNDLE_FILE}; the bundle's copy is kept"),
+                );
+                continue;
+            }
+        }
+        if let Err(problem) = slot.push(name, &content) {
+            collected.gap(path, bundle_problem(&problem));
         }
     }
-    let dirs: BTreeSet<String> = std::mem::take(&mut collected.dirs)
-        .into_iter()
-        .filter_map(|d| d.strip_prefix(&root_slash).map(str::to_string))
-        .collect();
 
     // Gaps recorded under archive paths are reported relative to the node's root.
     let to_node_path = |path: String| match path.strip_prefix(&root_slash) {
@@ -798,7 +857,8 @@ fn assemble(source: &str, mut collected: Collected) -> Result<(Snapshot, LoadSta
         });
     }
     let promised = manifest.counts.files;
-    let held = files.len() as u64;
+    let mut snapshot = Snapshot::from_tree(source, manifest, metadata, tree);
+    let held = snapshot.file_count() as u64;
     if held < promised {
         gaps.push(Gap {
             path: ROOT_DIR.to_string(),
@@ -819,9 +879,20 @@ fn assemble(source: &str, mut collected: Collected) -> Result<(Snapshot, LoadSta
             )),
         });
     }
-    let mut snapshot = Snapshot::from_parts(source, manifest, metadata, files, dirs);
     snapshot.load_gaps = gaps;
     Ok((snapshot, collected.stats))
+}
+
+/// What went wrong with a file of a directory, as a gap's detail.
+fn bundle_problem(problem: &DirFilesProblem) -> String {
+    match problem {
+        DirFilesProblem::Duplicate(name) => {
+            format!("holds {name} twice; the first copy is kept")
+        }
+        DirFilesProblem::Damaged(error) => {
+            format!("{error}; the files after it in this directory are missing")
+        }
+    }
 }
 
 /// The top directory: the one holding manifest.yaml (or the archive root itself), and whether
@@ -845,6 +916,7 @@ fn find_top(source: &str, collected: &Collected) -> Result<(String, bool), LoadE
                 let with_root: BTreeSet<&str> = collected
                     .files
                     .keys()
+                    .chain(collected.bundles.keys())
                     .chain(collected.dirs.iter())
                     .filter_map(|path| top_of_root(path))
                     .collect();

@@ -669,7 +669,7 @@ fn future_format_version_is_refused_before_reading_other_fields() {
     );
     assert_eq!(
         load_err(&tar.bytes()),
-        "test.tar.gz: snap-node1/manifest.yaml: format_version 7 is newer than this analyzer reads (1); use a newer nodesnap"
+        "test.tar.gz: snap-node1/manifest.yaml: format_version 7 is newer than this analyzer reads (2); use a newer nodesnap"
     );
 }
 
@@ -925,9 +925,9 @@ fn directory_with_a_future_manifest_is_refused() {
     let dir = TempDir::new("future");
     let top = dir.0.join("snap");
     write_tree(&top);
-    std::fs::write(top.join(MANIFEST_PATH), b"format_version: 2\n").unwrap();
+    std::fs::write(top.join(MANIFEST_PATH), b"format_version: 3\n").unwrap();
     let message = load(&top).unwrap_err().to_string();
-    assert!(message.ends_with("manifest.yaml: format_version 2 is newer than this analyzer reads (1); use a newer nodesnap"), "{message}");
+    assert!(message.ends_with("manifest.yaml: format_version 3 is newer than this analyzer reads (2); use a newer nodesnap"), "{message}");
 }
 
 #[test]
@@ -1000,4 +1000,170 @@ fn archives_written_by_python_tarfile_load_alike() {
             );
         }
     }
+}
+
+fn bundle_of(files: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (name, content) in files {
+        nodesnap_format::bundle::push_record(&mut out, name, content);
+    }
+    out
+}
+
+#[test]
+fn bundles_load_as_the_files_of_their_directory() {
+    let mut tar = Tar::snapshot(5);
+    tar.file(
+        &format!("{TOP}/root/proc/42/{BUNDLE_FILE}"),
+        &bundle_of(&[("stat", b"42 (nginx) S 1\n"), ("cmdline", b"nginx\0-g\0")]),
+    );
+    let cgroup = "sys/fs/cgroup/kubepods.slice/kubepods-pod1.slice";
+    tar.file(
+        &format!("{TOP}/root/{cgroup}/{BUNDLE_FILE}"),
+        &bundle_of(&[
+            ("memory.max", b"max\n"),
+            ("cgroup.procs", b"42\n"),
+            ("cpu.max", b""),
+        ]),
+    );
+    let (snapshot, _) = load_ok(&gzip(&tar.bytes()));
+    assert_eq!(
+        snapshot.file("proc/42/stat"),
+        Some(&b"42 (nginx) S 1\n"[..])
+    );
+    assert_eq!(snapshot.file("proc/42/cmdline"), Some(&b"nginx\0-g\0"[..]));
+    assert_eq!(
+        snapshot.file(&format!("{cgroup}/cgroup.procs")),
+        Some(&b"42\n"[..])
+    );
+    assert_eq!(snapshot.file(&format!("{cgroup}/cpu.max")), Some(&b""[..]));
+    assert_eq!(snapshot.file(&format!("{cgroup}/{BUNDLE_FILE}")), None);
+    assert_eq!(snapshot.pids(), vec![42]);
+    assert!(snapshot.has_dir("sys/fs/cgroup/kubepods.slice"));
+    assert!(snapshot.has_dir(cgroup));
+    assert_eq!(snapshot.file_count(), 5);
+    assert!(snapshot.load_gaps.is_empty(), "{:?}", snapshot.load_gaps);
+}
+
+#[test]
+fn an_empty_bundle_still_records_its_cgroup_directory() {
+    let mut tar = Tar::snapshot(0);
+    tar.file(
+        &format!("{TOP}/root/sys/fs/cgroup/empty/{BUNDLE_FILE}"),
+        b"",
+    );
+    let (snapshot, _) = load_ok(&gzip(&tar.bytes()));
+    assert!(snapshot.has_dir("sys/fs/cgroup/empty"));
+    assert_eq!(
+        snapshot.dir("sys/fs/cgroup/empty").map(|d| d.len()),
+        Some(0)
+    );
+    assert!(snapshot.load_gaps.is_empty());
+}
+
+#[test]
+fn a_damaged_bundle_keeps_the_records_before_the_damage_and_names_it() {
+    let mut bytes = bundle_of(&[("stat", b"7 (x) S 1\n")]);
+    let offset = bytes.len();
+    bytes.extend_from_slice(b"==> status 999 <==\nName:\tx\n");
+    let mut tar = Tar::snapshot(1);
+    tar.file(&format!("{TOP}/root/proc/7/{BUNDLE_FILE}"), &bytes);
+    let (snapshot, _) = load_ok(&gzip(&tar.bytes()));
+    assert_eq!(snapshot.file("proc/7/stat"), Some(&b"7 (x) S 1\n"[..]));
+    assert_eq!(snapshot.file("proc/7/status"), None);
+    let expected = format!("damaged record at byte {offset}: content runs past the end");
+    assert!(
+        has_gap(&snapshot, &format!("proc/7/{BUNDLE_FILE}"), &expected),
+        "{:?}",
+        gap_details(&snapshot)
+    );
+}
+
+#[test]
+fn a_name_twice_in_a_bundle_or_beside_it_keeps_the_bundles_first_copy() {
+    let mut tar = Tar::snapshot(2);
+    tar.file(
+        &format!("{TOP}/root/proc/9/{BUNDLE_FILE}"),
+        &bundle_of(&[
+            ("stat", b"first"),
+            ("stat", b"second"),
+            ("cgroup", b"0::/\n"),
+        ]),
+    );
+    tar.file(&format!("{TOP}/root/proc/9/cgroup"), b"0::/elsewhere\n");
+    tar.file(&format!("{TOP}/root/proc/9/oom_score_adj"), b"0\n");
+    let (snapshot, _) = load_ok(&gzip(&tar.bytes()));
+    assert_eq!(snapshot.file("proc/9/stat"), Some(&b"first"[..]));
+    assert_eq!(snapshot.file("proc/9/cgroup"), Some(&b"0::/\n"[..]));
+    assert_eq!(snapshot.file("proc/9/oom_score_adj"), Some(&b"0\n"[..]));
+    let gaps = gap_details(&snapshot);
+    assert!(
+        has_gap(
+            &snapshot,
+            &format!("proc/9/{BUNDLE_FILE}"),
+            "holds stat twice"
+        ),
+        "{gaps:?}"
+    );
+    assert!(
+        has_gap(&snapshot, "proc/9/cgroup", "bundle's copy is kept"),
+        "{gaps:?}"
+    );
+}
+
+#[test]
+fn a_bundle_of_many_repeated_names_loads_in_linear_time() {
+    // A hostile bundle: 200,000 records of two names. Checked by a set, not pairwise.
+    let mut bytes = Vec::new();
+    for i in 0..200_000u32 {
+        let name = if i % 2 == 0 { "a" } else { "b" };
+        nodesnap_format::bundle::push_record(&mut bytes, name, b"");
+    }
+    for i in 0..100_000u32 {
+        nodesnap_format::bundle::push_record(&mut bytes, &format!("f{i}"), b"");
+    }
+    let mut tar = Tar::snapshot(0);
+    tar.file(&format!("{TOP}/root/x/{BUNDLE_FILE}"), &bytes);
+    let (snapshot, _) = load_ok(&gzip(&tar.bytes()));
+    assert_eq!(snapshot.file_count(), 100_002);
+    assert!(snapshot.load_gaps.len() <= MAX_GAPS + 3);
+}
+
+#[test]
+fn format_1_and_format_2_of_the_same_node_load_alike() {
+    let files: &[(&str, &[u8])] = &[
+        ("stat", b"1 (systemd) S 0\n"),
+        ("status", b"Name:\tsystemd\n"),
+        ("ns", b"net net:[4026531992]\n"),
+    ];
+    let mut v1 = Tar::snapshot(3);
+    for (name, content) in files {
+        v1.file(&format!("{TOP}/root/proc/1/{name}"), content);
+    }
+    v1.dir(&format!("{TOP}/root/sys/fs/cgroup/memory/"));
+    let mut v2 = Tar::snapshot(3);
+    v2.file(
+        &format!("{TOP}/root/proc/1/{BUNDLE_FILE}"),
+        &bundle_of(files),
+    );
+    v2.file(
+        &format!("{TOP}/root/sys/fs/cgroup/memory/{BUNDLE_FILE}"),
+        b"",
+    );
+    let (one, _) = load_ok(&gzip(&v1.bytes()));
+    let (two, _) = load_ok(&gzip(&v2.bytes()));
+    let listing = |s: &Snapshot| -> Vec<(String, Vec<u8>)> {
+        let mut files: Vec<_> = s
+            .files_under("proc")
+            .map(|(p, c)| (p, c.to_vec()))
+            .collect();
+        files.sort();
+        files
+    };
+    assert_eq!(listing(&one), listing(&two));
+    assert_eq!(
+        one.dirs_under("sys").collect::<Vec<_>>(),
+        two.dirs_under("sys").collect::<Vec<_>>()
+    );
+    assert!(one.load_gaps.is_empty() && two.load_gaps.is_empty());
 }

@@ -13,9 +13,13 @@ pub use load::{
     MAX_RETAINED_BYTES,
 };
 
+use nodesnap_format::bundle::{self, BundleError};
 use nodesnap_format::{Gap, Manifest, RuntimeMetadata};
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+
+/// Up to this many records, a bundle's names are checked for repeats by a scan.
+const LINEAR_NAME_CHECK: usize = 32;
 
 /// Everything read from one snapshot.
 #[derive(Debug, Clone)]
@@ -24,18 +28,160 @@ pub struct Snapshot {
     pub source: String,
     pub manifest: Manifest,
     pub metadata: RuntimeMetadata,
-    /// Files under the snapshot's `root/`, keyed like `proc/1/stat`.
-    files: BTreeMap<String, Vec<u8>>,
-    /// Directories under `root/`, keyed like `sys/fs/cgroup/memory/kubepods`; includes every
-    /// parent directory of every file.
-    dirs: BTreeSet<String>,
+    /// Directories under the snapshot's `root/`, keyed like `sys/fs/cgroup/memory/kubepods`,
+    /// each with the files it holds. Every parent of a directory is a key too. Files are kept
+    /// per directory because format 2 stores them that way (one bundle per process or cgroup
+    /// directory): a bundle is indexed in place, never split into one allocation per file.
+    dirs: BTreeMap<String, DirFiles>,
+    file_count: usize,
     /// Entries the analyzer could not use (damaged, unsafe or over a limit), reported with the
     /// collector's gaps.
     pub load_gaps: Vec<Gap>,
 }
 
+/// The files of one directory: their bytes side by side and where each name and content sits.
+#[derive(Debug, Clone, Default)]
+pub struct DirFiles {
+    bytes: Vec<u8>,
+    spans: Vec<FileSpan>,
+}
+
+/// Offsets into [`DirFiles::bytes`]; u32 because one directory's bytes are bounded by the
+/// loader's per-entry limit (16 MiB), far below 4 GiB.
+#[derive(Debug, Clone, Copy)]
+struct FileSpan {
+    name: (u32, u32),
+    content: (u32, u32),
+}
+
+/// Why a file could not join its directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DirFilesProblem {
+    /// The directory already holds a file of this name; the first one is kept.
+    Duplicate(String),
+    /// The bundle is damaged from this point on; the records before it are kept.
+    Damaged(BundleError),
+}
+
+impl DirFiles {
+    /// Indexes a format 2 bundle in place. Records after damage are lost (and reported);
+    /// a second record of the same name is reported and the first kept.
+    pub fn from_bundle(bytes: Vec<u8>) -> (DirFiles, Vec<DirFilesProblem>) {
+        let mut problems = Vec::new();
+        let mut spans: Vec<FileSpan> = Vec::new();
+        if u32::try_from(bytes.len()).is_err() {
+            problems.push(DirFilesProblem::Damaged(BundleError {
+                offset: 0,
+                problem: "bundle larger than 4 GiB",
+            }));
+            return (DirFiles::default(), problems);
+        }
+        // Bundles hold a few dozen records; a hostile one may hold a million, so names are
+        // checked against a set once the list is long.
+        let mut seen: Option<HashSet<&[u8]>> = None;
+        for record in bundle::records(&bytes) {
+            match record {
+                Ok(record) => {
+                    let name = &bytes[record.name.clone()];
+                    let duplicate = match &mut seen {
+                        Some(set) => !set.insert(name),
+                        None => {
+                            let duplicate =
+                                spans.iter().any(|span| slice(&bytes, span.name) == name);
+                            if spans.len() >= LINEAR_NAME_CHECK {
+                                let mut set: HashSet<&[u8]> =
+                                    spans.iter().map(|span| slice(&bytes, span.name)).collect();
+                                set.insert(name);
+                                seen = Some(set);
+                            }
+                            duplicate
+                        }
+                    };
+                    if duplicate {
+                        problems.push(DirFilesProblem::Duplicate(
+                            String::from_utf8_lossy(name).into_owned(),
+                        ));
+                        continue;
+                    }
+                    spans.push(FileSpan {
+                        name: (record.name.start as u32, record.name.end as u32),
+                        content: (record.content.start as u32, record.content.end as u32),
+                    });
+                }
+                Err(error) => problems.push(DirFilesProblem::Damaged(error)),
+            }
+        }
+        (DirFiles { bytes, spans }, problems)
+    }
+
+    /// Adds one file (a format 1 entry, or a test's file); refused when the directory would
+    /// pass 4 GiB. The caller makes sure the name is not taken (a map of paths cannot repeat
+    /// one; [`DirFiles::names`] serves the rare merge of a bundle with single files).
+    pub fn push(&mut self, name: &str, content: &[u8]) -> Result<(), DirFilesProblem> {
+        let start = self.bytes.len();
+        let end = start + name.len() + content.len();
+        if u32::try_from(end).is_err() {
+            return Err(DirFilesProblem::Damaged(BundleError {
+                offset: start,
+                problem: "directory larger than 4 GiB",
+            }));
+        }
+        self.bytes.extend_from_slice(name.as_bytes());
+        self.bytes.extend_from_slice(content);
+        let name_end = (start + name.len()) as u32;
+        self.spans.push(FileSpan {
+            name: (start as u32, name_end),
+            content: (name_end, end as u32),
+        });
+        Ok(())
+    }
+
+    /// The content of the file `name`.
+    pub fn get(&self, name: &str) -> Option<&[u8]> {
+        self.spans
+            .iter()
+            .find(|span| slice(&self.bytes, span.name) == name.as_bytes())
+            .map(|span| slice(&self.bytes, span.content))
+    }
+
+    /// Names and contents, in the order they were stored. Names are checked file names
+    /// (printable ASCII) in bundles; a format 1 name is whatever UTF-8 the entry had.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &[u8])> + '_ {
+        self.spans.iter().map(|span| {
+            let name = std::str::from_utf8(slice(&self.bytes, span.name)).unwrap_or("");
+            (name, slice(&self.bytes, span.content))
+        })
+    }
+
+    /// The names held, for checking many single files against a bundle at once.
+    pub fn names(&self) -> HashSet<Vec<u8>> {
+        self.spans
+            .iter()
+            .map(|span| slice(&self.bytes, span.name).to_vec())
+            .collect()
+    }
+
+    pub fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
+
+    /// Bytes held, for the loader's memory budget.
+    pub fn retained_bytes(&self) -> u64 {
+        (self.bytes.capacity() + self.spans.capacity() * std::mem::size_of::<FileSpan>()) as u64
+    }
+}
+
+fn slice(bytes: &[u8], (start, end): (u32, u32)) -> &[u8] {
+    bytes.get(start as usize..end as usize).unwrap_or_default()
+}
+
 impl Snapshot {
-    /// Builds a snapshot from parts; parent directories of the files are added to `dirs`.
+    /// Builds a snapshot from single files (path relative to the node's root) and directories;
+    /// parent directories are added. For tests and tools that hold files one by one.
     pub fn from_parts(
         source: impl Into<String>,
         manifest: Manifest,
@@ -43,29 +189,62 @@ impl Snapshot {
         files: BTreeMap<String, Vec<u8>>,
         dirs: BTreeSet<String>,
     ) -> Snapshot {
-        let mut dirs = dirs;
-        for path in files.keys() {
+        let mut tree: BTreeMap<String, DirFiles> = dirs
+            .into_iter()
+            .map(|dir| (dir, DirFiles::default()))
+            .collect();
+        for (path, content) in files {
+            let (dir, name) = path.rsplit_once('/').unwrap_or(("", path.as_str()));
+            // Keys of a map are unique, so a push cannot find the name taken.
+            let _ = tree
+                .entry(dir.to_string())
+                .or_default()
+                .push(name, &content);
+        }
+        Snapshot::from_tree(source, manifest, metadata, tree)
+    }
+
+    /// Builds a snapshot from directories with their files; parent directories are added.
+    pub fn from_tree(
+        source: impl Into<String>,
+        manifest: Manifest,
+        metadata: RuntimeMetadata,
+        mut dirs: BTreeMap<String, DirFiles>,
+    ) -> Snapshot {
+        let mut parents = Vec::new();
+        for path in dirs.keys() {
             let mut rest = path.as_str();
             while let Some((parent, _)) = rest.rsplit_once('/') {
-                if !dirs.insert(parent.to_string()) {
+                if dirs.contains_key(parent) {
                     break;
                 }
+                parents.push(parent.to_string());
                 rest = parent;
             }
         }
+        for parent in parents {
+            dirs.entry(parent).or_default();
+        }
+        // Files at the top of root/ (none in a collector's snapshot) live under the key "".
+        let has_top_files = dirs.get("").is_some_and(|top| !top.is_empty());
+        if !has_top_files {
+            dirs.remove("");
+        }
+        let file_count = dirs.values().map(DirFiles::len).sum();
         Snapshot {
             source: source.into(),
             manifest,
             metadata,
-            files,
             dirs,
+            file_count,
             load_gaps: Vec::new(),
         }
     }
 
     /// The raw bytes of a file, by its path relative to the node's root.
     pub fn file(&self, path: &str) -> Option<&[u8]> {
-        self.files.get(path).map(Vec::as_slice)
+        let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
+        self.dirs.get(dir)?.get(name)
     }
 
     /// A file as text; invalid UTF-8 is replaced, never an error (names on a node are bytes).
@@ -73,27 +252,41 @@ impl Snapshot {
         self.file(path).map(String::from_utf8_lossy)
     }
 
+    /// The files of one directory, such as `proc/42`.
+    pub fn dir(&self, path: &str) -> Option<&DirFiles> {
+        self.dirs.get(path)
+    }
+
     pub fn has_dir(&self, path: &str) -> bool {
-        self.dirs.contains(path)
+        self.dirs.contains_key(path)
     }
 
     /// Every directory at or below `prefix` (no trailing slash), in sorted order.
     pub fn dirs_under<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-        let own = self.dirs.get(prefix).map(String::as_str);
+        let own = self.dirs.get_key_value(prefix).map(|(k, _)| k.as_str());
         own.into_iter()
-            .chain(below(&self.dirs, prefix).map(String::as_str))
+            .chain(below(&self.dirs, prefix).map(|(k, _)| k.as_str()))
     }
 
-    /// Every file at or below `prefix` (no trailing slash), in sorted order.
+    /// Every file at or below `prefix` (no trailing slash): its path and content, directory by
+    /// directory in sorted order.
     pub fn files_under<'a>(
         &'a self,
         prefix: &'a str,
-    ) -> impl Iterator<Item = (&'a str, &'a [u8])> + 'a {
-        let own = self.files.get_key_value(prefix);
-        let children = below_map(&self.files, prefix);
-        own.into_iter()
-            .chain(children)
-            .map(|(p, b)| (p.as_str(), b.as_slice()))
+    ) -> impl Iterator<Item = (String, &'a [u8])> + 'a {
+        let own = self
+            .file(prefix)
+            .map(|content| (prefix.to_string(), content));
+        let dirs = self
+            .dirs
+            .get_key_value(prefix)
+            .into_iter()
+            .chain(below(&self.dirs, prefix));
+        own.into_iter().chain(dirs.flat_map(|(dir, files)| {
+            files
+                .iter()
+                .map(move |(name, content)| (join(dir, name), content))
+        }))
     }
 
     /// The pids that have a directory under `proc/`, ascending.
@@ -109,24 +302,27 @@ impl Snapshot {
     }
 
     pub fn file_count(&self) -> usize {
-        self.files.len()
+        self.file_count
+    }
+}
+
+fn join(dir: &str, name: &str) -> String {
+    if dir.is_empty() {
+        name.to_string()
+    } else {
+        format!("{dir}/{name}")
     }
 }
 
 /// Entries strictly below `prefix`: all start with `prefix/`, which is one contiguous range of
-/// the sorted set (a sibling such as `cpu,cpuacct` sorts between `cpu` and `cpu/` and is skipped).
-fn below<'a>(set: &'a BTreeSet<String>, prefix: &str) -> impl Iterator<Item = &'a String> + 'a {
+/// the sorted map (a sibling such as `cpu,cpuacct` sorts between `cpu` and `cpu/` and is
+/// skipped).
+fn below<'a>(
+    map: &'a BTreeMap<String, DirFiles>,
+    prefix: &str,
+) -> impl Iterator<Item = (&'a String, &'a DirFiles)> + 'a {
     let start = format!("{prefix}/");
     let end = format!("{prefix}0"); // '0' is the byte after '/'
-    set.range(start..end)
-}
-
-fn below_map<'a>(
-    map: &'a BTreeMap<String, Vec<u8>>,
-    prefix: &str,
-) -> impl Iterator<Item = (&'a String, &'a Vec<u8>)> + 'a {
-    let start = format!("{prefix}/");
-    let end = format!("{prefix}0");
     map.range(start..end)
 }
 
@@ -227,7 +423,7 @@ pub(crate) mod tests {
         let s = snapshot(&["sys/fs/cgroup/cpu/x/y", "sys/fs/cgroup/cpu,cpuacct/b"]);
         let dirs: Vec<&str> = s.dirs_under("sys/fs/cgroup/cpu").collect();
         assert_eq!(dirs, vec!["sys/fs/cgroup/cpu", "sys/fs/cgroup/cpu/x"]);
-        let files: Vec<&str> = s.files_under("sys/fs/cgroup/cpu").map(|f| f.0).collect();
+        let files: Vec<String> = s.files_under("sys/fs/cgroup/cpu").map(|f| f.0).collect();
         assert_eq!(files, vec!["sys/fs/cgroup/cpu/x/y"]);
     }
 }

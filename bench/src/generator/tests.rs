@@ -1,6 +1,6 @@
-//! The generator writes what the format says a snapshot is: read back with a plain tar reader,
-//! the manifest's counts match the entries, every process has its files, and every file sits in
-//! a directory that has an entry.
+//! The generator writes what the format says a snapshot is: read back with a plain tar reader
+//! and the format's bundle decoder, the manifest's counts match the entries, every process has
+//! its files, and every cgroup directory is one bundle.
 
 use super::*;
 use flate2::read::GzDecoder;
@@ -9,8 +9,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 
 struct ReadBack {
+    /// Files by archive path, bundle records expanded to `<dir>/<name>`.
     files: BTreeMap<String, Vec<u8>>,
-    dirs: BTreeSet<String>,
+    /// Directories that came as a bundle.
+    bundles: BTreeSet<String>,
+    /// Tar entries as written.
+    entries: u64,
     top: String,
 }
 
@@ -25,15 +29,31 @@ fn generate(processes: u64, layout: CgroupLayout, name: &str) -> (Generated, Rea
 
     let mut archive = tar::Archive::new(GzDecoder::new(bytes.as_slice()));
     let mut files = BTreeMap::new();
-    let mut dirs = BTreeSet::new();
+    let mut bundles = BTreeSet::new();
+    let mut entries = 0;
     for entry in archive.entries().unwrap() {
         let mut entry = entry.unwrap();
+        entries += 1;
         let path = entry.path().unwrap().to_string_lossy().into_owned();
-        if entry.header().entry_type().is_dir() {
-            dirs.insert(path.trim_end_matches('/').to_string());
+        assert!(
+            !entry.header().entry_type().is_dir(),
+            "format 2 has no dir entries: {path}"
+        );
+        let mut data = Vec::new();
+        entry.read_to_end(&mut data).unwrap();
+        if let Some(dir) = path.strip_suffix(&format!("/{BUNDLE_FILE}")) {
+            assert!(bundles.insert(dir.to_string()), "two bundles for {dir}");
+            for record in bundle::records(&data) {
+                let record = record.unwrap();
+                let name = std::str::from_utf8(&data[record.name]).unwrap();
+                let file = format!("{dir}/{name}");
+                let content = data[record.content].to_vec();
+                assert!(
+                    files.insert(file.clone(), content).is_none(),
+                    "duplicate {file}"
+                );
+            }
         } else {
-            let mut data = Vec::new();
-            entry.read_to_end(&mut data).unwrap();
             assert!(
                 files.insert(path.clone(), data).is_none(),
                 "duplicate {path}"
@@ -44,7 +64,8 @@ fn generate(processes: u64, layout: CgroupLayout, name: &str) -> (Generated, Rea
         generated,
         ReadBack {
             files,
-            dirs,
+            bundles,
+            entries,
             top: name.to_string(),
         },
         bytes,
@@ -71,11 +92,12 @@ fn counts_in_the_manifest_match_the_entries_for_both_layouts() {
             .filter(|p| p.starts_with(&format!("{}/root/", read.top)))
             .count();
         assert_eq!(manifest.counts.files, root_files as u64, "{layout:?}");
-        assert_eq!(
-            manifest.counts.cgroups,
-            read.dirs.len() as u64,
-            "{layout:?}"
-        );
+        let cgroup_bundles = read
+            .bundles
+            .iter()
+            .filter(|d| d.starts_with(&format!("{}/root/sys/fs/cgroup", read.top)))
+            .count();
+        assert_eq!(manifest.counts.cgroups, cgroup_bundles as u64, "{layout:?}");
         let content: u64 = read
             .files
             .iter()
@@ -83,10 +105,7 @@ fn counts_in_the_manifest_match_the_entries_for_both_layouts() {
             .map(|(_, d)| d.len() as u64)
             .sum();
         assert_eq!(manifest.counts.bytes, content);
-        assert_eq!(
-            generated.entries,
-            (read.files.len() + read.dirs.len()) as u64
-        );
+        assert_eq!(generated.entries, read.entries);
 
         let pids: BTreeSet<&str> = read
             .files
@@ -114,7 +133,7 @@ fn counts_in_the_manifest_match_the_entries_for_both_layouts() {
 }
 
 #[test]
-fn every_cgroup_file_sits_in_a_directory_with_an_entry() {
+fn every_cgroup_directory_is_one_bundle_holding_its_procs_and_no_file_is_outside_one() {
     for layout in [CgroupLayout::V2Systemd, CgroupLayout::V1Cgroupfs] {
         let (_, read, _) = generate(25, layout, &format!("dirs-{}", layout.as_str()));
         let prefix = format!("{}/root/sys/fs/cgroup/", read.top);
@@ -126,7 +145,13 @@ fn every_cgroup_file_sits_in_a_directory_with_an_entry() {
         assert!(!cgroup_files.is_empty());
         for file in cgroup_files {
             let (parent, _) = file.rsplit_once('/').unwrap();
-            assert!(read.dirs.contains(parent), "{file} has no directory entry");
+            assert!(read.bundles.contains(parent), "{file} is not in a bundle");
+        }
+        for dir in read.bundles.iter().filter(|d| d.starts_with(&prefix)) {
+            assert!(
+                read.files.contains_key(&format!("{dir}/cgroup.procs")),
+                "{dir}"
+            );
         }
     }
 }
