@@ -146,17 +146,6 @@ impl<W: Write> SnapshotWriter<W> {
         self.append(&full, data)
     }
 
-    /// A directory entry at `<top>/root/<rel>/`.
-    pub fn add_root_dir(&mut self, rel: &str) -> io::Result<()> {
-        let full = format!("{}/{}/{}/", self.top, nodesnap_format::ROOT_DIR, rel);
-        let mut header = tar::Header::new_gnu();
-        header.set_entry_type(tar::EntryType::Directory);
-        header.set_mode(0o755);
-        header.set_mtime(self.mtime);
-        header.set_size(0);
-        self.builder.append_data(&mut header, full, io::empty())
-    }
-
     fn append(&mut self, full: &str, data: &[u8]) -> io::Result<()> {
         let mut header = tar::Header::new_gnu();
         header.set_entry_type(tar::EntryType::Regular);

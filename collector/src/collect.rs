@@ -13,9 +13,10 @@ use crate::runtime_meta;
 use crate::signals;
 use crate::time::{unix_seconds, UtcDateTime};
 use nodesnap_format::{
-    CmdlinePolicy, CollectOptions, ContainerLogLink, Counts, Gap, GapReason, Manifest, PodLogDir,
-    RecordSource, RuntimeMetadata, CGROUP_ROOT, FORMAT_VERSION, IDENTITY_FILES, MANIFEST_PATH,
-    METADATA_PATH, NODE_FILES,
+    bundle, CmdlinePolicy, CollectOptions, ContainerLogLink, Counts, Gap, GapReason, Manifest,
+    PodLogDir, RecordSource, RuntimeMetadata, BUNDLE_FILE, CGROUP_FILES, CGROUP_ROOT,
+    FORMAT_VERSION, IDENTITY_FILES, MANIFEST_PATH, METADATA_PATH, NAMESPACE_LINKS_FILE, NODE_FILES,
+    PROCESS_FILES,
 };
 use std::collections::{HashMap, VecDeque};
 use std::fs::{self, OpenOptions};
@@ -367,6 +368,16 @@ struct InFlight {
     /// A process's start time from the stat this job read, so that a resumed job can tell
     /// the same process from a new one under the same pid.
     start_ticks: Option<u64>,
+    bundle: PartialBundle,
+}
+
+/// The records received so far for one process or cgroup directory. A job resumed after a
+/// stuck read carries its predecessor's, so that each directory ends as one bundle entry.
+#[derive(Default)]
+struct PartialBundle {
+    records: Vec<u8>,
+    /// The cgroup directory was listed: it exists, and gets a bundle even when empty.
+    listed: bool,
 }
 
 /// The state of one run, driven by `collect`.
@@ -387,6 +398,8 @@ struct Run<W: Write> {
     pending_dirs: VecDeque<Job>,
     take_dir_next: bool,
     in_flight: HashMap<u64, InFlight>,
+    /// Partial bundles of resumed jobs still waiting in `pending`, by the resumed job's id.
+    carried: HashMap<u64, PartialBundle>,
     next_job_id: u64,
 }
 
@@ -427,23 +440,54 @@ impl<W: Write> Run<W> {
         !self.pending.is_empty() || !self.pending_dirs.is_empty()
     }
 
-    fn drain_pending(&mut self) -> Vec<String> {
-        let mut paths: Vec<String> = self.pending.drain(..).map(|job| job.kind.path()).collect();
-        paths.extend(self.pending_dirs.drain(..).map(|job| job.kind.path()));
-        paths
+    /// Empties the queues, writing the records that resumed jobs carried; returns the paths
+    /// of the jobs dropped.
+    fn drain_pending(&mut self) -> io::Result<Vec<String>> {
+        let jobs: Vec<Job> = self
+            .pending
+            .drain(..)
+            .chain(self.pending_dirs.drain(..))
+            .collect();
+        let mut paths = Vec::with_capacity(jobs.len());
+        for job in jobs {
+            if let Some(partial) = self.carried.remove(&job.id) {
+                self.write_bundle(&job.kind, partial)?;
+            }
+            paths.push(job.kind.path());
+        }
+        Ok(paths)
     }
 
-    /// Copies one file into the snapshot unless the total cap forbids it.
-    fn write_file(&mut self, rel: &str, data: &[u8]) -> io::Result<()> {
-        if self.counts.bytes + data.len() as u64 > self.config.max_total_bytes {
+    /// Whether `len` more content bytes fit under the total cap; records the gap when not.
+    fn admit(&mut self, rel: &str, len: usize) -> bool {
+        if self.counts.bytes + len as u64 > self.config.max_total_bytes {
             self.total_cap_reached = true;
             self.gaps.push(gap(rel, GapReason::TotalCapReached, None));
-            return Ok(());
+            return false;
         }
-        self.writer.add_root_file(rel, data)?;
         self.counts.files += 1;
-        self.counts.bytes += data.len() as u64;
+        self.counts.bytes += len as u64;
+        true
+    }
+
+    /// Copies one file into the snapshot as its own entry unless the total cap forbids it.
+    fn write_file(&mut self, rel: &str, data: &[u8]) -> io::Result<()> {
+        if self.admit(rel, data.len()) {
+            self.writer.add_root_file(rel, data)?;
+        }
         Ok(())
+    }
+
+    /// Writes the bundle of a finished (or given up) process or cgroup job: a process's when
+    /// at least one of its files was read, a cgroup's whenever the directory was listed.
+    fn write_bundle(&mut self, kind: &JobKind, partial: PartialBundle) -> io::Result<()> {
+        let dir = match kind {
+            JobKind::Process { pid } if !partial.records.is_empty() => format!("proc/{pid}"),
+            JobKind::CgroupDir { rel } if partial.listed => rel.clone(),
+            _ => return Ok(()),
+        };
+        self.writer
+            .add_root_file(&format!("{dir}/{BUNDLE_FILE}"), &partial.records)
     }
 
     fn handle(&mut self, message: pool::Message) -> io::Result<()> {
@@ -468,13 +512,12 @@ impl<W: Write> Run<W> {
                     ));
                 }
                 match kind.as_ref() {
-                    JobKind::Process { .. } => {
-                        if message.item == 1 {
+                    JobKind::Process { .. } | JobKind::CgroupDir { .. } => {
+                        if message.item == 1 && matches!(kind.as_ref(), JobKind::Process { .. }) {
                             self.counts.processes += 1;
                         }
-                        self.write_file(&rel, &data)?;
+                        self.add_record(message.job, &kind, message.item, &rel, &data);
                     }
-                    JobKind::CgroupDir { .. } => self.write_file(&rel, &data)?,
                     JobKind::Files { reads } => {
                         let purpose = reads.get(message.item).map(|read| read.purpose.clone());
                         self.handle_file(&rel, data, purpose)?;
@@ -489,17 +532,28 @@ impl<W: Write> Run<W> {
                         Some(format!("unreadable links: {}", denied.join(", "))),
                     ));
                 }
-                self.write_file(&rel, &text)?;
+                self.add_record(message.job, &kind, message.item, &rel, &text);
             }
             Outcome::Listing {
                 subdirs,
                 skipped_links: _,
             } => {
-                self.writer.add_root_dir(&rel)?;
+                flight.bundle.listed = true;
                 self.counts.cgroups += 1;
                 // Depth first: the queue holds the siblings on the current path, not a whole
                 // level of the tree, which keeps memory flat on nodes with many cgroups.
                 for subdir in subdirs.into_iter().rev() {
+                    if subdir.rsplit('/').next() == Some(BUNDLE_FILE) {
+                        self.gaps.push(gap(
+                            subdir,
+                            GapReason::Error,
+                            Some(format!(
+                                "a cgroup directory named {BUNDLE_FILE} would collide with its \
+                                 parent's bundle file; not collected"
+                            )),
+                        ));
+                        continue;
+                    }
                     let id = self.next_job_id;
                     self.next_job_id += 1;
                     self.pending_dirs.push_front(Job {
@@ -538,6 +592,27 @@ impl<W: Write> Run<W> {
             }
         }
         Ok(())
+    }
+
+    /// Appends one file of a process or cgroup directory to its job's bundle.
+    fn add_record(&mut self, job: u64, kind: &JobKind, item: usize, rel: &str, data: &[u8]) {
+        let Some(name) = record_name(kind, item) else {
+            return;
+        };
+        if !self.admit(rel, data.len()) {
+            return;
+        }
+        if let Some(flight) = self.in_flight.get_mut(&job) {
+            bundle::push_record(&mut flight.bundle.records, name, data);
+        }
+    }
+
+    /// A job is done: its bundle goes into the snapshot.
+    fn finish(&mut self, job: u64) -> io::Result<()> {
+        match self.in_flight.remove(&job) {
+            Some(flight) => self.write_bundle(&flight.kind, flight.bundle),
+            None => Ok(()),
+        }
     }
 
     fn handle_file(
@@ -612,17 +687,32 @@ impl<W: Write> Run<W> {
         }
     }
 
-    /// Gives every job not yet finished one gap with `reason`.
-    fn abandon_all(&mut self, reason: GapReason, detail: &str) {
-        let mut paths: Vec<String> = self
-            .in_flight
-            .drain()
-            .map(|(_, flight)| flight.kind.path())
-            .collect();
-        paths.extend(self.drain_pending());
+    /// Gives every job not yet finished one gap with `reason`, after writing the records
+    /// already received for it.
+    fn abandon_all(&mut self, reason: GapReason, detail: &str) -> io::Result<()> {
+        let mut flights: Vec<(u64, InFlight)> = self.in_flight.drain().collect();
+        // In job order, so that the tarball does not depend on the hash map's order.
+        flights.sort_unstable_by_key(|(id, _)| *id);
+        let mut paths = Vec::with_capacity(flights.len());
+        for (_, flight) in flights {
+            paths.push(flight.kind.path());
+            self.write_bundle(&flight.kind, flight.bundle)?;
+        }
+        paths.extend(self.drain_pending()?);
         for path in paths {
             self.gaps.push(gap(path, reason, Some(detail.to_string())));
         }
+        Ok(())
+    }
+}
+
+/// The record name of a process or cgroup job's item: the file's name in its directory.
+fn record_name(kind: &JobKind, item: usize) -> Option<&'static str> {
+    match kind {
+        JobKind::Process { .. } if item == PROCESS_ITEM_NS => Some(NAMESPACE_LINKS_FILE),
+        JobKind::Process { .. } => PROCESS_FILES.get(item.checked_sub(1)?).copied(),
+        JobKind::CgroupDir { .. } => CGROUP_FILES.get(item.checked_sub(1)?).copied(),
+        JobKind::Files { .. } => None,
     }
 }
 
@@ -772,6 +862,7 @@ pub fn collect(
         pending_dirs: VecDeque::new(),
         take_dir_next: false,
         in_flight: HashMap::new(),
+        carried: HashMap::new(),
         next_job_id: 0,
     };
     if let Some(bytes) = &hostname_bytes {
@@ -845,18 +936,20 @@ pub fn collect(
             return Err(CollectError::Interrupted { signal });
         }
         if workers.live == 0 {
-            run.abandon_all(GapReason::TimedOut, "every reader thread is blocked");
+            run.abandon_all(GapReason::TimedOut, "every reader thread is blocked")
+                .map_err(|e| fail(&temp_path, e))?;
             break;
         }
         if Instant::now() >= read_deadline {
             run.abandon_all(
                 GapReason::DeadlineReached,
                 "the run's --timeout was reached",
-            );
+            )
+            .map_err(|e| fail(&temp_path, e))?;
             break;
         }
         if run.total_cap_reached && run.has_pending() {
-            for path in run.drain_pending() {
+            for path in run.drain_pending().map_err(|e| fail(&temp_path, e))? {
                 run.gaps.push(gap(path, GapReason::TotalCapReached, None));
             }
         }
@@ -864,12 +957,14 @@ pub fn collect(
             let Some(job) = run.next_pending() else {
                 break;
             };
+            let bundle = run.carried.remove(&job.id).unwrap_or_default();
             run.in_flight.insert(
                 job.id,
                 InFlight {
                     kind: Arc::clone(&job.kind),
                     reported_vanished: false,
                     start_ticks: job.start_ticks,
+                    bundle,
                 },
             );
             if job_tx.send(job).is_err() {
@@ -881,24 +976,20 @@ pub fn collect(
         }
         match event_rx.recv_timeout(TICK) {
             Ok(Event::Item(message)) => run.handle(message).map_err(|e| fail(&temp_path, e))?,
-            Ok(Event::Done { job }) => {
-                run.in_flight.remove(&job);
-            }
+            Ok(Event::Done { job }) => run.finish(job).map_err(|e| fail(&temp_path, e))?,
             Err(RecvTimeoutError::Timeout) | Err(RecvTimeoutError::Disconnected) => {}
         }
         // Drain whatever else is ready before looking at the clock again.
         while let Ok(event) = event_rx.try_recv() {
             match event {
                 Event::Item(message) => run.handle(message).map_err(|e| fail(&temp_path, e))?,
-                Event::Done { job } => {
-                    run.in_flight.remove(&job);
-                }
+                Event::Done { job } => run.finish(job).map_err(|e| fail(&temp_path, e))?,
             }
             if run.in_flight.len() < MAX_IN_FLIGHT / 2 {
                 break;
             }
         }
-        check_stuck(&mut run, &mut workers, config);
+        check_stuck(&mut run, &mut workers, config).map_err(|e| fail(&temp_path, e))?;
         if last_progress.elapsed() >= Duration::from_millis(200) {
             last_progress = Instant::now();
             progress(&Progress {
@@ -966,8 +1057,13 @@ pub fn collect(
 }
 
 /// Abandons each worker whose current read has outlived the per-read limit, records the gap,
-/// resumes its job after the stuck item, and starts a replacement while the cap allows.
-fn check_stuck<W: Write>(run: &mut Run<W>, workers: &mut Workers, config: &Config) {
+/// resumes its job after the stuck item (carrying the records read so far), and starts a
+/// replacement while the cap allows.
+fn check_stuck<W: Write>(
+    run: &mut Run<W>,
+    workers: &mut Workers,
+    config: &Config,
+) -> io::Result<()> {
     let mut stuck = Vec::new();
     for state in &workers.states {
         if state.abandoned.load(Ordering::Relaxed) {
@@ -1000,6 +1096,7 @@ fn check_stuck<W: Write>(run: &mut Run<W>, workers: &mut Workers, config: &Confi
             if resumable {
                 let id = run.next_job_id;
                 run.next_job_id += 1;
+                run.carried.insert(id, flight.bundle);
                 let job = Job {
                     id,
                     kind: flight.kind,
@@ -1007,12 +1104,15 @@ fn check_stuck<W: Write>(run: &mut Run<W>, workers: &mut Workers, config: &Confi
                     start_ticks: flight.start_ticks,
                 };
                 run.queue_for(&job.kind).push_front(job);
+            } else {
+                run.write_bundle(&flight.kind, flight.bundle)?;
             }
         }
         if workers.abandoned <= config.max_abandoned {
             workers.spawn();
         }
     }
+    Ok(())
 }
 
 #[cfg(test)]

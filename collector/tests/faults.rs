@@ -681,4 +681,10 @@ fn a_pid_reused_while_its_read_is_stuck_is_not_resumed_into_the_new_process() {
         "files after the stuck read must not be taken from the new life"
     );
     assert_eq!(snap.gap_reasons("proc/5000"), vec!["vanished"]);
+    // What the first life gave before the stuck read is kept, in the pid's one bundle.
+    let names: Vec<&str> = snap.bundles["proc/5000"]
+        .iter()
+        .map(|(name, _)| name.as_str())
+        .collect();
+    assert_eq!(names, ["stat", "status"]);
 }

@@ -35,7 +35,10 @@ const HEADER_END: &[u8] = b" <==\n";
 /// Appends one record to `out`. `name` must satisfy [`valid_record_name`]; the collector only
 /// bundles the fixed names of `PROCESS_FILES`, `NAMESPACE_LINKS_FILE` and `CGROUP_FILES`.
 pub fn push_record(out: &mut Vec<u8>, name: &str, content: &[u8]) {
-    debug_assert!(valid_record_name(name.as_bytes()), "bad record name {name:?}");
+    debug_assert!(
+        valid_record_name(name.as_bytes()),
+        "bad record name {name:?}"
+    );
     out.reserve(HEADER_START.len() + name.len() + 12 + HEADER_END.len() + content.len() + 1);
     out.extend_from_slice(HEADER_START);
     out.extend_from_slice(name.as_bytes());
@@ -87,7 +90,11 @@ pub struct BundleError {
 
 impl fmt::Display for BundleError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "damaged record at byte {}: {}", self.offset, self.problem)
+        write!(
+            f,
+            "damaged record at byte {}: {}",
+            self.offset, self.problem
+        )
     }
 }
 
@@ -135,7 +142,9 @@ fn parse_record(bundle: &[u8], start: usize) -> Result<Record, BundleError> {
         .strip_prefix(HEADER_START)
         .ok_or_else(|| fail("expected a header line starting with \"==> \""))?;
     // The header's own length is bounded by the name limit plus 20 digits.
-    let window = &header[..header.len().min(MAX_RECORD_NAME_BYTES + 1 + 20 + HEADER_END.len())];
+    let window = &header[..header
+        .len()
+        .min(MAX_RECORD_NAME_BYTES + 1 + 20 + HEADER_END.len())];
     let end = window
         .windows(HEADER_END.len())
         .position(|w| w == HEADER_END)
@@ -147,7 +156,9 @@ fn parse_record(bundle: &[u8], start: usize) -> Result<Record, BundleError> {
         .ok_or_else(|| fail("header has no length"))?;
     let (name, length) = (&fields[..space], &fields[space + 1..]);
     if !valid_record_name(name) {
-        return Err(fail("file name is empty, too long or not one printable path component"));
+        return Err(fail(
+            "file name is empty, too long or not one printable path component",
+        ));
     }
     if length.is_empty() || length.len() > 19 || !length.iter().all(u8::is_ascii_digit) {
         return Err(fail("length is not a decimal number"));
