@@ -115,6 +115,8 @@ pub struct SnapshotWriter<W: Write> {
     builder: tar::Builder<GzEncoder<CountingWriter<W>>>,
     top: String,
     mtime: u64,
+    /// Reused for each entry's full path.
+    path: String,
 }
 
 impl<W: Write> SnapshotWriter<W> {
@@ -131,6 +133,7 @@ impl<W: Write> SnapshotWriter<W> {
             builder,
             top: top.to_string(),
             mtime,
+            path: String::new(),
         }
     }
 
@@ -144,6 +147,28 @@ impl<W: Write> SnapshotWriter<W> {
     pub fn add_root_file(&mut self, rel: &str, data: &[u8]) -> io::Result<()> {
         let full = format!("{}/{}/{}", self.top, nodesnap_format::ROOT_DIR, rel);
         self.append(&full, data)
+    }
+
+    /// The bundle of a process or cgroup directory, at `<top>/root/<dir>/nodesnap-files.txt`.
+    pub fn add_root_bundle(
+        &mut self,
+        dir: &dyn std::fmt::Display,
+        records: &[u8],
+    ) -> io::Result<()> {
+        use std::fmt::Write as _;
+        let mut full = std::mem::take(&mut self.path);
+        full.clear();
+        let _ = write!(
+            full,
+            "{}/{}/{}/{}",
+            self.top,
+            nodesnap_format::ROOT_DIR,
+            dir,
+            nodesnap_format::BUNDLE_FILE
+        );
+        let result = self.append(&full, records);
+        self.path = full;
+        result
     }
 
     fn append(&mut self, full: &str, data: &[u8]) -> io::Result<()> {

@@ -6,17 +6,16 @@ use crate::archive::{Sink, SnapshotWriter};
 use crate::fsread::{self, EntryKind};
 use crate::identity;
 use crate::pool::{
-    self, Event, FileRead, Job, JobKind, MetaFile, Outcome, Purpose, ReadContext, WorkerState,
-    PROCESS_ITEM_DIR, PROCESS_ITEM_NS,
+    self, Event, FileRead, Job, JobKind, MetaFile, Outcome, PartialBundle, Purpose, ReadContext,
+    WorkerState, PROCESS_ITEM_NS,
 };
 use crate::runtime_meta;
 use crate::signals;
 use crate::time::{unix_seconds, UtcDateTime};
 use nodesnap_format::{
-    bundle, CmdlinePolicy, CollectOptions, ContainerLogLink, Counts, Gap, GapReason, Manifest,
-    PodLogDir, RecordSource, RuntimeMetadata, BUNDLE_FILE, CGROUP_FILES, CGROUP_ROOT,
-    FORMAT_VERSION, IDENTITY_FILES, MANIFEST_PATH, METADATA_PATH, NAMESPACE_LINKS_FILE, NODE_FILES,
-    PROCESS_FILES,
+    CmdlinePolicy, CollectOptions, ContainerLogLink, Counts, Gap, GapReason, Manifest, PodLogDir,
+    RecordSource, RuntimeMetadata, BUNDLE_FILE, CGROUP_FILES, CGROUP_ROOT, FORMAT_VERSION,
+    IDENTITY_FILES, MANIFEST_PATH, METADATA_PATH, NAMESPACE_LINKS_FILE, NODE_FILES, PROCESS_FILES,
 };
 use std::collections::{HashMap, VecDeque};
 use std::fs::{self, OpenOptions};
@@ -365,24 +364,12 @@ fn list_pids(proc_dir: &OwnedFd) -> io::Result<Vec<u32>> {
 struct InFlight {
     kind: Arc<JobKind>,
     reported_vanished: bool,
-    /// A process's start time from the stat this job read, so that a resumed job can tell
-    /// the same process from a new one under the same pid.
-    start_ticks: Option<u64>,
-    bundle: PartialBundle,
-}
-
-/// The records received so far for one process or cgroup directory. A job resumed after a
-/// stuck read carries its predecessor's, so that each directory ends as one bundle entry.
-#[derive(Default)]
-struct PartialBundle {
-    records: Vec<u8>,
-    /// The cgroup directory was listed: it exists, and gets a bundle even when empty.
-    listed: bool,
+    /// The records of the jobs this one resumes, written before its own.
+    carried: PartialBundle,
 }
 
 /// The state of one run, driven by `collect`.
 struct Run<W: Write> {
-    config: Config,
     writer: SnapshotWriter<W>,
     gaps: Vec<Gap>,
     counts: Counts,
@@ -391,6 +378,8 @@ struct Run<W: Write> {
     records_by_config: HashMap<String, usize>,
     kernel: Option<String>,
     total_cap_reached: bool,
+    /// Shared with the workers: the total cap is enforced where records are made.
+    context: Arc<ReadContext>,
     /// Process and file jobs waiting for a reader.
     pending: VecDeque<Job>,
     /// Cgroup directory jobs, served in turn with `pending` so that a deadline cuts both the
@@ -460,7 +449,7 @@ impl<W: Write> Run<W> {
 
     /// Whether `len` more content bytes fit under the total cap; records the gap when not.
     fn admit(&mut self, rel: &str, len: usize) -> bool {
-        if self.counts.bytes + len as u64 > self.config.max_total_bytes {
+        if !self.context.admit(len) {
             self.total_cap_reached = true;
             self.gaps.push(gap(rel, GapReason::TotalCapReached, None));
             return false;
@@ -481,13 +470,21 @@ impl<W: Write> Run<W> {
     /// Writes the bundle of a finished (or given up) process or cgroup job: a process's when
     /// at least one of its files was read, a cgroup's whenever the directory was listed.
     fn write_bundle(&mut self, kind: &JobKind, partial: PartialBundle) -> io::Result<()> {
-        let dir = match kind {
-            JobKind::Process { pid } if !partial.records.is_empty() => format!("proc/{pid}"),
-            JobKind::CgroupDir { rel } if partial.listed => rel.clone(),
+        match kind {
+            JobKind::Process { pid } if partial.files > 0 => {
+                self.counts.processes += u64::from(partial.has_stat);
+                self.writer
+                    .add_root_bundle(&ProcessDir(*pid), &partial.records)?;
+            }
+            JobKind::CgroupDir { rel } if partial.listed => {
+                self.counts.cgroups += 1;
+                self.writer.add_root_bundle(rel, &partial.records)?;
+            }
             _ => return Ok(()),
-        };
-        self.writer
-            .add_root_file(&format!("{dir}/{BUNDLE_FILE}"), &partial.records)
+        }
+        self.counts.files += partial.files;
+        self.counts.bytes += partial.bytes;
+        Ok(())
     }
 
     fn handle(&mut self, message: pool::Message) -> io::Result<()> {
@@ -496,50 +493,35 @@ impl<W: Write> Run<W> {
             return Ok(());
         };
         let kind = Arc::clone(&flight.kind);
-        if let (JobKind::Process { .. }, 1, Outcome::Data { data, .. }) =
-            (kind.as_ref(), message.item, &message.outcome)
-        {
-            flight.start_ticks = pool::stat_start_ticks(data);
-        }
-        let rel = message.rel;
+        let item = message.item;
         match message.outcome {
             Outcome::Data { data, truncated } => {
+                let JobKind::Files { reads } = kind.as_ref() else {
+                    return Ok(());
+                };
+                let Some(read) = reads.get(item) else {
+                    return Ok(());
+                };
                 if truncated {
                     self.gaps.push(gap(
-                        rel.clone(),
+                        read.rel.clone(),
                         GapReason::Truncated,
                         Some(format!("kept the first {} bytes", data.len())),
                     ));
                 }
-                match kind.as_ref() {
-                    JobKind::Process { .. } | JobKind::CgroupDir { .. } => {
-                        if message.item == 1 && matches!(kind.as_ref(), JobKind::Process { .. }) {
-                            self.counts.processes += 1;
-                        }
-                        self.add_record(message.job, &kind, message.item, &rel, &data);
-                    }
-                    JobKind::Files { reads } => {
-                        let purpose = reads.get(message.item).map(|read| read.purpose.clone());
-                        self.handle_file(&rel, data, purpose)?;
-                    }
-                }
+                self.handle_file(&read.rel, data, read.purpose.clone())?;
             }
-            Outcome::NsLinks { text, denied } => {
-                if !denied.is_empty() {
-                    self.gaps.push(gap(
-                        rel.clone(),
-                        GapReason::PermissionDenied,
-                        Some(format!("unreadable links: {}", denied.join(", "))),
-                    ));
-                }
-                self.add_record(message.job, &kind, message.item, &rel, &text);
-            }
-            Outcome::Listing {
-                subdirs,
-                skipped_links: _,
-            } => {
-                flight.bundle.listed = true;
-                self.counts.cgroups += 1;
+            Outcome::Truncated { kept } => self.gaps.push(gap(
+                item_path(&kind, item),
+                GapReason::Truncated,
+                Some(format!("kept the first {kept} bytes")),
+            )),
+            Outcome::NsDenied { denied } => self.gaps.push(gap(
+                item_path(&kind, item),
+                GapReason::PermissionDenied,
+                Some(format!("unreadable links: {}", denied.join(", "))),
+            )),
+            Outcome::Listing { subdirs } => {
                 // Depth first: the queue holds the siblings on the current path, not a whole
                 // level of the tree, which keeps memory flat on nodes with many cgroups.
                 for subdir in subdirs.into_iter().rev() {
@@ -570,65 +552,63 @@ impl<W: Write> Run<W> {
                     self.gaps.push(gap(
                         kind.path(),
                         GapReason::Vanished,
-                        Some(format!("exited while {rel} was read")),
+                        Some(format!("exited while {} was read", item_path(&kind, item))),
                     ));
                 }
             }
             Outcome::NotRegular => {
-                self.gaps.push(gap(rel, GapReason::NotRegular, None));
+                self.gaps
+                    .push(gap(item_path(&kind, item), GapReason::NotRegular, None));
+            }
+            Outcome::TotalCapReached => {
+                self.total_cap_reached = true;
+                self.gaps.push(gap(
+                    item_path(&kind, item),
+                    GapReason::TotalCapReached,
+                    None,
+                ));
             }
             Outcome::Failed(error) => {
                 let is_follower = matches!(
                     kind.as_ref(),
                     JobKind::Files { reads } if matches!(
-                        reads.get(message.item).map(|r| &r.purpose),
+                        reads.get(item).map(|r| &r.purpose),
                         Some(Purpose::Meta(meta)) if meta.is_follower()
                     )
                 );
                 if !(is_follower && error.raw_os_error() == Some(libc::ENOENT)) {
-                    self.gaps
-                        .push(gap(rel, reason_of(&error), Some(error.to_string())));
+                    self.gaps.push(gap(
+                        item_path(&kind, item),
+                        reason_of(&error),
+                        Some(error.to_string()),
+                    ));
                 }
             }
         }
         Ok(())
     }
 
-    /// Appends one file of a process or cgroup directory to its job's bundle.
-    fn add_record(&mut self, job: u64, kind: &JobKind, item: usize, rel: &str, data: &[u8]) {
-        let Some(name) = record_name(kind, item) else {
-            return;
-        };
-        if !self.admit(rel, data.len()) {
-            return;
-        }
-        if let Some(flight) = self.in_flight.get_mut(&job) {
-            bundle::push_record(&mut flight.bundle.records, name, data);
-        }
-    }
-
-    /// A job is done: its bundle goes into the snapshot.
-    fn finish(&mut self, job: u64) -> io::Result<()> {
+    /// A job is done: its bundle, after the records of the jobs it resumed, goes into the
+    /// snapshot.
+    fn finish(&mut self, job: u64, bundle: PartialBundle) -> io::Result<()> {
         match self.in_flight.remove(&job) {
-            Some(flight) => self.write_bundle(&flight.kind, flight.bundle),
+            Some(mut flight) => {
+                flight.carried.extend(bundle);
+                self.write_bundle(&flight.kind, flight.carried)
+            }
             None => Ok(()),
         }
     }
 
-    fn handle_file(
-        &mut self,
-        rel: &str,
-        data: Vec<u8>,
-        purpose: Option<Purpose>,
-    ) -> io::Result<()> {
+    fn handle_file(&mut self, rel: &str, data: Vec<u8>, purpose: Purpose) -> io::Result<()> {
         match purpose {
-            None | Some(Purpose::Copy) => {
+            Purpose::Copy => {
                 if rel == OSRELEASE_FILE {
                     self.kernel = Some(String::from_utf8_lossy(&data).trim().to_string());
                 }
                 self.write_file(rel, &data)
             }
-            Some(Purpose::Identity) => {
+            Purpose::Identity => {
                 let text = String::from_utf8_lossy(&data);
                 let reduced = if rel.ends_with("group") {
                     identity::reduce_group(&text)
@@ -637,7 +617,7 @@ impl<W: Write> Run<W> {
                 };
                 self.write_file(rel, reduced.as_bytes())
             }
-            Some(Purpose::Meta(meta)) => {
+            Purpose::Meta(meta) => {
                 self.handle_meta(rel, &data, meta);
                 Ok(())
             }
@@ -688,15 +668,39 @@ impl<W: Write> Run<W> {
     }
 
     /// Gives every job not yet finished one gap with `reason`, after writing the records
-    /// already received for it.
-    fn abandon_all(&mut self, reason: GapReason, detail: &str) -> io::Result<()> {
+    /// already read for it: those the workers hold (taken from their slots, which closes
+    /// them), then any finished job whose answer is already queued.
+    fn abandon_all(
+        &mut self,
+        reason: GapReason,
+        detail: &str,
+        workers: &Workers,
+        events: &mpsc::Receiver<Event>,
+    ) -> io::Result<()> {
+        for state in &workers.states {
+            let job = state.slot.lock().map(|slot| slot.job).ok();
+            let Some(job) = job.filter(|job| self.in_flight.contains_key(job)) else {
+                continue;
+            };
+            if let Some(bundle) = state.take_bundle(job) {
+                if let Some(flight) = self.in_flight.get_mut(&job) {
+                    flight.carried.extend(bundle);
+                }
+            }
+        }
+        while let Ok(event) = events.try_recv() {
+            match event {
+                Event::Item(message) => self.handle(message)?,
+                Event::Done { job, bundle } => self.finish(job, bundle)?,
+            }
+        }
         let mut flights: Vec<(u64, InFlight)> = self.in_flight.drain().collect();
         // In job order, so that the tarball does not depend on the hash map's order.
         flights.sort_unstable_by_key(|(id, _)| *id);
         let mut paths = Vec::with_capacity(flights.len());
         for (_, flight) in flights {
             paths.push(flight.kind.path());
-            self.write_bundle(&flight.kind, flight.bundle)?;
+            self.write_bundle(&flight.kind, flight.carried)?;
         }
         paths.extend(self.drain_pending()?);
         for path in paths {
@@ -706,25 +710,38 @@ impl<W: Write> Run<W> {
     }
 }
 
-/// The record name of a process or cgroup job's item: the file's name in its directory.
-fn record_name(kind: &JobKind, item: usize) -> Option<&'static str> {
-    match kind {
-        JobKind::Process { .. } if item == PROCESS_ITEM_NS => Some(NAMESPACE_LINKS_FILE),
-        JobKind::Process { .. } => PROCESS_FILES.get(item.checked_sub(1)?).copied(),
-        JobKind::CgroupDir { .. } => CGROUP_FILES.get(item.checked_sub(1)?).copied(),
-        JobKind::Files { .. } => None,
+/// The directory of a process in the snapshot, formatted only when written.
+struct ProcessDir(u32);
+
+impl std::fmt::Display for ProcessDir {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "proc/{}", self.0)
     }
 }
 
-/// The path of the item a worker was stuck on.
-fn stuck_item_path(kind: &JobKind, item: usize, name: &str) -> String {
-    match kind {
-        JobKind::Process { pid } if item == PROCESS_ITEM_DIR => format!("proc/{pid}"),
-        JobKind::Process { pid } if item == PROCESS_ITEM_NS => format!("proc/{pid}/ns"),
-        JobKind::Process { pid } => format!("proc/{pid}/{name}"),
-        JobKind::CgroupDir { rel } if item == 0 => rel.clone(),
-        JobKind::CgroupDir { rel } => format!("{rel}/{name}"),
-        JobKind::Files { reads } => reads.get(item).map(|r| r.rel.clone()).unwrap_or_default(),
+/// The path, relative to the root, of one item of a job: for gaps, which are rare, so paths
+/// are formatted here rather than for every file read.
+fn item_path(kind: &JobKind, item: usize) -> String {
+    let name = match kind {
+        JobKind::Process { .. } if item == PROCESS_ITEM_NS => NAMESPACE_LINKS_FILE,
+        JobKind::Process { .. } => item
+            .checked_sub(1)
+            .and_then(|index| PROCESS_FILES.get(index))
+            .copied()
+            .unwrap_or_default(),
+        JobKind::CgroupDir { .. } => item
+            .checked_sub(1)
+            .and_then(|index| CGROUP_FILES.get(index))
+            .copied()
+            .unwrap_or_default(),
+        JobKind::Files { reads } => {
+            return reads.get(item).map(|r| r.rel.clone()).unwrap_or_default()
+        }
+    };
+    if name.is_empty() {
+        kind.path()
+    } else {
+        format!("{}/{name}", kind.path())
     }
 }
 
@@ -850,7 +867,6 @@ pub fn collect(
     let listing = list_runtime(root.as_raw_fd(), &mut gaps);
 
     let mut run = Run {
-        config: config.clone(),
         writer: SnapshotWriter::new(sink, &top, start_seconds.max(0) as u64),
         gaps,
         counts: Counts::default(),
@@ -858,6 +874,13 @@ pub fn collect(
         records_by_config: HashMap::new(),
         kernel: None,
         total_cap_reached: false,
+        context: Arc::new(ReadContext::new(
+            root,
+            proc_dir,
+            config.cmdline,
+            config.max_file_bytes,
+            config.max_total_bytes,
+        )),
         pending: VecDeque::new(),
         pending_dirs: VecDeque::new(),
         take_dir_next: false,
@@ -910,12 +933,7 @@ pub fn collect(
     let (job_tx, job_rx) = mpsc::channel::<Job>();
     let (event_tx, event_rx) = mpsc::channel::<Event>();
     let mut workers = Workers {
-        context: Arc::new(ReadContext {
-            root,
-            proc_dir,
-            cmdline: config.cmdline,
-            max_file_bytes: config.max_file_bytes,
-        }),
+        context: Arc::clone(&run.context),
         queue: Arc::new(Mutex::new(job_rx)),
         events: event_tx,
         states: Vec::new(),
@@ -936,14 +954,21 @@ pub fn collect(
             return Err(CollectError::Interrupted { signal });
         }
         if workers.live == 0 {
-            run.abandon_all(GapReason::TimedOut, "every reader thread is blocked")
-                .map_err(|e| fail(&temp_path, e))?;
+            run.abandon_all(
+                GapReason::TimedOut,
+                "every reader thread is blocked",
+                &workers,
+                &event_rx,
+            )
+            .map_err(|e| fail(&temp_path, e))?;
             break;
         }
         if Instant::now() >= read_deadline {
             run.abandon_all(
                 GapReason::DeadlineReached,
                 "the run's --timeout was reached",
+                &workers,
+                &event_rx,
             )
             .map_err(|e| fail(&temp_path, e))?;
             break;
@@ -957,14 +982,13 @@ pub fn collect(
             let Some(job) = run.next_pending() else {
                 break;
             };
-            let bundle = run.carried.remove(&job.id).unwrap_or_default();
+            let carried = run.carried.remove(&job.id).unwrap_or_default();
             run.in_flight.insert(
                 job.id,
                 InFlight {
                     kind: Arc::clone(&job.kind),
                     reported_vanished: false,
-                    start_ticks: job.start_ticks,
-                    bundle,
+                    carried,
                 },
             );
             if job_tx.send(job).is_err() {
@@ -976,14 +1000,18 @@ pub fn collect(
         }
         match event_rx.recv_timeout(TICK) {
             Ok(Event::Item(message)) => run.handle(message).map_err(|e| fail(&temp_path, e))?,
-            Ok(Event::Done { job }) => run.finish(job).map_err(|e| fail(&temp_path, e))?,
+            Ok(Event::Done { job, bundle }) => {
+                run.finish(job, bundle).map_err(|e| fail(&temp_path, e))?
+            }
             Err(RecvTimeoutError::Timeout) | Err(RecvTimeoutError::Disconnected) => {}
         }
         // Drain whatever else is ready before looking at the clock again.
         while let Ok(event) = event_rx.try_recv() {
             match event {
                 Event::Item(message) => run.handle(message).map_err(|e| fail(&temp_path, e))?,
-                Event::Done { job } => run.finish(job).map_err(|e| fail(&temp_path, e))?,
+                Event::Done { job, bundle } => {
+                    run.finish(job, bundle).map_err(|e| fail(&temp_path, e))?
+                }
             }
             if run.in_flight.len() < MAX_IN_FLIGHT / 2 {
                 break;
@@ -1073,16 +1101,19 @@ fn check_stuck<W: Write>(
         if let Some((job, item, name, since)) = current {
             if since.elapsed() > config.read_timeout && run.in_flight.contains_key(&job) {
                 state.abandoned.store(true, Ordering::Relaxed);
-                stuck.push((job, item, name));
+                // What the worker read of this job before it got stuck.
+                let read = state.take_bundle(job).unwrap_or_default();
+                stuck.push((job, item, name, read));
             }
         }
     }
-    for (job, item, name) in stuck {
+    for (job, item, _name, read) in stuck {
         workers.live -= 1;
         workers.abandoned += 1;
-        if let Some(flight) = run.in_flight.remove(&job) {
+        if let Some(mut flight) = run.in_flight.remove(&job) {
+            flight.carried.extend(read);
             run.gaps.push(gap(
-                stuck_item_path(&flight.kind, item, name),
+                item_path(&flight.kind, item),
                 GapReason::TimedOut,
                 Some(format!(
                     "read did not finish within {} ms; abandoned",
@@ -1096,16 +1127,16 @@ fn check_stuck<W: Write>(
             if resumable {
                 let id = run.next_job_id;
                 run.next_job_id += 1;
-                run.carried.insert(id, flight.bundle);
                 let job = Job {
                     id,
                     kind: flight.kind,
                     resume_after: Some(item),
-                    start_ticks: flight.start_ticks,
+                    start_ticks: flight.carried.start_ticks,
                 };
+                run.carried.insert(id, flight.carried);
                 run.queue_for(&job.kind).push_front(job);
             } else {
-                run.write_bundle(&flight.kind, flight.bundle)?;
+                run.write_bundle(&flight.kind, flight.carried)?;
             }
         }
         if workers.abandoned <= config.max_abandoned {
@@ -1134,20 +1165,31 @@ mod tests {
     }
 
     #[test]
-    fn stuck_items_name_the_file() {
+    fn item_paths_name_the_file() {
         let process = JobKind::Process { pid: 42 };
-        assert_eq!(stuck_item_path(&process, 0, ""), "proc/42");
-        assert_eq!(stuck_item_path(&process, 3, "cmdline"), "proc/42/cmdline");
-        assert_eq!(
-            stuck_item_path(&process, PROCESS_ITEM_NS, "ns"),
-            "proc/42/ns"
-        );
+        assert_eq!(item_path(&process, 0), "proc/42");
+        assert_eq!(item_path(&process, 3), "proc/42/cmdline");
+        assert_eq!(item_path(&process, PROCESS_ITEM_NS), "proc/42/ns");
         let cgroup = JobKind::CgroupDir {
             rel: "sys/fs/cgroup/memory".to_string(),
         };
+        let limit = 1 + CGROUP_FILES
+            .iter()
+            .position(|name| *name == "memory.limit_in_bytes")
+            .unwrap();
         assert_eq!(
-            stuck_item_path(&cgroup, 5, "memory.max"),
-            "sys/fs/cgroup/memory/memory.max"
+            item_path(&cgroup, limit),
+            "sys/fs/cgroup/memory/memory.limit_in_bytes"
         );
+        assert_eq!(item_path(&cgroup, 0), "sys/fs/cgroup/memory");
+        let files = JobKind::Files {
+            reads: vec![FileRead {
+                rel: "etc/passwd".to_string(),
+                cap: 1,
+                follow_last: true,
+                purpose: Purpose::Identity,
+            }],
+        };
+        assert_eq!(item_path(&files, 0), "etc/passwd");
     }
 }
