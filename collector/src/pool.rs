@@ -330,7 +330,9 @@ impl JobSink<'_> {
             return;
         }
         let mut slot = self.state.slot();
-        if slot.closed {
+        // Checked under the lock the loop takes the bundle with: a read that finished just as
+        // it was declared stuck is left out, as its timed_out gap says.
+        if slot.closed || self.state.abandoned.load(Ordering::Relaxed) {
             return;
         }
         let bundle = &mut slot.bundle;
