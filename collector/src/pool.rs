@@ -751,7 +751,73 @@ fn read_cgroup_dir(sink: &JobSink, rel: &str, skip: &dyn Fn(usize) -> bool, scra
 
 #[cfg(test)]
 mod tests {
-    use super::stat_start_ticks;
+    use super::{itoa_buffer, stat_start_ticks, Names, PartialBundle};
+    use nodesnap_format::{bundle, CGROUP_FILES, NAMESPACE_LINKS, PROCESS_FILES};
+
+    #[test]
+    fn every_fixed_name_has_its_nul_terminated_twin_in_order() {
+        let names = Names::new();
+        for (list, c_names) in [
+            (PROCESS_FILES, &names.process),
+            (CGROUP_FILES, &names.cgroup),
+            (NAMESPACE_LINKS, &names.ns),
+        ] {
+            let back: Vec<&str> = c_names.iter().map(|c| c.to_str().unwrap()).collect();
+            assert_eq!(back, list);
+        }
+    }
+
+    #[test]
+    fn pids_become_their_decimal_names() {
+        for pid in [0u32, 1, 42, 4_194_304, u32::MAX] {
+            assert_eq!(itoa_buffer(pid).to_str().unwrap(), pid.to_string());
+        }
+    }
+
+    /// Files of a directory, as (name, content).
+    type Files<'a> = &'a [(&'a str, &'a [u8])];
+
+    fn partial(files: Files, listed: bool, start_ticks: Option<u64>) -> PartialBundle {
+        let mut records = Vec::new();
+        for (name, content) in files {
+            bundle::push_record(&mut records, name, content);
+        }
+        PartialBundle {
+            records,
+            files: files.len() as u64,
+            bytes: files.iter().map(|(_, c)| c.len() as u64).sum(),
+            listed,
+            has_stat: files.iter().any(|(name, _)| *name == "stat"),
+            start_ticks,
+        }
+    }
+
+    #[test]
+    fn a_resumed_jobs_records_follow_the_carried_ones_in_one_bundle() {
+        let cases: &[(Files, Files)] = &[
+            (
+                &[("stat", b"1 (a) S"), ("status", b"Name: a\n")],
+                &[("cgroup", b"0::/\n")],
+            ),
+            (&[], &[("stat", b"1 (a) S")]),
+            (&[("stat", b"1 (a) S")], &[]),
+            (&[], &[]),
+        ];
+        for (before, after) in cases {
+            let mut carried = partial(before, false, before.first().map(|_| 7));
+            carried.extend(partial(after, true, Some(9)));
+            let all: Vec<(&str, &[u8])> = before.iter().chain(after.iter()).copied().collect();
+            let expected = partial(&all, true, None);
+            assert_eq!(carried.records, expected.records, "{before:?} + {after:?}");
+            assert_eq!(carried.files, expected.files);
+            assert_eq!(carried.bytes, expected.bytes);
+            assert_eq!(carried.has_stat, expected.has_stat);
+            assert!(carried.listed);
+            // The first life's start time wins: it is what a resume checks against.
+            let ticks = if before.is_empty() { Some(9) } else { Some(7) };
+            assert_eq!(carried.start_ticks, ticks);
+        }
+    }
 
     #[test]
     fn start_ticks_is_field_22_counted_after_the_last_parenthesis() {
