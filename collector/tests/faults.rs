@@ -269,11 +269,12 @@ fn live_collections_while_short_lived_processes_come_and_go() {
             assert_eq!(status_pid, seen.pid, "run {run}: status of another pid");
             // Live, a process may exec between two reads (comm changes within one life);
             // the only such processes here are the spawner's children. A kernel worker's name
-            // also shows the work it runs now (`kworker/0:2+cgroup_free`), which changes
-            // while cgroups are released: the same thread, seen at two moments.
+            // also shows the work it runs now or ran last (`kworker/0:2+cgroup_free`,
+            // `kworker/0:1H-kblockd`), which changes from one read to the next: the same
+            // thread, seen at two moments. Its id (`0:1H`, `u8:2`) holds neither `+` nor `-`.
             let worker = |text: &str| {
-                text.starts_with("kworker/")
-                    .then(|| text.split('+').next().unwrap_or(text).to_string())
+                let id = text.strip_prefix("kworker/")?;
+                Some(id.split(['+', '-']).next().unwrap_or(id).to_string())
             };
             let same_life_rename = [comm.as_str(), name.as_str()].contains(&SPAWNER)
                 || [comm.as_str(), name.as_str()].contains(&"sleep")

@@ -149,6 +149,22 @@ fn many_blocking_reads_still_end_within_the_run_timeout() {
     // The processes before the stuck ones were read in full.
     assert!(snap.files.contains_key("proc/1/status"));
     assert!(snap.files.contains_key("proc/1/ns"));
+    // Every process stuck on its status kept the stat read before it, in its one bundle,
+    // also those whose resumed job was still queued when every reader was blocked.
+    let mut stuck = 0;
+    for pid in 100..130 {
+        if snap.gap_reasons(&format!("proc/{pid}/status")) != ["timed_out"] {
+            continue;
+        }
+        stuck += 1;
+        let records = &snap.bundles[&format!("proc/{pid}")];
+        assert_eq!(records[0].0, "stat", "pid {pid}");
+        assert!(
+            records.iter().all(|(name, _)| name != "status"),
+            "pid {pid}"
+        );
+    }
+    assert!(stuck >= 8, "{stuck} stuck processes");
 }
 
 #[test]
