@@ -110,11 +110,16 @@ impl Sink {
     }
 }
 
+/// Bytes of tar stream handed to the compressor at a time.
+const COMPRESS_BATCH: usize = 128 * 1024;
+
 /// A tar.gz stream under one top directory: `<top>/root/<path>` for copied files.
 pub struct SnapshotWriter<W: Write> {
-    builder: tar::Builder<GzEncoder<CountingWriter<W>>>,
+    builder: tar::Builder<BufWriter<GzEncoder<CountingWriter<W>>>>,
     top: String,
     mtime: u64,
+    /// Reused for each entry's full path.
+    path: String,
 }
 
 impl<W: Write> SnapshotWriter<W> {
@@ -125,12 +130,17 @@ impl<W: Write> SnapshotWriter<W> {
             inner: sink,
             written: 0,
         };
-        let mut builder = tar::Builder::new(GzEncoder::new(counting, Compression::fast()));
+        // flate2 zeroes the spare room of its output buffer on every write call, and tar writes
+        // each header, content and padding separately: batching them before the encoder cut
+        // that memset from 4.7% of the collector's time to nothing.
+        let encoder = GzEncoder::new(counting, Compression::fast());
+        let mut builder = tar::Builder::new(BufWriter::with_capacity(COMPRESS_BATCH, encoder));
         builder.mode(tar::HeaderMode::Deterministic);
         SnapshotWriter {
             builder,
             top: top.to_string(),
             mtime,
+            path: String::new(),
         }
     }
 
@@ -146,15 +156,26 @@ impl<W: Write> SnapshotWriter<W> {
         self.append(&full, data)
     }
 
-    /// A directory entry at `<top>/root/<rel>/`.
-    pub fn add_root_dir(&mut self, rel: &str) -> io::Result<()> {
-        let full = format!("{}/{}/{}/", self.top, nodesnap_format::ROOT_DIR, rel);
-        let mut header = tar::Header::new_gnu();
-        header.set_entry_type(tar::EntryType::Directory);
-        header.set_mode(0o755);
-        header.set_mtime(self.mtime);
-        header.set_size(0);
-        self.builder.append_data(&mut header, full, io::empty())
+    /// The bundle of a process or cgroup directory, at `<top>/root/<dir>/nodesnap-files.txt`.
+    pub fn add_root_bundle(
+        &mut self,
+        dir: &dyn std::fmt::Display,
+        records: &[u8],
+    ) -> io::Result<()> {
+        use std::fmt::Write as _;
+        let mut full = std::mem::take(&mut self.path);
+        full.clear();
+        let _ = write!(
+            full,
+            "{}/{}/{}/{}",
+            self.top,
+            nodesnap_format::ROOT_DIR,
+            dir,
+            nodesnap_format::BUNDLE_FILE
+        );
+        let result = self.append(&full, records);
+        self.path = full;
+        result
     }
 
     fn append(&mut self, full: &str, data: &[u8]) -> io::Result<()> {
@@ -168,7 +189,10 @@ impl<W: Write> SnapshotWriter<W> {
 
     /// Ends the tar and gzip streams; returns the sink and the compressed size.
     pub fn finish(self) -> io::Result<(W, u64)> {
-        let encoder = self.builder.into_inner()?;
+        let batched = self.builder.into_inner()?;
+        let encoder = batched
+            .into_inner()
+            .map_err(io::IntoInnerError::into_error)?;
         let counting = encoder.finish()?;
         Ok((counting.inner, counting.written))
     }

@@ -6,16 +6,16 @@ use crate::archive::{Sink, SnapshotWriter};
 use crate::fsread::{self, EntryKind};
 use crate::identity;
 use crate::pool::{
-    self, Event, FileRead, Job, JobKind, MetaFile, Outcome, Purpose, ReadContext, WorkerState,
-    PROCESS_ITEM_DIR, PROCESS_ITEM_NS,
+    self, Event, FileRead, Job, JobKind, MetaFile, Outcome, PartialBundle, Purpose, ReadContext,
+    WorkerState, PROCESS_ITEM_NS,
 };
 use crate::runtime_meta;
 use crate::signals;
 use crate::time::{unix_seconds, UtcDateTime};
 use nodesnap_format::{
     CmdlinePolicy, CollectOptions, ContainerLogLink, Counts, Gap, GapReason, Manifest, PodLogDir,
-    RecordSource, RuntimeMetadata, CGROUP_ROOT, FORMAT_VERSION, IDENTITY_FILES, MANIFEST_PATH,
-    METADATA_PATH, NODE_FILES,
+    RecordSource, RuntimeMetadata, BUNDLE_FILE, CGROUP_FILES, CGROUP_ROOT, FORMAT_VERSION,
+    IDENTITY_FILES, MANIFEST_PATH, METADATA_PATH, NAMESPACE_LINKS_FILE, NODE_FILES, PROCESS_FILES,
 };
 use std::collections::{HashMap, VecDeque};
 use std::fs::{self, OpenOptions};
@@ -209,7 +209,9 @@ fn list_entries(root: RawFd, rel: &str, gaps: &mut Vec<Gap>) -> Option<Vec<fsrea
         .and_then(|dir| fsread::list_dir(&dir));
     match listed {
         Ok(mut entries) => {
-            entries.sort_by(|a, b| a.name.cmp(&b.name));
+            // Names are unique within a directory, so an unstable sort gives the same order
+            // without the stable sort's scratch allocation, once per pod and container dir.
+            entries.sort_unstable_by(|a, b| a.name.cmp(&b.name));
             Some(entries)
         }
         Err(error) if error.raw_os_error() == Some(libc::ENOENT) => None,
@@ -364,14 +366,12 @@ fn list_pids(proc_dir: &OwnedFd) -> io::Result<Vec<u32>> {
 struct InFlight {
     kind: Arc<JobKind>,
     reported_vanished: bool,
-    /// A process's start time from the stat this job read, so that a resumed job can tell
-    /// the same process from a new one under the same pid.
-    start_ticks: Option<u64>,
+    /// The records of the jobs this one resumes, written before its own.
+    carried: PartialBundle,
 }
 
 /// The state of one run, driven by `collect`.
 struct Run<W: Write> {
-    config: Config,
     writer: SnapshotWriter<W>,
     gaps: Vec<Gap>,
     counts: Counts,
@@ -380,6 +380,8 @@ struct Run<W: Write> {
     records_by_config: HashMap<String, usize>,
     kernel: Option<String>,
     total_cap_reached: bool,
+    /// Shared with the workers: the total cap is enforced where records are made.
+    context: Arc<ReadContext>,
     /// Process and file jobs waiting for a reader.
     pending: VecDeque<Job>,
     /// Cgroup directory jobs, served in turn with `pending` so that a deadline cuts both the
@@ -387,6 +389,8 @@ struct Run<W: Write> {
     pending_dirs: VecDeque<Job>,
     take_dir_next: bool,
     in_flight: HashMap<u64, InFlight>,
+    /// Partial bundles of resumed jobs still waiting in `pending`, by the resumed job's id.
+    carried: HashMap<u64, PartialBundle>,
     next_job_id: u64,
 }
 
@@ -427,22 +431,61 @@ impl<W: Write> Run<W> {
         !self.pending.is_empty() || !self.pending_dirs.is_empty()
     }
 
-    fn drain_pending(&mut self) -> Vec<String> {
-        let mut paths: Vec<String> = self.pending.drain(..).map(|job| job.kind.path()).collect();
-        paths.extend(self.pending_dirs.drain(..).map(|job| job.kind.path()));
-        paths
+    /// Empties the queues, writing the records that resumed jobs carried; returns the paths
+    /// of the jobs dropped.
+    fn drain_pending(&mut self) -> io::Result<Vec<String>> {
+        let jobs: Vec<Job> = self
+            .pending
+            .drain(..)
+            .chain(self.pending_dirs.drain(..))
+            .collect();
+        let mut paths = Vec::with_capacity(jobs.len());
+        for job in jobs {
+            if let Some(partial) = self.carried.remove(&job.id) {
+                self.write_bundle(&job.kind, partial)?;
+            }
+            paths.push(job.kind.path());
+        }
+        Ok(paths)
     }
 
-    /// Copies one file into the snapshot unless the total cap forbids it.
-    fn write_file(&mut self, rel: &str, data: &[u8]) -> io::Result<()> {
-        if self.counts.bytes + data.len() as u64 > self.config.max_total_bytes {
+    /// Whether `len` more content bytes fit under the total cap; records the gap when not.
+    fn admit(&mut self, rel: &str, len: usize) -> bool {
+        if !self.context.admit(len) {
             self.total_cap_reached = true;
             self.gaps.push(gap(rel, GapReason::TotalCapReached, None));
-            return Ok(());
+            return false;
         }
-        self.writer.add_root_file(rel, data)?;
         self.counts.files += 1;
-        self.counts.bytes += data.len() as u64;
+        self.counts.bytes += len as u64;
+        true
+    }
+
+    /// Copies one file into the snapshot as its own entry unless the total cap forbids it.
+    fn write_file(&mut self, rel: &str, data: &[u8]) -> io::Result<()> {
+        if self.admit(rel, data.len()) {
+            self.writer.add_root_file(rel, data)?;
+        }
+        Ok(())
+    }
+
+    /// Writes the bundle of a finished (or given up) process or cgroup job: a process's when
+    /// at least one of its files was read, a cgroup's whenever the directory was listed.
+    fn write_bundle(&mut self, kind: &JobKind, partial: PartialBundle) -> io::Result<()> {
+        match kind {
+            JobKind::Process { pid } if partial.files > 0 => {
+                self.counts.processes += u64::from(partial.has_stat);
+                self.writer
+                    .add_root_bundle(&ProcessDir(*pid), &partial.records)?;
+            }
+            JobKind::CgroupDir { rel } if partial.listed => {
+                self.counts.cgroups += 1;
+                self.writer.add_root_bundle(rel, &partial.records)?;
+            }
+            _ => return Ok(()),
+        }
+        self.counts.files += partial.files;
+        self.counts.bytes += partial.bytes;
         Ok(())
     }
 
@@ -452,54 +495,49 @@ impl<W: Write> Run<W> {
             return Ok(());
         };
         let kind = Arc::clone(&flight.kind);
-        if let (JobKind::Process { .. }, 1, Outcome::Data { data, .. }) =
-            (kind.as_ref(), message.item, &message.outcome)
-        {
-            flight.start_ticks = pool::stat_start_ticks(data);
-        }
-        let rel = message.rel;
+        let item = message.item;
         match message.outcome {
             Outcome::Data { data, truncated } => {
+                let JobKind::Files { reads } = kind.as_ref() else {
+                    return Ok(());
+                };
+                let Some(read) = reads.get(item) else {
+                    return Ok(());
+                };
                 if truncated {
                     self.gaps.push(gap(
-                        rel.clone(),
+                        read.rel.clone(),
                         GapReason::Truncated,
                         Some(format!("kept the first {} bytes", data.len())),
                     ));
                 }
-                match kind.as_ref() {
-                    JobKind::Process { .. } => {
-                        if message.item == 1 {
-                            self.counts.processes += 1;
-                        }
-                        self.write_file(&rel, &data)?;
-                    }
-                    JobKind::CgroupDir { .. } => self.write_file(&rel, &data)?,
-                    JobKind::Files { reads } => {
-                        let purpose = reads.get(message.item).map(|read| read.purpose.clone());
-                        self.handle_file(&rel, data, purpose)?;
-                    }
-                }
+                self.handle_file(&read.rel, data, read.purpose.clone())?;
             }
-            Outcome::NsLinks { text, denied } => {
-                if !denied.is_empty() {
-                    self.gaps.push(gap(
-                        rel.clone(),
-                        GapReason::PermissionDenied,
-                        Some(format!("unreadable links: {}", denied.join(", "))),
-                    ));
-                }
-                self.write_file(&rel, &text)?;
-            }
-            Outcome::Listing {
-                subdirs,
-                skipped_links: _,
-            } => {
-                self.writer.add_root_dir(&rel)?;
-                self.counts.cgroups += 1;
+            Outcome::Truncated { kept } => self.gaps.push(gap(
+                item_path(&kind, item),
+                GapReason::Truncated,
+                Some(format!("kept the first {kept} bytes")),
+            )),
+            Outcome::NsDenied { denied } => self.gaps.push(gap(
+                item_path(&kind, item),
+                GapReason::PermissionDenied,
+                Some(format!("unreadable links: {}", denied.join(", "))),
+            )),
+            Outcome::Listing { subdirs } => {
                 // Depth first: the queue holds the siblings on the current path, not a whole
                 // level of the tree, which keeps memory flat on nodes with many cgroups.
                 for subdir in subdirs.into_iter().rev() {
+                    if subdir.rsplit('/').next() == Some(BUNDLE_FILE) {
+                        self.gaps.push(gap(
+                            subdir,
+                            GapReason::Error,
+                            Some(format!(
+                                "a cgroup directory named {BUNDLE_FILE} would collide with its \
+                                 parent's bundle file; not collected"
+                            )),
+                        ));
+                        continue;
+                    }
                     let id = self.next_job_id;
                     self.next_job_id += 1;
                     self.pending_dirs.push_front(Job {
@@ -516,44 +554,63 @@ impl<W: Write> Run<W> {
                     self.gaps.push(gap(
                         kind.path(),
                         GapReason::Vanished,
-                        Some(format!("exited while {rel} was read")),
+                        Some(format!("exited while {} was read", item_path(&kind, item))),
                     ));
                 }
             }
             Outcome::NotRegular => {
-                self.gaps.push(gap(rel, GapReason::NotRegular, None));
+                self.gaps
+                    .push(gap(item_path(&kind, item), GapReason::NotRegular, None));
+            }
+            Outcome::TotalCapReached => {
+                self.total_cap_reached = true;
+                self.gaps.push(gap(
+                    item_path(&kind, item),
+                    GapReason::TotalCapReached,
+                    None,
+                ));
             }
             Outcome::Failed(error) => {
                 let is_follower = matches!(
                     kind.as_ref(),
                     JobKind::Files { reads } if matches!(
-                        reads.get(message.item).map(|r| &r.purpose),
+                        reads.get(item).map(|r| &r.purpose),
                         Some(Purpose::Meta(meta)) if meta.is_follower()
                     )
                 );
                 if !(is_follower && error.raw_os_error() == Some(libc::ENOENT)) {
-                    self.gaps
-                        .push(gap(rel, reason_of(&error), Some(error.to_string())));
+                    self.gaps.push(gap(
+                        item_path(&kind, item),
+                        reason_of(&error),
+                        Some(error.to_string()),
+                    ));
                 }
             }
         }
         Ok(())
     }
 
-    fn handle_file(
-        &mut self,
-        rel: &str,
-        data: Vec<u8>,
-        purpose: Option<Purpose>,
-    ) -> io::Result<()> {
+    /// A job is done: its bundle, after the records of the jobs it resumed, goes into the
+    /// snapshot.
+    fn finish(&mut self, job: u64, bundle: PartialBundle) -> io::Result<()> {
+        match self.in_flight.remove(&job) {
+            Some(mut flight) => {
+                flight.carried.extend(bundle);
+                self.write_bundle(&flight.kind, flight.carried)
+            }
+            None => Ok(()),
+        }
+    }
+
+    fn handle_file(&mut self, rel: &str, data: Vec<u8>, purpose: Purpose) -> io::Result<()> {
         match purpose {
-            None | Some(Purpose::Copy) => {
+            Purpose::Copy => {
                 if rel == OSRELEASE_FILE {
                     self.kernel = Some(String::from_utf8_lossy(&data).trim().to_string());
                 }
                 self.write_file(rel, &data)
             }
-            Some(Purpose::Identity) => {
+            Purpose::Identity => {
                 let text = String::from_utf8_lossy(&data);
                 let reduced = if rel.ends_with("group") {
                     identity::reduce_group(&text)
@@ -562,7 +619,7 @@ impl<W: Write> Run<W> {
                 };
                 self.write_file(rel, reduced.as_bytes())
             }
-            Some(Purpose::Meta(meta)) => {
+            Purpose::Meta(meta) => {
                 self.handle_meta(rel, &data, meta);
                 Ok(())
             }
@@ -612,29 +669,81 @@ impl<W: Write> Run<W> {
         }
     }
 
-    /// Gives every job not yet finished one gap with `reason`.
-    fn abandon_all(&mut self, reason: GapReason, detail: &str) {
-        let mut paths: Vec<String> = self
-            .in_flight
-            .drain()
-            .map(|(_, flight)| flight.kind.path())
-            .collect();
-        paths.extend(self.drain_pending());
+    /// Gives every job not yet finished one gap with `reason`, after writing the records
+    /// already read for it: those the workers hold (taken from their slots, which closes
+    /// them), then any finished job whose answer is already queued.
+    fn abandon_all(
+        &mut self,
+        reason: GapReason,
+        detail: &str,
+        workers: &Workers,
+        events: &mpsc::Receiver<Event>,
+    ) -> io::Result<()> {
+        for state in &workers.states {
+            let job = state.slot.lock().map(|slot| slot.job).ok();
+            let Some(job) = job.filter(|job| self.in_flight.contains_key(job)) else {
+                continue;
+            };
+            if let Some(bundle) = state.take_bundle(job) {
+                if let Some(flight) = self.in_flight.get_mut(&job) {
+                    flight.carried.extend(bundle);
+                }
+            }
+        }
+        while let Ok(event) = events.try_recv() {
+            match event {
+                Event::Item(message) => self.handle(message)?,
+                Event::Done { job, bundle } => self.finish(job, bundle)?,
+            }
+        }
+        let mut flights: Vec<(u64, InFlight)> = self.in_flight.drain().collect();
+        // In job order, so that the tarball does not depend on the hash map's order.
+        flights.sort_unstable_by_key(|(id, _)| *id);
+        let mut paths = Vec::with_capacity(flights.len());
+        for (_, flight) in flights {
+            paths.push(flight.kind.path());
+            self.write_bundle(&flight.kind, flight.carried)?;
+        }
+        paths.extend(self.drain_pending()?);
         for path in paths {
             self.gaps.push(gap(path, reason, Some(detail.to_string())));
         }
+        Ok(())
     }
 }
 
-/// The path of the item a worker was stuck on.
-fn stuck_item_path(kind: &JobKind, item: usize, name: &str) -> String {
-    match kind {
-        JobKind::Process { pid } if item == PROCESS_ITEM_DIR => format!("proc/{pid}"),
-        JobKind::Process { pid } if item == PROCESS_ITEM_NS => format!("proc/{pid}/ns"),
-        JobKind::Process { pid } => format!("proc/{pid}/{name}"),
-        JobKind::CgroupDir { rel } if item == 0 => rel.clone(),
-        JobKind::CgroupDir { rel } => format!("{rel}/{name}"),
-        JobKind::Files { reads } => reads.get(item).map(|r| r.rel.clone()).unwrap_or_default(),
+/// The directory of a process in the snapshot, formatted only when written.
+struct ProcessDir(u32);
+
+impl std::fmt::Display for ProcessDir {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "proc/{}", self.0)
+    }
+}
+
+/// The path, relative to the root, of one item of a job: for gaps, which are rare, so paths
+/// are formatted here rather than for every file read.
+fn item_path(kind: &JobKind, item: usize) -> String {
+    let name = match kind {
+        JobKind::Process { .. } if item == PROCESS_ITEM_NS => NAMESPACE_LINKS_FILE,
+        JobKind::Process { .. } => item
+            .checked_sub(1)
+            .and_then(|index| PROCESS_FILES.get(index))
+            .copied()
+            .unwrap_or_default(),
+        JobKind::CgroupDir { .. } => item
+            .checked_sub(1)
+            .and_then(|index| CGROUP_FILES.get(index))
+            .copied()
+            .unwrap_or_default(),
+        JobKind::Files { reads } => {
+            return reads.get(item).map(|r| r.rel.clone()).unwrap_or_default()
+        }
+    };
+    if name.is_empty() {
+        kind.path()
+    } else {
+        format!("{}/{name}", kind.path())
     }
 }
 
@@ -760,7 +869,6 @@ pub fn collect(
     let listing = list_runtime(root.as_raw_fd(), &mut gaps);
 
     let mut run = Run {
-        config: config.clone(),
         writer: SnapshotWriter::new(sink, &top, start_seconds.max(0) as u64),
         gaps,
         counts: Counts::default(),
@@ -768,10 +876,18 @@ pub fn collect(
         records_by_config: HashMap::new(),
         kernel: None,
         total_cap_reached: false,
+        context: Arc::new(ReadContext::new(
+            root,
+            proc_dir,
+            config.cmdline,
+            config.max_file_bytes,
+            config.max_total_bytes,
+        )),
         pending: VecDeque::new(),
         pending_dirs: VecDeque::new(),
         take_dir_next: false,
         in_flight: HashMap::new(),
+        carried: HashMap::new(),
         next_job_id: 0,
     };
     if let Some(bytes) = &hostname_bytes {
@@ -819,12 +935,7 @@ pub fn collect(
     let (job_tx, job_rx) = mpsc::channel::<Job>();
     let (event_tx, event_rx) = mpsc::channel::<Event>();
     let mut workers = Workers {
-        context: Arc::new(ReadContext {
-            root,
-            proc_dir,
-            cmdline: config.cmdline,
-            max_file_bytes: config.max_file_bytes,
-        }),
+        context: Arc::clone(&run.context),
         queue: Arc::new(Mutex::new(job_rx)),
         events: event_tx,
         states: Vec::new(),
@@ -845,18 +956,27 @@ pub fn collect(
             return Err(CollectError::Interrupted { signal });
         }
         if workers.live == 0 {
-            run.abandon_all(GapReason::TimedOut, "every reader thread is blocked");
+            run.abandon_all(
+                GapReason::TimedOut,
+                "every reader thread is blocked",
+                &workers,
+                &event_rx,
+            )
+            .map_err(|e| fail(&temp_path, e))?;
             break;
         }
         if Instant::now() >= read_deadline {
             run.abandon_all(
                 GapReason::DeadlineReached,
                 "the run's --timeout was reached",
-            );
+                &workers,
+                &event_rx,
+            )
+            .map_err(|e| fail(&temp_path, e))?;
             break;
         }
         if run.total_cap_reached && run.has_pending() {
-            for path in run.drain_pending() {
+            for path in run.drain_pending().map_err(|e| fail(&temp_path, e))? {
                 run.gaps.push(gap(path, GapReason::TotalCapReached, None));
             }
         }
@@ -864,12 +984,13 @@ pub fn collect(
             let Some(job) = run.next_pending() else {
                 break;
             };
+            let carried = run.carried.remove(&job.id).unwrap_or_default();
             run.in_flight.insert(
                 job.id,
                 InFlight {
                     kind: Arc::clone(&job.kind),
                     reported_vanished: false,
-                    start_ticks: job.start_ticks,
+                    carried,
                 },
             );
             if job_tx.send(job).is_err() {
@@ -881,8 +1002,8 @@ pub fn collect(
         }
         match event_rx.recv_timeout(TICK) {
             Ok(Event::Item(message)) => run.handle(message).map_err(|e| fail(&temp_path, e))?,
-            Ok(Event::Done { job }) => {
-                run.in_flight.remove(&job);
+            Ok(Event::Done { job, bundle }) => {
+                run.finish(job, bundle).map_err(|e| fail(&temp_path, e))?
             }
             Err(RecvTimeoutError::Timeout) | Err(RecvTimeoutError::Disconnected) => {}
         }
@@ -890,15 +1011,15 @@ pub fn collect(
         while let Ok(event) = event_rx.try_recv() {
             match event {
                 Event::Item(message) => run.handle(message).map_err(|e| fail(&temp_path, e))?,
-                Event::Done { job } => {
-                    run.in_flight.remove(&job);
+                Event::Done { job, bundle } => {
+                    run.finish(job, bundle).map_err(|e| fail(&temp_path, e))?
                 }
             }
             if run.in_flight.len() < MAX_IN_FLIGHT / 2 {
                 break;
             }
         }
-        check_stuck(&mut run, &mut workers, config);
+        check_stuck(&mut run, &mut workers, config).map_err(|e| fail(&temp_path, e))?;
         if last_progress.elapsed() >= Duration::from_millis(200) {
             last_progress = Instant::now();
             progress(&Progress {
@@ -966,8 +1087,13 @@ pub fn collect(
 }
 
 /// Abandons each worker whose current read has outlived the per-read limit, records the gap,
-/// resumes its job after the stuck item, and starts a replacement while the cap allows.
-fn check_stuck<W: Write>(run: &mut Run<W>, workers: &mut Workers, config: &Config) {
+/// resumes its job after the stuck item (carrying the records read so far), and starts a
+/// replacement while the cap allows.
+fn check_stuck<W: Write>(
+    run: &mut Run<W>,
+    workers: &mut Workers,
+    config: &Config,
+) -> io::Result<()> {
     let mut stuck = Vec::new();
     for state in &workers.states {
         if state.abandoned.load(Ordering::Relaxed) {
@@ -977,16 +1103,19 @@ fn check_stuck<W: Write>(run: &mut Run<W>, workers: &mut Workers, config: &Confi
         if let Some((job, item, name, since)) = current {
             if since.elapsed() > config.read_timeout && run.in_flight.contains_key(&job) {
                 state.abandoned.store(true, Ordering::Relaxed);
-                stuck.push((job, item, name));
+                // What the worker read of this job before it got stuck.
+                let read = state.take_bundle(job).unwrap_or_default();
+                stuck.push((job, item, name, read));
             }
         }
     }
-    for (job, item, name) in stuck {
+    for (job, item, _name, read) in stuck {
         workers.live -= 1;
         workers.abandoned += 1;
-        if let Some(flight) = run.in_flight.remove(&job) {
+        if let Some(mut flight) = run.in_flight.remove(&job) {
+            flight.carried.extend(read);
             run.gaps.push(gap(
-                stuck_item_path(&flight.kind, item, name),
+                item_path(&flight.kind, item),
                 GapReason::TimedOut,
                 Some(format!(
                     "read did not finish within {} ms; abandoned",
@@ -1004,15 +1133,19 @@ fn check_stuck<W: Write>(run: &mut Run<W>, workers: &mut Workers, config: &Confi
                     id,
                     kind: flight.kind,
                     resume_after: Some(item),
-                    start_ticks: flight.start_ticks,
+                    start_ticks: flight.carried.start_ticks,
                 };
+                run.carried.insert(id, flight.carried);
                 run.queue_for(&job.kind).push_front(job);
+            } else {
+                run.write_bundle(&flight.kind, flight.carried)?;
             }
         }
         if workers.abandoned <= config.max_abandoned {
             workers.spawn();
         }
     }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -1034,20 +1167,31 @@ mod tests {
     }
 
     #[test]
-    fn stuck_items_name_the_file() {
+    fn item_paths_name_the_file() {
         let process = JobKind::Process { pid: 42 };
-        assert_eq!(stuck_item_path(&process, 0, ""), "proc/42");
-        assert_eq!(stuck_item_path(&process, 3, "cmdline"), "proc/42/cmdline");
-        assert_eq!(
-            stuck_item_path(&process, PROCESS_ITEM_NS, "ns"),
-            "proc/42/ns"
-        );
+        assert_eq!(item_path(&process, 0), "proc/42");
+        assert_eq!(item_path(&process, 3), "proc/42/cmdline");
+        assert_eq!(item_path(&process, PROCESS_ITEM_NS), "proc/42/ns");
         let cgroup = JobKind::CgroupDir {
             rel: "sys/fs/cgroup/memory".to_string(),
         };
+        let limit = 1 + CGROUP_FILES
+            .iter()
+            .position(|name| *name == "memory.limit_in_bytes")
+            .unwrap();
         assert_eq!(
-            stuck_item_path(&cgroup, 5, "memory.max"),
-            "sys/fs/cgroup/memory/memory.max"
+            item_path(&cgroup, limit),
+            "sys/fs/cgroup/memory/memory.limit_in_bytes"
         );
+        assert_eq!(item_path(&cgroup, 0), "sys/fs/cgroup/memory");
+        let files = JobKind::Files {
+            reads: vec![FileRead {
+                rel: "etc/passwd".to_string(),
+                cap: 1,
+                follow_last: true,
+                purpose: Purpose::Identity,
+            }],
+        };
+        assert_eq!(item_path(&files, 0), "etc/passwd");
     }
 }

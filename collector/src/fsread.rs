@@ -2,7 +2,7 @@
 //! are walked one component at a time, and a symlink met on the way is resolved lexically inside
 //! the root (as if chrooted) rather than by the kernel.
 
-use std::ffi::CString;
+use std::ffi::{CStr, CString};
 use std::fs::File;
 use std::io::{self, Read};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
@@ -32,7 +32,12 @@ fn c_name(name: &str) -> io::Result<CString> {
 
 /// `openat` with O_NOFOLLOW and O_CLOEXEC always added.
 pub fn open_at(dir: RawFd, name: &str, flags: i32) -> io::Result<OwnedFd> {
-    let name = c_name(name)?;
+    open_at_c(dir, &c_name(name)?, flags)
+}
+
+/// `open_at` for a name already NUL-terminated, so that the fixed names read for every
+/// process and cgroup cost no allocation.
+pub fn open_at_c(dir: RawFd, name: &CStr, flags: i32) -> io::Result<OwnedFd> {
     loop {
         // SAFETY: `name` is a valid NUL-terminated string; the result is checked.
         let fd = unsafe {
@@ -152,6 +157,64 @@ pub fn open_beneath(root: RawFd, rel: &str, flags: i32, follow_last: bool) -> io
     }
 }
 
+/// The target of the symlink `name` in `dir`, written into `buffer`; its length. A target
+/// that fills the buffer is ENAMETOOLONG (namespace link targets are short).
+pub fn read_link_into(dir: RawFd, name: &CStr, buffer: &mut [u8]) -> io::Result<usize> {
+    // SAFETY: the buffer is valid for `buffer.len()` bytes; the result is checked.
+    let len =
+        unsafe { libc::readlinkat(dir, name.as_ptr(), buffer.as_mut_ptr().cast(), buffer.len()) };
+    if len < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    let len = len as usize;
+    if len >= buffer.len() {
+        return Err(io::Error::from_raw_os_error(libc::ENAMETOOLONG));
+    }
+    Ok(len)
+}
+
+/// Reads at most `cap` bytes into `buffer` (cleared first, its capacity kept for the next
+/// file); the flag says whether the file held more. Reads straight into the spare capacity:
+/// no zeroing, no intermediate buffer.
+pub fn read_capped_into(fd: &OwnedFd, cap: u64, buffer: &mut Vec<u8>) -> io::Result<bool> {
+    buffer.clear();
+    let limit = usize::try_from(cap).unwrap_or(usize::MAX).saturating_add(1);
+    loop {
+        if buffer.len() >= limit {
+            break;
+        }
+        if buffer.capacity() == buffer.len() {
+            buffer.reserve(buffer.capacity().max(4096));
+        }
+        let want = (buffer.capacity() - buffer.len()).min(limit - buffer.len());
+        // SAFETY: the destination is the vector's spare capacity, valid for `want` bytes.
+        let got = unsafe {
+            libc::read(
+                fd.as_raw_fd(),
+                buffer.as_mut_ptr().add(buffer.len()).cast(),
+                want,
+            )
+        };
+        if got < 0 {
+            let error = io::Error::last_os_error();
+            if error.kind() == io::ErrorKind::Interrupted {
+                continue;
+            }
+            return Err(error);
+        }
+        if got == 0 {
+            break;
+        }
+        // SAFETY: the kernel wrote `got` bytes into the spare capacity.
+        unsafe { buffer.set_len(buffer.len() + got as usize) };
+    }
+    let truncated = buffer.len() as u64 > cap;
+    if truncated {
+        buffer.truncate(cap as usize);
+    }
+    Ok(truncated)
+}
+
 /// Reads at most `cap` bytes; the flag says whether the file held more.
 pub fn read_capped(fd: OwnedFd, cap: u64) -> io::Result<(Vec<u8>, bool)> {
     let file = File::from(fd);
@@ -175,10 +238,7 @@ pub fn is_regular(fd: &OwnedFd) -> io::Result<bool> {
     Ok(stat.st_mode & libc::S_IFMT == libc::S_IFREG)
 }
 
-fn kind_at(dir: RawFd, name: &str) -> EntryKind {
-    let Ok(c) = c_name(name) else {
-        return EntryKind::Other;
-    };
+fn kind_at(dir: RawFd, c: &CStr) -> EntryKind {
     // SAFETY: an all-zero `stat` is a valid value to be overwritten by fstatat.
     let mut stat: libc::stat = unsafe { std::mem::zeroed() };
     // SAFETY: valid path and out pointer; AT_SYMLINK_NOFOLLOW keeps links unfollowed.
@@ -196,6 +256,19 @@ fn kind_at(dir: RawFd, name: &str) -> EntryKind {
 /// The entries of an open directory, without `.` and `..`. Names that are not UTF-8 are
 /// returned lossily; the caller cannot open them and records a gap when it tries.
 pub fn list_dir(dir: &OwnedFd) -> io::Result<Vec<DirEntry>> {
+    let mut entries = Vec::new();
+    list_dir_with(dir, |name, kind| {
+        entries.push(DirEntry {
+            name: String::from_utf8_lossy(name).into_owned(),
+            kind,
+        })
+    })?;
+    Ok(entries)
+}
+
+/// Calls `visit` with the raw name and kind of each entry of an open directory, without `.`
+/// and `..`, so that a caller keeping few of them allocates nothing for the rest.
+pub fn list_dir_with(dir: &OwnedFd, mut visit: impl FnMut(&[u8], EntryKind)) -> io::Result<()> {
     // fdopendir takes ownership of its descriptor, so it gets a duplicate.
     // SAFETY: dup of an open descriptor; the result is checked.
     let dup = unsafe { libc::fcntl(dir.as_raw_fd(), libc::F_DUPFD_CLOEXEC, 0) };
@@ -210,7 +283,6 @@ pub fn list_dir(dir: &OwnedFd) -> io::Result<Vec<DirEntry>> {
         unsafe { libc::close(dup) };
         return Err(error);
     }
-    let mut entries = Vec::new();
     let result = loop {
         // errno must be cleared to tell the end of the stream from an error.
         // SAFETY: __errno_location always returns the calling thread's errno.
@@ -235,19 +307,18 @@ pub fn list_dir(dir: &OwnedFd) -> io::Result<Vec<DirEntry>> {
         if bytes == b"." || bytes == b".." {
             continue;
         }
-        let name = String::from_utf8_lossy(bytes).into_owned();
         let kind = match d_type {
             libc::DT_DIR => EntryKind::Dir,
             libc::DT_REG => EntryKind::File,
             libc::DT_LNK => EntryKind::Symlink,
-            libc::DT_UNKNOWN => kind_at(dir.as_raw_fd(), &name),
+            libc::DT_UNKNOWN => kind_at(dir.as_raw_fd(), raw_name),
             _ => EntryKind::Other,
         };
-        entries.push(DirEntry { name, kind });
+        visit(bytes, kind);
     };
     // SAFETY: `stream` is valid and closed exactly once.
     unsafe { libc::closedir(stream) };
-    result.map(|()| entries)
+    result
 }
 
 #[cfg(test)]
@@ -360,6 +431,49 @@ mod tests {
                 "len {len} cap {cap}"
             );
         }
+    }
+
+    #[test]
+    fn read_capped_into_reuses_the_buffer_and_reports_truncation_at_the_cap() {
+        let dir = scratch("capped-into");
+        let path = dir.0.join("f");
+        let mut buffer = Vec::new();
+        for (len, cap, kept, truncated) in [
+            (10, 10, 10, false),
+            (11, 10, 10, true),
+            (0, 10, 0, false),
+            (5, 0, 0, true),
+            (10_000, 1 << 20, 10_000, false),
+            (3, 10, 3, false),
+        ] {
+            let content: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
+            std::fs::write(&path, &content).unwrap();
+            let fd = OwnedFd::from(File::open(&path).unwrap());
+            let was_truncated = read_capped_into(&fd, cap, &mut buffer).unwrap();
+            assert_eq!(
+                (buffer.as_slice(), was_truncated),
+                (&content[..kept], truncated),
+                "len {len} cap {cap}"
+            );
+        }
+        // The buffer kept the capacity grown for the largest file.
+        assert!(buffer.capacity() >= 10_000);
+    }
+
+    #[test]
+    fn read_link_into_fills_the_buffer_or_says_too_long() {
+        use std::os::unix::fs::symlink;
+        let dir = scratch("link-into");
+        symlink("net:[4026531992]", dir.0.join("net")).unwrap();
+        let fd = OwnedFd::from(File::open(&dir.0).unwrap());
+        let mut buffer = [0u8; 64];
+        let len = read_link_into(fd.as_raw_fd(), c"net", &mut buffer).unwrap();
+        assert_eq!(&buffer[..len], b"net:[4026531992]");
+        let mut small = [0u8; 16];
+        let error = read_link_into(fd.as_raw_fd(), c"net", &mut small).unwrap_err();
+        assert_eq!(error.raw_os_error(), Some(libc::ENAMETOOLONG));
+        let missing = read_link_into(fd.as_raw_fd(), c"pid", &mut buffer).unwrap_err();
+        assert_eq!(missing.raw_os_error(), Some(libc::ENOENT));
     }
 
     #[test]

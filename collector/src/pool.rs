@@ -1,16 +1,22 @@
 //! The bounded pool of reader threads. Each job batches the reads of one process, one cgroup
 //! directory or a list of files, so that a thread hand-off costs once per job, not per file.
+//! A process or cgroup job builds its directory's bundle on the worker, in a slot the
+//! collection loop can take from when the job is abandoned, so a file read costs no message
+//! and no allocation; only gaps, listings and the finished bundle travel to the loop.
 //! Each worker publishes what it is reading and since when; the collection loop abandons a
 //! worker whose read outlives the per-read limit and resumes the job after the stuck item.
 
 use crate::fsread::{self, EntryKind};
 use crate::redact;
-use nodesnap_format::{CmdlinePolicy, CGROUP_FILES, NAMESPACE_LINKS, PROCESS_FILES};
+use nodesnap_format::{
+    bundle, CmdlinePolicy, CGROUP_FILES, NAMESPACE_LINKS, NAMESPACE_LINKS_FILE, PROCESS_FILES,
+};
+use std::ffi::CString;
 use std::io;
 use std::os::fd::{AsRawFd, OwnedFd};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, Sender};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
 /// Item 0 of a process job opens its /proc directory; then one item per process file, then the
@@ -96,43 +102,93 @@ pub struct Job {
     pub start_ticks: Option<u64>,
 }
 
-/// The result of one item.
+/// The records read so far for one process or cgroup directory, with what the loop needs to
+/// know about them. A job resumed after a stuck read starts a new one, appended to its
+/// predecessor's when written, so that each directory ends as one bundle entry.
+#[derive(Debug, Default)]
+pub struct PartialBundle {
+    /// Records in `nodesnap_format::bundle` encoding.
+    pub records: Vec<u8>,
+    pub files: u64,
+    /// Content bytes, without record headers.
+    pub bytes: u64,
+    /// The cgroup directory was listed: it exists, and gets a bundle even when empty.
+    pub listed: bool,
+    /// The process's stat was read, with the start time it holds when it parses.
+    pub has_stat: bool,
+    pub start_ticks: Option<u64>,
+}
+
+impl PartialBundle {
+    /// Appends `later`, read by a job resumed after this one's stuck read.
+    pub fn extend(&mut self, later: PartialBundle) {
+        if self.records.is_empty() {
+            self.records = later.records;
+        } else {
+            self.records.extend_from_slice(&later.records);
+        }
+        self.files += later.files;
+        self.bytes += later.bytes;
+        self.listed |= later.listed;
+        self.has_stat |= later.has_stat;
+        self.start_ticks = self.start_ticks.or(later.start_ticks);
+    }
+}
+
+/// Why an item of a job yields no record, or not all of it.
 #[derive(Debug)]
 pub enum Outcome {
-    /// File contents (already redacted for cmdline); `truncated` at the per-file cap.
+    /// A file of a `Files` job (already redacted for cmdline); `truncated` at the per-file cap.
     Data {
         data: Vec<u8>,
         truncated: bool,
     },
-    /// The namespace links file, and the links that could not be read for lack of permission.
-    NsLinks {
-        text: Vec<u8>,
+    /// A bundled file longer than the per-file cap: its first `kept` bytes are in the bundle.
+    Truncated {
+        kept: usize,
+    },
+    /// Namespace links that could not be read for lack of permission (the others are in the
+    /// bundle's `ns` record).
+    NsDenied {
         denied: Vec<&'static str>,
     },
     /// A cgroup directory was listed: its subdirectories (relative to the root).
     Listing {
         subdirs: Vec<String>,
-        skipped_links: usize,
     },
     /// The process exited (its directory or a file vanished under it).
     Vanished,
     /// Not a regular file, or a symlink where none was expected.
     NotRegular,
+    /// The total size cap left no room for this file.
+    TotalCapReached,
     Failed(io::Error),
 }
 
+/// The result of one item; the loop derives the path from the job and the item.
 pub struct Message {
     pub job: u64,
     pub item: usize,
-    /// Relative to the root.
-    pub rel: String,
     pub outcome: Outcome,
 }
 
-/// Sent after the last item of a job.
 pub enum Event {
     Item(Message),
-    Done { job: u64 },
+    /// Sent after the last item of a job, with the bundle of a process or cgroup job.
+    Done {
+        job: u64,
+        bundle: PartialBundle,
+    },
+}
+
+/// A worker's bundle in progress, shared with the loop, which takes it when it abandons the
+/// worker or reaches the deadline.
+#[derive(Default)]
+pub struct BundleSlot {
+    pub job: u64,
+    pub bundle: PartialBundle,
+    /// Set by the loop once it took the bundle: the worker sends nothing more.
+    pub closed: bool,
 }
 
 /// What one worker is reading, shared with the collection loop.
@@ -140,6 +196,7 @@ pub enum Event {
 pub struct WorkerState {
     pub current: Mutex<Option<(u64, usize, &'static str, Instant)>>,
     pub abandoned: AtomicBool,
+    pub slot: Mutex<BundleSlot>,
 }
 
 impl WorkerState {
@@ -153,6 +210,20 @@ impl WorkerState {
             *slot = None;
         }
     }
+    fn slot(&self) -> MutexGuard<'_, BundleSlot> {
+        self.slot
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+    /// Closes the slot and takes the bundle of `job` from it, if the worker is on that job.
+    pub fn take_bundle(&self, job: u64) -> Option<PartialBundle> {
+        let mut slot = self.slot();
+        if slot.closed || slot.job != job {
+            return None;
+        }
+        slot.closed = true;
+        Some(std::mem::take(&mut slot.bundle))
+    }
 }
 
 /// Everything a worker needs; shared by all workers.
@@ -162,6 +233,120 @@ pub struct ReadContext {
     pub proc_dir: Option<OwnedFd>,
     pub cmdline: CmdlinePolicy,
     pub max_file_bytes: u64,
+    pub max_total_bytes: u64,
+    /// Content bytes admitted under `max_total_bytes`, by the workers and the loop.
+    pub admitted_bytes: AtomicU64,
+    names: Names,
+}
+
+impl ReadContext {
+    pub fn new(
+        root: OwnedFd,
+        proc_dir: Option<OwnedFd>,
+        cmdline: CmdlinePolicy,
+        max_file_bytes: u64,
+        max_total_bytes: u64,
+    ) -> ReadContext {
+        ReadContext {
+            root,
+            proc_dir,
+            cmdline,
+            max_file_bytes,
+            max_total_bytes,
+            admitted_bytes: AtomicU64::new(0),
+            names: Names::new(),
+        }
+    }
+
+    /// Reserves `len` bytes under the total cap; false when they do not fit.
+    pub fn admit(&self, len: usize) -> bool {
+        let len = len as u64;
+        let before = self.admitted_bytes.fetch_add(len, Ordering::Relaxed);
+        if before.saturating_add(len) > self.max_total_bytes {
+            self.admitted_bytes.fetch_sub(len, Ordering::Relaxed);
+            return false;
+        }
+        true
+    }
+}
+
+/// The fixed file and link names, NUL-terminated once for the whole run.
+struct Names {
+    process: Vec<CString>,
+    cgroup: Vec<CString>,
+    ns: Vec<CString>,
+    ns_dir: CString,
+    stat: CString,
+}
+
+impl Names {
+    fn new() -> Names {
+        let c = |names: &[&str]| -> Vec<CString> {
+            names
+                .iter()
+                .filter_map(|name| CString::new(*name).ok())
+                .collect()
+        };
+        Names {
+            process: c(PROCESS_FILES),
+            cgroup: c(CGROUP_FILES),
+            ns: c(NAMESPACE_LINKS),
+            ns_dir: c"ns".to_owned(),
+            stat: c"stat".to_owned(),
+        }
+    }
+}
+
+/// A worker's reusable buffers.
+#[derive(Default)]
+struct Scratch {
+    data: Vec<u8>,
+    ns: Vec<u8>,
+}
+
+/// Sends item messages and fills the bundle of the job a worker is on.
+struct JobSink<'a> {
+    context: &'a ReadContext,
+    state: &'a WorkerState,
+    events: &'a Sender<Event>,
+    job: u64,
+}
+
+impl JobSink<'_> {
+    fn send(&self, item: usize, outcome: Outcome) {
+        if !self.state.abandoned.load(Ordering::Relaxed) {
+            let _ = self.events.send(Event::Item(Message {
+                job: self.job,
+                item,
+                outcome,
+            }));
+        }
+    }
+
+    /// Appends a record to the job's bundle, or reports that the total cap left no room.
+    fn record(&self, item: usize, name: &str, data: &[u8]) {
+        if !self.context.admit(data.len()) {
+            self.send(item, Outcome::TotalCapReached);
+            return;
+        }
+        let mut slot = self.state.slot();
+        // Checked under the lock the loop takes the bundle with: a read that finished just as
+        // it was declared stuck is left out, as its timed_out gap says.
+        if slot.closed || self.state.abandoned.load(Ordering::Relaxed) {
+            return;
+        }
+        let bundle = &mut slot.bundle;
+        bundle::push_record(&mut bundle.records, name, data);
+        bundle.files += 1;
+        bundle.bytes += data.len() as u64;
+    }
+
+    fn update(&self, change: impl FnOnce(&mut PartialBundle)) {
+        let mut slot = self.state.slot();
+        if !slot.closed {
+            change(&mut slot.bundle);
+        }
+    }
 }
 
 /// Runs jobs from `jobs` until the queue closes or the loop abandons this worker.
@@ -171,6 +356,7 @@ pub fn run_worker(
     events: Sender<Event>,
     state: Arc<WorkerState>,
 ) {
+    let mut scratch = Scratch::default();
     loop {
         let job = {
             let Ok(queue) = jobs.lock() else { return };
@@ -179,24 +365,27 @@ pub fn run_worker(
                 Err(_) => return,
             }
         };
-        let mut send = |item: usize, rel: String, outcome: Outcome| {
-            if !state.abandoned.load(Ordering::Relaxed) {
-                let _ = events.send(Event::Item(Message {
-                    job: job.id,
-                    item,
-                    rel,
-                    outcome,
-                }));
+        {
+            let mut slot = state.slot();
+            if slot.closed {
+                return;
             }
+            slot.job = job.id;
+            slot.bundle = PartialBundle {
+                records: Vec::with_capacity(4096),
+                ..PartialBundle::default()
+            };
+        }
+        let sink = JobSink {
+            context: &context,
+            state: &state,
+            events: &events,
+            job: job.id,
         };
         let skip = |item: usize| job.resume_after.is_some_and(|last| item <= last);
         match job.kind.as_ref() {
-            JobKind::Process { pid } => {
-                read_process(&context, &state, &job, *pid, &skip, &mut send)
-            }
-            JobKind::CgroupDir { rel } => {
-                read_cgroup_dir(&context, &state, job.id, rel, &skip, &mut send)
-            }
+            JobKind::Process { pid } => read_process(&sink, &job, *pid, &skip, &mut scratch),
+            JobKind::CgroupDir { rel } => read_cgroup_dir(&sink, rel, &skip, &mut scratch),
             JobKind::Files { reads } => {
                 for (item, read) in reads.iter().enumerate() {
                     if skip(item) {
@@ -205,7 +394,7 @@ pub fn run_worker(
                     state.begin(job.id, item, "");
                     let outcome = read_file_beneath(&context, read);
                     state.end();
-                    send(item, read.rel.clone(), outcome);
+                    sink.send(item, outcome);
                 }
             }
         }
@@ -213,7 +402,19 @@ pub fn run_worker(
         if state.abandoned.load(Ordering::Relaxed) {
             return;
         }
-        if events.send(Event::Done { job: job.id }).is_err() {
+        // Under the slot's lock, so that the loop either takes the bundle or gets it here.
+        let mut slot = state.slot();
+        if slot.closed {
+            return;
+        }
+        let bundle = std::mem::take(&mut slot.bundle);
+        if events
+            .send(Event::Done {
+                job: job.id,
+                bundle,
+            })
+            .is_err()
+        {
             return;
         }
     }
@@ -241,18 +442,36 @@ fn read_file_beneath(context: &ReadContext, read: &FileRead) -> Outcome {
         Ok(fd) => fd,
         Err(error) => return classify_open_error(error),
     };
-    read_open_file(fd, read.cap)
-}
-
-fn read_open_file(fd: OwnedFd, cap: u64) -> Outcome {
     match fsread::is_regular(&fd) {
         Ok(true) => {}
         Ok(false) => return Outcome::NotRegular,
         Err(error) => return Outcome::Failed(error),
     }
-    match fsread::read_capped(fd, cap) {
+    match fsread::read_capped(fd, read.cap) {
         Ok((data, truncated)) => Outcome::Data { data, truncated },
         Err(error) => Outcome::Failed(error),
+    }
+}
+
+/// How reading one bundled file into the scratch buffer went.
+enum Read {
+    /// The buffer holds the file's bytes, up to the cap.
+    Done {
+        truncated: bool,
+    },
+    Failed(Outcome),
+}
+
+/// Reads the regular file `fd` into `buffer`, at most `cap` bytes.
+fn read_regular(fd: OwnedFd, cap: u64, buffer: &mut Vec<u8>) -> Read {
+    match fsread::is_regular(&fd) {
+        Ok(true) => {}
+        Ok(false) => return Read::Failed(Outcome::NotRegular),
+        Err(error) => return Read::Failed(Outcome::Failed(error)),
+    }
+    match fsread::read_capped_into(&fd, cap, buffer) {
+        Ok(truncated) => Read::Done { truncated },
+        Err(error) => Read::Failed(Outcome::Failed(error)),
     }
 }
 
@@ -265,132 +484,204 @@ pub fn stat_start_ticks(stat: &[u8]) -> Option<u64> {
 }
 
 fn read_process(
-    context: &ReadContext,
-    state: &WorkerState,
+    sink: &JobSink,
     job_record: &Job,
     pid: u32,
     skip: &dyn Fn(usize) -> bool,
-    send: &mut dyn FnMut(usize, String, Outcome),
+    scratch: &mut Scratch,
 ) {
+    let (context, state, job) = (sink.context, sink.state, sink.job);
     let Some(proc_dir) = context.proc_dir.as_ref() else {
         return;
     };
-    let job = job_record.id;
-    let pid_name = pid.to_string();
+    let pid_name = itoa_buffer(pid);
     state.begin(job, PROCESS_ITEM_DIR, "");
-    let dir = fsread::open_at(
+    let dir = fsread::open_at_c(
         proc_dir.as_raw_fd(),
-        &pid_name,
+        pid_name.as_c_str(),
         libc::O_RDONLY | libc::O_DIRECTORY,
     );
     state.end();
     let dir = match dir {
         Ok(dir) => dir,
         Err(error) if is_gone(&error) => {
-            send(PROCESS_ITEM_DIR, format!("proc/{pid}"), Outcome::Vanished);
+            sink.send(PROCESS_ITEM_DIR, Outcome::Vanished);
             return;
         }
         Err(error) => {
-            send(
-                PROCESS_ITEM_DIR,
-                format!("proc/{pid}"),
-                classify_open_error(error),
-            );
+            sink.send(PROCESS_ITEM_DIR, classify_open_error(error));
             return;
         }
     };
     if let (Some(_), Some(expected)) = (job_record.resume_after, job_record.start_ticks) {
         state.begin(job, 1, "stat");
-        let now = match fsread::open_at(dir.as_raw_fd(), "stat", libc::O_RDONLY) {
-            Ok(fd) => fsread::read_capped(fd, context.max_file_bytes)
+        let now = match fsread::open_at_c(dir.as_raw_fd(), &context.names.stat, libc::O_RDONLY) {
+            Ok(fd) => fsread::read_capped_into(&fd, context.max_file_bytes, &mut scratch.data)
                 .ok()
-                .and_then(|(data, _)| stat_start_ticks(&data)),
+                .and_then(|_| stat_start_ticks(&scratch.data)),
             Err(_) => None,
         };
         state.end();
         if now != Some(expected) {
             // Another life under the same pid: the process this job began is gone.
-            send(PROCESS_ITEM_DIR, format!("proc/{pid}"), Outcome::Vanished);
+            sink.send(PROCESS_ITEM_DIR, Outcome::Vanished);
             return;
         }
     }
-    for (index, name) in PROCESS_FILES.iter().enumerate() {
+    for (index, (name, c_name)) in PROCESS_FILES.iter().zip(&context.names.process).enumerate() {
         let item = index + 1;
         if skip(item) {
             continue;
         }
-        let rel = format!("proc/{pid}/{name}");
-        if *name == "cmdline" && context.cmdline == CmdlinePolicy::Dropped {
+        let is_cmdline = *name == "cmdline";
+        if is_cmdline && context.cmdline == CmdlinePolicy::Dropped {
             continue;
         }
         state.begin(job, item, name);
-        let outcome = match fsread::open_at(dir.as_raw_fd(), name, libc::O_RDONLY) {
-            Ok(fd) => read_open_file(fd, context.max_file_bytes),
-            Err(error) if is_gone(&error) => Outcome::Vanished,
-            Err(error) => classify_open_error(error),
+        let read = match fsread::open_at_c(dir.as_raw_fd(), c_name, libc::O_RDONLY) {
+            Ok(fd) => read_regular(fd, context.max_file_bytes, &mut scratch.data),
+            Err(error) if is_gone(&error) => Read::Failed(Outcome::Vanished),
+            Err(error) => Read::Failed(classify_open_error(error)),
         };
         state.end();
-        let outcome = match outcome {
-            Outcome::Failed(error) if is_gone(&error) => Outcome::Vanished,
-            Outcome::Data { data, truncated }
-                if *name == "cmdline" && context.cmdline == CmdlinePolicy::Redacted =>
-            {
-                let data = match redact::redact_cmdline(&data) {
-                    std::borrow::Cow::Borrowed(_) => data,
-                    std::borrow::Cow::Owned(redacted) => redacted,
+        match read {
+            Read::Done { truncated } => {
+                let data = if is_cmdline && context.cmdline == CmdlinePolicy::Redacted {
+                    redact::redact_cmdline(&scratch.data)
+                } else {
+                    std::borrow::Cow::Borrowed(scratch.data.as_slice())
                 };
-                Outcome::Data { data, truncated }
+                sink.record(item, name, &data);
+                if truncated {
+                    sink.send(item, Outcome::Truncated { kept: data.len() });
+                }
+                if item == 1 {
+                    let ticks = stat_start_ticks(&data);
+                    sink.update(|bundle| {
+                        bundle.has_stat = true;
+                        bundle.start_ticks = ticks;
+                    });
+                }
             }
-            other => other,
-        };
-        let vanished = matches!(outcome, Outcome::Vanished);
-        send(item, rel, outcome);
-        if vanished {
-            return;
+            Read::Failed(Outcome::Failed(error)) if is_gone(&error) => {
+                sink.send(item, Outcome::Vanished);
+                return;
+            }
+            Read::Failed(outcome) => {
+                let vanished = matches!(outcome, Outcome::Vanished);
+                sink.send(item, outcome);
+                if vanished {
+                    return;
+                }
+            }
         }
     }
     if skip(PROCESS_ITEM_NS) {
         return;
     }
     state.begin(job, PROCESS_ITEM_NS, "ns");
-    let outcome = read_ns_links(&dir);
+    let outcome = read_ns_links(context, &dir, &mut scratch.ns);
     state.end();
-    send(PROCESS_ITEM_NS, format!("proc/{pid}/ns"), outcome);
+    match outcome {
+        Ok(denied) => {
+            sink.record(PROCESS_ITEM_NS, NAMESPACE_LINKS_FILE, &scratch.ns);
+            if !denied.is_empty() {
+                sink.send(PROCESS_ITEM_NS, Outcome::NsDenied { denied });
+            }
+        }
+        Err(outcome) => sink.send(PROCESS_ITEM_NS, outcome),
+    }
 }
 
-fn read_ns_links(pid_dir: &OwnedFd) -> Outcome {
-    let ns_dir = match fsread::open_at(pid_dir.as_raw_fd(), "ns", libc::O_PATH | libc::O_DIRECTORY)
-    {
+/// A pid as a NUL-terminated name, without going through `format!`.
+fn itoa_buffer(pid: u32) -> CString {
+    let mut digits = Vec::with_capacity(11);
+    let mut value = pid;
+    loop {
+        digits.push(b'0' + (value % 10) as u8);
+        value /= 10;
+        if value == 0 {
+            break;
+        }
+    }
+    digits.reverse();
+    // Digits hold no NUL.
+    CString::new(digits).unwrap_or_default()
+}
+
+/// Writes the `ns` text into `text`; the links denied, or why the directory is unreadable.
+fn read_ns_links(
+    context: &ReadContext,
+    pid_dir: &OwnedFd,
+    text: &mut Vec<u8>,
+) -> Result<Vec<&'static str>, Outcome> {
+    text.clear();
+    let ns_dir = match fsread::open_at_c(
+        pid_dir.as_raw_fd(),
+        &context.names.ns_dir,
+        libc::O_PATH | libc::O_DIRECTORY,
+    ) {
         Ok(fd) => fd,
-        Err(error) if is_gone(&error) => return Outcome::Vanished,
-        Err(error) => return classify_open_error(error),
+        Err(error) if is_gone(&error) => return Err(Outcome::Vanished),
+        Err(error) => return Err(classify_open_error(error)),
     };
-    let mut text = Vec::with_capacity(400);
     let mut denied = Vec::new();
-    for name in NAMESPACE_LINKS {
-        match fsread::read_link_at(ns_dir.as_raw_fd(), name) {
-            Ok(target) => {
+    let mut target = [0u8; 256];
+    for (name, c_name) in NAMESPACE_LINKS.iter().zip(&context.names.ns) {
+        match fsread::read_link_into(ns_dir.as_raw_fd(), c_name, &mut target) {
+            Ok(len) => {
                 text.extend_from_slice(name.as_bytes());
                 text.push(b' ');
-                text.extend(target.iter().map(|&b| if b == b'\n' { b' ' } else { b }));
+                text.extend(
+                    target[..len]
+                        .iter()
+                        .map(|&b| if b == b'\n' { b' ' } else { b }),
+                );
                 text.push(b'\n');
             }
             Err(error) if error.raw_os_error() == Some(libc::ENOENT) => {}
-            Err(error) if error.raw_os_error() == Some(libc::ESRCH) => return Outcome::Vanished,
+            Err(error) if error.raw_os_error() == Some(libc::ESRCH) => {
+                return Err(Outcome::Vanished)
+            }
             Err(_) => denied.push(*name),
         }
     }
-    Outcome::NsLinks { text, denied }
+    Ok(denied)
 }
 
-fn read_cgroup_dir(
-    context: &ReadContext,
-    state: &WorkerState,
-    job: u64,
-    rel: &str,
-    skip: &dyn Fn(usize) -> bool,
-    send: &mut dyn FnMut(usize, String, Outcome),
-) {
+/// What a cgroup directory's listing holds: its subdirectories, and which of `CGROUP_FILES`
+/// are there as regular files or as something else, one bit per index.
+#[derive(Default)]
+struct CgroupListing {
+    subdirs: Vec<String>,
+    files: u64,
+    others: u64,
+}
+
+fn list_cgroup_dir(dir: &OwnedFd, rel: &str) -> io::Result<CgroupListing> {
+    const _: () = assert!(CGROUP_FILES.len() <= 64, "one bit per control file");
+    let mut listing = CgroupListing::default();
+    fsread::list_dir_with(dir, |name, kind| {
+        if kind == EntryKind::Dir {
+            let mut path = String::with_capacity(rel.len() + 1 + name.len());
+            path.push_str(rel);
+            path.push('/');
+            path.push_str(&String::from_utf8_lossy(name));
+            listing.subdirs.push(path);
+        } else if let Some(index) = CGROUP_FILES.iter().position(|f| f.as_bytes() == name) {
+            if kind == EntryKind::File {
+                listing.files |= 1 << index;
+            } else {
+                listing.others |= 1 << index;
+            }
+        }
+    })?;
+    listing.subdirs.sort_unstable();
+    Ok(listing)
+}
+
+fn read_cgroup_dir(sink: &JobSink, rel: &str, skip: &dyn Fn(usize) -> bool, scratch: &mut Scratch) {
+    let (context, state, job) = (sink.context, sink.state, sink.job);
     state.begin(job, 0, "");
     // The top of the tree is opened component by component; a subdirectory is opened in one
     // call, because every component above it was listed as a real directory (not a link) on the
@@ -402,64 +693,131 @@ fn read_cgroup_dir(
     } else {
         fsread::open_at(context.root.as_raw_fd(), rel, flags)
     };
-    let listed = opened.and_then(|dir| fsread::list_dir(&dir).map(|entries| (dir, entries)));
+    let listed = opened.and_then(|dir| list_cgroup_dir(&dir, rel).map(|listing| (dir, listing)));
     state.end();
-    let (dir, entries) = match listed {
+    let (dir, listing) = match listed {
         Ok(listed) => listed,
         Err(error) => {
             if !skip(0) {
-                send(0, rel.to_string(), classify_open_error(error));
+                sink.send(0, classify_open_error(error));
             }
             return;
         }
     };
-    let mut subdirs: Vec<String> = entries
-        .iter()
-        .filter(|entry| entry.kind == EntryKind::Dir)
-        .map(|entry| format!("{rel}/{}", entry.name))
-        .collect();
-    subdirs.sort_unstable();
-    let skipped_links = entries
-        .iter()
-        .filter(|entry| entry.kind == EntryKind::Symlink)
-        .count();
     if !skip(0) {
-        send(
+        sink.update(|bundle| bundle.listed = true);
+        sink.send(
             0,
-            rel.to_string(),
             Outcome::Listing {
-                subdirs,
-                skipped_links,
+                subdirs: listing.subdirs,
             },
         );
     }
     // Items follow CGROUP_FILES' order, so that a resumed job skips the same ones.
-    for (index, name) in CGROUP_FILES.iter().enumerate() {
+    for (index, (name, c_name)) in CGROUP_FILES.iter().zip(&context.names.cgroup).enumerate() {
         let item = index + 1;
         if skip(item) {
             continue;
         }
-        let Some(entry) = entries.iter().find(|entry| entry.name == *name) else {
+        if listing.others & (1 << index) != 0 {
+            sink.send(item, Outcome::NotRegular);
             continue;
-        };
-        let rel_file = format!("{rel}/{name}");
-        if entry.kind != EntryKind::File {
-            send(item, rel_file, Outcome::NotRegular);
+        }
+        if listing.files & (1 << index) == 0 {
             continue;
         }
         state.begin(job, item, name);
-        let outcome = match fsread::open_at(dir.as_raw_fd(), name, libc::O_RDONLY) {
-            Ok(fd) => read_open_file(fd, context.max_file_bytes),
-            Err(error) => classify_open_error(error),
+        let read = match fsread::open_at_c(dir.as_raw_fd(), c_name, libc::O_RDONLY) {
+            Ok(fd) => read_regular(fd, context.max_file_bytes, &mut scratch.data),
+            Err(error) => Read::Failed(classify_open_error(error)),
         };
         state.end();
-        send(item, rel_file, outcome);
+        match read {
+            Read::Done { truncated } => {
+                sink.record(item, name, &scratch.data);
+                if truncated {
+                    sink.send(
+                        item,
+                        Outcome::Truncated {
+                            kept: scratch.data.len(),
+                        },
+                    );
+                }
+            }
+            Read::Failed(outcome) => sink.send(item, outcome),
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::stat_start_ticks;
+    use super::{itoa_buffer, stat_start_ticks, Names, PartialBundle};
+    use nodesnap_format::{bundle, CGROUP_FILES, NAMESPACE_LINKS, PROCESS_FILES};
+
+    #[test]
+    fn every_fixed_name_has_its_nul_terminated_twin_in_order() {
+        let names = Names::new();
+        for (list, c_names) in [
+            (PROCESS_FILES, &names.process),
+            (CGROUP_FILES, &names.cgroup),
+            (NAMESPACE_LINKS, &names.ns),
+        ] {
+            let back: Vec<&str> = c_names.iter().map(|c| c.to_str().unwrap()).collect();
+            assert_eq!(back, list);
+        }
+    }
+
+    #[test]
+    fn pids_become_their_decimal_names() {
+        for pid in [0u32, 1, 42, 4_194_304, u32::MAX] {
+            assert_eq!(itoa_buffer(pid).to_str().unwrap(), pid.to_string());
+        }
+    }
+
+    /// Files of a directory, as (name, content).
+    type Files<'a> = &'a [(&'a str, &'a [u8])];
+
+    fn partial(files: Files, listed: bool, start_ticks: Option<u64>) -> PartialBundle {
+        let mut records = Vec::new();
+        for (name, content) in files {
+            bundle::push_record(&mut records, name, content);
+        }
+        PartialBundle {
+            records,
+            files: files.len() as u64,
+            bytes: files.iter().map(|(_, c)| c.len() as u64).sum(),
+            listed,
+            has_stat: files.iter().any(|(name, _)| *name == "stat"),
+            start_ticks,
+        }
+    }
+
+    #[test]
+    fn a_resumed_jobs_records_follow_the_carried_ones_in_one_bundle() {
+        let cases: &[(Files, Files)] = &[
+            (
+                &[("stat", b"1 (a) S"), ("status", b"Name: a\n")],
+                &[("cgroup", b"0::/\n")],
+            ),
+            (&[], &[("stat", b"1 (a) S")]),
+            (&[("stat", b"1 (a) S")], &[]),
+            (&[], &[]),
+        ];
+        for (before, after) in cases {
+            let mut carried = partial(before, false, before.first().map(|_| 7));
+            carried.extend(partial(after, true, Some(9)));
+            let all: Vec<(&str, &[u8])> = before.iter().chain(after.iter()).copied().collect();
+            let expected = partial(&all, true, None);
+            assert_eq!(carried.records, expected.records, "{before:?} + {after:?}");
+            assert_eq!(carried.files, expected.files);
+            assert_eq!(carried.bytes, expected.bytes);
+            assert_eq!(carried.has_stat, expected.has_stat);
+            assert!(carried.listed);
+            // The first life's start time wins: it is what a resume checks against.
+            let ticks = if before.is_empty() { Some(9) } else { Some(7) };
+            assert_eq!(carried.start_ticks, ticks);
+        }
+    }
 
     #[test]
     fn start_ticks_is_field_22_counted_after_the_last_parenthesis() {

@@ -1,8 +1,132 @@
 //! Snapshots written from fake node trees hold exactly what the format says.
 
 use crate::support::*;
-use nodesnap_format::{CmdlinePolicy, CGROUP_FILES};
+use nodesnap_format::{CmdlinePolicy, BUNDLE_FILE, CGROUP_FILES};
 use std::time::Duration;
+
+/// The names and bytes of a process's files as the fake tree holds them, in bundle order.
+fn process_files_on_disk(tree: &FakeTree, pid: u32, names: &[&str]) -> Vec<(String, Vec<u8>)> {
+    names
+        .iter()
+        .map(|name| {
+            let data = std::fs::read(tree.path(&format!("proc/{pid}/{name}"))).unwrap();
+            (name.to_string(), data)
+        })
+        .collect()
+}
+
+#[test]
+fn a_process_bundle_holds_exactly_the_files_read_in_order_with_exact_bytes() {
+    let tree = small_node("bundle-exact");
+    // A process file that is gone means the process exited: the bundle keeps what was read.
+    std::fs::remove_file(tree.path("proc/4242/oom_score_adj")).unwrap();
+    let (snap, _) = collect_ok(tree.root(), &[]);
+    let mut expected = process_files_on_disk(
+        &tree,
+        812,
+        &["stat", "status", "cmdline", "cgroup", "oom_score_adj"],
+    );
+    expected.push((
+        "ns".to_string(),
+        HOST_NS
+            .iter()
+            .map(|(name, target)| format!("{name} {target}\n"))
+            .collect::<String>()
+            .into_bytes(),
+    ));
+    assert_eq!(snap.bundles["proc/812"], expected);
+    let names: Vec<&str> = snap.bundles["proc/4242"]
+        .iter()
+        .map(|(name, _)| name.as_str())
+        .collect();
+    assert_eq!(names, ["stat", "status", "cmdline", "cgroup"]);
+    assert_eq!(snap.gap_reasons("proc/4242"), vec!["vanished"]);
+    let entry = format!("{}/root/proc/812/{BUNDLE_FILE}", snap.top);
+    assert_eq!(snap.names.iter().filter(|n| **n == entry).count(), 1);
+    // Nothing of a process directory is stored beside its bundle.
+    assert!(!snap
+        .names
+        .iter()
+        .any(|n| n.contains("/root/proc/812/") && !n.ends_with(BUNDLE_FILE)));
+}
+
+#[test]
+fn without_cmdline_the_process_bundle_has_no_cmdline_record() {
+    let tree = small_node("bundle-nocmdline");
+    let (snap, _) = collect_ok(tree.root(), &["--no-cmdline"]);
+    let names: Vec<&str> = snap.bundles["proc/1"]
+        .iter()
+        .map(|(name, _)| name.as_str())
+        .collect();
+    assert_eq!(names, ["stat", "status", "cgroup", "oom_score_adj", "ns"]);
+}
+
+#[test]
+fn an_empty_cgroup_directory_gets_an_empty_bundle() {
+    let tree = small_node("bundle-empty");
+    tree.dir("sys/fs/cgroup/memory/empty");
+    // Only files the collector does not copy: still an empty bundle.
+    tree.cgroup("memory/unlisted", &[("memory.stat", "cache 0\n")]);
+    let (snap, _) = collect_ok(tree.root(), &[]);
+    for dir in [
+        "sys/fs/cgroup/memory/empty",
+        "sys/fs/cgroup/memory/unlisted",
+    ] {
+        assert_eq!(snap.bundles.get(dir), Some(&Vec::new()), "{dir}");
+        assert!(snap
+            .names
+            .contains(&format!("{}/root/{dir}/{BUNDLE_FILE}", snap.top)));
+    }
+    // The top of the tree holds only subdirectories here: an empty bundle too.
+    assert_eq!(snap.bundles.get("sys/fs/cgroup"), Some(&Vec::new()));
+    assert_eq!(snap.manifest.counts.cgroups as usize, snap.dirs.len());
+}
+
+#[test]
+fn a_cgroup_directory_named_like_the_bundle_file_is_a_gap_not_a_collision() {
+    let tree = small_node("bundle-collision");
+    let colliding = format!("memory/{BUNDLE_FILE}");
+    tree.cgroup(&colliding, &[("cgroup.procs", "99\n")]);
+    let (snap, _) = collect_ok(tree.root(), &[]);
+    let path = format!("sys/fs/cgroup/{colliding}");
+    let gap = snap
+        .manifest
+        .gaps
+        .iter()
+        .find(|g| g.path == path)
+        .unwrap_or_else(|| panic!("no gap for {path}: {:?}", snap.manifest.gaps));
+    assert_eq!(gap.reason.as_str(), "error");
+    assert!(
+        gap.detail
+            .as_deref()
+            .unwrap_or_default()
+            .contains("collide"),
+        "{gap:?}"
+    );
+    assert!(!snap.dirs.contains(&path));
+    // The parent's own bundle is intact and holds its own files.
+    assert_eq!(snap.text("sys/fs/cgroup/memory/cgroup.procs"), "1\n812\n");
+}
+
+#[test]
+fn counts_follow_the_records_written() {
+    let tree = small_node("bundle-counts");
+    let (snap, _) = collect_ok(tree.root(), &[]);
+    let records: usize = snap.bundles.values().map(Vec::len).sum();
+    let individual = snap.files.len() - records;
+    // Node files and etc/passwd, etc/group stay individual entries.
+    assert!(snap.files.contains_key("proc/meminfo") && snap.files.contains_key("etc/passwd"));
+    assert!(!snap.bundles.contains_key("proc") && !snap.bundles.contains_key("etc"));
+    assert_eq!(snap.manifest.counts.files as usize, records + individual);
+    assert_eq!(snap.manifest.counts.processes, 3);
+    assert_eq!(
+        snap.manifest.counts.cgroups as usize,
+        snap.bundles
+            .keys()
+            .filter(|d| d.starts_with("sys/"))
+            .count()
+    );
+}
 
 #[test]
 fn process_files_and_namespace_links_are_copied() {
@@ -42,7 +166,7 @@ fn manifest_describes_the_fake_node_not_this_machine() {
     let tree = small_node("manifest");
     let (snap, _) = collect_ok(tree.root(), &[]);
     let manifest = &snap.manifest;
-    assert_eq!(manifest.format_version, 1);
+    assert_eq!(manifest.format_version, 2);
     assert_eq!(manifest.hostname.as_deref(), Some("fake-node-1"));
     assert_eq!(manifest.kernel.as_deref(), Some("3.10.0-1160.el7.x86_64"));
     assert_eq!(manifest.collector_pid, None);
@@ -84,7 +208,7 @@ fn passwd_and_group_are_reduced_to_names_and_ids() {
 }
 
 #[test]
-fn cgroup_tree_has_directory_entries_and_only_the_listed_control_files() {
+fn cgroup_tree_has_a_bundle_per_directory_with_only_the_listed_control_files() {
     let tree = small_node("cgroups");
     let (snap, _) = collect_ok(tree.root(), &[]);
     for dir in [

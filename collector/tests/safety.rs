@@ -35,11 +35,72 @@ fn a_fifo_in_place_of_cmdline_times_out_as_a_gap_and_collection_goes_on() {
     assert!(elapsed < Duration::from_secs(5), "took {elapsed:?}");
     let snap = read_snapshot(&target);
     assert_eq!(snap.gap_reasons("proc/812/cmdline"), vec!["timed_out"]);
-    // The job resumes after the stuck item: the files after cmdline are still there.
-    assert!(snap.files.contains_key("proc/812/cgroup"));
-    assert!(snap.files.contains_key("proc/812/ns"));
+    // The job resumes after the stuck item: the files read before and after cmdline end in
+    // one bundle, the one entry of the pid's directory.
+    let names: Vec<&str> = snap.bundles["proc/812"]
+        .iter()
+        .map(|(name, _)| name.as_str())
+        .collect();
+    assert_eq!(names, ["stat", "status", "cgroup", "oom_score_adj", "ns"]);
+    let entries: Vec<&String> = snap
+        .names
+        .iter()
+        .filter(|n| n.contains("/root/proc/812/"))
+        .collect();
+    assert_eq!(
+        entries,
+        [&format!("{}/root/proc/812/nodesnap-files.txt", snap.top)]
+    );
     assert!(snap.files.contains_key("proc/4242/cmdline"));
     assert!(snap.dirs.contains("sys/fs/cgroup/memory"));
+}
+
+#[test]
+fn records_read_before_the_deadline_are_written_for_jobs_still_in_flight() {
+    let tree = small_node("deadline-partial");
+    for pid in 100..104 {
+        tree.process(&FakeProcess {
+            pid,
+            comm: "stuck",
+            cmdline: &["stuck"],
+            cgroup: "5:memory:/\n",
+            ns: HOST_NS,
+        });
+        tree.fifo(&format!("proc/{pid}/status"));
+    }
+    let out = TempDir::new("deadline-partial-out");
+    let target = out.path.join("s.tar.gz");
+    // The per-read limit outlasts the run, so the blocked jobs are still in flight at the end.
+    let (output, _) = run_collector(
+        &[
+            "--root",
+            tree.root().to_str().unwrap(),
+            "-o",
+            target.to_str().unwrap(),
+            "--read-timeout-ms",
+            "10000",
+            "--timeout",
+            "2",
+        ],
+        None,
+        Duration::from_secs(15),
+    );
+    assert!(output.status.success());
+    let snap = read_snapshot(&target);
+    let partial: Vec<u32> = (100..104)
+        .filter(|pid| snap.bundles.contains_key(&format!("proc/{pid}")))
+        .collect();
+    assert!(!partial.is_empty(), "no stuck process kept its stat");
+    for pid in partial {
+        let records = &snap.bundles[&format!("proc/{pid}")];
+        let names: Vec<&str> = records.iter().map(|(name, _)| name.as_str()).collect();
+        assert_eq!(names, ["stat"], "pid {pid}");
+        assert!(String::from_utf8_lossy(&records[0].1).starts_with(&format!("{pid} (stuck)")));
+        assert_eq!(
+            snap.gap_reasons(&format!("proc/{pid}")),
+            vec!["deadline_reached"]
+        );
+    }
 }
 
 #[test]
@@ -88,6 +149,22 @@ fn many_blocking_reads_still_end_within_the_run_timeout() {
     // The processes before the stuck ones were read in full.
     assert!(snap.files.contains_key("proc/1/status"));
     assert!(snap.files.contains_key("proc/1/ns"));
+    // Every process stuck on its status kept the stat read before it, in its one bundle,
+    // also those whose resumed job was still queued when every reader was blocked.
+    let mut stuck = 0;
+    for pid in 100..130 {
+        if snap.gap_reasons(&format!("proc/{pid}/status")) != ["timed_out"] {
+            continue;
+        }
+        stuck += 1;
+        let records = &snap.bundles[&format!("proc/{pid}")];
+        assert_eq!(records[0].0, "stat", "pid {pid}");
+        assert!(
+            records.iter().all(|(name, _)| name != "status"),
+            "pid {pid}"
+        );
+    }
+    assert!(stuck >= 8, "{stuck} stuck processes");
 }
 
 #[test]

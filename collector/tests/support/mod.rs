@@ -282,9 +282,13 @@ pub fn run_with_limit(mut command: Command, limit: Duration) -> (Output, Duratio
 /// A snapshot read back from its tarball.
 pub struct Snap {
     pub top: String,
-    /// Files under `root/`, by path relative to the node's root.
+    /// Files under `root/`, by path relative to the node's root: the individual entries and
+    /// every record of every bundle (`proc/42/stat` from `root/proc/42/nodesnap-files.txt`).
     pub files: BTreeMap<String, Vec<u8>>,
-    /// Directory entries under `root/`.
+    /// The records of each bundle in the order they were written, by directory relative to
+    /// the node's root (`proc/42`, `sys/fs/cgroup/memory`).
+    pub bundles: BTreeMap<String, Vec<(String, Vec<u8>)>>,
+    /// Cgroup directories, known from their bundles.
     pub dirs: BTreeSet<String>,
     pub manifest: Manifest,
     pub metadata: serde_json::Value,
@@ -313,9 +317,25 @@ impl Snap {
     }
 }
 
+/// The records of one bundle; panics on a damaged one, which the collector must never write.
+pub fn decode_bundle(bundle: &[u8]) -> Vec<(String, Vec<u8>)> {
+    nodesnap_format::bundle::records(bundle)
+        .map(|record| {
+            let record = record.unwrap_or_else(|error| panic!("bad bundle: {error}"));
+            (
+                String::from_utf8(bundle[record.name].to_vec()).unwrap(),
+                bundle[record.content].to_vec(),
+            )
+        })
+        .collect()
+}
+
+/// Reads a snapshot tarball; asserts on the way that no two entries share a path and that
+/// every bundle decodes, so that every test checks both.
 pub fn read_snapshot_bytes(bytes: &[u8]) -> Snap {
     let mut archive = tar::Archive::new(GzDecoder::new(bytes));
     let mut files = BTreeMap::new();
+    let mut bundles = BTreeMap::new();
     let mut dirs = BTreeSet::new();
     let mut names = Vec::new();
     let mut top = String::new();
@@ -334,16 +354,37 @@ pub fn read_snapshot_bytes(bytes: &[u8]) -> Snap {
         } else if rest == "meta/runtime.json" {
             metadata = serde_json::from_slice(&data).unwrap();
         } else if let Some(rel) = rest.strip_prefix("root/") {
-            if entry.header().entry_type().is_dir() {
-                dirs.insert(rel.trim_end_matches('/').to_string());
-            } else {
-                files.insert(rel.to_string(), data);
+            assert!(
+                !entry.header().entry_type().is_dir(),
+                "a format_version 2 snapshot has no directory entries: {name}"
+            );
+            match rel.rsplit_once('/') {
+                Some((dir, nodesnap_format::BUNDLE_FILE)) => {
+                    let records = decode_bundle(&data);
+                    for (file, content) in &records {
+                        let path = format!("{dir}/{file}");
+                        assert!(
+                            files.insert(path.clone(), content.clone()).is_none(),
+                            "{path} twice"
+                        );
+                    }
+                    if dir.starts_with(nodesnap_format::CGROUP_ROOT) {
+                        dirs.insert(dir.to_string());
+                    }
+                    bundles.insert(dir.to_string(), records);
+                }
+                _ => {
+                    assert!(files.insert(rel.to_string(), data).is_none(), "{rel} twice");
+                }
             }
         }
     }
+    let unique: BTreeSet<&String> = names.iter().collect();
+    assert_eq!(unique.len(), names.len(), "two tar entries share a path");
     Snap {
         top,
         files,
+        bundles,
         dirs,
         manifest: manifest.expect("manifest.yaml in the tarball"),
         metadata,
