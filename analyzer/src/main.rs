@@ -2,6 +2,11 @@
 //! any error into one line and an exit code (0 success, 1 findings at `--fail-on` level,
 //! 2 bad input or usage).
 
+// glibc's allocator kept about twice the live heap resident on big snapshots (measured at
+// 10,000 processes: 127 MB live, 238 MB resident) and spent a fifth of the run in malloc/free.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use analyzer::model::{Model, NsType, Severity};
 use analyzer::views::export::{self, Format};
 use analyzer::views::text::{sanitize, Palette, Width};
@@ -195,7 +200,7 @@ fn fails(model: &Model, threshold: Severity) -> bool {
 
 fn load(path: &Path) -> Result<Model, Failure> {
     let snapshot = analyzer::snapshot::load(path).map_err(|e| Failure::about(path, e))?;
-    Ok(analyzer::model::build(&snapshot))
+    Ok(analyzer::model::build_owned(snapshot))
 }
 
 /// What a successful run produced: text for stdout, or nothing (the report went to a file).
@@ -357,10 +362,14 @@ fn main() -> ExitCode {
                     }
                 }
             }
-            match cli.fail_on {
+            let code = match cli.fail_on {
                 Some(level) if fails(&output.model, level.severity()) => ExitCode::from(1),
                 _ => ExitCode::SUCCESS,
-            }
+            };
+            // The process ends here: handing a big node's model back to the allocator piece by
+            // piece would cost a noticeable part of the run for nothing.
+            std::mem::forget(output.model);
+            code
         }
         Err(failure) => {
             eprintln!("{}", error_line(failure.file.as_deref(), &failure.message));

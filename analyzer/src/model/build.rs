@@ -30,6 +30,14 @@ pub fn build(snapshot: &Snapshot) -> Model {
     )
 }
 
+/// Builds the model from a snapshot it owns: the snapshot's files are released once they are
+/// parsed, before the joins, so that a big node does not hold both at once.
+pub fn build_owned(snapshot: Snapshot) -> Model {
+    let inputs = super::gather::gather(&snapshot);
+    let (manifest, metadata, load_gaps) = snapshot.into_parts();
+    assemble(&inputs, &manifest, &metadata, &load_gaps)
+}
+
 /// Joins gathered facts into the model; pure.
 pub fn assemble(
     inputs: &Inputs,

@@ -17,13 +17,26 @@ const PAGE_BYTES: u64 = 4096;
 
 pub fn gather(snapshot: &Snapshot) -> Inputs {
     let setup = CgroupSetup::detect(snapshot);
-    let mut problems = Vec::new();
-    let processes = snapshot
-        .pids()
-        .into_iter()
-        .filter_map(|pid| gather_process(snapshot, pid, &setup, &mut problems))
-        .collect();
-    let (cgroups, cgroup_problems) = gather_cgroups(snapshot, &setup);
+    let gather_all_processes = || {
+        let mut problems = Vec::new();
+        let processes: Vec<RawProcess> = snapshot
+            .pids()
+            .into_iter()
+            .filter_map(|pid| gather_process(snapshot, pid, &setup, &mut problems))
+            .collect();
+        (processes, problems)
+    };
+    // Processes and cgroups are read independently: on a big node each is seconds of parsing,
+    // so they run side by side (a laptop has more than one core).
+    let ((processes, mut problems), (cgroups, cgroup_problems)) = std::thread::scope(|scope| {
+        let cgroups = scope.spawn(|| gather_cgroups(snapshot, &setup));
+        let processes = gather_all_processes();
+        let cgroups = match cgroups.join() {
+            Ok(cgroups) => cgroups,
+            Err(panic) => std::panic::resume_unwind(panic),
+        };
+        (processes, cgroups)
+    });
     problems.extend(cgroup_problems);
     Inputs {
         node: gather_node(snapshot, setup.mode()),

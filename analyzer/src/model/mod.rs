@@ -10,7 +10,7 @@ pub mod names;
 pub mod roles;
 pub mod types;
 
-pub use build::build;
+pub use build::{build, build_owned};
 pub use ids::*;
 pub use types::*;
 

@@ -304,6 +304,12 @@ impl Snapshot {
     pub fn file_count(&self) -> usize {
         self.file_count
     }
+
+    /// Releases the files now and keeps what the model needs after parsing them.
+    pub fn into_parts(self) -> (Manifest, RuntimeMetadata, Vec<Gap>) {
+        drop(self.dirs);
+        (self.manifest, self.metadata, self.load_gaps)
+    }
 }
 
 fn join(dir: &str, name: &str) -> String {
