@@ -1741,7 +1741,9 @@ fn add_pod_entries(index: &Index, search: &mut SearchIndex) {
         }
         names.dedup();
         // The pod's own uid names every process of the pod.
-        let id_pids = std::iter::once(pids.clone()).chain(container_pids).collect();
+        let id_pids = std::iter::once(pids.clone())
+            .chain(container_pids)
+            .collect();
         search.entries.push(SearchEntry {
             element: format!("pod-{}", pod.uid),
             names: names.join("\n"),
