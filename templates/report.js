@@ -162,10 +162,14 @@
 
   function reveal() {
     var id = decodeURIComponent(location.hash.slice(1));
+    var existed = id !== '' && document.getElementById(id) !== null;
     var el = id ? find(id) : null;
     if (!el) { return; }
     if (el.tagName === 'DETAILS') { openDetails(el); }
     openAncestors(el);
+    // A target filled just now is not the page's :target yet; navigating to the same fragment
+    // again makes it so (and fires no hashchange).
+    if (!existed) { location.replace(location.hash); }
     el.scrollIntoView({ block: 'start' });
   }
   window.addEventListener('hashchange', reveal);

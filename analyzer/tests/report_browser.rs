@@ -308,12 +308,13 @@ fn big_node_report_opens_and_filters_two_thousand_pods() {
                  const before = document.getElementById(id) === null; \
                  link.click(); \
                  return new Promise(done => setTimeout(() => { const el = document.getElementById(id); \
-                   done(before && el !== null && el.getBoundingClientRect().height > 0); }, 100)); })()",
+                   done(before && el !== null && el.getBoundingClientRect().height > 0 \
+                     && document.querySelector(':target') === el); }, 100)); })()",
             )
             .expect("evaluates");
         assert_eq!(
             linked, true,
-            "a link into the collapsed process tree fills and opens it"
+            "a link into the collapsed process tree fills and opens it, and marks its target"
         );
         assert_eq!(search(browser, "app-1999-"), 1);
         let found_filled = browser
