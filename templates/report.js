@@ -1,59 +1,140 @@
 (function () {
   'use strict';
-  // Pods and standalone containers come from the embedded index:
-  // [[element id, names, [id...], [pid...]], ...], names and ids lowercased. Processes come
-  // from the process tree's lines: their id is `p<pid>`, their text holds the names.
-  var index = JSON.parse(document.getElementById('search-index').textContent);
-  var box = document.getElementById('q');
-  var status = document.getElementById('qn');
-  var entries = index.map(function (e) {
-    return { id: e[0], names: e[1], ids: e[2], pids: e[3].map(String), el: null };
-  });
-  document.querySelectorAll('#processes .l[id]').forEach(function (el) {
-    entries.push({ id: el.id, names: null, ids: [], pids: [el.id.slice(1)], el: el });
-  });
-  // Above this many matching pods, matches stay collapsed to their summary line.
-  var OPEN_MATCHES_MAX = 20;
+  // Lazy bodies: a <details> that starts closed holds its body as an HTML comment (the parser
+  // only scans it, which keeps a big node's report quick to open). `materialize` turns that
+  // comment into elements; it runs before a details opens, before search or a link needs what
+  // is inside, and before printing. Nothing here walks the page at load.
+  var COMMENT = 8;
 
-  function element(e) {
-    if (e.el === null) { e.el = document.getElementById(e.id) || false; }
-    return e.el;
+  function lazyBody(d) {
+    for (var n = d.lastChild; n; n = n.previousSibling) {
+      if (n.nodeType === COMMENT) { return n; }
+    }
+    return null;
   }
 
-  function matches(e, q) {
-    if (e.names === null) { e.names = e.el.textContent.toLowerCase(); }
-    if (e.names.indexOf(q) !== -1) { return true; }
-    for (var i = 0; i < e.ids.length; i++) {
-      if (e.ids[i].lastIndexOf(q, 0) === 0) { return true; }
-    }
-    return e.pids.indexOf(q) !== -1;
+  // `quiet` skips re-applying the search filter, for callers that fill many and apply it once.
+  function materialize(d, quiet) {
+    var body = lazyBody(d);
+    if (!body) { return; }
+    var holder = document.createElement('template');
+    holder.innerHTML = body.data;
+    d.replaceChild(holder.content, body);
+    if (!quiet) { applyFilter(); }
+  }
+
+  function materializeAll(scope) {
+    lazyDetails(scope).forEach(function (d) { materialize(d, true); });
+    applyFilter();
+  }
+
+  function lazyDetails(scope) {
+    return Array.prototype.filter.call((scope || document).querySelectorAll('details'), function (d) {
+      return lazyBody(d) !== null;
+    });
+  }
+
+  function openDetails(d) {
+    materialize(d);
+    d.open = true;
   }
 
   function openAncestors(el) {
     for (var d = el.parentElement; d; d = d.parentElement) {
-      if (d.tagName === 'DETAILS') { d.open = true; }
+      if (d.tagName === 'DETAILS') { openDetails(d); }
     }
+  }
+
+  // A click on a closed summary fills its details before the browser opens it, so the first
+  // frame already shows the content; `toggle` covers every other way a details opens.
+  document.addEventListener('click', function (ev) {
+    var summary = ev.target.closest ? ev.target.closest('summary') : null;
+    var d = summary ? summary.parentElement : null;
+    if (d && d.tagName === 'DETAILS' && !d.open) { materialize(d); }
+  }, true);
+  document.addEventListener('toggle', function (ev) {
+    if (ev.target.open) { materialize(ev.target); }
+  }, true);
+
+  // Search. Pods and standalone containers come from the embedded index:
+  // [[element id, names, [id...], [pid...], [[pid...] of each id]], ...], names and ids
+  // lowercased. Processes come from the process tree's lines: their id is `p<pid>`, their text
+  // holds the names. Both are read on the first search, not at load.
+  var box = document.getElementById('q');
+  var status = document.getElementById('qn');
+  var entries = null;
+  // Above this many matching pods, matches stay collapsed to their summary line.
+  var OPEN_MATCHES_MAX = 20;
+
+  function loadEntries() {
+    var index = JSON.parse(document.getElementById('search-index').textContent);
+    entries = index.map(function (e) {
+      return { id: e[0], process: false, names: e[1], ids: e[2], pids: e[3].map(String), idPids: e[4], el: null, hit: true };
+    });
+    materializeAll(document.getElementById('processes'));
+    document.querySelectorAll('#processes .l[id]').forEach(function (el) {
+      entries.push({ id: el.id, process: true, names: null, ids: [], pids: [el.id.slice(1)], idPids: [], el: el, hit: true });
+    });
+  }
+
+  function element(e) {
+    if (!e.el) { e.el = document.getElementById(e.id); }
+    return e.el;
+  }
+
+  function matchesText(e, q) {
+    if (e.names === null) { e.names = e.el.textContent.toLowerCase(); }
+    return e.names.indexOf(q) !== -1 || e.pids.indexOf(q) !== -1;
+  }
+
+  // The pids of every id that starts with q: what an id prefix names.
+  function pidsById(e, q, into) {
+    var found = false;
+    for (var i = 0; i < e.ids.length; i++) {
+      if (e.ids[i].lastIndexOf(q, 0) === 0) {
+        found = true;
+        (e.idPids[i] || []).forEach(function (pid) { into[pid] = true; });
+      }
+    }
+    return found;
+  }
+
+  function applyFilter() {
+    if (entries === null) { return; }
+    entries.forEach(function (e) {
+      var el = element(e);
+      if (el) { el.hidden = !e.hit; }
+    });
   }
 
   function plural(n, one, many) { return n + ' ' + (n === 1 ? one : many); }
 
   function run() {
     var q = box.value.trim().toLowerCase();
+    if (entries === null) {
+      if (q === '') { return; }
+      loadEntries();
+    }
+    // Pods and containers first: those matched by an id prefix name the processes to show.
+    var named = {};
     var hits = { pod: [], c: [], p: [] };
     entries.forEach(function (e) {
-      var el = element(e);
-      if (!el) { return; }
-      var hit = q === '' || matches(e, q);
-      el.hidden = !hit;
-      if (hit && q !== '') {
+      if (!e.process) { e.hit = q === '' || pidsById(e, q, named) || matchesText(e, q); }
+    });
+    entries.forEach(function (e) {
+      if (e.process) { e.hit = q === '' || named[e.pids[0]] === true || matchesText(e, q); }
+      if (e.hit && q !== '') {
         var kind = e.id.lastIndexOf('pod-', 0) === 0 ? 'pod' : e.id.lastIndexOf('c-', 0) === 0 ? 'c' : 'p';
-        hits[kind].push(el);
+        hits[kind].push(e);
       }
     });
+    applyFilter();
     document.body.classList.toggle('filtering', q !== '');
     if (q === '') { status.textContent = ''; return; }
-    if (hits.pod.length <= OPEN_MATCHES_MAX) { hits.pod.forEach(function (el) { el.open = true; }); }
-    hits.c.concat(hits.p).forEach(openAncestors);
+    if (hits.pod.length <= OPEN_MATCHES_MAX) {
+      hits.pod.forEach(function (e) { if (element(e)) { openDetails(e.el); } });
+    }
+    hits.c.concat(hits.p).forEach(function (e) { if (element(e)) { openAncestors(e.el); } });
     status.textContent = plural(hits.pod.length, 'pod', 'pods') + ', ' +
       plural(hits.c.length, 'container', 'containers') + ', ' +
       plural(hits.p.length, 'process', 'processes');
@@ -65,21 +146,40 @@
     timer = setTimeout(run, 120);
   });
 
-  // A link into a collapsed section opens what holds its target.
+  // A link into a collapsed section opens what holds its target, filling lazy bodies that
+  // hold it first.
+  function find(id) {
+    var el = document.getElementById(id);
+    var marker = 'id="' + id + '"';
+    while (!el) {
+      var holder = lazyDetails().filter(function (d) { return lazyBody(d).data.indexOf(marker) !== -1; })[0];
+      if (!holder) { return null; }
+      materialize(holder);
+      el = document.getElementById(id);
+    }
+    return el;
+  }
+
   function reveal() {
     var id = decodeURIComponent(location.hash.slice(1));
-    var el = id ? document.getElementById(id) : null;
+    var existed = id !== '' && document.getElementById(id) !== null;
+    var el = id ? find(id) : null;
     if (!el) { return; }
-    if (el.tagName === 'DETAILS') { el.open = true; }
+    if (el.tagName === 'DETAILS') { openDetails(el); }
     openAncestors(el);
+    // A target filled just now is not the page's :target yet; navigating to the same fragment
+    // again makes it so (and fires no hashchange).
+    if (!existed) { location.replace(location.hash); }
     el.scrollIntoView({ block: 'start' });
   }
   window.addEventListener('hashchange', reveal);
-  reveal();
+  if (location.hash) { reveal(); }
 
-  // Printing shows everything; the page returns to how it was afterwards.
+  // Printing shows everything; the page returns to how it was afterwards (lazy bodies stay
+  // filled, only closed again).
   var opened = [];
   window.addEventListener('beforeprint', function () {
+    materializeAll();
     document.querySelectorAll('details:not([open])').forEach(function (d) { d.open = true; opened.push(d); });
   });
   window.addEventListener('afterprint', function () {

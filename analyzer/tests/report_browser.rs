@@ -1,6 +1,7 @@
 //! The report in real headless Chromium: every section present, the pod count right, the
-//! search box filtering, no console error, no network request, and the hostile strings running
-//! nothing. Screenshots land in target/report-screenshots/ for people to look at.
+//! search box filtering, lazy bodies of collapsed sections filled when opened, searched, linked
+//! to or printed, no console error, no network request, and the hostile strings running nothing.
+//! Screenshots land in target/report-screenshots/ for people to look at.
 
 mod report_support;
 
@@ -48,6 +49,13 @@ fn visible(browser: &mut Browser, id: &str) -> bool {
         .expect("element exists")
         .as_bool()
         .expect("a boolean")
+}
+
+/// Fires what the browser fires before and after printing, as Ctrl+P does.
+fn print_event(browser: &mut Browser, name: &str) {
+    browser
+        .eval(&format!("window.dispatchEvent(new Event('{name}'))"))
+        .expect("event dispatched");
 }
 
 fn assert_clean(browser: &Browser, file: &std::path::Path) {
@@ -111,6 +119,21 @@ fn seed_report_opens_offline_with_every_section_and_working_search() {
         assert_eq!(search(browser, "167e38"), 1, "an id prefix finds its pod");
         assert!(visible(browser, "pod-f86494f1-aeea-11ea-8af4-0050569e47b9"));
         assert_eq!(
+            search(browser, "d62b4a22"),
+            1,
+            "nginx's id prefix finds its pod"
+        );
+        for pid in std::iter::once(19431).chain(19453..=19460) {
+            assert!(
+                visible(browser, &format!("p{pid}")),
+                "a container id prefix finds the container's process {pid}"
+            );
+        }
+        assert!(
+            !visible(browser, "p19356") && !visible(browser, "p2841"),
+            "processes of other containers stay hidden"
+        );
+        assert_eq!(
             search(browser, "19431"),
             1,
             "a pid finds its pod and process"
@@ -151,15 +174,24 @@ fn seed_report_opens_offline_with_every_section_and_working_search() {
                 serde_json::json!({"media": "print", "features": []}),
             )
             .expect("print media");
+        print_event(browser, "beforeprint");
         let collapsed_shown = browser
             .eval(
                 "document.getElementById('p1').getBoundingClientRect().height > 0 \
-                   && !document.getElementById('p1').closest('details').open",
+                   && document.querySelectorAll('#namespaces .l').length > 20",
             )
             .expect("evaluates");
         assert_eq!(
             collapsed_shown, true,
             "printing shows what a closed section holds"
+        );
+        print_event(browser, "afterprint");
+        let closed_again = browser
+            .eval("!document.getElementById('p1').closest('details').open")
+            .expect("evaluates");
+        assert_eq!(
+            closed_again, true,
+            "after printing, closed sections close again"
         );
         browser
             .call(
@@ -187,6 +219,8 @@ fn hostile_strings_show_as_text_and_run_nothing() {
             .open(&file, Duration::from_secs(30))
             .expect("report loads");
         browser.settle(Duration::from_millis(500));
+        // Fill every lazy body, as printing does, so the whole page's text is there to check.
+        print_event(browser, "beforeprint");
         let checks = browser
             .eval(
                 "({ scripts: document.scripts.length, \
@@ -249,9 +283,65 @@ fn big_node_report_opens_and_filters_two_thousand_pods() {
             .eval("document.querySelectorAll('#pods details.pod[open]').length")
             .expect("evaluates");
         assert_eq!(open.as_u64(), Some(0), "2,000 pod cards start collapsed");
+        let filled = browser
+            .eval("document.querySelectorAll('#pods details.pod .card').length")
+            .expect("evaluates");
+        assert_eq!(
+            filled.as_u64(),
+            Some(0),
+            "collapsed pod cards hold their body as text until opened"
+        );
+        let opened = browser
+            .eval(
+                "(() => { const d = document.querySelectorAll('#pods details.pod')[5]; \
+                 d.querySelector('summary').click(); \
+                 return new Promise(done => requestAnimationFrame(() => done( \
+                   d.open && d.querySelectorAll('.ctr').length > 0 && \
+                   d.querySelector('.card').getBoundingClientRect().height > 0))); })()",
+            )
+            .expect("evaluates");
+        assert_eq!(opened, true, "a clicked pod card shows its containers");
+        let linked = browser
+            .eval(
+                "(() => { const link = document.querySelector('#pods details.pod[open] .ctr a[href^=\"#p\"]'); \
+                 const id = link.getAttribute('href').slice(1); \
+                 const before = document.getElementById(id) === null; \
+                 link.click(); \
+                 return new Promise(done => setTimeout(() => { const el = document.getElementById(id); \
+                   done(before && el !== null && el.getBoundingClientRect().height > 0 \
+                     && document.querySelector(':target') === el); }, 100)); })()",
+            )
+            .expect("evaluates");
+        assert_eq!(
+            linked, true,
+            "a link into the collapsed process tree fills and opens it, and marks its target"
+        );
         assert_eq!(search(browser, "app-1999-"), 1);
+        let found_filled = browser
+            .eval(
+                "(() => { const d = document.querySelector('#pods details.pod:not([hidden])'); \
+                 return d.open && d.querySelectorAll('.ctr').length > 0; })()",
+            )
+            .expect("evaluates");
+        assert_eq!(
+            found_filled, true,
+            "a pod found by search opens with its body filled"
+        );
         assert_eq!(search(browser, "shop-7/"), 80);
         assert_eq!(search(browser, ""), 2000);
+        print_event(browser, "beforeprint");
+        let printed = browser
+            .eval(
+                "[document.querySelectorAll('#pods details.pod .card').length, \
+                  document.querySelectorAll('details:not([open])').length]",
+            )
+            .expect("evaluates");
+        assert_eq!(
+            printed,
+            serde_json::json!([2000, 0]),
+            "printing fills and opens every pod card and section"
+        );
+        print_event(browser, "afterprint");
         browser.settle(Duration::from_millis(200));
         assert_clean(browser, &file);
         browser

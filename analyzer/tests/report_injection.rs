@@ -33,13 +33,18 @@ const TEMPLATE_ATTRIBUTES: &[&str] = &[
 ];
 
 /// Each start tag's name and attribute names, skipping the raw text of `<style>` and
-/// `<script>` (checked separately). Node text is escaped, so any `<` left is markup.
+/// `<script>` (checked separately). Node text is escaped, so any `<` left is markup. The
+/// comments that hold lazy bodies are markup the page parses later, so their content counts.
 fn tags_and_attributes(html: &str) -> Vec<(String, Vec<String>)> {
     let mut found = Vec::new();
     let mut rest = html;
     while let Some(start) = rest.find('<') {
         rest = &rest[start + 1..];
         if rest.starts_with('/') {
+            continue;
+        }
+        if let Some(comment_body) = rest.strip_prefix("!--") {
+            rest = comment_body;
             continue;
         }
         let end = rest.find('>').expect("every tag is closed");
@@ -100,6 +105,34 @@ fn hostile_report_holds_only_the_templates_elements_and_attributes() {
                 "attribute {attr} on <{name}> did not come from the template"
             );
         }
+    }
+}
+
+#[test]
+fn lazy_bodies_end_only_where_the_template_ends_them() {
+    for (name, html) in [
+        ("hostile", render(&report_support::hostile_model())),
+        ("big", render(&report_support::big_model())),
+    ] {
+        let mut rest = html.as_str();
+        let mut bodies = 0;
+        while let Some(start) = rest.find("<!--") {
+            let body_and_after = &rest[start + 4..];
+            let end = body_and_after.find("-->").expect("every comment is closed");
+            let body = &body_and_after[..end];
+            assert!(
+                !body.contains("<!--") && !body.contains("--!>"),
+                "{name}: a lazy body holds no comment marker"
+            );
+            let after = &body_and_after[end + 3..];
+            assert!(
+                after.starts_with("\n</details>"),
+                "{name}: a lazy body ends right before its </details>, not inside node text"
+            );
+            bodies += 1;
+            rest = after;
+        }
+        assert!(bodies > 0, "{name}: collapsed sections have lazy bodies");
     }
 }
 

@@ -60,5 +60,5 @@ fn node_section_counts_processes_with_redacted_values() {
 fn verbatim_command_lines_are_not_marked_and_warn() {
     let html = render_html(&redacted_model(CmdlinePolicy::Verbatim)).unwrap();
     assert!(!html.contains(r#"class="redacted""#));
-    assert!(html.contains(r#"<dd class="w">kept verbatim (--no-redact): may hold secrets</dd>"#));
+    assert!(html.contains(r#"<dd class="w">kept verbatim (--no-redact): may hold secrets<"#));
 }

@@ -318,6 +318,30 @@ fn small_nodes_open_their_pod_cards_and_big_ones_keep_them_collapsed() {
 }
 
 #[test]
+fn search_entries_name_the_pids_of_each_id_so_an_id_prefix_finds_its_processes() {
+    let view = seed();
+    let pod = view
+        .search
+        .entries
+        .iter()
+        .find(|e| e.element == format!("pod-{NGINX_POD}"))
+        .expect("the nginx pod's entry");
+    assert_eq!(pod.ids.len(), pod.id_pids.len(), "one pid list per id");
+    let pids_of = |id: &str| {
+        let at = pod.ids.iter().position(|i| i == id).expect("id listed");
+        pod.id_pids[at].clone()
+    };
+    let nginx: Vec<u32> = std::iter::once(19431).chain(19453..=19460).collect();
+    assert_eq!(pids_of(NGINX_ID), nginx);
+    assert_eq!(pids_of(REDIS_ID), vec![19356]);
+    assert_eq!(
+        pids_of(NGINX_POD),
+        pod.pids,
+        "the pod uid names every process of the pod"
+    );
+}
+
+#[test]
 fn hostile_text_is_made_visible_in_the_view() {
     let view = build(&hostile_model());
     let registry = view

@@ -251,13 +251,19 @@ fn strip_template_syntax(template: &str) -> String {
 }
 
 /// Each start tag's lowercased name with its attributes (name, value), skipping the raw text
-/// of `<style>` and `<script>`. Node text is escaped, so every `<` left is markup.
+/// of `<style>` and `<script>`. Node text is escaped, so every `<` left is markup. A comment
+/// holds a lazy body that the page's script turns into elements, so its content is scanned as
+/// markup too.
 fn start_tags(html: &str) -> Vec<(String, Vec<(String, String)>)> {
     let mut found = Vec::new();
     let mut rest = html;
     while let Some(start) = rest.find('<') {
         rest = &rest[start + 1..];
         if rest.starts_with('/') {
+            continue;
+        }
+        if let Some(comment_body) = rest.strip_prefix("!--") {
+            rest = comment_body;
             continue;
         }
         let end = tag_end(rest);
@@ -338,7 +344,7 @@ mod tests {
             assert!(attributes.contains(attribute), "{attribute} missing");
         }
         assert!(
-            !tags.contains("x-fz") && !tags.iter().any(|t| t.contains('{')),
+            !tags.contains("x-fz") && !tags.iter().any(|t| t.contains('{') || t.starts_with("!--")),
             "{tags:?}"
         );
     }
@@ -351,6 +357,14 @@ mod tests {
         assert_eq!(names, ["p", "script", "x-fz"]);
         assert_eq!(tags[0].1, [("class".to_string(), "a>b".to_string())]);
         assert_eq!(tags[2].1[1].0, "onload");
+    }
+
+    #[test]
+    fn scanner_reads_a_lazy_body_as_the_markup_it_becomes() {
+        let page =
+            "<details><summary>s</summary><!--\n<div class=\"card\"><x-fz a=\"1\">-->\n</details>";
+        let names: Vec<String> = start_tags(page).into_iter().map(|(n, _)| n).collect();
+        assert_eq!(names, ["details", "summary", "div", "x-fz"]);
     }
 
     #[test]

@@ -330,7 +330,8 @@ pub const NS_HEADER: (&str, &str, &str) =
     ("        NS TYPE   NPROCS     PID  ", "HOLDER", "COMMAND");
 
 /// What the page's search script needs: for each element it can hide, the element's id, the
-/// names matched as substrings, the ids matched by prefix and the pids matched exactly.
+/// names matched as substrings, the ids matched by prefix and the pids matched exactly; and for
+/// each id the pids it holds, so that an id prefix finds the processes of what it names.
 #[derive(Debug, Clone, Default)]
 pub struct SearchIndex {
     pub entries: Vec<SearchEntry>,
@@ -342,15 +343,20 @@ pub struct SearchEntry {
     pub names: String,
     pub ids: Vec<String>,
     pub pids: Vec<u32>,
+    /// Parallel to `ids`: the pids of the pod or container each id names.
+    pub id_pids: Vec<Vec<u32>>,
 }
 
 impl SearchIndex {
-    /// The index as `[[element, names, [ids], [pids]], ...]`, names and ids lowercased.
+    /// The index as `[[element, names, [ids], [pids], [[pids of each id]]], ...]`, names and
+    /// ids lowercased.
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::Value::Array(
             self.entries
                 .iter()
-                .map(|e| serde_json::json!([e.element, e.names.to_lowercase(), e.ids, e.pids]))
+                .map(|e| {
+                    serde_json::json!([e.element, e.names.to_lowercase(), e.ids, e.pids, e.id_pids])
+                })
                 .collect(),
         )
     }
@@ -1721,9 +1727,11 @@ fn add_pod_entries(index: &Index, search: &mut SearchIndex) {
         let mut names = vec![pod_title(pod)];
         let mut ids = vec![pod.uid.to_string()];
         let mut pids = Vec::new();
+        let mut container_pids = Vec::new();
         for c in &containers {
             names.push(container_name(c));
             ids.push(c.id.to_string());
+            container_pids.push(c.pids.iter().map(|p| p.0).collect());
             for pid in &c.pids {
                 pids.push(pid.0);
                 if let Some(p) = index.processes.get(pid) {
@@ -1732,11 +1740,16 @@ fn add_pod_entries(index: &Index, search: &mut SearchIndex) {
             }
         }
         names.dedup();
+        // The pod's own uid names every process of the pod.
+        let id_pids = std::iter::once(pids.clone())
+            .chain(container_pids)
+            .collect();
         search.entries.push(SearchEntry {
             element: format!("pod-{}", pod.uid),
             names: names.join("\n"),
             ids,
             pids,
+            id_pids,
         });
     }
 }
@@ -1760,6 +1773,7 @@ fn add_standalone_entries(index: &Index, search: &mut SearchIndex) {
             names: names.join("\n"),
             ids: vec![c.id.to_string()],
             pids: c.pids.iter().map(|p| p.0).collect(),
+            id_pids: vec![c.pids.iter().map(|p| p.0).collect()],
         });
     }
 }

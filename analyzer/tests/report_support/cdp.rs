@@ -306,9 +306,13 @@ impl Browser {
         height: u32,
         path: &Path,
     ) -> Result<(), String> {
+        // Scrolled to first: sections with `content-visibility: auto` paint only near the
+        // viewport.
         let top = self
             .eval(&format!(
-                "document.querySelector({}).getBoundingClientRect().top + window.scrollY",
+                "(() => {{ const top = document.querySelector({}).getBoundingClientRect().top + window.scrollY; \
+                 window.scrollTo(0, top); \
+                 return new Promise(done => requestAnimationFrame(() => requestAnimationFrame(() => done(top)))); }})()",
                 serde_json::to_string(selector).map_err(|e| e.to_string())?
             ))?
             .as_f64()
