@@ -5,8 +5,9 @@
 use super::parse::{parse_cpu_max, parse_flat_keyed, parse_limit};
 use crate::model::types::{CgroupMode, Limit, Limits, Usage};
 use crate::procfs::{parse_mountinfo, CgroupLine};
-use crate::snapshot::Snapshot;
+use crate::snapshot::{DirFiles, Snapshot};
 use nodesnap_format::CGROUP_ROOT;
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
@@ -223,20 +224,19 @@ static V2: V2Files = V2Files;
 /// The control files of one cgroup directory; a missing file reads as `None`, a malformed one
 /// as `None` plus a [`FileProblem`].
 struct CgroupFiles<'a> {
-    snapshot: &'a Snapshot,
+    /// The directory's files, looked up once: a cgroup has a dozen files to read.
+    files: Option<&'a DirFiles>,
     dir: String,
     problems: &'a mut Vec<FileProblem>,
 }
 
-impl CgroupFiles<'_> {
+impl<'a> CgroupFiles<'a> {
     fn path(&self, file: &str) -> String {
         format!("{}/{file}", self.dir)
     }
 
-    fn text(&self, file: &str) -> Option<String> {
-        self.snapshot
-            .text(&self.path(file))
-            .map(|text| text.into_owned())
+    fn text(&self, file: &str) -> Option<Cow<'a, str>> {
+        self.files?.get(file).map(String::from_utf8_lossy)
     }
 
     fn problem(&mut self, path: String, message: String) {
@@ -456,7 +456,7 @@ impl CgroupSetup {
                 format!("{}/{relative}", backend.dir)
             };
             let mut files = CgroupFiles {
-                snapshot,
+                files: snapshot.dir(&dir),
                 dir,
                 problems: &mut problems,
             };

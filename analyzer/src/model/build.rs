@@ -59,397 +59,409 @@ pub fn assemble(
         .iter()
         .filter(|p| Some(p.pid) != collector_pid)
         .collect();
-
-    let mut classes = ClassCache::default();
-    let roles: Vec<RoleInfo> = raw
-        .iter()
-        .map(|p| {
-            let argv = p.argv.as_deref().unwrap_or(&[]);
-            classify_process(p.pid, p.ppid, &p.comm, argv)
-        })
-        .collect();
-    let process_classes: Vec<CgroupClass> = raw
-        .iter()
-        .zip(&roles)
-        .map(|(p, role)| {
-            let mut class = best_class(&mut classes, p);
-            // Some setups place the shim in its pod's or container's cgroup: it manages the
-            // container but is not one of its processes.
-            if role.role == ProcessRole::Shim {
-                class.container_id = None;
-                class.container_cgroup = None;
-            }
-            class
-        })
-        .collect();
-    let by_pid: HashMap<u32, usize> = raw.iter().enumerate().map(|(i, p)| (p.pid, i)).collect();
-    let host_ns = host_namespaces(&raw, &roles, &process_classes);
-    let index = MetadataIndex::build(metadata);
-
-    // Containers and pods, keyed by id.
-    let mut containers: HashMap<ContainerId, ContainerDraft> = HashMap::new();
-    let mut pods: HashMap<PodUid, PodDraft> = HashMap::new();
-    for (i, class) in process_classes.iter().enumerate() {
-        note_class(&mut containers, &mut pods, class);
-        if let Some(id) = &class.container_id {
-            if let Some(draft) = containers.get_mut(id) {
-                draft.members.push(i);
-            }
-        }
-    }
-    for cgroup in &inputs.cgroups {
-        let class = classes.get(&cgroup.path).clone();
-        note_class(&mut containers, &mut pods, &class);
-    }
-    for record in &metadata.containers {
-        if let Some(id) = ContainerId::parse(&record.id) {
-            let draft = containers.entry(id).or_default();
-            if draft.runtime.is_none() {
-                draft.runtime = runtime_of_record(record.source, &record.path);
-            }
-        }
-    }
-    for (id, names) in &index.containers {
-        let draft = containers.entry(id.clone()).or_default();
-        if draft.pod_uid.is_none() {
-            draft.pod_uid = names.pod_uid.clone();
-        }
-        if let Some(uid) = &draft.pod_uid {
-            pods.entry(uid.clone()).or_default();
-        }
-    }
-
-    // Shims and what they name.
-    let mut shim_for_container: HashMap<ContainerId, u32> = HashMap::new();
-    let mut shim_for_task: HashMap<ContainerId, (u32, Option<String>)> = HashMap::new();
-    for (i, role) in roles.iter().enumerate() {
-        let pid = raw[i].pid;
-        match &role.shim_target {
-            Some(ShimTarget::Container(id)) => {
-                shim_for_container.insert(id.clone(), pid);
-            }
-            Some(ShimTarget::Task(id)) => {
-                shim_for_task.insert(id.clone(), (pid, role.shim_namespace.clone()));
-            }
-            None => {}
-        }
-    }
-    // A conmon scope names the container its conmon manages, even with arguments unreadable.
-    for (i, class) in process_classes.iter().enumerate() {
-        if let (Some(id), ProcessRole::Shim) = (&class.conmon_for, roles[i].role) {
-            shim_for_container.entry(id.clone()).or_insert(raw[i].pid);
-        }
-    }
-
-    // Per container: members, init, sandbox flag, names.
-    for (id, draft) in containers.iter_mut() {
-        draft.members.sort_by_key(|&i| raw[i].pid);
-        let member_pids: HashSet<u32> = draft.members.iter().map(|&i| raw[i].pid).collect();
-        draft.init = draft
-            .members
-            .iter()
-            .copied()
-            .filter(|&i| !member_pids.contains(&raw[i].ppid))
-            .min_by_key(|&i| (raw[i].start_ticks.unwrap_or(u64::MAX), raw[i].pid));
-        let names = index.containers.get(id);
-        let pause = draft
-            .init
-            .is_some_and(|i| roles[i].role == ProcessRole::Sandbox);
-        let k8s_task = shim_for_task
-            .get(id)
-            .is_some_and(|(_, ns)| ns.as_deref() != Some("moby"));
-        draft.sandbox = names.and_then(|n| n.sandbox).unwrap_or(false)
-            || pause
-            || (k8s_task && draft.pod_uid.is_some());
-    }
-
-    // Per pod: sandbox and containers.
-    let mut pod_containers: HashMap<PodUid, Vec<ContainerId>> = HashMap::new();
-    for (id, draft) in &containers {
-        if let Some(uid) = &draft.pod_uid {
-            pod_containers
-                .entry(uid.clone())
-                .or_default()
-                .push(id.clone());
-        }
-    }
-    for list in pod_containers.values_mut() {
-        list.sort();
-    }
-    let pod_sandbox: HashMap<PodUid, ContainerId> = pod_containers
-        .iter()
-        .filter_map(|(uid, ids)| {
-            // Prefer a sandbox with processes (a pod restarted keeps its old, exited sandbox).
-            let sandboxes: Vec<(&ContainerId, &ContainerDraft)> = ids
+    std::thread::scope(|scope| {
+        // The cgroup tree depends only on the gathered cgroups and processes: it is built on a
+        // second core while the joins below run (on a big node each takes seconds).
+        let tree = scope.spawn(|| {
+            let mut classes = ClassCache::default();
+            let cgroups = cgroup_tree(&inputs.cgroups, &raw, &mut classes);
+            let drivers: Vec<bool> = cgroups
                 .iter()
-                .filter_map(|id| containers.get(id).map(|draft| (id, draft)))
-                .filter(|(_, draft)| draft.sandbox)
+                .filter_map(|c| classes.get(&c.path).systemd_driver)
                 .collect();
-            sandboxes
-                .iter()
-                .find(|(_, draft)| !draft.members.is_empty())
-                .or(sandboxes.first())
-                .map(|(id, _)| (uid.clone(), (*id).clone()))
-        })
-        .collect();
-
-    // Shim of each container.
-    let container_ids: Vec<ContainerId> = containers.keys().cloned().collect();
-    for id in &container_ids {
-        let Some(draft) = containers.get(id) else {
-            continue;
-        };
-        let parent_shim = draft
-            .init
-            .and_then(|i| by_pid.get(&raw[i].ppid).copied())
-            .filter(|&p| roles[p].role == ProcessRole::Shim)
-            .map(|p| raw[p].pid);
-        let sandbox_id = draft
-            .pod_uid
-            .as_ref()
-            .and_then(|uid| pod_sandbox.get(uid))
-            .or_else(|| index.containers.get(id).and_then(|n| n.sandbox_id.as_ref()));
-        let shim = parent_shim
-            .or_else(|| shim_for_container.get(id).copied())
-            .or_else(|| shim_for_task.get(id).map(|(pid, _)| *pid))
-            .or_else(|| {
-                sandbox_id
-                    .and_then(|s| shim_for_task.get(s))
-                    .map(|(pid, _)| *pid)
-            });
-        let shim_runtime = shim
-            .and_then(|pid| by_pid.get(&pid))
-            .and_then(|&i| roles[i].runtime);
-        if let Some(draft) = containers.get_mut(id) {
-            draft.shim = shim;
-            if draft.runtime.is_none() {
-                draft.runtime = shim_runtime;
-            }
-        }
-    }
-
-    // Runtimes present.
-    let mut runtimes: BTreeMap<RuntimeKind, RuntimeInfo> = BTreeMap::new();
-    for (i, role) in roles.iter().enumerate() {
-        if let (ProcessRole::RuntimeDaemon, Some(kind)) = (role.role, role.runtime) {
-            runtimes.entry(kind).or_insert_with(|| RuntimeInfo {
-                kind,
-                pid: Some(Pid(raw[i].pid)),
-                comm: Some(raw[i].comm.clone()),
-            });
-        }
-    }
-    let podman_seen = containers
-        .values()
-        .any(|c| c.runtime == Some(RuntimeKind::Podman))
-        || roles
-            .iter()
-            .any(|r| r.role == ProcessRole::Shim && r.runtime == Some(RuntimeKind::Podman));
-    if podman_seen {
-        runtimes.entry(RuntimeKind::Podman).or_insert(RuntimeInfo {
-            kind: RuntimeKind::Podman,
-            pid: None,
-            comm: None,
+            (cgroups, drivers)
         });
-    }
-    // A container whose path and shim say nothing takes the node's only runtime.
-    let only_runtime = single_container_runtime(&runtimes);
-    for draft in containers.values_mut() {
-        if draft.runtime.is_none() {
-            draft.runtime = only_runtime;
+
+        let mut classes = ClassCache::default();
+        let roles: Vec<RoleInfo> = raw
+            .iter()
+            .map(|p| {
+                let argv = p.argv.as_deref().unwrap_or(&[]);
+                classify_process(p.pid, p.ppid, &p.comm, argv)
+            })
+            .collect();
+        let process_classes: Vec<CgroupClass> = raw
+            .iter()
+            .zip(&roles)
+            .map(|(p, role)| {
+                let mut class = best_class(&mut classes, p);
+                // Some setups place the shim in its pod's or container's cgroup: it manages the
+                // container but is not one of its processes.
+                if role.role == ProcessRole::Shim {
+                    class.container_id = None;
+                    class.container_cgroup = None;
+                }
+                class
+            })
+            .collect();
+        let by_pid: HashMap<u32, usize> = raw.iter().enumerate().map(|(i, p)| (p.pid, i)).collect();
+        let host_ns = host_namespaces(&raw, &roles, &process_classes);
+        let index = MetadataIndex::build(metadata);
+
+        // Containers and pods, keyed by id.
+        let mut containers: HashMap<ContainerId, ContainerDraft> = HashMap::new();
+        let mut pods: HashMap<PodUid, PodDraft> = HashMap::new();
+        for (i, class) in process_classes.iter().enumerate() {
+            note_class(&mut containers, &mut pods, class);
+            if let Some(id) = &class.container_id {
+                if let Some(draft) = containers.get_mut(id) {
+                    draft.members.push(i);
+                }
+            }
         }
-    }
-
-    // Processes.
-    let users = &inputs.node.users;
-    let boot = inputs.node.boot_time_secs;
-    let mut processes: Vec<Process> = raw
-        .iter()
-        .enumerate()
-        .map(|(i, p)| {
-            let class = &process_classes[i];
-            let container_id = class.container_id.clone();
-            let pod_uid = class.pod_uid.clone().or_else(|| {
-                container_id
-                    .as_ref()
-                    .and_then(|id| containers.get(id))
-                    .and_then(|c| c.pod_uid.clone())
-            });
-            let mut role = roles[i].role;
-            if role == ProcessRole::Other && container_id.is_some() {
-                role = ProcessRole::Container;
+        for cgroup in &inputs.cgroups {
+            let class = classes.get(&cgroup.path).clone();
+            note_class(&mut containers, &mut pods, &class);
+        }
+        for record in &metadata.containers {
+            if let Some(id) = ContainerId::parse(&record.id) {
+                let draft = containers.entry(id).or_default();
+                if draft.runtime.is_none() {
+                    draft.runtime = runtime_of_record(record.source, &record.path);
+                }
             }
-            let cmdline = p.argv.as_ref().map(|argv| argv.join(" "));
-            Process {
-                pid: Pid(p.pid),
-                ppid: Pid(p.ppid),
-                comm: p.comm.clone(),
-                cmdline,
-                state: p.state,
-                uid: p.uid,
-                user: p.uid.and_then(|u| users.get(&u).cloned()),
-                threads: p.threads,
-                start_ticks: p.start_ticks,
-                start_time: match (boot, p.start_ticks) {
-                    (Some(b), Some(t)) => Some(rfc3339(b.saturating_add(t / USER_HZ))),
-                    _ => None,
-                },
-                rss_bytes: p.rss_bytes,
-                oom_score_adj: p.oom_score_adj,
-                nspid: p.nspid.clone(),
-                kernel_thread: roles[i].role == ProcessRole::KernelThread,
-                role,
-                cgroups: p.cgroups.clone(),
-                namespaces: p.namespaces.clone(),
-                container_id,
-                pod_uid,
-                partial: p.partial || touched.contains(&p.pid),
+        }
+        for (id, names) in &index.containers {
+            let draft = containers.entry(id.clone()).or_default();
+            if draft.pod_uid.is_none() {
+                draft.pod_uid = names.pod_uid.clone();
             }
-        })
-        .collect();
-    processes.sort_by_key(|p| p.pid);
+            if let Some(uid) = &draft.pod_uid {
+                pods.entry(uid.clone()).or_default();
+            }
+        }
 
-    // Cgroup facts by path, for pods and containers.
-    let cgroup_facts: HashMap<&str, &RawCgroup> = inputs
-        .cgroups
-        .iter()
-        .map(|c| (c.path.as_str(), c))
-        .collect();
-    let facts_of = |path: Option<&String>| -> (Limits, Usage) {
-        path.and_then(|p| cgroup_facts.get(p.as_str()))
-            .map(|c| (c.limits.clone(), c.usage.clone()))
-            .unwrap_or_default()
-    };
+        // Shims and what they name.
+        let mut shim_for_container: HashMap<ContainerId, u32> = HashMap::new();
+        let mut shim_for_task: HashMap<ContainerId, (u32, Option<String>)> = HashMap::new();
+        for (i, role) in roles.iter().enumerate() {
+            let pid = raw[i].pid;
+            match &role.shim_target {
+                Some(ShimTarget::Container(id)) => {
+                    shim_for_container.insert(id.clone(), pid);
+                }
+                Some(ShimTarget::Task(id)) => {
+                    shim_for_task.insert(id.clone(), (pid, role.shim_namespace.clone()));
+                }
+                None => {}
+            }
+        }
+        // A conmon scope names the container its conmon manages, even with arguments unreadable.
+        for (i, class) in process_classes.iter().enumerate() {
+            if let (Some(id), ProcessRole::Shim) = (&class.conmon_for, roles[i].role) {
+                shim_for_container.entry(id.clone()).or_insert(raw[i].pid);
+            }
+        }
 
-    // Containers, final.
-    let mut model_containers: Vec<Container> = containers
-        .iter()
-        .map(|(id, draft)| {
+        // Per container: members, init, sandbox flag, names.
+        for (id, draft) in containers.iter_mut() {
+            draft.members.sort_by_key(|&i| raw[i].pid);
+            let member_pids: HashSet<u32> = draft.members.iter().map(|&i| raw[i].pid).collect();
+            draft.init = draft
+                .members
+                .iter()
+                .copied()
+                .filter(|&i| !member_pids.contains(&raw[i].ppid))
+                .min_by_key(|&i| (raw[i].start_ticks.unwrap_or(u64::MAX), raw[i].pid));
             let names = index.containers.get(id);
-            let (limits, usage) = facts_of(draft.cgroup.as_ref());
-            Container {
-                id: id.clone(),
-                runtime: draft.runtime,
-                pod_uid: draft.pod_uid.clone(),
-                name: names.and_then(|n| n.name.clone()),
-                image: names.and_then(|n| n.image.clone()),
-                sandbox: draft.sandbox,
-                pids: draft.members.iter().map(|&i| Pid(raw[i].pid)).collect(),
-                init_pid: draft.init.map(|i| Pid(raw[i].pid)),
-                shim_pid: draft.shim.map(Pid),
-                cgroup: draft.cgroup.clone(),
-                limits,
-                usage,
-            }
-        })
-        .collect();
-    model_containers.sort_by(|a, b| a.id.cmp(&b.id));
+            let pause = draft
+                .init
+                .is_some_and(|i| roles[i].role == ProcessRole::Sandbox);
+            let k8s_task = shim_for_task
+                .get(id)
+                .is_some_and(|(_, ns)| ns.as_deref() != Some("moby"));
+            draft.sandbox = names.and_then(|n| n.sandbox).unwrap_or(false)
+                || pause
+                || (k8s_task && draft.pod_uid.is_some());
+        }
 
-    // Pods, final.
-    let init_namespaces = |id: &ContainerId| -> Option<&BTreeMap<NsType, Inode>> {
-        containers
-            .get(id)
-            .and_then(|c| c.init)
-            .map(|i| &raw[i].namespaces)
-    };
-    let mut model_pods: Vec<Pod> = pods
-        .iter()
-        .map(|(uid, draft)| {
-            let ids = pod_containers.get(uid).cloned().unwrap_or_default();
-            let sandbox_id = pod_sandbox.get(uid).cloned();
-            let sandbox_pid = sandbox_id
+        // Per pod: sandbox and containers.
+        let mut pod_containers: HashMap<PodUid, Vec<ContainerId>> = HashMap::new();
+        for (id, draft) in &containers {
+            if let Some(uid) = &draft.pod_uid {
+                pod_containers
+                    .entry(uid.clone())
+                    .or_default()
+                    .push(id.clone());
+            }
+        }
+        for list in pod_containers.values_mut() {
+            list.sort();
+        }
+        let pod_sandbox: HashMap<PodUid, ContainerId> = pod_containers
+            .iter()
+            .filter_map(|(uid, ids)| {
+                // Prefer a sandbox with processes (a pod restarted keeps its old, exited sandbox).
+                let sandboxes: Vec<(&ContainerId, &ContainerDraft)> = ids
+                    .iter()
+                    .filter_map(|id| containers.get(id).map(|draft| (id, draft)))
+                    .filter(|(_, draft)| draft.sandbox)
+                    .collect();
+                sandboxes
+                    .iter()
+                    .find(|(_, draft)| !draft.members.is_empty())
+                    .or(sandboxes.first())
+                    .map(|(id, _)| (uid.clone(), (*id).clone()))
+            })
+            .collect();
+
+        // Shim of each container.
+        let container_ids: Vec<ContainerId> = containers.keys().cloned().collect();
+        for id in &container_ids {
+            let Some(draft) = containers.get(id) else {
+                continue;
+            };
+            let parent_shim = draft
+                .init
+                .and_then(|i| by_pid.get(&raw[i].ppid).copied())
+                .filter(|&p| roles[p].role == ProcessRole::Shim)
+                .map(|p| raw[p].pid);
+            let sandbox_id = draft
+                .pod_uid
                 .as_ref()
-                .and_then(|s| containers.get(s))
-                .and_then(|c| c.init)
-                .map(|i| Pid(raw[i].pid));
-            let apps: Vec<&BTreeMap<NsType, Inode>> = ids
-                .iter()
-                .filter(|id| Some(*id) != sandbox_id.as_ref())
-                .filter_map(&init_namespaces)
-                .collect();
-            let sandbox_ns = sandbox_id.as_ref().and_then(&init_namespaces);
-            let names = index.pods.get(uid);
-            let (limits, usage) = facts_of(draft.cgroup.as_ref());
-            Pod {
-                uid: uid.clone(),
-                qos: draft.qos,
-                name: names.and_then(|n| n.name.clone()),
-                namespace: names.and_then(|n| n.namespace.clone()),
-                sandbox_id,
-                sandbox_pid,
-                container_ids: ids,
-                cgroup: draft.cgroup.clone(),
-                namespace_sharing: namespace_sharing(sandbox_ns, &apps, &host_ns),
-                limits,
-                usage,
+                .and_then(|uid| pod_sandbox.get(uid))
+                .or_else(|| index.containers.get(id).and_then(|n| n.sandbox_id.as_ref()));
+            let shim = parent_shim
+                .or_else(|| shim_for_container.get(id).copied())
+                .or_else(|| shim_for_task.get(id).map(|(pid, _)| *pid))
+                .or_else(|| {
+                    sandbox_id
+                        .and_then(|s| shim_for_task.get(s))
+                        .map(|(pid, _)| *pid)
+                });
+            let shim_runtime = shim
+                .and_then(|pid| by_pid.get(&pid))
+                .and_then(|&i| roles[i].runtime);
+            if let Some(draft) = containers.get_mut(id) {
+                draft.shim = shim;
+                if draft.runtime.is_none() {
+                    draft.runtime = shim_runtime;
+                }
             }
-        })
-        .collect();
-    model_pods.sort_by(|a, b| a.uid.cmp(&b.uid));
+        }
 
-    let namespaces = namespaces_with_holders(&processes, &host_ns, &pod_sandbox);
-    let cgroups = cgroup_tree(&inputs.cgroups, &raw, &mut classes);
-    let drivers = process_classes
-        .iter()
-        .filter_map(|c| c.systemd_driver)
-        .chain(
-            cgroups
+        // Runtimes present.
+        let mut runtimes: BTreeMap<RuntimeKind, RuntimeInfo> = BTreeMap::new();
+        for (i, role) in roles.iter().enumerate() {
+            if let (ProcessRole::RuntimeDaemon, Some(kind)) = (role.role, role.runtime) {
+                runtimes.entry(kind).or_insert_with(|| RuntimeInfo {
+                    kind,
+                    pid: Some(Pid(raw[i].pid)),
+                    comm: Some(raw[i].comm.clone()),
+                });
+            }
+        }
+        let podman_seen = containers
+            .values()
+            .any(|c| c.runtime == Some(RuntimeKind::Podman))
+            || roles
                 .iter()
-                .filter_map(|c| classes.get(&c.path).systemd_driver),
-        );
-    let cgroup_driver = majority_driver(drivers);
-    // k3s and rke2 run the kubelet inside their server or agent process.
-    let embedded_kubelet = processes
-        .iter()
-        .filter(|p| p.role == ProcessRole::RuntimeDaemon)
-        .filter(|p| p.comm.starts_with("k3s") || p.comm.starts_with("rke2"))
-        .map(|p| p.pid)
-        .next();
-    let kubelet_pid = processes
-        .iter()
-        .find(|p| p.role == ProcessRole::Kubelet)
-        .map(|p| p.pid)
-        .or(embedded_kubelet);
+                .any(|r| r.role == ProcessRole::Shim && r.runtime == Some(RuntimeKind::Podman));
+        if podman_seen {
+            runtimes.entry(RuntimeKind::Podman).or_insert(RuntimeInfo {
+                kind: RuntimeKind::Podman,
+                pid: None,
+                comm: None,
+            });
+        }
+        // A container whose path and shim say nothing takes the node's only runtime.
+        let only_runtime = single_container_runtime(&runtimes);
+        for draft in containers.values_mut() {
+            if draft.runtime.is_none() {
+                draft.runtime = only_runtime;
+            }
+        }
 
-    let node = Node {
-        hostname: inputs.node.hostname.clone(),
-        kernel: inputs.node.kernel.clone(),
-        os: inputs.node.os.clone(),
-        boot_time: boot.map(rfc3339),
-        uptime_secs: inputs.node.uptime_secs,
-        cgroup_mode: inputs.node.cgroup_mode,
-        cgroup_driver,
-        runtimes: runtimes.into_values().collect(),
-        kubelet_pid,
-        memory_total_bytes: inputs.node.memory_total_bytes,
-        cpus: inputs.node.cpus,
-        pid_max: inputs.node.pid_max,
-        loadavg: inputs.node.loadavg,
-    };
-    let collection = Collection {
-        collector_version: manifest.collector_version.clone(),
-        format_version: manifest.format_version,
-        started_at: manifest.started_at.clone(),
-        finished_at: manifest.finished_at.clone(),
-        duration_ms: manifest.duration_ms,
-        cmdline: manifest.options.cmdline,
-        counts: manifest.counts.clone(),
-        collector_pid: collector_pid.map(Pid),
-    };
-    let mut model = Model {
-        schema_version: SCHEMA_VERSION,
-        node,
-        collection,
-        pods: model_pods,
-        containers: model_containers,
-        processes,
-        namespaces,
-        cgroups,
-        findings: Vec::new(),
-        gaps,
-    };
-    model.findings = crate::findings::evaluate(&model);
-    model
+        // Processes.
+        let users = &inputs.node.users;
+        let boot = inputs.node.boot_time_secs;
+        let mut processes: Vec<Process> = raw
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let class = &process_classes[i];
+                let container_id = class.container_id.clone();
+                let pod_uid = class.pod_uid.clone().or_else(|| {
+                    container_id
+                        .as_ref()
+                        .and_then(|id| containers.get(id))
+                        .and_then(|c| c.pod_uid.clone())
+                });
+                let mut role = roles[i].role;
+                if role == ProcessRole::Other && container_id.is_some() {
+                    role = ProcessRole::Container;
+                }
+                let cmdline = p.argv.as_ref().map(|argv| argv.join(" "));
+                Process {
+                    pid: Pid(p.pid),
+                    ppid: Pid(p.ppid),
+                    comm: p.comm.clone(),
+                    cmdline,
+                    state: p.state,
+                    uid: p.uid,
+                    user: p.uid.and_then(|u| users.get(&u).cloned()),
+                    threads: p.threads,
+                    start_ticks: p.start_ticks,
+                    start_time: match (boot, p.start_ticks) {
+                        (Some(b), Some(t)) => Some(rfc3339(b.saturating_add(t / USER_HZ))),
+                        _ => None,
+                    },
+                    rss_bytes: p.rss_bytes,
+                    oom_score_adj: p.oom_score_adj,
+                    nspid: p.nspid.clone(),
+                    kernel_thread: roles[i].role == ProcessRole::KernelThread,
+                    role,
+                    cgroups: p.cgroups.clone(),
+                    namespaces: p.namespaces.clone(),
+                    container_id,
+                    pod_uid,
+                    partial: p.partial || touched.contains(&p.pid),
+                }
+            })
+            .collect();
+        processes.sort_by_key(|p| p.pid);
+
+        // Cgroup facts by path, for pods and containers.
+        let cgroup_facts: HashMap<&str, &RawCgroup> = inputs
+            .cgroups
+            .iter()
+            .map(|c| (c.path.as_str(), c))
+            .collect();
+        let facts_of = |path: Option<&String>| -> (Limits, Usage) {
+            path.and_then(|p| cgroup_facts.get(p.as_str()))
+                .map(|c| (c.limits.clone(), c.usage.clone()))
+                .unwrap_or_default()
+        };
+
+        // Containers, final.
+        let mut model_containers: Vec<Container> = containers
+            .iter()
+            .map(|(id, draft)| {
+                let names = index.containers.get(id);
+                let (limits, usage) = facts_of(draft.cgroup.as_ref());
+                Container {
+                    id: id.clone(),
+                    runtime: draft.runtime,
+                    pod_uid: draft.pod_uid.clone(),
+                    name: names.and_then(|n| n.name.clone()),
+                    image: names.and_then(|n| n.image.clone()),
+                    sandbox: draft.sandbox,
+                    pids: draft.members.iter().map(|&i| Pid(raw[i].pid)).collect(),
+                    init_pid: draft.init.map(|i| Pid(raw[i].pid)),
+                    shim_pid: draft.shim.map(Pid),
+                    cgroup: draft.cgroup.clone(),
+                    limits,
+                    usage,
+                }
+            })
+            .collect();
+        model_containers.sort_by(|a, b| a.id.cmp(&b.id));
+
+        // Pods, final.
+        let init_namespaces = |id: &ContainerId| -> Option<&BTreeMap<NsType, Inode>> {
+            containers
+                .get(id)
+                .and_then(|c| c.init)
+                .map(|i| &raw[i].namespaces)
+        };
+        let mut model_pods: Vec<Pod> = pods
+            .iter()
+            .map(|(uid, draft)| {
+                let ids = pod_containers.get(uid).cloned().unwrap_or_default();
+                let sandbox_id = pod_sandbox.get(uid).cloned();
+                let sandbox_pid = sandbox_id
+                    .as_ref()
+                    .and_then(|s| containers.get(s))
+                    .and_then(|c| c.init)
+                    .map(|i| Pid(raw[i].pid));
+                let apps: Vec<&BTreeMap<NsType, Inode>> = ids
+                    .iter()
+                    .filter(|id| Some(*id) != sandbox_id.as_ref())
+                    .filter_map(&init_namespaces)
+                    .collect();
+                let sandbox_ns = sandbox_id.as_ref().and_then(&init_namespaces);
+                let names = index.pods.get(uid);
+                let (limits, usage) = facts_of(draft.cgroup.as_ref());
+                Pod {
+                    uid: uid.clone(),
+                    qos: draft.qos,
+                    name: names.and_then(|n| n.name.clone()),
+                    namespace: names.and_then(|n| n.namespace.clone()),
+                    sandbox_id,
+                    sandbox_pid,
+                    container_ids: ids,
+                    cgroup: draft.cgroup.clone(),
+                    namespace_sharing: namespace_sharing(sandbox_ns, &apps, &host_ns),
+                    limits,
+                    usage,
+                }
+            })
+            .collect();
+        model_pods.sort_by(|a, b| a.uid.cmp(&b.uid));
+
+        let namespaces = namespaces_with_holders(&processes, &host_ns, &pod_sandbox);
+        let (cgroups, cgroup_drivers) = match tree.join() {
+            Ok(tree) => tree,
+            Err(panic) => std::panic::resume_unwind(panic),
+        };
+        let drivers = process_classes
+            .iter()
+            .filter_map(|c| c.systemd_driver)
+            .chain(cgroup_drivers);
+        let cgroup_driver = majority_driver(drivers);
+        // k3s and rke2 run the kubelet inside their server or agent process.
+        let embedded_kubelet = processes
+            .iter()
+            .filter(|p| p.role == ProcessRole::RuntimeDaemon)
+            .filter(|p| p.comm.starts_with("k3s") || p.comm.starts_with("rke2"))
+            .map(|p| p.pid)
+            .next();
+        let kubelet_pid = processes
+            .iter()
+            .find(|p| p.role == ProcessRole::Kubelet)
+            .map(|p| p.pid)
+            .or(embedded_kubelet);
+
+        let node = Node {
+            hostname: inputs.node.hostname.clone(),
+            kernel: inputs.node.kernel.clone(),
+            os: inputs.node.os.clone(),
+            boot_time: boot.map(rfc3339),
+            uptime_secs: inputs.node.uptime_secs,
+            cgroup_mode: inputs.node.cgroup_mode,
+            cgroup_driver,
+            runtimes: runtimes.into_values().collect(),
+            kubelet_pid,
+            memory_total_bytes: inputs.node.memory_total_bytes,
+            cpus: inputs.node.cpus,
+            pid_max: inputs.node.pid_max,
+            loadavg: inputs.node.loadavg,
+        };
+        let collection = Collection {
+            collector_version: manifest.collector_version.clone(),
+            format_version: manifest.format_version,
+            started_at: manifest.started_at.clone(),
+            finished_at: manifest.finished_at.clone(),
+            duration_ms: manifest.duration_ms,
+            cmdline: manifest.options.cmdline,
+            counts: manifest.counts.clone(),
+            collector_pid: collector_pid.map(Pid),
+        };
+        let mut model = Model {
+            schema_version: SCHEMA_VERSION,
+            node,
+            collection,
+            pods: model_pods,
+            containers: model_containers,
+            processes,
+            namespaces,
+            cgroups,
+            findings: Vec::new(),
+            gaps,
+        };
+        model.findings = crate::findings::evaluate(&model);
+        model
+    })
 }
 
 #[derive(Debug, Default)]

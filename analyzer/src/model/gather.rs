@@ -54,7 +54,9 @@ pub fn gather_process(
     setup: &CgroupSetup,
     problems: &mut Vec<Gap>,
 ) -> Option<RawProcess> {
-    let file = |name: &str| snapshot.text(&format!("proc/{pid}/{name}"));
+    // One lookup of the process's directory, then a short scan per file.
+    let dir = snapshot.dir(&format!("proc/{pid}"));
+    let file = |name: &str| dir.and_then(|d| d.get(name)).map(String::from_utf8_lossy);
     let mut partial = false;
     let stat = parsed(
         problems,
@@ -72,8 +74,8 @@ pub fn gather_process(
         return None;
     }
     partial |= stat.is_none() || status.is_none();
-    let argv = snapshot
-        .file(&format!("proc/{pid}/cmdline"))
+    let argv = dir
+        .and_then(|d| d.get("cmdline"))
         .map(procfs::parse_cmdline);
     let cgroups = parsed(
         problems,
