@@ -881,7 +881,7 @@ fn subject_link(index: &Index, subject: &Subject, homed: &HashSet<Pid>) -> LinkV
 fn pods(index: &Index, homed: &HashSet<Pid>) -> PodsView {
     let model = index.model;
     let mut pods: Vec<&Pod> = model.pods.iter().collect();
-    pods.sort_by_key(|p| (pod_title(p), p.uid.clone()));
+    pods.sort_by_cached_key(|p| (pod_title(p), p.uid.clone()));
     let views: Vec<PodView> = pods.iter().map(|p| pod_view(index, p, homed)).collect();
     let container_count: usize = views.iter().map(|p| p.containers.len()).sum();
     PodsView {
@@ -913,7 +913,7 @@ fn pod_containers<'m>(index: &Index<'m>, pod: &'m Pod) -> Vec<&'m Container> {
             }
         }
     }
-    containers.sort_by_key(|c| (!c.sandbox, container_name(c), c.id.clone()));
+    containers.sort_by_cached_key(|c| (!c.sandbox, container_name(c), c.id.clone()));
     containers
 }
 
@@ -1670,7 +1670,8 @@ fn namespaces_view(index: &Index) -> NamespacesView {
         if namespaces.is_empty() {
             continue;
         }
-        namespaces.sort_by_key(|ns| (holder_key(index, &ns.holder), ns.kind, ns.inode));
+        // The key formats a title: computed once per namespace, not once per comparison.
+        namespaces.sort_by_cached_key(|ns| (holder_key(index, &ns.holder), ns.kind, ns.inode));
         let rows: Vec<NsRow> = namespaces
             .iter()
             .map(|ns| {
