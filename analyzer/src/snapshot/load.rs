@@ -39,11 +39,16 @@ use std::sync::mpsc;
 /// Largest file kept; a larger one is skipped with a gap. The collector caps files at 1 MiB
 /// by default, so this leaves room for raised caps while keeping one entry cheap.
 pub const MAX_ENTRY_BYTES: u64 = 16 << 20;
+/// Largest `meta/runtime.json` kept: it holds one record per container, so it grows with the
+/// node (about 90 MB for 60,000 containers) where every other file has a fixed size.
+pub const MAX_METADATA_BYTES: u64 = 256 << 20;
 /// Most bytes of files, names and map nodes kept in memory.
 pub const MAX_RETAINED_BYTES: u64 = 512 << 20;
 /// Most bytes read from the decompressed stream, skipped data included.
 pub const MAX_INFLATED_BYTES: u64 = 2 << 30;
-/// Most tar headers (or directory entries) read. A 10,000-process node makes about 100,000.
+/// Most tar headers (or directory entries) read. A 100,000-process node in format 2 makes
+/// about 260,000 (a bundle per process and per cgroup, with long-name headers for deep
+/// cgroup paths); format 1 made ten times as many.
 pub const MAX_ENTRIES: u64 = 1_000_000;
 /// Longest entry name accepted (PATH_MAX on Linux).
 pub const MAX_NAME_BYTES: usize = 4096;
@@ -59,6 +64,7 @@ pub const ENTRY_OVERHEAD_BYTES: u64 = 128;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LoadLimits {
     pub entry_bytes: u64,
+    pub metadata_bytes: u64,
     pub retained_bytes: u64,
     pub inflated_bytes: u64,
     pub entries: u64,
@@ -68,11 +74,28 @@ pub struct LoadLimits {
 impl LoadLimits {
     pub const DEFAULT: LoadLimits = LoadLimits {
         entry_bytes: MAX_ENTRY_BYTES,
+        metadata_bytes: MAX_METADATA_BYTES,
         retained_bytes: MAX_RETAINED_BYTES,
         inflated_bytes: MAX_INFLATED_BYTES,
         entries: MAX_ENTRIES,
         gaps: MAX_GAPS,
     };
+}
+
+impl LoadLimits {
+    /// The size limit of the entry at `path` (an archive path): the runtime metadata grows with
+    /// the node, every other file does not.
+    fn cap_for(&self, path: &str) -> u64 {
+        let is_metadata = path == METADATA_PATH
+            || path
+                .strip_suffix(METADATA_PATH)
+                .is_some_and(|top| top.ends_with('/') && !top[..top.len() - 1].contains('/'));
+        if is_metadata {
+            self.metadata_bytes.max(self.entry_bytes)
+        } else {
+            self.entry_bytes
+        }
+    }
 }
 
 impl Default for LoadLimits {
@@ -648,12 +671,13 @@ fn read_tar<R: Read>(reader: R, out: &mut Collected) {
         last_name = Some(path.clone());
         match kind {
             tar::EntryType::Regular | tar::EntryType::Continuous => {
-                if size > out.limits.entry_bytes {
+                let cap = out.limits.cap_for(&path);
+                if size > cap {
                     out.gap(
                         path,
                         format!(
                             "{size} bytes, over the limit of {} per file; skipped",
-                            human_bytes(out.limits.entry_bytes)
+                            human_bytes(cap)
                         ),
                     );
                     continue;
@@ -1134,7 +1158,7 @@ fn load_dir(
             continue;
         }
         let full = top.join(file);
-        match read_regular_file(&full, limits.entry_bytes) {
+        match read_regular_file(&full, limits.cap_for(file)) {
             Ok(Some(content)) => {
                 collected.files.insert(file.to_string(), content);
             }
@@ -1268,6 +1292,7 @@ mod tests;
 #[doc(hidden)]
 pub const FUZZ_LIMITS: LoadLimits = LoadLimits {
     entry_bytes: 64 << 10,
+    metadata_bytes: 64 << 10,
     retained_bytes: 4 << 20,
     inflated_bytes: 16 << 20,
     entries: 10_000,

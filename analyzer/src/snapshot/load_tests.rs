@@ -1167,3 +1167,48 @@ fn format_1_and_format_2_of_the_same_node_load_alike() {
     );
     assert!(one.load_gaps.is_empty() && two.load_gaps.is_empty());
 }
+
+#[test]
+fn runtime_metadata_has_its_own_size_limit_because_it_grows_with_the_node() {
+    let limits = LoadLimits {
+        entry_bytes: 1024,
+        metadata_bytes: 8192,
+        ..LoadLimits::DEFAULT
+    };
+    let records = |n: usize| {
+        let record = r#"{"source":"containerd-task","path":"p","id":"x"}"#;
+        format!("{{\"containers\": [{}]}}", vec![record; n].join(","))
+    };
+    let build = |metadata: &str| {
+        let mut tar = Tar::new();
+        tar.file(&format!("{TOP}/{MANIFEST_PATH}"), &manifest_yaml(1));
+        tar.file(&format!("{TOP}/{METADATA_PATH}"), metadata.as_bytes());
+        tar.file(&format!("{TOP}/root/proc/big"), &[b'x'; 2048]);
+        gzip(&tar.bytes())
+    };
+    let fits = records(100);
+    assert!(fits.len() > 1024 && fits.len() < 8192);
+    let (snapshot, _) = load_bytes("t", &build(&fits), &limits).unwrap();
+    assert_eq!(snapshot.metadata.containers.len(), 100);
+    // An ordinary file of the same size is still held to the per-file limit.
+    assert!(snapshot.file("proc/big").is_none());
+    assert!(has_gap(
+        &snapshot,
+        "proc/big",
+        "over the limit of 1 KiB per file"
+    ));
+
+    let too_big = records(400);
+    assert!(too_big.len() > 8192);
+    let (snapshot, _) = load_bytes("t", &build(&too_big), &limits).unwrap();
+    assert!(snapshot.metadata.containers.is_empty());
+    assert!(
+        has_gap(
+            &snapshot,
+            &format!("{TOP}/{METADATA_PATH}"),
+            "over the limit of 8 KiB per file"
+        ),
+        "{:?}",
+        gap_details(&snapshot)
+    );
+}

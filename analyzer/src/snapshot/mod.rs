@@ -9,8 +9,8 @@ mod load;
 pub use load::{fuzz_load, FUZZ_LIMITS};
 pub use load::{
     load, load_bytes, load_with_limits, LoadError, LoadLimits, LoadStats, ENTRY_OVERHEAD_BYTES,
-    MAX_ENTRIES, MAX_ENTRY_BYTES, MAX_GAPS, MAX_INFLATED_BYTES, MAX_NAME_BYTES, MAX_PAX_BYTES,
-    MAX_RETAINED_BYTES,
+    MAX_ENTRIES, MAX_ENTRY_BYTES, MAX_GAPS, MAX_INFLATED_BYTES, MAX_METADATA_BYTES, MAX_NAME_BYTES,
+    MAX_PAX_BYTES, MAX_RETAINED_BYTES,
 };
 
 use nodesnap_format::bundle::{self, BundleError};
