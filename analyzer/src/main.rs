@@ -203,6 +203,44 @@ fn load(path: &Path) -> Result<Model, Failure> {
     Ok(analyzer::model::build_owned(snapshot))
 }
 
+const OUTPUT_BUFFER: usize = 256 << 10;
+
+/// Runs `write` on a buffered stdout. A closed pipe (`| head`) is the reader's choice, not an
+/// error: the write stops there and the run succeeds.
+fn stream_to_stdout<E: From<std::io::Error>>(
+    write: impl FnOnce(&mut dyn Write) -> Result<(), E>,
+) -> Result<(), E> {
+    let stdout = std::io::stdout();
+    let mut out = PipeWriter {
+        inner: std::io::BufWriter::with_capacity(OUTPUT_BUFFER, stdout.lock()),
+        closed: false,
+    };
+    let result = write(&mut out).and_then(|()| out.flush().map_err(E::from));
+    match result {
+        Err(_) if out.closed => Ok(()),
+        other => other,
+    }
+}
+
+/// Remembers that the reader closed the pipe, so that the error it causes can be told apart.
+struct PipeWriter<W: Write> {
+    inner: W,
+    closed: bool,
+}
+
+impl<W: Write> Write for PipeWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.inner.write(buf).inspect_err(|e| {
+            self.closed |= e.kind() == std::io::ErrorKind::BrokenPipe;
+        })
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush().inspect_err(|e| {
+            self.closed |= e.kind() == std::io::ErrorKind::BrokenPipe;
+        })
+    }
+}
+
 /// What a successful run produced: text for stdout, or nothing (the report went to a file).
 struct Output {
     text: Option<String>,
@@ -298,22 +336,29 @@ fn run(cli: &Cli, palette: Palette) -> Result<Output, Failure> {
                 FormatArg::Json => Format::Json,
                 FormatArg::Yaml => Format::Yaml,
             };
-            let text = export::render(&model, format).map_err(|e| Failure::about(snapshot, e))?;
-            (model, Some(text))
+            let result = stream_to_stdout(|out| export::write(&model, format, out));
+            result.map_err(|e| Failure::about(snapshot, e))?;
+            (model, None)
         }
         Command::Report { snapshot, output } => {
             let model = load(snapshot)?;
-            let html =
-                analyzer::report::render_html(&model).map_err(|e| Failure::about(snapshot, e))?;
             let target = output
                 .clone()
                 .unwrap_or_else(|| default_report_path(snapshot));
+            let cannot_write = |e: std::io::Error| {
+                Failure::about(&target, format!("cannot write the report: {e}"))
+            };
             if target.as_os_str() == "-" {
-                (model, Some(html))
+                stream_to_stdout(|out| analyzer::report::write_html(&model, out))
+                    .map_err(cannot_write)?;
+                (model, None)
             } else {
-                std::fs::write(&target, html).map_err(|e| {
-                    Failure::about(&target, format!("cannot write the report: {e}"))
-                })?;
+                // Streamed into the file: a big node's page need not sit in memory whole.
+                let file = std::fs::File::create(&target).map_err(cannot_write)?;
+                let mut out = std::io::BufWriter::with_capacity(OUTPUT_BUFFER, file);
+                analyzer::report::write_html(&model, &mut out)
+                    .and_then(|()| out.flush())
+                    .map_err(cannot_write)?;
                 eprintln!(
                     "analyzer: wrote {}",
                     sanitize(&target.display().to_string())

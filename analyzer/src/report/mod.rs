@@ -74,15 +74,40 @@ pub fn render_html(model: &Model) -> Result<String, ReportError> {
     render_view(&view)
 }
 
+/// Writes the report to `out` as it is rendered, without holding the whole page in memory
+/// (about 200 MB for a node of 20,000 pods).
+pub fn write_html(model: &Model, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let view = view::build(model);
+    page(&view).write_into(out)
+}
+
 /// Renders view structs already built (the golden and view tests build them once).
 pub fn render_view(view: &ReportView) -> Result<String, ReportError> {
-    let page = ReportPage {
+    Ok(page(view).render()?)
+}
+
+fn page(view: &ReportView) -> ReportPage<'_> {
+    ReportPage {
         v: view,
         csp: content_security_policy(),
         style: Unescaped(STYLE.to_string()),
         script: Unescaped(SCRIPT.to_string()),
         search_json: Unescaped(text::json_for_script(&view.search.to_json())),
         generator: format!("nodesnap analyzer {}", env!("CARGO_PKG_VERSION")),
-    };
-    Ok(page.render()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_streamed_report_is_the_rendered_one_byte_for_byte() {
+        let model = crate::views::fixture::model();
+        let mut streamed = Vec::new();
+        write_html(&model, &mut streamed).unwrap();
+        let rendered = render_html(&model).unwrap();
+        assert!(rendered.len() > 10_000);
+        assert_eq!(String::from_utf8(streamed).unwrap(), rendered);
+    }
 }

@@ -15,6 +15,26 @@ pub enum ExportError {
     Json(#[from] serde_json::Error),
     #[error("cannot write the model as YAML: {0}")]
     Yaml(#[from] serde_yaml::Error),
+    #[error("cannot write the model: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// The same text as [`render`], written to `out` as it is produced: a big node's JSON is
+/// hundreds of megabytes that need not be held in memory beside the model.
+pub fn write(
+    model: &Model,
+    format: Format,
+    out: &mut dyn std::io::Write,
+) -> Result<(), ExportError> {
+    match format {
+        Format::Json => serde_json::to_writer_pretty(&mut *out, model)?,
+        Format::Yaml => serde_yaml::to_writer(&mut *out, model)?,
+    }
+    // serde_json ends without a newline, serde_yaml with one.
+    if format == Format::Json {
+        out.write_all(b"\n")?;
+    }
+    Ok(())
 }
 
 /// Pretty JSON or YAML of the model, ending in a newline.
@@ -34,6 +54,17 @@ mod tests {
     use super::*;
     use crate::views::fixture;
     use serde_json::Value;
+
+    #[test]
+    fn written_output_is_the_rendered_text_byte_for_byte() {
+        let model = fixture::model();
+        for format in [Format::Json, Format::Yaml] {
+            let mut written = Vec::new();
+            write(&model, format, &mut written).unwrap();
+            let rendered = render(&model, format).unwrap();
+            assert_eq!(String::from_utf8(written).unwrap(), rendered, "{format:?}");
+        }
+    }
 
     fn json() -> Value {
         let text = render(&fixture::model(), Format::Json).unwrap();
