@@ -2,8 +2,8 @@
 # Builds the binaries the benchmarks measure (release profile, the collector static) and runs
 # every benchmark once: bench/results/latest.md and latest.json. Run as root from anywhere:
 #   bench/run.sh [extra nodesnap-bench run options, e.g. --scenes 100 --snapshots 1000 --no-sos]
-# Takes 30 to 45 minutes on a 2-core machine: sos report is given up to 10 minutes per node
-# and building the 10,000-process scene takes about 5. `--no-sos` saves most of it.
+# Takes about 20 minutes on an idle 2-core machine: sos report is given up to 10 minutes per
+# node and takes most of it. `--no-sos` saves that.
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
