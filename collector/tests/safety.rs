@@ -55,10 +55,10 @@ fn a_fifo_in_place_of_cmdline_times_out_as_a_gap_and_collection_goes_on() {
     assert!(snap.dirs.contains("sys/fs/cgroup/memory"));
 }
 
-#[test]
-fn records_read_before_the_deadline_are_written_for_jobs_still_in_flight() {
-    let tree = small_node("deadline-partial");
-    for pid in 100..104 {
+/// A small node whose processes `pids` block when their `file` is read (a FIFO in its place).
+fn node_with_stuck_processes(label: &str, pids: std::ops::Range<u32>, file: &str) -> FakeTree {
+    let tree = small_node(label);
+    for pid in pids {
         tree.process(&FakeProcess {
             pid,
             comm: "stuck",
@@ -66,25 +66,41 @@ fn records_read_before_the_deadline_are_written_for_jobs_still_in_flight() {
             cgroup: "5:memory:/\n",
             ns: HOST_NS,
         });
-        tree.fifo(&format!("proc/{pid}/status"));
+        tree.fifo(&format!("proc/{pid}/{file}"));
     }
-    let out = TempDir::new("deadline-partial-out");
-    let target = out.path.join("s.tar.gz");
-    // The per-read limit outlasts the run, so the blocked jobs are still in flight at the end.
-    let (output, _) = run_collector(
+    tree
+}
+
+/// Collects `tree` into `target` with the given per-read limit (ms) and run timeout (s).
+fn collect_with_limits(
+    tree: &FakeTree,
+    target: &Path,
+    read_timeout_ms: &str,
+    timeout_secs: &str,
+) -> (std::process::Output, Duration) {
+    run_collector(
         &[
             "--root",
             tree.root().to_str().unwrap(),
             "-o",
             target.to_str().unwrap(),
             "--read-timeout-ms",
-            "10000",
+            read_timeout_ms,
             "--timeout",
-            "2",
+            timeout_secs,
         ],
         None,
         Duration::from_secs(15),
-    );
+    )
+}
+
+#[test]
+fn records_read_before_the_deadline_are_written_for_jobs_still_in_flight() {
+    let tree = node_with_stuck_processes("deadline-partial", 100..104, "status");
+    let out = TempDir::new("deadline-partial-out");
+    let target = out.path.join("s.tar.gz");
+    // The per-read limit outlasts the run, so the blocked jobs are still in flight at the end.
+    let (output, _) = collect_with_limits(&tree, &target, "10000", "2");
     assert!(output.status.success());
     let snap = read_snapshot(&target);
     let partial: Vec<u32> = (100..104)
@@ -105,33 +121,10 @@ fn records_read_before_the_deadline_are_written_for_jobs_still_in_flight() {
 
 #[test]
 fn many_blocking_reads_still_end_within_the_run_timeout() {
-    let tree = small_node("many-fifos");
-    for pid in 100..130 {
-        tree.process(&FakeProcess {
-            pid,
-            comm: "stuck",
-            cmdline: &["stuck"],
-            cgroup: "5:memory:/\n",
-            ns: HOST_NS,
-        });
-        tree.fifo(&format!("proc/{pid}/status"));
-    }
+    let tree = node_with_stuck_processes("many-fifos", 100..130, "status");
     let out = TempDir::new("many-out");
     let target = out.path.join("s.tar.gz");
-    let (output, elapsed) = run_collector(
-        &[
-            "--root",
-            tree.root().to_str().unwrap(),
-            "-o",
-            target.to_str().unwrap(),
-            "--read-timeout-ms",
-            "200",
-            "--timeout",
-            "3",
-        ],
-        None,
-        Duration::from_secs(15),
-    );
+    let (output, elapsed) = collect_with_limits(&tree, &target, "200", "3");
     assert!(
         output.status.success(),
         "{}",
@@ -493,33 +486,10 @@ fn no_redact_keeps_and_no_cmdline_drops_command_lines() {
 
 #[test]
 fn the_whole_run_is_bounded_by_timeout() {
-    let tree = small_node("deadline");
-    for pid in 100..110 {
-        tree.process(&FakeProcess {
-            pid,
-            comm: "stuck",
-            cmdline: &["stuck"],
-            cgroup: "5:memory:/\n",
-            ns: HOST_NS,
-        });
-        tree.fifo(&format!("proc/{pid}/stat"));
-    }
+    let tree = node_with_stuck_processes("deadline", 100..110, "stat");
     let out = TempDir::new("deadline-out");
     let target = out.path.join("s.tar.gz");
-    let (output, elapsed) = run_collector(
-        &[
-            "--root",
-            tree.root().to_str().unwrap(),
-            "-o",
-            target.to_str().unwrap(),
-            "--read-timeout-ms",
-            "5000",
-            "--timeout",
-            "1",
-        ],
-        None,
-        Duration::from_secs(15),
-    );
+    let (output, elapsed) = collect_with_limits(&tree, &target, "5000", "1");
     assert!(output.status.success());
     assert!(elapsed < Duration::from_millis(2500), "took {elapsed:?}");
     let snap = read_snapshot(&target);
