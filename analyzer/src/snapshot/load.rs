@@ -883,9 +883,9 @@ fn assemble(source: &str, mut collected: Collected) -> Result<(Snapshot, LoadSta
         .filter_map(|dir| node_path(&dir))
         .map(|dir| (dir, DirFiles::default()))
         .collect();
-    // Dirs that came from a bundle, with its names, to catch a single file repeating one; a
-    // collector never writes both for one directory, so this stays empty in practice.
-    let mut bundled: HashMap<String, HashSet<Vec<u8>>> = HashMap::new();
+    // Dirs that came from a bundle, with its names once a single file lands there too (to catch
+    // one repeating a name); a collector never writes both for one directory.
+    let mut bundled: HashMap<String, Option<HashSet<Vec<u8>>>> = HashMap::new();
     for (dir, bytes) in std::mem::take(&mut collected.bundles) {
         let archive_path = format!("{dir}/{BUNDLE_FILE}");
         let Some(relative) = node_path(&dir) else {
@@ -899,7 +899,7 @@ fn assemble(source: &str, mut collected: Collected) -> Result<(Snapshot, LoadSta
         for problem in problems {
             collected.gap(archive_path.clone(), bundle_problem(&problem));
         }
-        bundled.insert(relative.clone(), HashSet::new());
+        bundled.insert(relative.clone(), None);
         // Dir entries (format 1) hold no files, so the bundle takes the slot whole.
         tree.insert(relative, files);
     }
@@ -911,9 +911,7 @@ fn assemble(source: &str, mut collected: Collected) -> Result<(Snapshot, LoadSta
         let (dir, name) = relative.rsplit_once('/').unwrap_or(("", relative.as_str()));
         let slot = tree.entry(dir.to_string()).or_default();
         if let Some(names) = bundled.get_mut(dir) {
-            if names.is_empty() {
-                *names = slot.names();
-            }
+            let names = names.get_or_insert_with(|| slot.names());
             if !names.insert(name.as_bytes().to_vec()) {
                 collected.gap(
                     path,
