@@ -3,24 +3,26 @@
 //! streams every result into the snapshot, and writes the runtime metadata and the manifest last.
 
 use crate::archive::{Sink, SnapshotWriter};
+use crate::discovery::{self, ConfigPaths, Discovered};
 use crate::fsread::{self, EntryKind};
 use crate::identity;
 use crate::pool::{
     self, Event, FileRead, Job, JobKind, MetaFile, Outcome, PartialBundle, Purpose, ReadContext,
     WorkerState, PROCESS_ITEM_NS,
 };
+use crate::runtime_dirs::{self, RuntimeLister};
 use crate::runtime_meta;
 use crate::signals;
 use crate::time::{unix_seconds, UtcDateTime};
 use nodesnap_format::{
-    CmdlinePolicy, CollectOptions, ContainerLogLink, Counts, Gap, GapReason, Manifest, PodLogDir,
-    RecordSource, RuntimeMetadata, BUNDLE_FILE, CGROUP_FILES, CGROUP_ROOT, FORMAT_VERSION,
-    IDENTITY_FILES, MANIFEST_PATH, METADATA_PATH, NAMESPACE_LINKS_FILE, NODE_FILES, PROCESS_FILES,
+    CmdlinePolicy, CollectOptions, Counts, Gap, GapReason, Manifest, RuntimeMetadata, BUNDLE_FILE,
+    CGROUP_FILES, CGROUP_ROOT, FORMAT_VERSION, IDENTITY_FILES, MANIFEST_PATH, METADATA_PATH,
+    NAMESPACE_LINKS_FILE, NODE_FILES, PROCESS_FILES,
 };
 use std::collections::{HashMap, VecDeque};
 use std::fs::{self, OpenOptions};
 use std::io::{self, Write};
-use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
@@ -104,22 +106,11 @@ pub enum CollectError {
 /// Jobs handed to the pool but not finished; enough to keep the readers busy while this
 /// thread compresses, few enough to bound memory.
 const MAX_IN_FLIGHT: usize = 64;
-/// Largest runtime config read; Docker's config.v2.json holds the environment, which can be big.
-const MAX_META_FILE_BYTES: u64 = 4 << 20;
 /// The runtime configs batched into one job.
 const META_READS_PER_JOB: usize = 32;
 /// How often the loop wakes to check for stuck reads, signals and the deadline.
 const TICK: Duration = Duration::from_millis(20);
 
-pub const TASK_ROOTS: &[&str] = &[
-    "run/containerd/io.containerd.runtime.v2.task",
-    "run/containerd/io.containerd.runtime.v1.linux",
-    "run/k3s/containerd/io.containerd.runtime.v2.task",
-];
-pub const DOCKER_CONTAINERS: &str = "var/lib/docker/containers";
-pub const CRIO_CONTAINERS: &str = "var/lib/containers/storage/overlay-containers";
-pub const POD_LOG_DIR: &str = "var/log/pods";
-pub const CONTAINER_LOG_DIR: &str = "var/log/containers";
 const HOSTNAME_FILE: &str = "proc/sys/kernel/hostname";
 const OSRELEASE_FILE: &str = "proc/sys/kernel/osrelease";
 
@@ -198,160 +189,6 @@ fn is_live_root(root: &Path) -> bool {
         .unwrap_or(false)
 }
 
-/// The runtime metadata that needs only directory listings, and the config files to read.
-struct RuntimeListing {
-    metadata: RuntimeMetadata,
-    reads: Vec<FileRead>,
-}
-
-fn list_entries(root: RawFd, rel: &str, gaps: &mut Vec<Gap>) -> Option<Vec<fsread::DirEntry>> {
-    let listed = fsread::open_beneath(root, rel, libc::O_RDONLY | libc::O_DIRECTORY, false)
-        .and_then(|dir| fsread::list_dir(&dir));
-    match listed {
-        Ok(mut entries) => {
-            // Names are unique within a directory, so an unstable sort gives the same order
-            // without the stable sort's scratch allocation, once per pod and container dir.
-            entries.sort_unstable_by(|a, b| a.name.cmp(&b.name));
-            Some(entries)
-        }
-        Err(error) if error.raw_os_error() == Some(libc::ENOENT) => None,
-        Err(error) => {
-            gaps.push(gap(rel, reason_of(&error), Some(error.to_string())));
-            None
-        }
-    }
-}
-
-fn dirs_in(entries: &[fsread::DirEntry]) -> impl Iterator<Item = &str> {
-    entries
-        .iter()
-        .filter(|entry| entry.kind == EntryKind::Dir)
-        .map(|entry| entry.name.as_str())
-}
-
-fn has_file(entries: &[fsread::DirEntry], name: &str) -> bool {
-    entries
-        .iter()
-        .any(|entry| entry.name == name && entry.kind == EntryKind::File)
-}
-
-fn meta_read(rel: String, purpose: MetaFile) -> FileRead {
-    FileRead {
-        rel,
-        cap: MAX_META_FILE_BYTES,
-        follow_last: false,
-        purpose: Purpose::Meta(purpose),
-    }
-}
-
-fn list_runtime(root: RawFd, gaps: &mut Vec<Gap>) -> RuntimeListing {
-    let mut metadata = RuntimeMetadata::default();
-    let mut reads = Vec::new();
-    if let Some(pods) = list_entries(root, POD_LOG_DIR, gaps) {
-        for pod in dirs_in(&pods) {
-            let containers = list_entries(root, &format!("{POD_LOG_DIR}/{pod}"), gaps)
-                .map(|entries| dirs_in(&entries).map(str::to_string).collect())
-                .unwrap_or_default();
-            metadata.pod_log_dirs.push(PodLogDir {
-                name: pod.to_string(),
-                containers,
-            });
-        }
-    }
-    if let Some(links) = list_entries(root, CONTAINER_LOG_DIR, gaps) {
-        if let Ok(dir) = fsread::open_beneath(
-            root,
-            CONTAINER_LOG_DIR,
-            libc::O_RDONLY | libc::O_DIRECTORY,
-            false,
-        ) {
-            for link in links.iter().filter(|e| e.kind == EntryKind::Symlink) {
-                if let Ok(target) = fsread::read_link_at(dir.as_raw_fd(), &link.name) {
-                    metadata.container_log_links.push(ContainerLogLink {
-                        name: link.name.clone(),
-                        target: String::from_utf8_lossy(&target).into_owned(),
-                    });
-                }
-            }
-        }
-    }
-    for task_root in TASK_ROOTS {
-        let Some(namespaces) = list_entries(root, task_root, gaps) else {
-            continue;
-        };
-        for namespace in dirs_in(&namespaces) {
-            let ns_rel = format!("{task_root}/{namespace}");
-            let Some(bundles) = list_entries(root, &ns_rel, gaps) else {
-                continue;
-            };
-            for id in dirs_in(&bundles) {
-                let bundle = format!("{ns_rel}/{id}");
-                let Some(files) = list_entries(root, &bundle, gaps) else {
-                    continue;
-                };
-                if !has_file(&files, "config.json") {
-                    continue;
-                }
-                let config_path = format!("{bundle}/config.json");
-                reads.push(meta_read(
-                    config_path.clone(),
-                    MetaFile::Oci {
-                        source: RecordSource::ContainerdTask,
-                        id: id.to_string(),
-                        runtime_namespace: Some(namespace.to_string()),
-                    },
-                ));
-                if has_file(&files, "init.pid") {
-                    reads.push(meta_read(
-                        format!("{bundle}/init.pid"),
-                        MetaFile::Pid { config_path },
-                    ));
-                }
-            }
-        }
-    }
-    if let Some(containers) = list_entries(root, DOCKER_CONTAINERS, gaps) {
-        for id in dirs_in(&containers) {
-            let config_path = format!("{DOCKER_CONTAINERS}/{id}/config.v2.json");
-            reads.push(meta_read(
-                config_path.clone(),
-                MetaFile::Docker { id: id.to_string() },
-            ));
-            reads.push(meta_read(
-                format!("{DOCKER_CONTAINERS}/{id}/hostconfig.json"),
-                MetaFile::DockerHost { config_path },
-            ));
-        }
-    }
-    if let Some(containers) = list_entries(root, CRIO_CONTAINERS, gaps) {
-        for id in dirs_in(&containers) {
-            let userdata = format!("{CRIO_CONTAINERS}/{id}/userdata");
-            let Some(files) = list_entries(root, &userdata, gaps) else {
-                continue;
-            };
-            if !has_file(&files, "config.json") {
-                continue;
-            }
-            let config_path = format!("{userdata}/config.json");
-            reads.push(meta_read(
-                config_path.clone(),
-                MetaFile::Oci {
-                    source: RecordSource::CrioUserdata,
-                    id: id.to_string(),
-                    runtime_namespace: None,
-                },
-            ));
-            if has_file(&files, "pidfile") {
-                reads.push(meta_read(
-                    format!("{userdata}/pidfile"),
-                    MetaFile::Pid { config_path },
-                ));
-            }
-        }
-    }
-    RuntimeListing { metadata, reads }
-}
-
 /// Numeric entries of `<root>/proc`, in pid order.
 fn list_pids(proc_dir: &OwnedFd) -> io::Result<Vec<u32>> {
     let mut pids: Vec<u32> = fsread::list_dir(proc_dir)?
@@ -378,6 +215,11 @@ struct Run<W: Write> {
     metadata: RuntimeMetadata,
     /// Index of each container record by its config path, for the pid files that follow.
     records_by_config: HashMap<String, usize>,
+    /// Pids from pid files that name a container by id only, applied when the run ends.
+    pids_by_id: HashMap<String, u32>,
+    /// Index of each daemon record by pid, and whether its config was read yet.
+    daemons: HashMap<u32, (usize, bool)>,
+    lister: RuntimeLister,
     kernel: Option<String>,
     total_cap_reached: bool,
     /// Shared with the workers: the total cap is enforced where records are made.
@@ -548,6 +390,7 @@ impl<W: Write> Run<W> {
                     });
                 }
             }
+            Outcome::Runtime(found) => self.discovered(*found),
             Outcome::Vanished => {
                 if !flight.reported_vanished {
                     flight.reported_vanished = true;
@@ -571,14 +414,19 @@ impl<W: Write> Run<W> {
                 ));
             }
             Outcome::Failed(error) => {
-                let is_follower = matches!(
-                    kind.as_ref(),
-                    JobKind::Files { reads } if matches!(
-                        reads.get(item).map(|r| &r.purpose),
-                        Some(Purpose::Meta(meta)) if meta.is_follower()
-                    )
-                );
-                if !(is_follower && error.raw_os_error() == Some(libc::ENOENT)) {
+                let meta = match kind.as_ref() {
+                    JobKind::Files { reads } => match reads.get(item).map(|r| &r.purpose) {
+                        Some(Purpose::Meta(meta)) => Some(meta.clone()),
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                if let Some(MetaFile::DaemonConfig { pid, .. }) = &meta {
+                    // Unreadable or absent: the daemon runs on its defaults, and so do we.
+                    self.complete_daemon(*pid, &ConfigPaths::default());
+                }
+                let may_be_missing = meta.as_ref().is_some_and(MetaFile::may_be_missing);
+                if !(may_be_missing && error.raw_os_error() == Some(libc::ENOENT)) {
                     self.gaps.push(gap(
                         item_path(&kind, item),
                         reason_of(&error),
@@ -645,6 +493,26 @@ impl<W: Write> Run<W> {
                 }
                 return;
             }
+            MetaFile::ContainerPid { id } => {
+                if let Some(pid) = runtime_meta::parse_pid_file(data) {
+                    self.pids_by_id.insert(id, pid);
+                }
+                return;
+            }
+            MetaFile::ContainerStorage => {
+                match runtime_meta::parse_container_storage(data, rel) {
+                    Ok(records) => self.metadata.containers.extend(records),
+                    Err(error) => {
+                        self.gaps
+                            .push(gap(rel, GapReason::Error, Some(error.to_string())))
+                    }
+                }
+                return;
+            }
+            MetaFile::DaemonConfig { pid, kind } => {
+                self.complete_daemon(pid, &discovery::read_config(kind, data));
+                return;
+            }
             MetaFile::DockerHost { config_path } => {
                 let index = self.records_by_config.get(&config_path).copied();
                 let record = index.and_then(|index| self.metadata.containers.get_mut(index));
@@ -667,6 +535,104 @@ impl<W: Write> Run<W> {
                 .gaps
                 .push(gap(rel, GapReason::Error, Some(error.to_string()))),
         }
+    }
+
+    /// A process's command line named runtime state: remember the daemon, read its config
+    /// first when it has one, and list the directories named outright.
+    fn discovered(&mut self, found: Discovered) {
+        if let Some(record) = found.record {
+            let pid = record.pid;
+            if self.daemons.contains_key(&pid) {
+                return;
+            }
+            self.daemons
+                .insert(pid, (self.metadata.daemons.len(), false));
+            self.metadata.daemons.push(record);
+            match found.config {
+                Some((path, kind)) => {
+                    let read = FileRead {
+                        rel: path.trim_start_matches('/').to_string(),
+                        cap: runtime_dirs::MAX_META_FILE_BYTES,
+                        // /etc/containerd/config.toml is often a link into a config package.
+                        follow_last: true,
+                        purpose: Purpose::Meta(MetaFile::DaemonConfig { pid, kind }),
+                    };
+                    self.queue(JobKind::Files { reads: vec![read] });
+                }
+                None => self.complete_daemon(pid, &ConfigPaths::default()),
+            }
+        }
+        for dir in &found.dirs {
+            self.list_runtime_dir(dir);
+        }
+    }
+
+    /// Completes the record of daemon `pid` with what its config says, then lists the
+    /// directories it points at. Once per daemon.
+    fn complete_daemon(&mut self, pid: u32, config: &ConfigPaths) {
+        let Some((index, done)) = self.daemons.get_mut(&pid) else {
+            return;
+        };
+        if *done {
+            return;
+        }
+        *done = true;
+        let index = *index;
+        let Some(record) = self.metadata.daemons.get_mut(index) else {
+            return;
+        };
+        discovery::complete(record, config);
+        for dir in discovery::dirs_of(record) {
+            self.list_runtime_dir(&dir);
+        }
+    }
+
+    fn list_runtime_dir(&mut self, dir: &discovery::RuntimeDir) {
+        let reads = self
+            .lister
+            .list(self.context.root.as_raw_fd(), dir, &mut self.gaps);
+        self.queue_meta_reads(reads);
+    }
+
+    /// Queues runtime metadata reads in jobs of a few dozen, keeping each pid file or
+    /// hostconfig in the job of the config it completes.
+    fn queue_meta_reads(&mut self, mut reads: Vec<FileRead>) {
+        while !reads.is_empty() {
+            let mut batch: Vec<FileRead> =
+                reads.drain(..META_READS_PER_JOB.min(reads.len())).collect();
+            while matches!(
+                reads.first().map(|r| &r.purpose),
+                Some(Purpose::Meta(meta)) if meta.is_follower()
+            ) {
+                batch.push(reads.remove(0));
+            }
+            self.queue(JobKind::Files { reads: batch });
+        }
+    }
+
+    /// The metadata as it is written: daemons whose config was never read get their defaults,
+    /// and pid files that name a container by id fill that container's records.
+    fn finish_metadata(&mut self) {
+        let pending: Vec<u32> = self
+            .daemons
+            .iter()
+            .filter(|(_, (_, done))| !done)
+            .map(|(pid, _)| *pid)
+            .collect();
+        for pid in pending {
+            if let Some((index, done)) = self.daemons.get_mut(&pid) {
+                *done = true;
+                if let Some(record) = self.metadata.daemons.get_mut(*index) {
+                    discovery::complete(record, &ConfigPaths::default());
+                }
+            }
+        }
+        for record in &mut self.metadata.containers {
+            if record.pid.is_none() {
+                record.pid = self.pids_by_id.get(&record.id).copied();
+            }
+        }
+        self.metadata.daemons.sort_by_key(|d| d.pid);
     }
 
     /// Gives every job not yet finished one gap with `reason`, after writing the records
@@ -866,14 +832,18 @@ pub fn collect(
         }),
         None => Vec::new(),
     };
-    let listing = list_runtime(root.as_raw_fd(), &mut gaps);
+    let mut metadata = RuntimeMetadata::default();
+    runtime_dirs::list_logs(root.as_raw_fd(), &mut metadata, &mut gaps);
 
     let mut run = Run {
         writer: SnapshotWriter::new(sink, &top, start_seconds.max(0) as u64),
         gaps,
         counts: Counts::default(),
-        metadata: listing.metadata,
+        metadata,
         records_by_config: HashMap::new(),
+        pids_by_id: HashMap::new(),
+        daemons: HashMap::new(),
+        lister: RuntimeLister::default(),
         kernel: None,
         total_cap_reached: false,
         context: Arc::new(ReadContext::new(
@@ -911,19 +881,8 @@ pub fn collect(
         purpose: Purpose::Identity,
     }));
     run.queue(JobKind::Files { reads: node_reads });
-    let mut meta_reads = listing.reads;
-    while !meta_reads.is_empty() {
-        let mut batch: Vec<FileRead> = meta_reads
-            .drain(..META_READS_PER_JOB.min(meta_reads.len()))
-            .collect();
-        // A pid file or hostconfig must land in the same job as its config, after it.
-        while matches!(
-            meta_reads.first().map(|r| &r.purpose),
-            Some(Purpose::Meta(meta)) if meta.is_follower()
-        ) {
-            batch.push(meta_reads.remove(0));
-        }
-        run.queue(JobKind::Files { reads: batch });
+    for dir in discovery::default_dirs() {
+        run.list_runtime_dir(&dir);
     }
     for pid in pids {
         run.queue(JobKind::Process { pid });
@@ -1032,6 +991,7 @@ pub fn collect(
     }
     drop(job_tx);
 
+    run.finish_metadata();
     let metadata_json = serde_json::to_vec_pretty(&run.metadata)
         .map_err(|e| fail(&temp_path, io::Error::other(e)))?;
     run.writer

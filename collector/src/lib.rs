@@ -4,11 +4,13 @@
 pub mod archive;
 pub mod cli;
 pub mod collect;
+pub mod discovery;
 pub mod fsread;
 pub mod identity;
 pub mod pool;
 pub mod priority;
 pub mod redact;
+pub mod runtime_dirs;
 pub mod runtime_meta;
 pub mod signals;
 pub mod time;

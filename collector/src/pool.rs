@@ -6,6 +6,7 @@
 //! Each worker publishes what it is reading and since when; the collection loop abandons a
 //! worker whose read outlives the per-read limit and resumes the job after the stuck item.
 
+use crate::discovery::{self, ConfigKind, Discovered};
 use crate::fsread::{self, EntryKind};
 use crate::redact;
 use nodesnap_format::{
@@ -53,13 +54,35 @@ pub enum MetaFile {
     DockerHost {
         config_path: String,
     },
+    /// A container's pid file (containers/storage's `userdata/pidfile`, conmon's `-p`), for
+    /// whichever record has this id.
+    ContainerPid {
+        id: String,
+    },
+    /// containers/storage's `<driver>-containers/containers.json`.
+    ContainerStorage,
+    /// The config file of the runtime daemon `pid`, read for where it keeps its state.
+    DaemonConfig {
+        pid: u32,
+        kind: ConfigKind,
+    },
 }
 
 impl MetaFile {
     /// Files read only to complete the record of the config read just before them, in the same
-    /// job; a missing one is no gap.
+    /// job.
     pub fn is_follower(&self) -> bool {
         matches!(self, MetaFile::Pid { .. } | MetaFile::DockerHost { .. })
+    }
+
+    /// Files whose absence is normal and no gap: followers, pid files, and a daemon's config,
+    /// which is often not there (the daemon then runs on its defaults).
+    pub fn may_be_missing(&self) -> bool {
+        self.is_follower()
+            || matches!(
+                self,
+                MetaFile::ContainerPid { .. } | MetaFile::DaemonConfig { .. }
+            )
     }
 }
 
@@ -163,6 +186,9 @@ pub enum Outcome {
     /// The total size cap left no room for this file.
     TotalCapReached,
     Failed(io::Error),
+    /// A process's command line names where a container runtime keeps its state (read from
+    /// the command line before redaction; only paths are taken).
+    Runtime(Box<Discovered>),
 }
 
 /// The result of one item; the loop derives the path from the job and the item.
@@ -546,6 +572,11 @@ fn read_process(
         state.end();
         match read {
             Read::Done { truncated } => {
+                if is_cmdline {
+                    if let Some(found) = discovery::discover(pid, &scratch.data) {
+                        sink.send(item, Outcome::Runtime(Box::new(found)));
+                    }
+                }
                 let data = if is_cmdline && context.cmdline == CmdlinePolicy::Redacted {
                     redact::redact_cmdline(&scratch.data)
                 } else {

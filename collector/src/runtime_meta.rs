@@ -3,7 +3,7 @@
 //! The structs below declare nothing else, so environment variables, mounts and process
 //! arguments are skipped by the JSON parser and never held.
 
-use nodesnap_format::{ContainerRecord, RecordSource, RequestedNamespace};
+use nodesnap_format::{ContainerRecord, PodRef, RecordSource, RequestedNamespace};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
@@ -148,6 +148,7 @@ pub fn parse_oci_config(
         annotations,
         namespaces,
         cgroups_path,
+        pod: None,
     })
 }
 
@@ -186,6 +187,7 @@ pub fn parse_docker_config(
         annotations: BTreeMap::new(),
         namespaces: Vec::new(),
         cgroups_path: None,
+        pod: None,
     })
 }
 
@@ -231,6 +233,83 @@ pub fn apply_docker_host_config(
     }
     record.cgroups_path = host.cgroup_parent.filter(|parent| !parent.is_empty());
     Ok(())
+}
+
+/// One entry of containers/storage's `containers.json`. Only the id, the names and the
+/// `metadata` string are declared; layers, mount labels and the rest are skipped by the parser.
+#[derive(Deserialize)]
+struct StorageEntry {
+    id: String,
+    #[serde(default)]
+    names: Vec<String>,
+    #[serde(default)]
+    metadata: Option<String>,
+}
+
+/// The JSON that CRI-O and podman keep in an entry's `metadata` string. podman writes the
+/// container's and image's names; CRI-O also its pod (`pod-name`, `pod-id`, `namespace`, `uid`,
+/// `metadata-name` for the name in the pod spec, `pod` for the infra container).
+#[derive(Deserialize, Default)]
+struct StorageMetadata {
+    #[serde(rename = "image-name", default)]
+    image_name: Option<String>,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(rename = "metadata-name", default)]
+    metadata_name: Option<String>,
+    #[serde(default)]
+    pod: bool,
+    #[serde(rename = "pod-name", default)]
+    pod_name: Option<String>,
+    #[serde(rename = "pod-id", default)]
+    pod_id: Option<String>,
+    #[serde(default)]
+    namespace: Option<String>,
+    #[serde(default)]
+    uid: Option<String>,
+}
+
+/// Reduces containers/storage's `<driver>-containers/containers.json` to one record per
+/// container: id, name, image name and, for CRI-O, its pod. An entry whose metadata does not
+/// parse keeps its id and first name.
+pub fn parse_container_storage(
+    bytes: &[u8],
+    path: &str,
+) -> Result<Vec<ContainerRecord>, MetaError> {
+    let entries: Vec<StorageEntry> =
+        serde_json::from_slice(bytes).map_err(|source| MetaError::Json {
+            path: path.to_string(),
+            source,
+        })?;
+    let short = |value: Option<String>| {
+        value.filter(|v| !v.is_empty() && v.chars().count() <= MAX_VALUE_CHARS)
+    };
+    Ok(entries
+        .into_iter()
+        .map(|entry| {
+            let meta: StorageMetadata = entry
+                .metadata
+                .as_deref()
+                .and_then(|m| serde_json::from_str(m).ok())
+                .unwrap_or_default();
+            let mut record =
+                ContainerRecord::new(RecordSource::ContainerStorage, path, entry.id.clone());
+            record.name = short(meta.metadata_name.or(meta.name))
+                .or_else(|| short(entry.names.into_iter().next()));
+            record.image = short(meta.image_name);
+            let pod = PodRef {
+                name: short(meta.pod_name),
+                namespace: short(meta.namespace),
+                uid: short(meta.uid),
+                sandbox_id: short(meta.pod_id),
+                is_sandbox: meta.pod,
+            };
+            if pod != PodRef::default() {
+                record.pod = Some(pod);
+            }
+            record
+        })
+        .collect())
 }
 
 /// The pid in a runtime's pid file (`init.pid`, `pidfile`): digits, maybe a newline.
@@ -394,6 +473,43 @@ mod tests {
         );
         assert!(!serde_json::to_string(&record).unwrap().contains("/secret"));
         assert!(apply_docker_host_config(b"{\"NetworkMode\": 5}", "h", &mut record).is_err());
+    }
+
+    #[test]
+    fn container_storage_keeps_names_images_and_crio_pods_only() {
+        let json = r#"[
+          {"id":"aaa","names":["web-infra"],"image":"0f1e","layer":"l1",
+           "metadata":"{\"image-name\":\"localhost/pause:1\",\"name\":\"9c1d2e3f4a5b-infra\",\"created-at\":1}",
+           "big-data-names":["secret-blob"],"flags":{"MountLabel":"x"}},
+          {"id":"bbb","names":["k8s_app_web"],
+           "metadata":"{\"pod\":false,\"pod-name\":\"web\",\"pod-id\":\"ccc\",\"namespace\":\"shop\",\"uid\":\"f5f16f15-af9e-11ea-8af4-0050569e47b9\",\"metadata-name\":\"app\",\"image-name\":\"quay.io/app:1\",\"name\":\"k8s_app_web\"}"},
+          {"id":"ccc","names":["k8s_POD_web"],"metadata":"{\"pod\":true,\"pod-name\":\"web\"}"},
+          {"id":"ddd","names":["plain"],"metadata":"not json"}
+        ]"#;
+        let records = parse_container_storage(
+            json.as_bytes(),
+            "var/lib/containers/storage/overlay-containers/containers.json",
+        )
+        .unwrap();
+        assert_eq!(records.len(), 4);
+        assert_eq!(records[0].name.as_deref(), Some("9c1d2e3f4a5b-infra"));
+        assert_eq!(records[0].image.as_deref(), Some("localhost/pause:1"));
+        assert_eq!(records[0].pod, None);
+        assert_eq!(records[1].name.as_deref(), Some("app"));
+        let pod = records[1].pod.as_ref().unwrap();
+        assert_eq!(pod.name.as_deref(), Some("web"));
+        assert_eq!(pod.namespace.as_deref(), Some("shop"));
+        assert_eq!(pod.sandbox_id.as_deref(), Some("ccc"));
+        assert!(!pod.is_sandbox);
+        assert!(records[2].pod.as_ref().unwrap().is_sandbox);
+        assert_eq!(records[3].name.as_deref(), Some("plain"));
+        let serialized = serde_json::to_string(&records).unwrap();
+        assert!(!serialized.contains("secret-blob"));
+        assert!(!serialized.contains("MountLabel"));
+        assert!(parse_container_storage(b"{}", "c.json")
+            .unwrap_err()
+            .to_string()
+            .starts_with("c.json: "));
     }
 
     #[test]

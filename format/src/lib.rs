@@ -247,6 +247,37 @@ pub struct RuntimeMetadata {
     /// One record per runtime config file found.
     #[serde(default)]
     pub containers: Vec<ContainerRecord>,
+    /// One record per runtime daemon process the collector found (containerd, dockerd, crio):
+    /// where it keeps its state and listens, from its arguments and the few lines of its config
+    /// file that say so. This is how a second daemon of one kind, or one in a non-default place,
+    /// is found and told apart. Absent in snapshots of collectors before 0.2.
+    #[serde(default)]
+    pub daemons: Vec<DaemonRecord>,
+}
+
+/// Where one runtime daemon keeps its state and listens. Paths are the node's, absolute.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DaemonRecord {
+    pub pid: u32,
+    /// `containerd`, `dockerd` or `crio`: the program's base name.
+    pub program: String,
+    /// The config file the daemon reads (its argument, or the default that exists).
+    #[serde(default)]
+    pub config: Option<String>,
+    /// The socket it serves its API on (containerd's `grpc.address`, dockerd's `-H unix://`,
+    /// crio's `listen`).
+    #[serde(default)]
+    pub address: Option<String>,
+    /// Its persistent directory (containerd `root`, dockerd `data-root`, crio storage `root`).
+    #[serde(default)]
+    pub root: Option<String>,
+    /// Its run-time directory (containerd `state`, dockerd `exec-root`, crio `runroot`).
+    #[serde(default)]
+    pub state: Option<String>,
+    /// For dockerd: the containerd socket it was told to use (`--containerd`); absent when it
+    /// runs its own containerd as a child.
+    #[serde(default)]
+    pub containerd: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -273,6 +304,9 @@ pub enum RecordSource {
     Docker,
     /// `var/lib/containers/storage/overlay-containers/<id>/userdata/config.json` (CRI-O, podman).
     CrioUserdata,
+    /// An entry of containers/storage's `<driver>-containers/containers.json` (CRI-O, podman):
+    /// the container's names, image name and, for CRI-O, its pod.
+    ContainerStorage,
 }
 
 /// The kept fields of one container's runtime config. Never environment variables, mounts or
@@ -303,6 +337,48 @@ pub struct ContainerRecord {
     pub namespaces: Vec<RequestedNamespace>,
     #[serde(default)]
     pub cgroups_path: Option<String>,
+    /// The pod, as containers/storage's metadata of a CRI-O container names it (`pod-name`,
+    /// `namespace`, `uid`, `pod-id` for the sandbox, `pod` for the infra container itself).
+    /// Runtime configs say the same through labels and annotations instead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pod: Option<PodRef>,
+}
+
+/// The pod a container record names outside labels and annotations.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PodRef {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub namespace: Option<String>,
+    #[serde(default)]
+    pub uid: Option<String>,
+    /// The pod's sandbox (infra container) id.
+    #[serde(default)]
+    pub sandbox_id: Option<String>,
+    /// This record is the sandbox itself.
+    #[serde(default)]
+    pub is_sandbox: bool,
+}
+
+impl ContainerRecord {
+    /// A record with only what every source gives: where it came from and the id.
+    pub fn new(source: RecordSource, path: impl Into<String>, id: impl Into<String>) -> Self {
+        ContainerRecord {
+            source,
+            path: path.into(),
+            id: id.into(),
+            runtime_namespace: None,
+            name: None,
+            image: None,
+            pid: None,
+            labels: BTreeMap::new(),
+            annotations: BTreeMap::new(),
+            namespaces: Vec::new(),
+            cgroups_path: None,
+            pod: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

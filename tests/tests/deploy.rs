@@ -1,9 +1,7 @@
 //! deploy/daemonset.yaml parses, runs the collector with `--root /host`, and mounts read-only
 //! every host path the collector reads, and nothing in a way that could change the node.
 
-use collector::collect::{
-    CONTAINER_LOG_DIR, CRIO_CONTAINERS, DOCKER_CONTAINERS, POD_LOG_DIR, TASK_ROOTS,
-};
+use collector::runtime_dirs::default_read_paths;
 use nodesnap_format::{CGROUP_ROOT, IDENTITY_FILES, NODE_FILES};
 use serde::Deserialize;
 use serde_yaml::Value;
@@ -91,16 +89,11 @@ fn no_host_path_volume_may_create_anything_on_the_node() {
 #[test]
 fn every_path_the_collector_reads_is_under_a_mount() {
     let mounts = host_mounts(&daemonset());
+    let runtime_paths = default_read_paths();
     let mut read: Vec<&str> = vec!["proc/1/stat", CGROUP_ROOT];
     read.extend(NODE_FILES.iter().filter(|p| !p.starts_with("proc/self")));
     read.extend(IDENTITY_FILES);
-    read.extend(TASK_ROOTS);
-    read.extend([
-        DOCKER_CONTAINERS,
-        CRIO_CONTAINERS,
-        POD_LOG_DIR,
-        CONTAINER_LOG_DIR,
-    ]);
+    read.extend(runtime_paths.iter().map(String::as_str));
     for path in read {
         let absolute = format!("/{path}");
         assert!(
