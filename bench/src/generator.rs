@@ -492,6 +492,7 @@ fn build<W: Write>(spec: &NodeSpec, archive: &mut Archive<W>) -> Result<Generate
         pod_log_dirs: log_dirs,
         container_log_links: Vec::new(),
         containers: records,
+        daemons: Vec::new(),
     };
     let metadata_json = serde_json::to_vec_pretty(&metadata)
         .map_err(|e| BuildError::Serialize("runtime metadata", e.to_string()))?;
@@ -1335,6 +1336,7 @@ fn write_pod<W: Write>(
             annotations,
             namespaces,
             cgroups_path: Some(cgroups_path(slot)),
+            pod: None,
         }
     };
     let own = |kind: &str| RequestedNamespace {

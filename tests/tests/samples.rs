@@ -405,7 +405,19 @@ mod layouts {
     fn k3s_embeds_containerd_and_one_pod_shares_its_pid_namespace() {
         let m = model_of("k3s-v2-cgroupfs");
         assert_eq!((mode(&m).as_str(), driver(&m).as_str()), ("v2", "cgroupfs"));
-        assert_eq!(runtimes(&m), vec!["k3s"]);
+        assert_eq!(runtimes(&m), vec!["containerd"]);
+        let containerd = &m.node.runtimes[0];
+        assert_eq!(containerd.distribution.as_deref(), Some("k3s"));
+        assert_eq!(
+            containerd.address.as_deref(),
+            Some("/run/k3s/containerd/containerd.sock")
+        );
+        assert!(
+            m.containers
+                .iter()
+                .all(|c| c.runtime_instance.as_ref() == Some(&containerd.id)),
+            "every container runs on k3s' containerd"
+        );
         assert!(
             m.pods
                 .iter()

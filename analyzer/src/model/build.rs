@@ -6,10 +6,11 @@
 //! grows with the number of processes, never with its square.
 
 use super::classify::{classify_cgroup_path, CgroupClass};
-use super::ids::{ContainerId, Inode, NsType, Pid, PodUid, QosClass};
+use super::ids::{ContainerId, Inode, NsType, Pid, PodUid, QosClass, RuntimeId};
 use super::inputs::{Inputs, RawCgroup, RawProcess};
 use super::names::MetadataIndex;
 use super::roles::{classify_process, RoleInfo, ShimTarget};
+use super::runtimes::RuntimeIndex;
 use super::types::*;
 use crate::snapshot::Snapshot;
 use nodesnap_format::{Gap, Manifest, RecordSource, RuntimeMetadata};
@@ -117,7 +118,7 @@ pub fn assemble(
             if let Some(id) = ContainerId::parse(&record.id) {
                 let draft = containers.entry(id).or_default();
                 if draft.runtime.is_none() {
-                    draft.runtime = runtime_of_record(record.source, &record.path);
+                    draft.runtime = runtime_of_record(record.source);
                 }
             }
         }
@@ -201,7 +202,15 @@ pub fn assemble(
                     .iter()
                     .find(|(_, draft)| !draft.members.is_empty())
                     .or(sandboxes.first())
-                    .map(|(id, _)| (uid.clone(), (*id).clone()))
+                    .map(|(id, _)| (*id).clone())
+                    // CRI-O without an infra container (its default since 1.22) still names the
+                    // sandbox in each container's annotations, though no process holds it.
+                    .or_else(|| {
+                        ids.iter()
+                            .filter_map(|id| index.containers.get(id))
+                            .find_map(|names| names.sandbox_id.clone())
+                    })
+                    .map(|sandbox| (uid.clone(), sandbox))
             })
             .collect();
 
@@ -240,37 +249,32 @@ pub fn assemble(
             }
         }
 
-        // Runtimes present.
-        let mut runtimes: BTreeMap<RuntimeKind, RuntimeInfo> = BTreeMap::new();
-        for (i, role) in roles.iter().enumerate() {
-            if let (ProcessRole::RuntimeDaemon, Some(kind)) = (role.role, role.runtime) {
-                runtimes.entry(kind).or_insert_with(|| RuntimeInfo {
-                    kind,
-                    pid: Some(Pid(raw[i].pid)),
-                    comm: Some(raw[i].comm.clone()),
-                });
-            }
-        }
-        let podman_seen = containers
+        // Runtime instances, and the node's runtime kinds for containers nothing else places.
+        let mut runtime_index = RuntimeIndex::build(&raw, &roles, &metadata.daemons);
+        if containers
             .values()
             .any(|c| c.runtime == Some(RuntimeKind::Podman))
-            || roles
-                .iter()
-                .any(|r| r.role == ProcessRole::Shim && r.runtime == Some(RuntimeKind::Podman));
-        if podman_seen {
-            runtimes.entry(RuntimeKind::Podman).or_insert(RuntimeInfo {
-                kind: RuntimeKind::Podman,
-                pid: None,
-                comm: None,
-            });
+        {
+            runtime_index.note_podman();
         }
-        // A container whose path and shim say nothing takes the node's only runtime.
-        let only_runtime = single_container_runtime(&runtimes);
+        let only_runtime = single_container_runtime(runtime_index.instances());
         for draft in containers.values_mut() {
             if draft.runtime.is_none() {
                 draft.runtime = only_runtime;
             }
         }
+        let record_paths: HashMap<ContainerId, &str> = metadata
+            .containers
+            .iter()
+            .filter_map(|r| ContainerId::parse(&r.id).map(|id| (id, r.path.as_str())))
+            .collect();
+        let container_instance = |id: &ContainerId, draft: &ContainerDraft| {
+            let shim = draft.shim.and_then(|pid| runtime_index.of_shim(Pid(pid)));
+            let record = record_paths
+                .get(id)
+                .and_then(|path| runtime_index.of_record_path(path));
+            runtime_index.of_container(draft.runtime, shim, record)
+        };
 
         // Processes.
         let users = &inputs.node.users;
@@ -342,6 +346,7 @@ pub fn assemble(
                 Container {
                     id: id.clone(),
                     runtime: draft.runtime,
+                    runtime_instance: container_instance(id, draft),
                     pod_uid: draft.pod_uid.clone(),
                     name: names.and_then(|n| n.name.clone()),
                     image: names.and_then(|n| n.image.clone()),
@@ -356,6 +361,10 @@ pub fn assemble(
             })
             .collect();
         model_containers.sort_by(|a, b| a.id.cmp(&b.id));
+        let instance_of: HashMap<&ContainerId, Option<RuntimeId>> = model_containers
+            .iter()
+            .map(|c| (&c.id, c.runtime_instance.clone()))
+            .collect();
 
         // Pods, final.
         let init_namespaces = |id: &ContainerId| -> Option<&BTreeMap<NsType, Inode>> {
@@ -382,6 +391,10 @@ pub fn assemble(
                 let sandbox_ns = sandbox_id.as_ref().and_then(&init_namespaces);
                 let names = index.pods.get(uid);
                 let (limits, usage) = facts_of(draft.cgroup.as_ref());
+                let runtime_instance = sandbox_id
+                    .iter()
+                    .chain(ids.iter())
+                    .find_map(|id| instance_of.get(id).cloned().flatten());
                 Pod {
                     uid: uid.clone(),
                     qos: draft.qos,
@@ -390,6 +403,7 @@ pub fn assemble(
                     sandbox_id,
                     sandbox_pid,
                     container_ids: ids,
+                    runtime_instance,
                     cgroup: draft.cgroup.clone(),
                     namespace_sharing: namespace_sharing(sandbox_ns, &apps, &host_ns),
                     limits,
@@ -409,18 +423,12 @@ pub fn assemble(
             .filter_map(|c| c.systemd_driver)
             .chain(cgroup_drivers);
         let cgroup_driver = majority_driver(drivers);
-        // k3s and rke2 run the kubelet inside their server or agent process.
-        let embedded_kubelet = processes
-            .iter()
-            .filter(|p| p.role == ProcessRole::RuntimeDaemon)
-            .filter(|p| p.comm.starts_with("k3s") || p.comm.starts_with("rke2"))
-            .map(|p| p.pid)
-            .next();
+        // k3s and rke2 run the kubelet inside their server or agent process, which counts as
+        // the kubelet.
         let kubelet_pid = processes
             .iter()
             .find(|p| p.role == ProcessRole::Kubelet)
-            .map(|p| p.pid)
-            .or(embedded_kubelet);
+            .map(|p| p.pid);
 
         let node = Node {
             hostname: inputs.node.hostname.clone(),
@@ -430,7 +438,7 @@ pub fn assemble(
             uptime_secs: inputs.node.uptime_secs,
             cgroup_mode: inputs.node.cgroup_mode,
             cgroup_driver,
-            runtimes: runtimes.into_values().collect(),
+            runtimes: runtime_index.into_instances(),
             kubelet_pid,
             memory_total_bytes: inputs.node.memory_total_bytes,
             cpus: inputs.node.cpus,
@@ -539,21 +547,20 @@ fn note_class(
     }
 }
 
-fn runtime_of_record(source: RecordSource, path: &str) -> Option<RuntimeKind> {
+fn runtime_of_record(source: RecordSource) -> Option<RuntimeKind> {
     match source {
         RecordSource::Docker => Some(RuntimeKind::Docker),
-        RecordSource::ContainerdTask if path.contains("rke2") => Some(RuntimeKind::Rke2),
-        RecordSource::ContainerdTask if path.contains("k3s") => Some(RuntimeKind::K3s),
         RecordSource::ContainerdTask => Some(RuntimeKind::Containerd),
         // CRI-O and podman share this storage; the cgroup path or conmon tells them apart.
-        RecordSource::CrioUserdata => None,
+        RecordSource::CrioUserdata | RecordSource::ContainerStorage => None,
     }
 }
 
-/// The runtime to credit a container to when nothing else says: the only container-running
-/// daemon on the node (dockerd runs its containers through containerd, so docker wins).
-fn single_container_runtime(runtimes: &BTreeMap<RuntimeKind, RuntimeInfo>) -> Option<RuntimeKind> {
-    let kinds: Vec<RuntimeKind> = runtimes.keys().copied().collect();
+/// The runtime kind to credit a container to when nothing else says: the only kind running
+/// containers on the node (dockerd runs its containers through containerd, so docker wins).
+fn single_container_runtime(instances: &[RuntimeInfo]) -> Option<RuntimeKind> {
+    let kinds: BTreeSet<RuntimeKind> = instances.iter().map(|i| i.kind).collect();
+    let kinds: Vec<RuntimeKind> = kinds.into_iter().collect();
     match kinds.as_slice() {
         [only] => Some(*only),
         [RuntimeKind::Docker, RuntimeKind::Containerd] => Some(RuntimeKind::Docker),
@@ -984,17 +991,30 @@ mod tests {
 
     #[test]
     fn single_container_runtime_credits_docker_over_its_containerd() {
-        let info = |kind| RuntimeInfo {
+        let info = |kind: RuntimeKind| RuntimeInfo {
+            id: RuntimeId::new(kind.name(), "/x"),
             kind,
             pid: None,
             comm: None,
+            distribution: None,
+            address: None,
+            root: None,
+            state: None,
+            managed_by: None,
+            uses: None,
+            shim_pids: Vec::new(),
         };
-        let of = |kinds: &[RuntimeKind]| -> BTreeMap<RuntimeKind, RuntimeInfo> {
-            kinds.iter().map(|k| (*k, info(*k))).collect()
+        let of = |kinds: &[RuntimeKind]| -> Vec<RuntimeInfo> {
+            kinds.iter().map(|k| info(*k)).collect()
         };
         assert_eq!(
             single_container_runtime(&of(&[RuntimeKind::Docker, RuntimeKind::Containerd])),
             Some(RuntimeKind::Docker)
+        );
+        assert_eq!(
+            single_container_runtime(&of(&[RuntimeKind::Containerd, RuntimeKind::Containerd])),
+            Some(RuntimeKind::Containerd),
+            "two instances of one kind are still one kind"
         );
         assert_eq!(
             single_container_runtime(&of(&[RuntimeKind::CriO])),

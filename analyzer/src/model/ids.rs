@@ -58,6 +58,31 @@ impl fmt::Display for ContainerId {
     }
 }
 
+/// One runtime daemon instance of a node: its kind and the socket it serves
+/// (`containerd@/run/containerd/containerd.sock`), or for daemonless podman its storage root
+/// (`podman@/var/lib/containers/storage`). The socket outlives the daemon's pid, so the same
+/// instance keeps its id across restarts and between two snapshots; where no socket is known
+/// the pid stands in (`containerd@pid:812`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct RuntimeId(String);
+
+impl RuntimeId {
+    pub fn new(kind: &str, place: &str) -> RuntimeId {
+        RuntimeId(format!("{kind}@{place}"))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for RuntimeId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// A pod's uid in its canonical form with dashes, however the cgroup path spells it
 /// (`pod<uid>` with dashes under cgroupfs, underscores under the systemd driver).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]

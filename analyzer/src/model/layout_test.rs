@@ -374,10 +374,16 @@ fn k3s_with_its_embedded_containerd() {
         300,
     );
     let model = build(&node.build());
-    assert_pod(&model, QosClass::Burstable, RuntimeKind::K3s, 900);
+    assert_pod(&model, QosClass::Burstable, RuntimeKind::Containerd, 900);
     let kinds: Vec<RuntimeKind> = model.node.runtimes.iter().map(|r| r.kind).collect();
-    assert_eq!(kinds, vec![RuntimeKind::K3s]);
-    assert_eq!(model.node.runtimes[0].pid, Some(Pid(700)));
+    assert_eq!(kinds, vec![RuntimeKind::Containerd]);
+    assert_eq!(model.node.runtimes[0].pid, Some(Pid(710)));
+    assert_eq!(model.node.runtimes[0].distribution.as_deref(), Some("k3s"));
+    assert_eq!(
+        model.node.runtimes[0].shim_pids,
+        vec![Pid(900)],
+        "the shim names k3s' socket"
+    );
     assert_eq!(
         model.node.kubelet_pid,
         Some(Pid(700)),

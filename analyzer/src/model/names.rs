@@ -147,9 +147,22 @@ pub fn names_from_record(record: &ContainerRecord) -> ContainerNames {
         pid: record.pid,
         runtime_namespace: record.runtime_namespace.clone(),
     };
+    if let Some(pod) = &record.pod {
+        names.merge(ContainerNames {
+            pod_uid: pod.uid.as_deref().and_then(PodUid::parse),
+            pod_name: pod.name.clone(),
+            pod_namespace: pod.namespace.clone(),
+            sandbox: pod.is_sandbox.then_some(true),
+            sandbox_id: pod.sandbox_id.as_deref().and_then(ContainerId::parse),
+            ..ContainerNames::default()
+        });
+    }
     if let Some(docker_name) = &record.name {
         match parse_docker_k8s_name(docker_name) {
             Some(parsed) => names.merge(parsed),
+            // A CRI sandbox's record names it after its pod (`io.kubernetes.cri.sandbox-name`):
+            // that is the pod's name, not a container's.
+            None if names.sandbox == Some(true) => {}
             None => names.merge(ContainerNames {
                 name: Some(docker_name.trim_start_matches('/').to_string())
                     .filter(|n| !n.is_empty()),
@@ -262,6 +275,7 @@ mod tests {
             annotations: map(annotations),
             namespaces: Vec::new(),
             cgroups_path: None,
+            pod: None,
         }
     }
 
@@ -398,6 +412,7 @@ mod tests {
             }],
             container_log_links: vec![],
             containers: vec![record(Some(&format!("/k8s_redis_web-0_{UID}_0")), &[], &[])],
+            daemons: Vec::new(),
         };
         let index = MetadataIndex::build(&metadata);
         let uid = PodUid::parse(UID).unwrap();

@@ -26,6 +26,15 @@ pub struct RoleInfo {
     pub shim_target: Option<ShimTarget>,
     /// For shims: the containerd namespace (`moby` for docker, `k8s.io` for Kubernetes).
     pub shim_namespace: Option<String>,
+    /// For containerd daemons and shims: the product that ships this containerd (`k3s`,
+    /// `rke2`), where its paths say.
+    pub distribution: Option<&'static str>,
+    /// For daemons: the API socket their arguments name; for containerd shims: the socket of
+    /// the containerd they serve (`-address`). Either tells which daemon instance is whose.
+    pub address: Option<String>,
+    /// For podman's conmon: the storage root podman runs on (`--exit-command-arg --root`),
+    /// which is what tells two podman setups apart.
+    pub storage_root: Option<String>,
 }
 
 impl RoleInfo {
@@ -35,6 +44,9 @@ impl RoleInfo {
             runtime: None,
             shim_target: None,
             shim_namespace: None,
+            distribution: None,
+            address: None,
+            storage_root: None,
         }
     }
 }
@@ -76,17 +88,38 @@ fn flag_value<'a>(argv: &'a [String], flags: &[&str]) -> Option<&'a str> {
     None
 }
 
-/// Which containerd embeds this one: k3s and rke2 keep their state under /var/lib/rancher.
-fn containerd_flavour(argv: &[String]) -> RuntimeKind {
+/// The product that ships this containerd: k3s and rke2 keep their state under
+/// /var/lib/rancher and their sockets under /run/k3s.
+fn containerd_distribution(argv: &[String]) -> Option<&'static str> {
     let mentions = |needle: &str| argv.iter().any(|a| a.contains(needle));
     // rke2 also listens on /run/k3s/containerd, so it is told apart first.
     if mentions("rke2") {
-        RuntimeKind::Rke2
+        Some("rke2")
     } else if mentions("k3s") {
-        RuntimeKind::K3s
+        Some("k3s")
     } else {
-        RuntimeKind::Containerd
+        None
     }
+}
+
+/// Every value that follows `--exit-command-arg`: podman hands conmon its own flags that way.
+fn exit_command_args(argv: &[String]) -> Vec<String> {
+    let mut values = Vec::new();
+    let mut args = argv.iter();
+    while let Some(arg) = args.next() {
+        if arg == "--exit-command-arg" {
+            values.extend(args.next().cloned());
+        } else if let Some(value) = arg.strip_prefix("--exit-command-arg=") {
+            values.push(value.to_string());
+        }
+    }
+    values
+}
+
+/// A unix socket address without its scheme; other schemes name no file.
+pub fn unix_socket(address: &str) -> Option<String> {
+    let path = address.strip_prefix("unix://").unwrap_or(address);
+    path.starts_with('/').then(|| path.to_string())
 }
 
 /// Classifies one process by name and arguments.
@@ -106,14 +139,16 @@ pub fn classify_process(pid: u32, ppid: u32, comm: &str, argv: &[String]) -> Rol
                 .map(ShimTarget::Task)
         };
         let runtime = match namespace.as_deref() {
-            Some("moby") => Some(RuntimeKind::Docker),
-            _ => Some(containerd_flavour(argv)),
+            Some("moby") => RuntimeKind::Docker,
+            _ => RuntimeKind::Containerd,
         };
         return RoleInfo {
-            role: ProcessRole::Shim,
-            runtime,
+            runtime: Some(runtime),
             shim_target: target,
             shim_namespace: namespace,
+            distribution: containerd_distribution(argv),
+            address: flag_value(argv, &["-address", "--address"]).and_then(unix_socket),
+            ..RoleInfo::of(ProcessRole::Shim)
         };
     }
     if program == "conmon" || comm == "conmon" {
@@ -123,46 +158,53 @@ pub fn classify_process(pid: u32, ppid: u32, comm: &str, argv: &[String]) -> Rol
         let podman = argv
             .iter()
             .any(|a| a.contains("podman") || a.contains("libpod"));
+        let exit_argv = exit_args_with_program(&exit_command_args(argv));
+        let storage_root = podman
+            .then(|| flag_value(&exit_argv, &["--root"]))
+            .flatten()
+            .map(str::to_string);
         return RoleInfo {
-            role: ProcessRole::Shim,
             runtime: Some(if podman {
                 RuntimeKind::Podman
             } else {
                 RuntimeKind::CriO
             }),
             shim_target: target,
-            shim_namespace: None,
+            storage_root,
+            ..RoleInfo::of(ProcessRole::Shim)
         };
     }
     let daemon = match program {
-        "dockerd" => Some(RuntimeKind::Docker),
-        "containerd" => Some(containerd_flavour(argv)),
-        "crio" => Some(RuntimeKind::CriO),
+        "dockerd" => Some((RuntimeKind::Docker, first_unix_host(argv))),
+        "containerd" => Some((
+            RuntimeKind::Containerd,
+            flag_value(argv, &["-a", "--address"]).and_then(unix_socket),
+        )),
+        "crio" => Some((
+            RuntimeKind::CriO,
+            flag_value(argv, &["--listen"]).and_then(unix_socket),
+        )),
         _ => None,
-    }
-    .or_else(|| {
-        // k3s and rke2 rewrite their process title to `k3s server`; comm is `k3s-server`.
-        let serving = |name: &str| {
-            let role = |text: &str| matches!(text.strip_prefix(name), Some("-server" | "-agent"));
-            role(comm)
-                || role(program)
-                || (program == name && argv.get(1).is_some_and(|a| a == "server" || a == "agent"))
-        };
-        if serving("k3s") {
-            Some(RuntimeKind::K3s)
-        } else if serving("rke2") {
-            Some(RuntimeKind::Rke2)
-        } else {
-            None
-        }
-    });
-    if let Some(runtime) = daemon {
+    };
+    if let Some((runtime, address)) = daemon {
         return RoleInfo {
             runtime: Some(runtime),
+            distribution: (runtime == RuntimeKind::Containerd)
+                .then(|| containerd_distribution(argv))
+                .flatten(),
+            address,
             ..RoleInfo::of(ProcessRole::RuntimeDaemon)
         };
     }
-    if program == "kubelet" || comm == "kubelet" {
+    // k3s and rke2 rewrite their process title to `k3s server`; comm is `k3s-server`. They run
+    // the kubelet in-process and containerd as a child, which is the runtime.
+    let serving = |name: &str| {
+        let role = |text: &str| matches!(text.strip_prefix(name), Some("-server" | "-agent"));
+        role(comm)
+            || role(program)
+            || (program == name && argv.get(1).is_some_and(|a| a == "server" || a == "agent"))
+    };
+    if program == "kubelet" || comm == "kubelet" || serving("k3s") || serving("rke2") {
         return RoleInfo::of(ProcessRole::Kubelet);
     }
     // OpenShift's pause image runs /usr/bin/pod.
@@ -171,6 +213,27 @@ pub fn classify_process(pid: u32, ppid: u32, comm: &str, argv: &[String]) -> Rol
         return RoleInfo::of(ProcessRole::Sandbox);
     }
     RoleInfo::of(ProcessRole::Other)
+}
+
+/// `exit_command_args` as an argv (a program name in front), for `flag_value`.
+fn exit_args_with_program(values: &[String]) -> Vec<String> {
+    let mut argv = Vec::with_capacity(values.len() + 1);
+    argv.push(String::new());
+    argv.extend_from_slice(values);
+    argv
+}
+
+/// dockerd's first unix socket among its `-H`/`--host` addresses: its API socket.
+fn first_unix_host(argv: &[String]) -> Option<String> {
+    argv.iter()
+        .enumerate()
+        .filter_map(|(i, arg)| match arg.as_str() {
+            "-H" | "--host" => argv.get(i + 1).map(String::as_str),
+            _ => arg
+                .strip_prefix("-H=")
+                .or_else(|| arg.strip_prefix("--host=")),
+        })
+        .find_map(|address| address.strip_prefix("unix://").and_then(unix_socket))
 }
 
 #[cfg(test)]
@@ -207,31 +270,69 @@ mod tests {
     }
 
     #[test]
-    fn k3s_shim_and_containerd_belong_to_k3s() {
+    fn k3s_shim_and_containerd_are_containerd_shipped_by_k3s() {
         let shim = format!("/var/lib/rancher/k3s/data/abc/bin/containerd-shim-runc-v2 -namespace k8s.io -id {ID} -address /run/k3s/containerd/containerd.sock");
         let info = classify_process(900, 1, "containerd-shim", &argv(&shim));
-        assert_eq!(info.runtime, Some(RuntimeKind::K3s));
+        assert_eq!(info.runtime, Some(RuntimeKind::Containerd));
+        assert_eq!(info.distribution, Some("k3s"));
+        assert_eq!(
+            info.address.as_deref(),
+            Some("/run/k3s/containerd/containerd.sock")
+        );
         let daemon = "containerd -c /var/lib/rancher/k3s/agent/etc/containerd/config.toml -a /run/k3s/containerd/containerd.sock";
         let info = classify_process(800, 700, "containerd", &argv(daemon));
         assert_eq!(info.role, ProcessRole::RuntimeDaemon);
-        assert_eq!(info.runtime, Some(RuntimeKind::K3s));
+        assert_eq!(info.runtime, Some(RuntimeKind::Containerd));
+        assert_eq!(info.distribution, Some("k3s"));
+        assert_eq!(
+            info.address.as_deref(),
+            Some("/run/k3s/containerd/containerd.sock")
+        );
         let rke2 = "containerd -c /var/lib/rancher/rke2/agent/etc/containerd/config.toml";
         let info = classify_process(800, 700, "containerd", &argv(rke2));
-        assert_eq!(info.runtime, Some(RuntimeKind::Rke2));
+        assert_eq!(info.distribution, Some("rke2"));
     }
 
     #[test]
-    fn k3s_and_rke2_servers_are_runtime_daemons() {
+    fn k3s_and_rke2_servers_run_the_kubelet_not_containers() {
         let cases = [
-            ("k3s-server", "/usr/local/bin/k3s server", RuntimeKind::K3s),
-            ("k3s-agent", "/usr/local/bin/k3s agent", RuntimeKind::K3s),
-            ("rke2", "/usr/local/bin/rke2 server", RuntimeKind::Rke2),
+            ("k3s-server", "/usr/local/bin/k3s server"),
+            ("k3s-agent", "/usr/local/bin/k3s agent"),
+            ("rke2", "/usr/local/bin/rke2 server"),
         ];
-        for (comm, line, kind) in cases {
+        for (comm, line) in cases {
             let info = classify_process(700, 1, comm, &argv(line));
-            assert_eq!(info.role, ProcessRole::RuntimeDaemon, "{comm}");
-            assert_eq!(info.runtime, Some(kind), "{comm}");
+            assert_eq!(info.role, ProcessRole::Kubelet, "{comm}");
+            assert_eq!(info.runtime, None, "{comm}");
         }
+    }
+
+    #[test]
+    fn daemons_name_their_api_sockets() {
+        let dockerd = classify_process(
+            3000,
+            1,
+            "dockerd",
+            &argv(
+                "/usr/sbin/dockerd -H fd:// -H unix:///tmp/x/docker.sock --data-root /tmp/x/data",
+            ),
+        );
+        assert_eq!(dockerd.address.as_deref(), Some("/tmp/x/docker.sock"));
+        let crio = classify_process(
+            3000,
+            1,
+            "crio",
+            &argv("/usr/bin/crio --listen=/run/crio/alt.sock"),
+        );
+        assert_eq!(crio.address.as_deref(), Some("/run/crio/alt.sock"));
+    }
+
+    #[test]
+    fn podman_conmon_names_its_storage_root() {
+        let line = format!("/usr/bin/conmon --api-version 1 -c {ID} -u {ID} -b /tmp/p/root/overlay-containers/{ID}/userdata --exit-command /usr/bin/podman --exit-command-arg --root --exit-command-arg /tmp/p/root --exit-command-arg --runroot --exit-command-arg /tmp/p/run");
+        let info = classify_process(500, 1, "conmon", &argv(&line));
+        assert_eq!(info.runtime, Some(RuntimeKind::Podman));
+        assert_eq!(info.storage_root.as_deref(), Some("/tmp/p/root"));
     }
 
     #[test]

@@ -356,5 +356,6 @@ pub fn record(
         annotations: map(annotations),
         namespaces: Vec::new(),
         cgroups_path: None,
+        pod: None,
     }
 }

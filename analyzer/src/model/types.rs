@@ -4,13 +4,17 @@
 //! field names here are a public interface: add fields freely, rename none. Absent values are
 //! `null`, never missing.
 
-use super::ids::{ContainerId, Inode, NsType, Pid, PodUid, QosClass};
+use super::ids::{ContainerId, Inode, NsType, Pid, PodUid, QosClass, RuntimeId};
 use nodesnap_format::{CmdlinePolicy, Counts, Gap};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// Bumped when a field changes meaning or is removed.
-pub const SCHEMA_VERSION: u32 = 1;
+///
+/// 2: runtimes are daemon instances (`node.runtimes[].id`, `containers[].runtime_instance`,
+/// `pods[].runtime_instance`); k3s' and rke2's containerd is `containerd` with a
+/// `distribution`, no longer a runtime kind of its own.
+pub const SCHEMA_VERSION: u32 = 2;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Model {
@@ -75,18 +79,69 @@ pub enum RuntimeKind {
     Containerd,
     CriO,
     Podman,
-    /// containerd embedded in k3s.
-    K3s,
-    /// containerd embedded in rke2.
-    Rke2,
 }
 
+impl RuntimeKind {
+    /// The name used in ids, views and the JSON model.
+    pub fn name(self) -> &'static str {
+        match self {
+            RuntimeKind::Docker => "docker",
+            RuntimeKind::Containerd => "containerd",
+            RuntimeKind::CriO => "cri-o",
+            RuntimeKind::Podman => "podman",
+        }
+    }
+}
+
+impl std::fmt::Display for RuntimeKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// One runtime daemon instance (or, for daemonless podman, one storage root in use).
 #[derive(Debug, Clone, Serialize)]
 pub struct RuntimeInfo {
+    /// Stable across restarts: the kind and the socket (see `RuntimeId`).
+    pub id: RuntimeId,
     pub kind: RuntimeKind,
     /// The daemon's pid; null for daemonless podman.
     pub pid: Option<Pid>,
     pub comm: Option<String>,
+    /// The product this instance ships in, where it is not the runtime's own: `k3s` and
+    /// `rke2` embed containerd; `docker` for the containerd dockerd starts as its child.
+    pub distribution: Option<String>,
+    /// The socket it serves its API on.
+    pub address: Option<String>,
+    /// Its persistent directory (containerd root, dockerd data-root, storage root).
+    pub root: Option<String>,
+    /// Its run-time directory (containerd state, dockerd exec-root, storage runroot).
+    pub state: Option<String>,
+    /// The instance that started this one as its child (dockerd for its own containerd).
+    pub managed_by: Option<RuntimeId>,
+    /// For dockerd: the containerd instance that runs its containers.
+    pub uses: Option<RuntimeId>,
+    /// The shims (containerd-shim*, conmon) that belong to this instance, by pid.
+    pub shim_pids: Vec<Pid>,
+}
+
+impl RuntimeInfo {
+    /// A daemon instance known by its kind, pid, comm and socket only.
+    pub fn daemon(kind: RuntimeKind, pid: u32, comm: &str, address: &str) -> RuntimeInfo {
+        RuntimeInfo {
+            id: RuntimeId::new(kind.name(), address),
+            kind,
+            pid: Some(Pid(pid)),
+            comm: Some(comm.to_string()),
+            distribution: None,
+            address: Some(address.to_string()),
+            root: None,
+            state: None,
+            managed_by: None,
+            uses: None,
+            shim_pids: Vec::new(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -112,6 +167,8 @@ pub struct Pod {
     pub sandbox_id: Option<ContainerId>,
     pub sandbox_pid: Option<Pid>,
     pub container_ids: Vec<ContainerId>,
+    /// The runtime instance that runs the pod (its sandbox's, else its containers').
+    pub runtime_instance: Option<RuntimeId>,
     /// The pod's cgroup path, such as `/kubepods/burstable/pod<uid>`.
     pub cgroup: Option<String>,
     /// For each namespace type: whether the pod's app containers share it with the sandbox,
@@ -134,6 +191,9 @@ pub struct Container {
     /// The full id as the runtime writes it.
     pub id: ContainerId,
     pub runtime: Option<RuntimeKind>,
+    /// The runtime instance that runs it (for a docker container: dockerd, not the
+    /// containerd under it), where the node says which.
+    pub runtime_instance: Option<RuntimeId>,
     pub pod_uid: Option<PodUid>,
     pub name: Option<String>,
     pub image: Option<String>,

@@ -5,8 +5,7 @@
 use super::text::{self, visible, visible_short, LIST_CMD_CHARS, SHORT_CMD_CHARS};
 use crate::model::{
     CgroupDriver, CgroupMode, Container, ContainerId, Holder, Inode, Limit, Limits, Model, NsType,
-    Pid, Pod, PodUid, Process, ProcessRole, QosClass, RuntimeKind, Severity, Sharing, Subject,
-    Usage,
+    Pid, Pod, PodUid, Process, ProcessRole, QosClass, Severity, Sharing, Subject, Usage,
 };
 use nodesnap_format::{CmdlinePolicy, GapReason, REDACTED};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -372,7 +371,9 @@ struct Index<'m> {
     containers_by_pod: HashMap<&'m PodUid, Vec<&'m Container>>,
     /// How many containers share each 12-character short id.
     short_ids: HashMap<&'m str, usize>,
-    containers_by_shim: HashMap<Pid, &'m Container>,
+    /// The containers each shim manages: one for containerd-shim v1 and conmon, a whole pod
+    /// for containerd-shim-runc-v2.
+    containers_by_shim: HashMap<Pid, Vec<&'m Container>>,
     /// Namespaces that belong to the host, by type.
     host_namespaces: HashSet<(NsType, Inode)>,
 }
@@ -416,11 +417,15 @@ impl<'m> Index<'m> {
                 }
                 map
             },
-            containers_by_shim: model
-                .containers
-                .iter()
-                .filter_map(|c| c.shim_pid.map(|pid| (pid, c)))
-                .collect(),
+            containers_by_shim: {
+                let mut map: HashMap<Pid, Vec<&Container>> = HashMap::new();
+                for c in &model.containers {
+                    if let Some(pid) = c.shim_pid {
+                        map.entry(pid).or_default().push(c);
+                    }
+                }
+                map
+            },
             host_namespaces,
         }
     }
@@ -764,17 +769,6 @@ fn cgroup_driver(driver: CgroupDriver) -> &'static str {
     }
 }
 
-fn runtime_name(kind: RuntimeKind) -> &'static str {
-    match kind {
-        RuntimeKind::Docker => "docker",
-        RuntimeKind::Containerd => "containerd",
-        RuntimeKind::CriO => "cri-o",
-        RuntimeKind::Podman => "podman",
-        RuntimeKind::K3s => "k3s",
-        RuntimeKind::Rke2 => "rke2",
-    }
-}
-
 fn runtimes(model: &Model) -> String {
     if model.node.runtimes.is_empty() {
         return "none found".to_string();
@@ -783,10 +777,7 @@ fn runtimes(model: &Model) -> String {
         .node
         .runtimes
         .iter()
-        .map(|r| match r.pid {
-            Some(pid) => format!("{} (pid {pid})", runtime_name(r.kind)),
-            None => runtime_name(r.kind).to_string(),
-        })
+        .map(|r| crate::views::index::runtime_label(&model.node.runtimes, r))
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -886,9 +877,15 @@ fn pods(index: &Index, homed: &HashSet<Pid>) -> PodsView {
     let container_count: usize = views.iter().map(|p| p.containers.len()).sum();
     PodsView {
         summary: format!(
-            "{} pods · {} containers",
+            "{} {} · {} {}",
             text::count(views.len() as u64),
-            text::count(container_count as u64)
+            if views.len() == 1 { "pod" } else { "pods" },
+            text::count(container_count as u64),
+            if container_count == 1 {
+                "container"
+            } else {
+                "containers"
+            }
         ),
         count_text: text::count(views.len() as u64),
         count: views.len(),
@@ -990,8 +987,14 @@ fn container_view(index: &Index, c: &Container, homed: &HashSet<Pid>) -> Contain
     if let Some(image) = &c.image {
         facts.push(Fact::new("Image", visible(image)));
     }
-    if let Some(runtime) = c.runtime {
-        facts.push(Fact::new("Runtime", runtime_name(runtime)));
+    let runtimes = &index.model.node.runtimes;
+    match (&c.runtime_instance, c.runtime) {
+        (Some(instance), _) => facts.push(Fact::new(
+            "Runtime",
+            visible(&crate::views::index::runtime_id_label(runtimes, instance)),
+        )),
+        (None, Some(kind)) => facts.push(Fact::new("Runtime", kind.name())),
+        (None, None) => {}
     }
     if let Some(pid) = c.shim_pid {
         let comm = index
@@ -1517,20 +1520,37 @@ fn tree_line(index: &Index, p: &Process, guide: String) -> TreeLine {
     }
 }
 
-/// A shim's tag names the container it manages.
+/// A shim's tag names what it manages: its one container, or the pod whose containers it
+/// serves (containerd-shim-runc-v2 serves a whole pod).
 fn shim_tag(index: &Index, p: &Process) -> Option<LinkView> {
     if p.role != ProcessRole::Shim {
         return None;
     }
     let managed = index.containers_by_shim.get(&p.pid)?;
-    let container = index.container_link(&managed.id);
-    Some(LinkView {
-        text: match &managed.pod_uid {
-            Some(uid) => format!("shim of {} · {}", index.pod_title(uid), container.text),
-            None => format!("shim of {}", container.text),
-        },
-        href: container.href,
-    })
+    if let [only] = managed.as_slice() {
+        let container = index.container_link(&only.id);
+        return Some(LinkView {
+            text: match &only.pod_uid {
+                Some(uid) => format!("shim of {} · {}", index.pod_title(uid), container.text),
+                None => format!("shim of {}", container.text),
+            },
+            href: container.href,
+        });
+    }
+    let pods: HashSet<Option<&PodUid>> = managed.iter().map(|c| c.pod_uid.as_ref()).collect();
+    match pods.into_iter().collect::<Vec<_>>().as_slice() {
+        [Some(uid)] => {
+            let pod = index.pod_link(uid);
+            Some(LinkView {
+                text: format!("shim of pod {} · {} containers", pod.text, managed.len()),
+                href: pod.href,
+            })
+        }
+        _ => Some(LinkView {
+            text: format!("shim of {} containers", managed.len()),
+            href: None,
+        }),
+    }
 }
 
 fn cgroups_view(index: &Index, homed: &HashSet<Pid>) -> CgroupsView {

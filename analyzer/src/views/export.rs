@@ -74,7 +74,7 @@ mod tests {
     #[test]
     fn json_keeps_the_names_issue_3_promises() {
         let model = json();
-        assert_eq!(model["schema_version"], 1);
+        assert_eq!(model["schema_version"], 2);
         assert_eq!(model["node"]["cgroup_mode"], "v1");
         assert_eq!(model["node"]["cgroup_driver"], "cgroupfs");
         assert_eq!(model["node"]["runtimes"][0]["kind"], "containerd");

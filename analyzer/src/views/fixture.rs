@@ -502,6 +502,7 @@ fn containers(processes: &[Process]) -> Vec<Container> {
             Container {
                 id: id(spec.id),
                 runtime: Some(RuntimeKind::Docker),
+                runtime_instance: None,
                 pod_uid: spec.pod.map(uid),
                 name: spec.name.map(str::to_string),
                 image: (!spec.image.is_empty()).then(|| spec.image.to_string()),
@@ -616,6 +617,7 @@ fn pods(containers: &[Container], processes: &[Process]) -> Vec<Pod> {
                 sandbox_id: sandbox.map(|c| c.id.clone()),
                 sandbox_pid: sandbox.and_then(|c| c.init_pid),
                 container_ids: members.iter().map(|c| c.id.clone()).collect(),
+                runtime_instance: None,
                 cgroup: Some(format!("/kubepods/{qos}/pod{pod_uid}")),
                 namespace_sharing: sharing.into_iter().collect(),
                 limits,
@@ -808,16 +810,13 @@ pub fn model() -> Model {
             cgroup_mode: CgroupMode::V1,
             cgroup_driver: CgroupDriver::Cgroupfs,
             runtimes: vec![
-                RuntimeInfo {
-                    kind: RuntimeKind::Containerd,
-                    pid: Some(Pid(2841)),
-                    comm: Some("containerd".into()),
-                },
-                RuntimeInfo {
-                    kind: RuntimeKind::Docker,
-                    pid: Some(Pid(2842)),
-                    comm: Some("dockerd".into()),
-                },
+                RuntimeInfo::daemon(
+                    RuntimeKind::Containerd,
+                    2841,
+                    "containerd",
+                    "/run/containerd/containerd.sock",
+                ),
+                RuntimeInfo::daemon(RuntimeKind::Docker, 2842, "dockerd", "/run/docker.sock"),
             ],
             kubelet_pid: Some(Pid(5773)),
             memory_total_bytes: Some(16 << 30),

@@ -1,7 +1,7 @@
 //! Lookups over a model built once per view (pid, container id, pod uid, children, shims), so
 //! that no view joins lists inside a loop; and the short labels every view shares.
 
-use crate::model::{Container, Model, Pid, Pod, PodUid, Process};
+use crate::model::{Container, Model, Pid, Pod, PodUid, Process, RuntimeId, RuntimeInfo};
 use std::collections::HashMap;
 
 pub struct Index<'a> {
@@ -97,6 +97,42 @@ impl<'a> Index<'a> {
     }
 }
 
+/// A runtime instance as every view names it: its kind, the product that ships it, its pid,
+/// and, where the node runs more than one instance of the kind, the socket or storage root
+/// that tells them apart: `containerd (pid 2841)`, `containerd of docker (pid 3001,
+/// /run/docker/containerd/containerd.sock)`, `podman (/var/lib/containers/storage)`.
+pub fn runtime_label(runtimes: &[RuntimeInfo], runtime: &RuntimeInfo) -> String {
+    let mut label = runtime.kind.name().to_string();
+    if let Some(distribution) = &runtime.distribution {
+        label.push_str(" of ");
+        label.push_str(distribution);
+    }
+    let several = runtimes.iter().filter(|r| r.kind == runtime.kind).count() > 1;
+    let place = runtime.address.as_deref().or(runtime.root.as_deref());
+    let details: Vec<String> = runtime
+        .pid
+        .map(|pid| format!("pid {pid}"))
+        .into_iter()
+        .chain(
+            place
+                .filter(|_| several || runtime.pid.is_none())
+                .map(str::to_string),
+        )
+        .collect();
+    if !details.is_empty() {
+        label.push_str(&format!(" ({})", details.join(", ")));
+    }
+    label
+}
+
+/// The label of the instance `id` names, or the id itself when the model does not list it.
+pub fn runtime_id_label(runtimes: &[RuntimeInfo], id: &RuntimeId) -> String {
+    runtimes
+        .iter()
+        .find(|r| &r.id == id)
+        .map_or_else(|| id.to_string(), |r| runtime_label(runtimes, r))
+}
+
 /// `namespace/name` as kubectl prints it; the name alone, or the uid's first group (which
 /// `--pod` accepts as a prefix) when the metadata did not say.
 pub fn pod_label(pod: &Pod) -> String {
@@ -116,6 +152,7 @@ pub fn short_uid(uid: &PodUid) -> &str {
 pub fn container_label(container: &Container) -> String {
     match &container.name {
         Some(name) => name.clone(),
+        None if container.sandbox => "sandbox".to_string(),
         None => container.id.short().to_string(),
     }
 }

@@ -150,7 +150,14 @@ fn container_doc(index: &Index, c: &Container, doc: &mut Doc) {
         },
     );
     doc.optional("Image", c.image.as_deref());
-    doc.optional("Runtime", c.runtime.as_ref().map(enum_name));
+    let runtimes = &index.model.node.runtimes;
+    doc.optional(
+        "Runtime",
+        match (&c.runtime_instance, c.runtime) {
+            (Some(instance), _) => Some(super::index::runtime_id_label(runtimes, instance)),
+            (None, kind) => kind.map(|k| k.name().to_string()),
+        },
+    );
     doc.field(
         "Pod",
         match &c.pod_uid {

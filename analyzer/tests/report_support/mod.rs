@@ -323,6 +323,7 @@ pub fn seed_model() -> Model {
                      (limits, usage): (Limits, Usage)| Container {
         id: cid(id),
         runtime: Some(RuntimeKind::Docker),
+        runtime_instance: None,
         pod_uid: pod.cloned(),
         name: Some(name.to_string()),
         image: Some(image.to_string()),
@@ -427,6 +428,7 @@ pub fn seed_model() -> Model {
             sandbox_id: Some(cid(PAUSE_ID)),
             sandbox_pid: Some(Pid(19057)),
             container_ids: vec![cid(PAUSE_ID), cid(REDIS_ID), cid(NGINX_ID)],
+            runtime_instance: None,
             cgroup: Some(nginx_pod_cgroup.clone()),
             namespace_sharing: sharing(&[
                 (NsType::Ipc, Sharing::Pod),
@@ -457,6 +459,7 @@ pub fn seed_model() -> Model {
             sandbox_id: Some(cid(PROXY_PAUSE_ID)),
             sandbox_pid: Some(Pid(5982)),
             container_ids: vec![cid(PROXY_PAUSE_ID), cid(PROXY_ID)],
+            runtime_instance: None,
             cgroup: Some(proxy_pod_cgroup.clone()),
             namespace_sharing: sharing(&[
                 (NsType::Ipc, Sharing::Pod),
@@ -550,16 +553,13 @@ pub fn seed_model() -> Model {
             cgroup_mode: CgroupMode::V1,
             cgroup_driver: CgroupDriver::Cgroupfs,
             runtimes: vec![
-                RuntimeInfo {
-                    kind: RuntimeKind::Docker,
-                    pid: Some(Pid(2842)),
-                    comm: Some("dockerd".to_string()),
-                },
-                RuntimeInfo {
-                    kind: RuntimeKind::Containerd,
-                    pid: Some(Pid(2841)),
-                    comm: Some("containerd".to_string()),
-                },
+                RuntimeInfo::daemon(RuntimeKind::Docker, 2842, "dockerd", "/run/docker.sock"),
+                RuntimeInfo::daemon(
+                    RuntimeKind::Containerd,
+                    2841,
+                    "containerd",
+                    "/run/containerd/containerd.sock",
+                ),
             ],
             kubelet_pid: Some(Pid(5773)),
             memory_total_bytes: Some(16 * 1024 * MIB),
@@ -929,6 +929,7 @@ pub fn big_model() -> Model {
             model.containers.push(Container {
                 id: id.clone(),
                 runtime: Some(RuntimeKind::Containerd),
+                runtime_instance: None,
                 pod_uid: Some(pod_uid.clone()),
                 name: Some(name.to_string()),
                 image: Some(image.to_string()),
@@ -964,6 +965,7 @@ pub fn big_model() -> Model {
             sandbox_id: sandbox.0,
             sandbox_pid: sandbox.1,
             container_ids,
+            runtime_instance: None,
             cgroup: Some(pod_cgroup),
             namespace_sharing: [
                 (NsType::Ipc, Sharing::Pod),

@@ -1,0 +1,551 @@
+//! The node's container runtimes as instances: each daemon process (containerd, dockerd,
+//! crio) and each podman storage root in use is one instance, and every shim, container and
+//! pod is attributed to the instance that runs it, so that docker's own containerd, k3s'
+//! embedded one and a system containerd on one node are three instances, not one "containerd".
+//!
+//! What ties a process or record to an instance, in order of trust: the daemon socket a shim
+//! names (`-address`), the storage root a podman conmon names, the daemon a shim is a child of,
+//! the state or data directory a runtime record was read from, and last, a node with only one
+//! instance of the kind.
+
+use super::ids::{Pid, RuntimeId};
+use super::inputs::RawProcess;
+use super::roles::RoleInfo;
+use super::types::{ProcessRole, RuntimeInfo, RuntimeKind};
+use nodesnap_format::DaemonRecord;
+use std::collections::HashMap;
+
+/// containerd's, dockerd's and CRI-O's default sockets, and podman's default storage root:
+/// what an instance serves on when neither its arguments nor the collector's record say.
+fn default_place(kind: RuntimeKind) -> &'static str {
+    match kind {
+        RuntimeKind::Containerd => "/run/containerd/containerd.sock",
+        RuntimeKind::Docker => "/run/docker.sock",
+        RuntimeKind::CriO => "/run/crio/crio.sock",
+        RuntimeKind::Podman => "/var/lib/containers/storage",
+    }
+}
+
+/// A node path in the one spelling used to compare paths: `/var/run` is `/run`, and a trailing
+/// slash says nothing.
+pub fn canonical_path(path: &str) -> String {
+    let trimmed = path.trim_end_matches('/');
+    let trimmed = if trimmed.is_empty() { "/" } else { trimmed };
+    match trimmed.strip_prefix("/var/run") {
+        Some(rest) if rest.is_empty() || rest.starts_with('/') => format!("/run{rest}"),
+        _ => trimmed.to_string(),
+    }
+}
+
+/// True when `path` is `dir` or lies below it (both canonical).
+fn is_within(path: &str, dir: &str) -> bool {
+    path == dir
+        || path
+            .strip_prefix(dir)
+            .is_some_and(|rest| rest.starts_with('/'))
+}
+
+/// The instances of one node and the lookups that attribute things to them.
+#[derive(Debug, Default)]
+pub struct RuntimeIndex {
+    instances: Vec<RuntimeInfo>,
+    by_pid: HashMap<u32, usize>,
+    by_address: HashMap<String, usize>,
+}
+
+impl RuntimeIndex {
+    /// Finds the instances among `raw` (with their `roles`), completing each daemon with the
+    /// collector's record of where it lives (`daemons`, absent in older snapshots).
+    pub fn build(raw: &[&RawProcess], roles: &[RoleInfo], daemons: &[DaemonRecord]) -> Self {
+        let records: HashMap<u32, &DaemonRecord> = daemons.iter().map(|d| (d.pid, d)).collect();
+        let mut index = RuntimeIndex::default();
+        for (i, role) in roles.iter().enumerate() {
+            let (ProcessRole::RuntimeDaemon, Some(kind)) = (role.role, role.runtime) else {
+                continue;
+            };
+            let process = raw[i];
+            let record = records.get(&process.pid);
+            let address = record
+                .and_then(|r| r.address.clone())
+                .or_else(|| role.address.clone())
+                .or_else(|| record.is_none().then(|| default_place(kind).to_string()));
+            let id = match &address {
+                Some(address) => RuntimeId::new(kind.name(), &canonical_path(address)),
+                None => RuntimeId::new(kind.name(), &format!("pid:{}", process.pid)),
+            };
+            index.push(RuntimeInfo {
+                id,
+                kind,
+                pid: Some(Pid(process.pid)),
+                comm: Some(process.comm.clone()),
+                distribution: role.distribution.map(str::to_string),
+                address,
+                root: record.and_then(|r| r.root.clone()),
+                state: record.and_then(|r| r.state.clone()),
+                managed_by: None,
+                uses: None,
+                shim_pids: Vec::new(),
+            });
+        }
+        // Podman has no daemon: each storage root its conmon processes name is an instance.
+        for role in roles {
+            if role.role == ProcessRole::Shim && role.runtime == Some(RuntimeKind::Podman) {
+                index.podman_instance(role.storage_root.as_deref());
+            }
+        }
+        index.link_docker(raw, &records);
+        index.attribute_shims(raw, roles);
+        index
+            .instances
+            .sort_by(|a, b| (a.kind, &a.id).cmp(&(b.kind, &b.id)));
+        index.reindex();
+        index
+    }
+
+    fn push(&mut self, info: RuntimeInfo) -> usize {
+        let at = self.instances.len();
+        if let Some(pid) = info.pid {
+            self.by_pid.insert(pid.0, at);
+        }
+        if let Some(address) = &info.address {
+            self.by_address.entry(canonical_path(address)).or_insert(at);
+        }
+        self.instances.push(info);
+        at
+    }
+
+    fn reindex(&mut self) {
+        let instances = std::mem::take(&mut self.instances);
+        self.by_pid.clear();
+        self.by_address.clear();
+        for info in instances {
+            self.push(info);
+        }
+    }
+
+    /// The podman instance of a storage root, made on first sight.
+    fn podman_instance(&mut self, root: Option<&str>) -> usize {
+        let root = canonical_path(root.unwrap_or(default_place(RuntimeKind::Podman)));
+        let id = RuntimeId::new(RuntimeKind::Podman.name(), &root);
+        if let Some(at) = self.instances.iter().position(|i| i.id == id) {
+            return at;
+        }
+        self.push(RuntimeInfo {
+            id,
+            kind: RuntimeKind::Podman,
+            pid: None,
+            comm: None,
+            distribution: None,
+            address: None,
+            root: Some(root),
+            state: None,
+            managed_by: None,
+            uses: None,
+            shim_pids: Vec::new(),
+        })
+    }
+
+    /// Adds podman's default instance when containers are podman's (their cgroups say so) but
+    /// no conmon named a storage root.
+    pub fn note_podman(&mut self) {
+        if !self.instances.iter().any(|i| i.kind == RuntimeKind::Podman) {
+            self.podman_instance(None);
+            self.instances
+                .sort_by(|a, b| (a.kind, &a.id).cmp(&(b.kind, &b.id)));
+            self.reindex();
+        }
+    }
+
+    /// Ties each dockerd to the containerd that runs its containers: the one it names with
+    /// `--containerd`, else the one it started as its child (whose distribution is then docker).
+    fn link_docker(&mut self, raw: &[&RawProcess], records: &HashMap<u32, &DaemonRecord>) {
+        let parents: HashMap<u32, u32> = raw.iter().map(|p| (p.pid, p.ppid)).collect();
+        for at in 0..self.instances.len() {
+            if self.instances[at].kind != RuntimeKind::Containerd {
+                continue;
+            }
+            let Some(pid) = self.instances[at].pid else {
+                continue;
+            };
+            let parent = parents.get(&pid.0).and_then(|ppid| self.by_pid.get(ppid));
+            if let Some(&parent) = parent {
+                if self.instances[parent].kind == RuntimeKind::Docker {
+                    let docker = self.instances[parent].id.clone();
+                    let containerd = self.instances[at].id.clone();
+                    self.instances[at].managed_by = Some(docker);
+                    self.instances[at]
+                        .distribution
+                        .get_or_insert_with(|| "docker".to_string());
+                    self.instances[parent].uses = Some(containerd);
+                }
+            }
+        }
+        for at in 0..self.instances.len() {
+            if self.instances[at].kind != RuntimeKind::Docker || self.instances[at].uses.is_some() {
+                continue;
+            }
+            let named = self.instances[at]
+                .pid
+                .and_then(|pid| records.get(&pid.0))
+                .and_then(|r| r.containerd.as_deref())
+                .and_then(|address| self.by_address.get(&canonical_path(address)))
+                .map(|&c| self.instances[c].id.clone());
+            self.instances[at].uses = named;
+        }
+    }
+
+    /// Lists each shim under the instance it serves.
+    fn attribute_shims(&mut self, raw: &[&RawProcess], roles: &[RoleInfo]) {
+        for (i, role) in roles.iter().enumerate() {
+            if role.role != ProcessRole::Shim {
+                continue;
+            }
+            if let Some(at) = self.shim_instance(raw[i], role) {
+                self.instances[at].shim_pids.push(Pid(raw[i].pid));
+            }
+        }
+    }
+
+    /// The instance a shim or conmon serves: by the socket it names, the storage root podman
+    /// gave it, the daemon it is a child of, or the only instance of its kind.
+    fn shim_instance(&mut self, process: &RawProcess, role: &RoleInfo) -> Option<usize> {
+        if role.runtime == Some(RuntimeKind::Podman) {
+            return Some(self.podman_instance(role.storage_root.as_deref()));
+        }
+        if let Some(address) = &role.address {
+            return self.by_address.get(&canonical_path(address)).copied();
+        }
+        if let Some(&parent) = self.by_pid.get(&process.ppid) {
+            return Some(parent);
+        }
+        // A containerd shim's kind is containerd even when it runs docker's containers.
+        let kind = match role.runtime {
+            Some(RuntimeKind::Docker) => RuntimeKind::Containerd,
+            Some(kind) => kind,
+            None => return None,
+        };
+        self.only_of_kind(kind)
+    }
+
+    fn only_of_kind(&self, kind: RuntimeKind) -> Option<usize> {
+        let mut of_kind = self
+            .instances
+            .iter()
+            .enumerate()
+            .filter(|(_, i)| i.kind == kind);
+        match (of_kind.next(), of_kind.next()) {
+            (Some((at, _)), None) => Some(at),
+            _ => None,
+        }
+    }
+
+    /// The instances, sorted by kind and id.
+    pub fn instances(&self) -> &[RuntimeInfo] {
+        &self.instances
+    }
+
+    pub fn into_instances(self) -> Vec<RuntimeInfo> {
+        self.instances
+    }
+
+    /// The instance a shim process belongs to (see `build`).
+    pub fn of_shim(&self, pid: Pid) -> Option<&RuntimeInfo> {
+        self.instances.iter().find(|i| i.shim_pids.contains(&pid))
+    }
+
+    /// The instance whose state, root or data directory holds the record file at `path`
+    /// (relative to the node's root, as the collector writes it).
+    pub fn of_record_path(&self, path: &str) -> Option<&RuntimeInfo> {
+        let path = canonical_path(&format!("/{}", path.trim_start_matches('/')));
+        // The deepest directory wins: docker's containerd state lies inside dockerd's exec
+        // root, and a record there is containerd's.
+        self.instances
+            .iter()
+            .flat_map(|i| {
+                [i.state.as_deref(), i.root.as_deref()]
+                    .into_iter()
+                    .flatten()
+                    .map(move |dir| (canonical_path(dir), i))
+            })
+            .filter(|(dir, _)| is_within(&path, dir))
+            .max_by_key(|(dir, _)| dir.len())
+            .map(|(_, i)| i)
+    }
+
+    /// The instance that runs a container of `kind`, given the instance of its shim and of the
+    /// record it was read from. A docker container runs on dockerd, which drives the
+    /// containerd its shim belongs to.
+    pub fn of_container(
+        &self,
+        kind: Option<RuntimeKind>,
+        shim: Option<&RuntimeInfo>,
+        record: Option<&RuntimeInfo>,
+    ) -> Option<RuntimeId> {
+        let wanted = |info: &&RuntimeInfo| kind.is_none_or(|k| k == info.kind);
+        let docker_over = |containerd: &RuntimeInfo| -> Option<RuntimeId> {
+            self.instances
+                .iter()
+                .find(|i| i.kind == RuntimeKind::Docker && i.uses.as_ref() == Some(&containerd.id))
+                .map(|i| i.id.clone())
+                .or_else(|| containerd.managed_by.clone())
+        };
+        if kind == Some(RuntimeKind::Docker) {
+            if let Some(docker) = shim.and_then(docker_over) {
+                return Some(docker);
+            }
+            if let Some(docker) = record.and_then(|r| match r.kind {
+                RuntimeKind::Docker => Some(r.id.clone()),
+                RuntimeKind::Containerd => docker_over(r),
+                _ => None,
+            }) {
+                return Some(docker);
+            }
+        }
+        shim.filter(wanted)
+            .or(record.filter(wanted))
+            .map(|i| i.id.clone())
+            .or_else(|| {
+                kind.and_then(|k| self.only_of_kind(k))
+                    .map(|at| self.instances[at].id.clone())
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::roles::classify_process;
+    use super::*;
+
+    fn process(pid: u32, ppid: u32, argv: &str) -> RawProcess {
+        let argv: Vec<String> = argv.split(' ').map(str::to_string).collect();
+        let comm = argv[0]
+            .rsplit('/')
+            .next()
+            .unwrap()
+            .chars()
+            .take(15)
+            .collect();
+        RawProcess {
+            pid,
+            ppid,
+            comm,
+            argv: Some(argv),
+            ..RawProcess::default()
+        }
+    }
+
+    fn index_of(processes: &[RawProcess], daemons: &[DaemonRecord]) -> RuntimeIndex {
+        let raw: Vec<&RawProcess> = processes.iter().collect();
+        let roles: Vec<RoleInfo> = raw
+            .iter()
+            .map(|p| classify_process(p.pid, p.ppid, &p.comm, p.argv.as_deref().unwrap()))
+            .collect();
+        RuntimeIndex::build(&raw, &roles, daemons)
+    }
+
+    const ID: &str = "52eeb71ffa22cd8020a6214fa1a556c2e22c3012858a75aa5799b021502916e1";
+
+    /// A node with the Kubernetes containerd and dockerd with its own containerd, as
+    /// `dockerd` 20.10 starts it without `--containerd`.
+    fn two_containerds() -> (Vec<RawProcess>, Vec<DaemonRecord>) {
+        let processes = vec![
+            process(100, 1, "/usr/bin/containerd"),
+            process(200, 1, "/usr/sbin/dockerd -H unix:///run/docker.sock"),
+            process(
+                210,
+                200,
+                "containerd --config /var/run/docker/containerd/containerd.toml --log-level info",
+            ),
+            process(
+                300,
+                1,
+                &format!("/usr/bin/containerd-shim-runc-v2 -namespace k8s.io -id {ID} -address /run/containerd/containerd.sock"),
+            ),
+            process(
+                310,
+                1,
+                &format!("/usr/bin/containerd-shim-runc-v2 -namespace moby -id {ID} -address /var/run/docker/containerd/containerd.sock"),
+            ),
+        ];
+        let daemons = vec![
+            DaemonRecord {
+                pid: 100,
+                program: "containerd".into(),
+                address: Some("/run/containerd/containerd.sock".into()),
+                root: Some("/var/lib/containerd".into()),
+                state: Some("/run/containerd".into()),
+                ..DaemonRecord::default()
+            },
+            DaemonRecord {
+                pid: 200,
+                program: "dockerd".into(),
+                address: Some("/run/docker.sock".into()),
+                root: Some("/var/lib/docker".into()),
+                state: Some("/run/docker".into()),
+                ..DaemonRecord::default()
+            },
+            DaemonRecord {
+                pid: 210,
+                program: "containerd".into(),
+                address: Some("/var/run/docker/containerd/containerd.sock".into()),
+                root: Some("/var/lib/docker/containerd/daemon".into()),
+                state: Some("/var/run/docker/containerd/daemon".into()),
+                ..DaemonRecord::default()
+            },
+        ];
+        (processes, daemons)
+    }
+
+    #[test]
+    fn two_containerds_are_two_instances_and_each_shim_goes_to_the_socket_it_names() {
+        let (processes, daemons) = two_containerds();
+        let index = index_of(&processes, &daemons);
+        let ids: Vec<&str> = index.instances().iter().map(|i| i.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            vec![
+                "docker@/run/docker.sock",
+                "containerd@/run/containerd/containerd.sock",
+                "containerd@/run/docker/containerd/containerd.sock",
+            ]
+        );
+        assert_eq!(index.of_shim(Pid(300)).map(|i| i.pid), Some(Some(Pid(100))));
+        assert_eq!(index.of_shim(Pid(310)).map(|i| i.pid), Some(Some(Pid(210))));
+        let dockers_containerd = &index.instances()[2];
+        assert_eq!(dockers_containerd.distribution.as_deref(), Some("docker"));
+        assert_eq!(
+            dockers_containerd
+                .managed_by
+                .as_ref()
+                .map(RuntimeId::as_str),
+            Some("docker@/run/docker.sock")
+        );
+        assert_eq!(
+            index.instances()[0].uses.as_ref().map(RuntimeId::as_str),
+            Some("containerd@/run/docker/containerd/containerd.sock")
+        );
+    }
+
+    #[test]
+    fn a_docker_container_runs_on_dockerd_through_its_shims_containerd() {
+        let (processes, daemons) = two_containerds();
+        let index = index_of(&processes, &daemons);
+        let shim = index.of_shim(Pid(310));
+        assert_eq!(
+            index
+                .of_container(Some(RuntimeKind::Docker), shim, None)
+                .as_ref()
+                .map(RuntimeId::as_str),
+            Some("docker@/run/docker.sock")
+        );
+        let shim = index.of_shim(Pid(300));
+        assert_eq!(
+            index
+                .of_container(Some(RuntimeKind::Containerd), shim, None)
+                .as_ref()
+                .map(RuntimeId::as_str),
+            Some("containerd@/run/containerd/containerd.sock")
+        );
+    }
+
+    #[test]
+    fn records_belong_to_the_instance_with_the_deepest_directory_holding_them() {
+        let (processes, daemons) = two_containerds();
+        let index = index_of(&processes, &daemons);
+        let of = |path: &str| {
+            index
+                .of_record_path(path)
+                .map(|i| i.id.as_str().to_string())
+        };
+        assert_eq!(
+            of(&format!(
+                "run/docker/containerd/daemon/io.containerd.runtime.v2.task/moby/{ID}/config.json"
+            ))
+            .as_deref(),
+            Some("containerd@/run/docker/containerd/containerd.sock")
+        );
+        assert_eq!(
+            of(&format!("var/lib/docker/containers/{ID}/config.v2.json")).as_deref(),
+            Some("docker@/run/docker.sock")
+        );
+        assert_eq!(
+            of(&format!(
+                "run/containerd/io.containerd.runtime.v2.task/k8s.io/{ID}/config.json"
+            ))
+            .as_deref(),
+            Some("containerd@/run/containerd/containerd.sock")
+        );
+        assert_eq!(of("etc/elsewhere"), None);
+    }
+
+    #[test]
+    fn without_the_collectors_records_daemons_take_their_arguments_or_defaults() {
+        let processes = vec![
+            process(640, 611, "containerd -c /var/lib/rancher/k3s/agent/etc/containerd/config.toml -a /run/k3s/containerd/containerd.sock --state /run/k3s/containerd"),
+            process(700, 1, "/usr/bin/containerd"),
+            process(
+                900,
+                1,
+                &format!("/var/lib/rancher/k3s/data/abc/bin/containerd-shim-runc-v2 -namespace k8s.io -id {ID} -address /run/k3s/containerd/containerd.sock"),
+            ),
+        ];
+        let index = index_of(&processes, &[]);
+        let k3s = index.of_shim(Pid(900)).unwrap();
+        assert_eq!(k3s.pid, Some(Pid(640)));
+        assert_eq!(k3s.kind, RuntimeKind::Containerd);
+        assert_eq!(k3s.distribution.as_deref(), Some("k3s"));
+        let system = index
+            .instances()
+            .iter()
+            .find(|i| i.pid == Some(Pid(700)))
+            .unwrap();
+        assert_eq!(
+            system.id.as_str(),
+            "containerd@/run/containerd/containerd.sock"
+        );
+    }
+
+    #[test]
+    fn podman_storage_roots_are_instances_and_a_lone_crio_takes_its_conmons() {
+        let processes = vec![
+            process(50, 1, "/usr/bin/crio"),
+            process(
+                60,
+                1,
+                &format!("/usr/bin/conmon -b /run/containers/storage/overlay-containers/{ID}/userdata -c {ID} --exit-dir /var/run/crio/exits"),
+            ),
+            process(
+                70,
+                1,
+                &format!("/usr/bin/conmon -c {ID} --exit-command /usr/bin/podman --exit-command-arg --root --exit-command-arg /tmp/p/root"),
+            ),
+            process(
+                71,
+                1,
+                &format!("/usr/bin/conmon -c {ID} --exit-command /usr/bin/podman"),
+            ),
+        ];
+        let index = index_of(&processes, &[]);
+        assert_eq!(
+            index.of_shim(Pid(60)).map(|i| i.kind),
+            Some(RuntimeKind::CriO)
+        );
+        assert_eq!(
+            index.of_shim(Pid(70)).map(|i| i.id.as_str()),
+            Some("podman@/tmp/p/root")
+        );
+        assert_eq!(
+            index.of_shim(Pid(71)).map(|i| i.id.as_str()),
+            Some("podman@/var/lib/containers/storage")
+        );
+    }
+
+    #[test]
+    fn var_run_is_run() {
+        assert_eq!(canonical_path("/var/run/docker.sock"), "/run/docker.sock");
+        assert_eq!(canonical_path("/run/x/"), "/run/x");
+        assert_eq!(canonical_path("/var/runner"), "/var/runner");
+        assert!(is_within("/run/x/y", "/run/x"));
+        assert!(!is_within("/run/xy", "/run/x"));
+    }
+}
