@@ -26,7 +26,7 @@ struct Cli {
     #[arg(long, global = true, value_enum, value_name = "SEVERITY")]
     fail_on: Option<SeverityArg>,
 
-    /// Do not cut long lines to 80 columns.
+    /// Do not cut long lines to the terminal's width (output to a pipe or file is never cut).
     #[arg(short, long, global = true)]
     wide: bool,
 
@@ -247,12 +247,40 @@ struct Output {
     model: Model,
 }
 
+/// How wide the views may be: as wide as the terminal (its own size, else `COLUMNS`, else 80
+/// columns); never cut when `--wide` is given or the output goes to a pipe or a file, as ps
+/// does, so that nothing is lost to `grep` or a ticket.
+fn output_width(
+    wide: bool,
+    is_terminal: bool,
+    terminal_columns: Option<usize>,
+    columns_env: Option<&str>,
+) -> Width {
+    if wide || !is_terminal {
+        return Width::Unlimited;
+    }
+    let from_env = columns_env.and_then(|c| c.trim().parse::<usize>().ok());
+    // Below 40 columns nothing is readable anyway: views keep at least that.
+    Width::Columns(terminal_columns.or(from_env).unwrap_or(80).max(40))
+}
+
+/// The terminal's width in columns, where stdout is one that knows it.
+fn terminal_columns() -> Option<usize> {
+    // SAFETY: TIOCGWINSZ fills the winsize struct we pass and touches nothing else; a failed
+    // call (not a terminal) leaves it zeroed, which is read as unknown.
+    let mut size: libc::winsize = unsafe { std::mem::zeroed() };
+    let ok = unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut size) } == 0;
+    (ok && size.ws_col > 0).then_some(usize::from(size.ws_col))
+}
+
 fn run(cli: &Cli, palette: Palette) -> Result<Output, Failure> {
-    let width = if cli.wide {
-        Width::Unlimited
-    } else {
-        Width::Columns(80)
-    };
+    let is_terminal = std::io::stdout().is_terminal();
+    let width = output_width(
+        cli.wide,
+        is_terminal,
+        is_terminal.then(terminal_columns).flatten(),
+        std::env::var("COLUMNS").ok().as_deref(),
+    );
     let (model, text) = match &cli.command {
         Command::Summary { snapshot } => {
             let model = load(snapshot)?;
@@ -427,6 +455,28 @@ fn main() -> ExitCode {
 mod tests {
     use super::*;
     use clap::CommandFactory;
+
+    #[test]
+    fn views_take_the_terminals_width_and_are_never_cut_in_a_pipe() {
+        assert_eq!(
+            output_width(false, true, Some(132), Some("90")),
+            Width::Columns(132)
+        );
+        assert_eq!(
+            output_width(false, true, None, Some("90")),
+            Width::Columns(90)
+        );
+        assert_eq!(output_width(false, true, None, None), Width::Columns(80));
+        assert_eq!(
+            output_width(false, true, Some(12), None),
+            Width::Columns(40)
+        );
+        assert_eq!(
+            output_width(false, false, Some(132), None),
+            Width::Unlimited
+        );
+        assert_eq!(output_width(true, true, Some(132), None), Width::Unlimited);
+    }
 
     #[test]
     fn clap_definition_is_consistent() {

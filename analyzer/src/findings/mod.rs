@@ -8,6 +8,7 @@ use crate::model::{
     Cgroup, Container, ContainerId, Finding, Holder, Model, NsType, Pid, Pod, PodUid, Process,
     ProcessRole, QosClass, Severity, Sharing, Subject,
 };
+use crate::views::text::plural;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// One rule: its stable id, severity, a short title, and the explanation for a newcomer.
@@ -167,13 +168,19 @@ pub const QOS_OOM_SCORE_MISMATCH: Rule = Rule {
     id: "qos-oom-score-mismatch",
     severity: Severity::Warning,
     title: "oom_score_adj contradicts the pod's QoS class",
-    explanation: "The kubelet sets each container's oom_score_adj from the pod's QoS class so \
-        that under node memory pressure the kernel kills best-effort pods first (1000) and \
-        guaranteed pods last (-997); burstable pods get a value in between (2 to 999), sandbox \
-        (pause) processes -998, and node-critical pods such as kube-proxy -997 whatever their \
-        class. A different value means something changed it or the QoS class \
-        is not what the cgroup path says, and the node's eviction order is not what Kubernetes \
-        expects. Check the pod's requests and limits and anything that writes oom_score_adj.",
+    explanation: "Under node memory pressure the kernel kills the process with the highest \
+        oom_score_adj first. Kubernetes orders pods by QoS class through it: the kubelet \
+        computes each app container's value from the pod's class (best-effort 1000, burstable \
+        2 to 999, guaranteed -997, and -997 for node-critical pods such as kube-proxy whatever \
+        their class) and hands it to the CRI runtime, which applies it; the runtime itself \
+        gives each pod's sandbox (pause) -998. A different value means something changed it, \
+        the QoS class is not what the cgroup path says, or the runtime clamped it: a runtime \
+        that may not lower oom_score_adj below its own (containerd's and CRI-O's \
+        restrict_oom_score_adj, rootless runtimes, a runtime without CAP_SYS_RESOURCE, common \
+        in nested and test clusters) raises negative values to its own. Either way the node's \
+        eviction order is not what Kubernetes expects. Check the pod's requests and limits, \
+        the runtime's restrict_oom_score_adj setting and its own oom_score_adj, and anything \
+        else that writes oom_score_adj.",
 };
 
 pub const COLLECTION_GAPS: Rule = Rule {
@@ -268,9 +275,12 @@ impl<'a> Context<'a> {
     }
 
     fn container_label(&self, id: &ContainerId) -> String {
-        match self.containers.get(id).and_then(|c| c.name.as_deref()) {
-            Some(name) => format!("{name} ({})", id.short()),
-            None => id.short().to_string(),
+        match self.containers.get(id) {
+            Some(Container {
+                name: Some(name), ..
+            }) => format!("{name} ({})", id.short()),
+            Some(c) if c.sandbox => format!("sandbox ({})", id.short()),
+            _ => id.short().to_string(),
         }
     }
 
@@ -514,9 +524,9 @@ fn container_without_shim(ctx: &Context, out: &mut Vec<Finding>) {
             &CONTAINER_WITHOUT_SHIM,
             Subject::Container(c.id.clone()),
             format!(
-                "container {} has {} processes but no shim or conmon{init}",
+                "container {} has {} but no shim or conmon{init}",
                 ctx.container_label(&c.id),
-                c.pids.len()
+                plural(c.pids.len(), "process", "processes")
             ),
         ));
     }
@@ -715,11 +725,29 @@ fn qos_oom_score_mismatch(ctx: &Context, out: &mut Vec<Finding>) {
             } else {
                 format!("{} to {}", expected.start(), expected.end())
             };
+            let who = if container.sandbox {
+                format!("the CRI runtime sets {range} for a sandbox")
+            } else {
+                format!("the kubelet asks the runtime for {range}")
+            };
+            // A runtime that may not go below its own value applies its own instead: the shim
+            // (or conmon) inherited the daemon's, so equal values show the clamp.
+            let runtime_adj = container
+                .shim_pid
+                .and_then(|pid| ctx.processes.get(&pid))
+                .and_then(|shim| shim.oom_score_adj);
+            let clamped = match runtime_adj {
+                Some(own) if adj == own && adj > *expected.end() => format!(
+                    "; {adj} is its shim's own value, as when the runtime may not lower \
+                     oom_score_adj (restrict_oom_score_adj, rootless, no CAP_SYS_RESOURCE)"
+                ),
+                _ => String::new(),
+            };
             out.push(finding(
                 &QOS_OOM_SCORE_MISMATCH,
                 Subject::Container(id.clone()),
                 format!(
-                    "{} of {qos} pod {} has oom_score_adj {adj}, the kubelet sets {range}",
+                    "{} of {qos} pod {} has oom_score_adj {adj}; {who}{clamped}",
                     ctx.process_label(init.pid),
                     ctx.pod_label(&pod.uid)
                 ),
@@ -758,19 +786,22 @@ fn collection_gaps(ctx: &Context, out: &mut Vec<Finding>) {
         .map(|g| g.path.as_str())
         .collect();
     let mut message = format!(
-        "{} files not collected in full ({})",
-        gaps.len(),
+        "{} not collected in full ({})",
+        plural(gaps.len(), "file", "files"),
         reasons.join(", ")
     );
     if !partial.is_empty() {
         message.push_str(&format!(
-            "; {} processes partial: {}",
-            partial.len(),
+            "; {} partial: {}",
+            plural(partial.len(), "process", "processes"),
             abbreviate(&partial, 10)
         ));
     }
     if cgroup_files > 0 {
-        message.push_str(&format!("; {cgroup_files} cgroup files"));
+        message.push_str(&format!(
+            "; {}",
+            plural(cgroup_files, "cgroup file", "cgroup files")
+        ));
     }
     if !other.is_empty() {
         let other: Vec<String> = other.iter().map(|s| s.to_string()).collect();

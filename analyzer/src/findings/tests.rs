@@ -343,13 +343,50 @@ fn oom_score_adj_that_contradicts_qos_fires() {
     assert!(
         found[0]
             .message
-            .contains("oom_score_adj -500, the kubelet sets 2 to 999"),
+            .contains("oom_score_adj -500; the kubelet asks the runtime for 2 to 999"),
+        "{}",
+        found[0].message
+    );
+    assert!(
+        !found[0].message.contains("shim's own"),
         "{}",
         found[0].message
     );
     // A node-critical pod gets -997 whatever its class.
     assert!(findings_of(&pod_node(|p| p.oom(-997)), &QOS_OOM_SCORE_MISMATCH).is_empty());
     healthy_is_quiet(&QOS_OOM_SCORE_MISMATCH);
+}
+
+#[test]
+fn a_sandbox_clamped_to_its_runtimes_own_value_says_who_sets_it_and_why_it_differs() {
+    // containerd with restrict_oom_score_adj (or without CAP_SYS_RESOURCE) cannot give the
+    // pause -998 below its own 0: the pause and the shim then share 0.
+    let mut node = pod_node(|p| p);
+    node.process(
+        Proc::new(910, SHIM, "pause", "/pause")
+            .cgroup(&format!("{}/{SANDBOX}", pod_path()))
+            .ns(&sandbox_ns())
+            .oom(0),
+    );
+    node.process(
+        Proc::new(
+            SHIM,
+            1,
+            "containerd-shim",
+            &format!("/usr/bin/containerd-shim-runc-v2 -namespace k8s.io -id {SANDBOX} -address /run/containerd/containerd.sock"),
+        )
+        .oom(0),
+    );
+    let found = findings_of(&node, &QOS_OOM_SCORE_MISMATCH);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0]
+            .message
+            .contains("has oom_score_adj 0; the CRI runtime sets -998 for a sandbox; 0 is its shim's own value"),
+        "{}",
+        found[0].message
+    );
+    assert!(found[0].message.contains("restrict_oom_score_adj"));
 }
 
 #[test]
@@ -382,7 +419,8 @@ fn collection_gaps_name_the_partial_processes() {
         found[0].message
     );
     assert!(
-        found[0].message.contains("processes partial: 920"),
+        found[0].message.contains("1 file not collected in full")
+            && found[0].message.contains("1 process partial: 920"),
         "{}",
         found[0].message
     );

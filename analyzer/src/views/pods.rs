@@ -3,7 +3,7 @@
 
 use super::index::{pod_label, Index};
 use super::table::{Column, Table};
-use super::text::{sanitize, Palette, Style, Width};
+use super::text::{display_width, sanitize, Palette, Style, Width};
 use crate::model::{Model, NsType, Pod, Sharing};
 
 /// The sharing in a few words, grouped by kind: `ipc,net:pod user:host mnt,pid,uts:private`.
@@ -99,11 +99,49 @@ pub fn render(model: &Model, width: Width, palette: Palette) -> String {
     for (line, sharing) in lines.zip(sharing_lines) {
         out.push_str(line);
         out.push('\n');
+        // Wrapped, never cut: a cut would drop a whole group (`mnt,pid,uts:private`).
         let text = format!("  sharing {}", sanitize(&sharing));
-        out.push_str(&palette.paint(Style::Dim, &width.fit(&text, 0)));
-        out.push('\n');
+        let wrapped = match width {
+            Width::Columns(columns) => wrap_sharing(&text, columns),
+            Width::Unlimited => vec![text],
+        };
+        for part in wrapped {
+            out.push_str(&palette.paint(Style::Dim, &part));
+            out.push('\n');
+        }
     }
     out
+}
+
+/// Breaks a sharing line between groups, and inside a long group after a comma, so that
+/// every namespace type stays whole; continuation lines line up under the first group.
+fn wrap_sharing(text: &str, columns: usize) -> Vec<String> {
+    const INDENT: usize = "  sharing ".len();
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for (g, group) in text.split(' ').filter(|w| !w.is_empty()).enumerate() {
+        // The words "sharing" and the first group keep their two-space lead.
+        let group = if g == 0 {
+            format!("  {group}")
+        } else {
+            group.to_string()
+        };
+        let pieces: Vec<&str> = group.split_inclusive(',').collect();
+        for (p, piece) in pieces.iter().enumerate() {
+            let separator = usize::from(p == 0 && !line.trim().is_empty());
+            let fits = display_width(&line) + separator + display_width(piece) <= columns;
+            if !fits && !line.trim().is_empty() {
+                lines.push(std::mem::replace(&mut line, " ".repeat(INDENT)));
+            } else if separator == 1 {
+                line.push(' ');
+            }
+            line.push_str(piece);
+        }
+    }
+    if !line.trim().is_empty() {
+        lines.push(line);
+    }
+    lines
 }
 
 fn pod_label_or_dash(pod: &Pod) -> String {
@@ -146,6 +184,40 @@ mod tests {
         assert_eq!(
             sharing_summary(pod),
             "ipc,net:pod user:host mnt,pid,uts:private"
+        );
+    }
+
+    #[test]
+    fn a_long_sharing_line_wraps_at_a_group_and_keeps_every_group() {
+        let mut model = fixture::model();
+        let pod = model
+            .pods
+            .iter_mut()
+            .find(|p| p.uid.as_str() == fixture::POD_NGINX_REDIS)
+            .unwrap();
+        for kind in [
+            NsType::Cgroup,
+            NsType::PidForChildren,
+            NsType::Time,
+            NsType::TimeForChildren,
+        ] {
+            pod.namespace_sharing.insert(kind, Sharing::Private);
+        }
+        let out = render(&model, Width::Columns(70), Palette::PLAIN);
+        assert!(out.lines().all(|l| l.chars().count() <= 70), "{out}");
+        let private = "cgroup,mnt,pid,pid_for_children,time,time_for_children,uts:private";
+        let sharing: Vec<&str> = out
+            .lines()
+            .skip_while(|l| !l.starts_with("f5f16f15"))
+            .skip(1)
+            .take_while(|l| l.starts_with("  "))
+            .collect();
+        assert_eq!(sharing.len(), 2, "wrapped over two lines: {out}");
+        let joined: String = sharing.iter().map(|l| l.trim()).collect();
+        assert!(joined.ends_with(private), "every group survives: {out}");
+        assert!(
+            sharing.iter().all(|l| !l.contains('…')),
+            "nothing is cut: {out}"
         );
     }
 

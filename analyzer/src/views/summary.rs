@@ -59,10 +59,7 @@ pub fn render(model: &Model, width: Width, palette: Palette) -> String {
     let runtimes: Vec<String> = node
         .runtimes
         .iter()
-        .map(|r| match r.pid {
-            Some(pid) => format!("{} (pid {pid})", enum_name(&r.kind)),
-            None => enum_name(&r.kind),
-        })
+        .map(|r| super::index::runtime_label(&node.runtimes, r))
         .collect();
     lines.push((
         "Runtimes",
@@ -93,18 +90,21 @@ pub fn render(model: &Model, width: Width, palette: Palette) -> String {
             format!("{} ({})", model.pods.len(), qos_parts.join(", "))
         },
     ));
+    // Three disjoint groups that add up to the total: a sandbox whose pod uid is unknown is
+    // a sandbox, not also a standalone container.
     let sandboxes = model.containers.iter().filter(|c| c.sandbox).count();
     let standalone = model
         .containers
         .iter()
-        .filter(|c| c.pod_uid.is_none())
+        .filter(|c| !c.sandbox && c.pod_uid.is_none())
         .count();
     let in_pods = model.containers.len() - sandboxes - standalone;
     lines.push((
         "Containers",
         format!(
-            "{} ({in_pods} in pods, {sandboxes} sandboxes, {standalone} standalone)",
-            model.containers.len()
+            "{} ({in_pods} in pods, {}, {standalone} standalone)",
+            model.containers.len(),
+            super::text::plural(sandboxes, "sandbox", "sandboxes"),
         ),
     ));
     let kernel_threads = model.processes.iter().filter(|p| p.kernel_thread).count();

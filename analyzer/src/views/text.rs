@@ -66,6 +66,15 @@ fn char_width(c: char) -> usize {
 
 /// The columns `text` takes in a terminal (after sanitizing, which removes zero-width
 /// controls from the question).
+/// `1 sandbox`, `2 sandboxes`: a count with the noun in the number it needs.
+pub fn plural(count: usize, one: &str, many: &str) -> String {
+    if count == 1 {
+        format!("{count} {one}")
+    } else {
+        format!("{count} {many}")
+    }
+}
+
 pub fn display_width(text: &str) -> usize {
     text.chars().map(char_width).sum()
 }
