@@ -340,6 +340,126 @@ fn runtime_metadata_keeps_names_and_drops_environment_and_mounts() {
 }
 
 #[test]
+fn runtimes_in_non_default_places_are_found_from_their_daemons_and_conmons() {
+    let tree = small_node("discovery");
+    // dockerd with its own containerd under a test directory, as docker 20.10 starts it.
+    tree.process(&FakeProcess {
+        pid: 3000,
+        comm: "dockerd",
+        cmdline: &[
+            "/usr/sbin/dockerd",
+            "-H",
+            "unix:///srv/d/docker.sock",
+            "--data-root",
+            "/srv/d/data",
+            "--exec-root",
+            "/srv/d/exec",
+        ],
+        cgroup: "0::/\n",
+        ns: &[],
+    })
+    .process(&FakeProcess {
+        pid: 3010,
+        comm: "containerd",
+        cmdline: &[
+            "containerd",
+            "--config",
+            "/srv/d/exec/containerd/containerd.toml",
+        ],
+        cgroup: "0::/\n",
+        ns: &[],
+    })
+    .file(
+        "srv/d/exec/containerd/containerd.toml",
+        "root = \"/srv/d/data/containerd/daemon\"\nstate = \"/srv/d/exec/containerd/daemon\"\n[grpc]\n  address = \"/srv/d/exec/containerd/containerd.sock\"\n[plugins.cri]\n  sandbox_image = \"secret.example/token:1\"\n",
+    )
+    .file(
+        "srv/d/exec/containerd/daemon/io.containerd.runtime.v2.task/moby/a1a1/config.json",
+        r#"{"process":{"env":["TOKEN=t0p"]},"annotations":{}}"#,
+    )
+    .file(
+        "srv/d/data/containers/a1a1/config.v2.json",
+        r#"{"ID":"a1a1","Name":"/web","Config":{"Image":"busybox:test"}}"#,
+    )
+    // podman on its own storage root, found through conmon's arguments.
+    .process(&FakeProcess {
+        pid: 4000,
+        comm: "conmon",
+        cmdline: &[
+            "/usr/bin/conmon",
+            "-c",
+            "b2b2",
+            "-b",
+            "/srv/p/root/vfs-containers/b2b2/userdata",
+            "-p",
+            "/srv/p/run/vfs-containers/b2b2/userdata/pidfile",
+            "--exit-command",
+            "/usr/bin/podman",
+            "--exit-command-arg",
+            "--root",
+            "--exit-command-arg",
+            "/srv/p/root",
+            "--exit-command-arg",
+            "--runroot",
+            "--exit-command-arg",
+            "/srv/p/run",
+        ],
+        cgroup: "0::/\n",
+        ns: &[],
+    })
+    .file(
+        "srv/p/root/vfs-containers/b2b2/userdata/config.json",
+        r#"{"annotations":{"io.kubernetes.cri-o.ContainerType":"container"}}"#,
+    )
+    .file("srv/p/run/vfs-containers/b2b2/userdata/pidfile", "4010\n")
+    .file(
+        "srv/p/root/vfs-containers/containers.json",
+        r#"[{"id":"b2b2","names":["app"],"metadata":"{\"image-name\":\"localhost/busybox:test\",\"name\":\"app\"}"}]"#,
+    );
+    let (snap, _) = collect_ok(tree.root(), &[]);
+    let meta = serde_json::to_string(&snap.metadata).unwrap();
+    assert!(!meta.contains("TOKEN"), "{meta}");
+    assert!(
+        !meta.contains("secret.example"),
+        "only paths leave a config: {meta}"
+    );
+    let daemons = snap.metadata["daemons"].as_array().unwrap();
+    let containerd = daemons.iter().find(|d| d["pid"] == 3010).unwrap();
+    assert_eq!(containerd["program"], "containerd");
+    assert_eq!(containerd["state"], "/srv/d/exec/containerd/daemon");
+    assert_eq!(
+        containerd["address"],
+        "/srv/d/exec/containerd/containerd.sock"
+    );
+    let dockerd = daemons.iter().find(|d| d["pid"] == 3000).unwrap();
+    assert_eq!(dockerd["root"], "/srv/d/data");
+    assert_eq!(dockerd["state"], "/srv/d/exec");
+    assert_eq!(dockerd["address"], "/srv/d/docker.sock");
+    let containers = snap.metadata["containers"].as_array().unwrap();
+    let of = |id: &str, source: &str| {
+        containers
+            .iter()
+            .find(|c| c["id"] == id && c["source"] == source)
+            .unwrap_or_else(|| panic!("no {source} record of {id} in {meta}"))
+    };
+    assert_eq!(of("a1a1", "containerd-task")["runtime_namespace"], "moby");
+    assert_eq!(of("a1a1", "docker")["image"], "busybox:test");
+    assert_eq!(of("b2b2", "crio-userdata")["pid"], 4010);
+    let storage = of("b2b2", "container-storage");
+    assert_eq!(storage["name"], "app");
+    assert_eq!(storage["image"], "localhost/busybox:test");
+    assert_eq!(storage["pid"], 4010);
+    // Default places that do not exist, and dockerd's absent daemon.json, are no gaps.
+    let gap_paths: Vec<&str> = snap.manifest.gaps.iter().map(|g| g.path.as_str()).collect();
+    assert!(
+        gap_paths
+            .iter()
+            .all(|p| !p.contains("daemon.json") && !p.starts_with("etc/containerd")),
+        "{gap_paths:?}"
+    );
+}
+
+#[test]
 fn default_output_is_named_after_host_and_time_in_the_working_directory() {
     let tree = small_node("default-name");
     let cwd = TempDir::new("cwd");
