@@ -374,6 +374,8 @@ struct Index<'m> {
     /// The containers each shim manages: one for containerd-shim v1 and conmon, a whole pod
     /// for containerd-shim-runc-v2.
     containers_by_shim: HashMap<Pid, Vec<&'m Container>>,
+    /// The node's pods run on more than one runtime instance: each pod card names its own.
+    pods_on_several_runtimes: bool,
     /// Namespaces that belong to the host, by type.
     host_namespaces: HashSet<(NsType, Inode)>,
 }
@@ -417,6 +419,13 @@ impl<'m> Index<'m> {
                 }
                 map
             },
+            pods_on_several_runtimes: model
+                .pods
+                .iter()
+                .map(|p| &p.runtime_instance)
+                .collect::<HashSet<_>>()
+                .len()
+                > 1,
             containers_by_shim: {
                 let mut map: HashMap<Pid, Vec<&Container>> = HashMap::new();
                 for c in &model.containers {
@@ -926,7 +935,7 @@ fn pod_view(index: &Index, pod: &Pod, homed: &HashSet<Pid>) -> PodView {
     };
     let sandbox = match (&pod.sandbox_id, pod.sandbox_pid) {
         (Some(id), Some(pid)) => format!("{} · pid {pid}", id.short()),
-        (Some(id), None) => id.short().to_string(),
+        (Some(id), None) => format!("{} · no sandbox process", id.short()),
         (None, Some(pid)) => format!("pid {pid}"),
         (None, None) => "not found".to_string(),
     };
@@ -934,6 +943,13 @@ fn pod_view(index: &Index, pod: &Pod, homed: &HashSet<Pid>) -> PodView {
         Fact::new("Pod uid", pod.uid.to_string()),
         Fact::new("Sandbox", sandbox),
     ];
+    let runtimes = &index.model.node.runtimes;
+    if let (Some(instance), true) = (&pod.runtime_instance, index.pods_on_several_runtimes) {
+        facts.push(Fact::new(
+            "Runtime",
+            visible(&crate::views::index::runtime_id_label(runtimes, instance)),
+        ));
+    }
     if let Some(cgroup) = &pod.cgroup {
         facts.push(Fact::new("cgroup", visible(cgroup)));
     }

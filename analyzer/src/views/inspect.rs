@@ -87,11 +87,19 @@ fn pod_doc(index: &Index, pod: &Pod, doc: &mut Doc) {
     );
     doc.optional("Usage", units::usage_line(&pod.usage));
     if let Some(id) = &pod.sandbox_id {
-        let pid = pod
-            .sandbox_pid
-            .map_or_else(String::new, |p| format!(", pid {p}"));
+        let pid = pod.sandbox_pid.map_or_else(
+            || ", no sandbox process".to_string(),
+            |p| format!(", pid {p}"),
+        );
         doc.field("Sandbox", format!("{}{pid}", id.short()));
     }
+    let runtimes = &index.model.node.runtimes;
+    doc.optional(
+        "Runtime",
+        pod.runtime_instance
+            .as_ref()
+            .map(|id| super::index::runtime_id_label(runtimes, id)),
+    );
     doc.field("Sharing", sharing_summary(pod));
 
     doc.section("Containers");

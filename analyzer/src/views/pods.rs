@@ -1,7 +1,7 @@
 //! `analyzer pods`: one row per pod like `crictl pods`, with the QoS class, the sandbox, the
 //! network namespace and how the pod's containers share namespaces.
 
-use super::index::{pod_label, Index};
+use super::index::{pod_label, runtime_id_label, Index};
 use super::table::{Column, Table};
 use super::text::{display_width, sanitize, Palette, Style, Width};
 use crate::model::{Model, NsType, Pod, Sharing};
@@ -48,8 +48,25 @@ pub fn render(model: &Model, width: Width, palette: Palette) -> String {
         Column::right("SANDBOX PID"),
         Column::right("NET NS"),
     ];
+    // Where the node's pods run on more than one runtime instance, each says which.
+    let runtimes = &model.node.runtimes;
+    let several_runtimes = model
+        .pods
+        .iter()
+        .map(|p| &p.runtime_instance)
+        .collect::<std::collections::BTreeSet<_>>()
+        .len()
+        > 1;
+    let runtime_of = |pod: &Pod| {
+        pod.runtime_instance
+            .as_ref()
+            .map_or_else(|| "-".to_string(), |id| runtime_id_label(runtimes, id))
+    };
     if wide {
         columns.push(Column::left("SHARING"));
+        if several_runtimes {
+            columns.push(Column::left("RUNTIME"));
+        }
     }
     // One space between columns: with two, the name would get less than 26 columns.
     let mut table = Table::new(columns).gap(if wide { 2 } else { 1 });
@@ -82,9 +99,12 @@ pub fn render(model: &Model, width: Width, palette: Palette) -> String {
         ];
         if wide {
             row.push(sharing_summary(pod).into());
+            if several_runtimes {
+                row.push(runtime_of(pod).into());
+            }
         }
         table.row(row);
-        sharing_lines.push(sharing_summary(pod));
+        sharing_lines.push((sharing_summary(pod), runtime_of(pod)));
     }
     let rendered = table.render(width, palette);
     if wide {
@@ -96,9 +116,14 @@ pub fn render(model: &Model, width: Width, palette: Palette) -> String {
         out.push_str(header);
         out.push('\n');
     }
-    for (line, sharing) in lines.zip(sharing_lines) {
+    for (line, (sharing, runtime)) in lines.zip(sharing_lines) {
         out.push_str(line);
         out.push('\n');
+        if several_runtimes {
+            let text = format!("  runtime {}", sanitize(&runtime));
+            out.push_str(&palette.paint(Style::Dim, &width.fit(&text, 0)));
+            out.push('\n');
+        }
         // Wrapped, never cut: a cut would drop a whole group (`mnt,pid,uts:private`).
         let text = format!("  sharing {}", sanitize(&sharing));
         let wrapped = match width {
