@@ -2,7 +2,8 @@
 //! class and container it belongs to, and whether the systemd or the cgroupfs driver named it.
 //!
 //! Pure functions of one path; every layout nodesnap claims is in the table test below, and the
-//! forms other projects assert in their own test suites are in `analyzer/tests/cgroup_lines.rs`.
+//! forms other projects assert in their own test suites are in the table
+//! `analyzer/tests/real_world/cgroup_lines.txt`, read by `real_world_cgroup_lines.rs` beside it.
 //! docs/MODEL.md ("How cgroup paths are read") states the rule for every ambiguous form.
 
 use super::ids::{ContainerId, PodUid, PodmanPodId, QosClass};
