@@ -5,8 +5,8 @@
 //! Every join goes through a HashMap keyed by pid, inode, container id or pod uid, so the work
 //! grows with the number of processes, never with its square.
 
-use super::classify::{classify_cgroup_path, CgroupClass};
-use super::ids::{ContainerId, Inode, NsType, Pid, PodUid, QosClass, RuntimeId};
+use super::classify::{classify_cgroup_path, line_rank, CgroupClass};
+use super::ids::{ContainerId, Inode, NsType, Pid, PodUid, PodmanPodId, QosClass, RuntimeId};
 use super::inputs::{Inputs, RawCgroup, RawProcess};
 use super::names::MetadataIndex;
 use super::roles::{classify_process, RoleInfo, ShimTarget};
@@ -355,6 +355,8 @@ pub fn assemble(
                     init_pid: draft.init.map(|i| Pid(raw[i].pid)),
                     shim_pid: draft.shim.map(Pid),
                     cgroup: draft.cgroup.clone(),
+                    node_container_id: draft.node_container.clone(),
+                    podman_pod_id: draft.podman_pod.clone(),
                     limits,
                     usage,
                 }
@@ -482,6 +484,8 @@ struct ContainerDraft {
     runtime: Option<RuntimeKind>,
     cgroup: Option<String>,
     sandbox: bool,
+    node_container: Option<ContainerId>,
+    podman_pod: Option<PodmanPodId>,
 }
 
 #[derive(Debug, Default)]
@@ -506,13 +510,17 @@ impl ClassCache {
     }
 }
 
-/// The most telling of a process's cgroup lines: one naming a container beats one naming a
-/// pod; among equals the first line wins.
+/// The most telling of a process's cgroup lines, by `classify::line_rank`: a nested container
+/// beats a container in a pod, which beats a bare container, conmon, then a pod; among equals
+/// the name=systemd line wins, then the first line.
 fn best_class(cache: &mut ClassCache, process: &RawProcess) -> CgroupClass {
     let mut best = CgroupClass::default();
+    let mut best_rank = (0, false);
     for line in &process.cgroups {
         let class = cache.get(&line.path);
-        if class.weight() > best.weight() {
+        let rank = line_rank(&line.controllers, class);
+        if class.weight() > 0 && rank > best_rank {
+            best_rank = rank;
             best = class.clone();
         }
     }
@@ -543,6 +551,12 @@ fn note_class(
         }
         if draft.cgroup.is_none() {
             draft.cgroup = class.container_cgroup.clone();
+        }
+        if draft.node_container.is_none() {
+            draft.node_container = class.node_container_id.clone();
+        }
+        if draft.podman_pod.is_none() {
+            draft.podman_pod = class.podman_pod_id.clone();
         }
     }
 }

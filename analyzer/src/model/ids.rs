@@ -42,6 +42,29 @@ impl ContainerId {
         }
     }
 
+    /// The UUID form some runtimes give their containers (Cloud Foundry's garden: 8-4-4-4-4 hex
+    /// digits; others the full 8-4-4-4-12), with dashes or underscores, kept as written.
+    pub fn parse_uuid(text: &str) -> Option<ContainerId> {
+        let groups: Vec<&str> = text.split(['-', '_']).collect();
+        let lengths_fit = matches!(groups.as_slice(), [a, b, c, d, e]
+            if a.len() == 8 && b.len() == 4 && c.len() == 4 && d.len() == 4
+                && (4..=12).contains(&e.len()));
+        let hex = groups
+            .iter()
+            .all(|g| g.bytes().all(|b| b.is_ascii_hexdigit()));
+        (lengths_fit && hex).then(|| ContainerId(text.to_ascii_lowercase()))
+    }
+
+    /// The id ECS on Fargate (platform 1.4 and later) gives a container: the task's 32 hex
+    /// digits, a dash and a number of one to ten digits.
+    pub fn parse_task(text: &str) -> Option<ContainerId> {
+        let (task, number) = text.split_once('-')?;
+        let task_fits = task.len() == 32 && task.bytes().all(|b| b.is_ascii_hexdigit());
+        let number_fits =
+            (1..=10).contains(&number.len()) && number.bytes().all(|b| b.is_ascii_digit());
+        (task_fits && number_fits).then(|| ContainerId(text.to_ascii_lowercase()))
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -78,6 +101,33 @@ impl RuntimeId {
 }
 
 impl fmt::Display for RuntimeId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A podman pod's id (64 hex digits), which names the pod's cgroup: `/libpod_parent/<id>` with
+/// the cgroupfs manager, `machine-libpod_pod_<id>.slice` with systemd. A pod is no container.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct PodmanPodId(String);
+
+impl PodmanPodId {
+    pub fn parse(text: &str) -> Option<PodmanPodId> {
+        ContainerId::parse(text).map(|id| PodmanPodId(id.0))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The 12-character form `podman pod ps` prints.
+    pub fn short(&self) -> &str {
+        &self.0[..12.min(self.0.len())]
+    }
+}
+
+impl fmt::Display for PodmanPodId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }
@@ -244,6 +294,37 @@ mod tests {
         assert_eq!(ContainerId::parse(full).unwrap().short(), "52eeb71ffa22");
         assert_eq!(ContainerId::parse("52eeb71ffa22"), None);
         assert_eq!(ContainerId::parse(&"g".repeat(64)), None);
+    }
+
+    #[test]
+    fn uuid_container_ids_keep_their_separators() {
+        let garden = ContainerId::parse_uuid("6f265890-5165-7fab-6b52-18d1").unwrap();
+        assert_eq!(garden.as_str(), "6f265890-5165-7fab-6b52-18d1");
+        let full = ContainerId::parse_uuid("37261842_26f5_d314_7c25_fdeab5b60097").unwrap();
+        assert_eq!(full.as_str(), "37261842_26f5_d314_7c25_fdeab5b60097");
+        assert_eq!(ContainerId::parse_uuid("6f26589-5165-7fab-6b52-18d1"), None);
+        assert_eq!(ContainerId::parse_uuid("6f265890-5165-7fab-6b52-18d"), None);
+        assert_eq!(
+            ContainerId::parse_uuid("6f265890-5165-7fab-6b52-18d1abcd12345"),
+            None
+        );
+        assert_eq!(
+            ContainerId::parse_uuid("6g265890-5165-7fab-6b52-18d1"),
+            None
+        );
+    }
+
+    #[test]
+    fn fargate_task_container_ids_have_a_number_of_one_to_ten_digits() {
+        let task = "34dc0b5e626f2c5c4c5170e34b10e765";
+        assert!(ContainerId::parse_task(&format!("{task}-1234567890")).is_some());
+        assert!(ContainerId::parse_task(&format!("{task}-1")).is_some());
+        assert_eq!(
+            ContainerId::parse_task(&format!("{task}-12345678901")),
+            None
+        );
+        assert_eq!(ContainerId::parse_task(&format!("{task}-12a")), None);
+        assert_eq!(ContainerId::parse_task(&format!("{}-1", &task[1..])), None);
     }
 
     #[test]

@@ -16,6 +16,8 @@ pub use ids::*;
 pub use types::*;
 
 #[cfg(test)]
+mod cgroup_forms_test;
+#[cfg(test)]
 pub(crate) mod layout_test;
 #[cfg(test)]
 mod seed_test;

@@ -4,7 +4,7 @@
 //! field names here are a public interface: add fields freely, rename none. Absent values are
 //! `null`, never missing.
 
-use super::ids::{ContainerId, Inode, NsType, Pid, PodUid, QosClass, RuntimeId};
+use super::ids::{ContainerId, Inode, NsType, Pid, PodUid, PodmanPodId, QosClass, RuntimeId};
 use nodesnap_format::{CmdlinePolicy, Counts, Gap};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -205,6 +205,13 @@ pub struct Container {
     /// The shim or conmon that manages it.
     pub shim_pid: Option<Pid>,
     pub cgroup: Option<String>,
+    /// The container that holds the runtime which runs this one, from the cgroup path's outer
+    /// id: a kind node's container, the outer container of docker-in-docker, the Fargate task
+    /// container of an EKS pod. Null when the runtime runs on the node itself.
+    pub node_container_id: Option<ContainerId>,
+    /// The podman pod the container belongs to (its infra container and app containers share
+    /// the pod's cgroup); null outside podman pods. Kubernetes pods are `pod_uid`.
+    pub podman_pod_id: Option<PodmanPodId>,
     pub limits: Limits,
     pub usage: Usage,
 }

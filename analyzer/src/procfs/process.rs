@@ -190,11 +190,15 @@ pub struct CgroupLine {
 }
 
 /// Parses /proc/<pid>/cgroup. The path is everything after the second `:`, so a path holding
-/// `:` stays whole.
+/// `:` (runc's `<slice>:<prefix>:<id>`) stays whole, and it is kept as written, blanks included:
+/// a cgroup's name may hold them (the classifier trims them off an id). A file that went through
+/// another tool is still read: blanks before the hierarchy id and a carriage return at the end
+/// of a line are dropped, blank lines skipped.
 pub fn parse_cgroup(text: &str) -> Result<Vec<CgroupLine>, ParseError> {
     const WHAT: &str = "cgroup";
     let mut lines = Vec::new();
     for (index, line) in text.lines().enumerate() {
+        let line = line.strip_suffix('\r').unwrap_or(line).trim_start();
         if line.trim().is_empty() {
             continue;
         }
@@ -456,6 +460,21 @@ mod tests {
                 "a path holding a colon stays whole",
                 "0::/weird:name\n".into(),
                 Ok(vec![line(0, &[], "/weird:name")]),
+            ),
+            (
+                "runc's systemd slice:prefix:id left as a v1 directory name",
+                "11:devices:/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-podf5f16f15_af9e_11ea_8af4_0050569e47b9.slice:crio:abc\n".into(),
+                Ok(vec![line(11, &["devices"], "/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-podf5f16f15_af9e_11ea_8af4_0050569e47b9.slice:crio:abc")]),
+            ),
+            (
+                "indented lines, carriage returns and blank lines as test suites write them",
+                "\r\n    13:name=systemd:/docker/a\r\n        \n0::/\r".into(),
+                Ok(vec![line(13, &["name=systemd"], "/docker/a"), line(0, &[], "/")]),
+            ),
+            (
+                "blanks in a path are the cgroup's own and stay",
+                "13:name=systemd:/docker/     a    \n".into(),
+                Ok(vec![line(13, &["name=systemd"], "/docker/     a    ")]),
             ),
             ("empty file", String::new(), Ok(vec![])),
             (

@@ -124,6 +124,8 @@ fn fuzzed_model(next: &mut dyn FnMut() -> String) -> Model {
         init_pid: Some(Pid(42)),
         shim_pid: None,
         cgroup: Some(cgroup_path.clone()),
+        node_container_id: None,
+        podman_pod_id: None,
         limits: Limits {
             cpuset_cpus: Some(next()),
             ..Limits::default()

@@ -511,6 +511,8 @@ fn containers(processes: &[Process]) -> Vec<Container> {
                 pids,
                 shim_pid: Some(Pid(spec.shim)),
                 cgroup: container_cgroup(spec),
+                node_container_id: None,
+                podman_pod_id: None,
                 limits,
                 usage,
             }

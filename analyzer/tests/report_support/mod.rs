@@ -332,6 +332,8 @@ pub fn seed_model() -> Model {
         init_pid: pids.first().copied().map(Pid),
         shim_pid: Some(Pid(shim)),
         cgroup: Some(cgroup),
+        node_container_id: None,
+        podman_pod_id: None,
         limits,
         usage,
     };
@@ -938,6 +940,8 @@ pub fn big_model() -> Model {
                 pids,
                 shim_pid: Some(Pid(shim_pid)),
                 cgroup: Some(path),
+                node_container_id: None,
+                podman_pod_id: None,
                 limits: resources.0,
                 usage: resources.1,
             });
