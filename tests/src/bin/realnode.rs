@@ -1,0 +1,219 @@
+//! `realnode`: brings up the real node of the end-to-end test (containerd with CRI pods,
+//! dockerd with its own containerd, podman with a pod) for collecting from and inspecting by
+//! hand, and removes it. `realnode up` stays in the foreground until `realnode down` (or
+//! SIGTERM/SIGINT); `realnode check` compares a model with the truth the node recorded.
+//!
+//! ```text
+//! realnode up --dir /tmp/rn &          # prints the node, then `ready:`
+//! collector -o /tmp/rn.tar.gz && analyzer model /tmp/rn.tar.gz --format json > /tmp/model.json
+//! realnode check --dir /tmp/rn --model /tmp/model.json
+//! realnode down --dir /tmp/rn
+//! ```
+
+use clap::{Parser, Subcommand};
+use nodesnap_tests::realnode::host::RealNodeState;
+use nodesnap_tests::realnode::plan::NodePlan;
+use nodesnap_tests::realnode::truth::Truth;
+use nodesnap_tests::realnode::{compare, RealNode, RealNodeConfig, RealNodeError};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::time::{Duration, Instant};
+
+#[derive(Parser)]
+#[command(about = "Bring up or remove a real node of Debian's container runtimes (root only)")]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Bring the node up, print it, and stay up until `realnode down` or SIGTERM.
+    Up {
+        /// The node's directory (must not exist): every runtime's root, state and socket.
+        #[arg(long)]
+        dir: PathBuf,
+        /// Once up, run this collector on `/` and write its snapshot to --output.
+        #[arg(long, requires = "output")]
+        collector: Option<PathBuf>,
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+        /// Tear down right after (with --collector: collect, then tear down).
+        #[arg(long)]
+        once: bool,
+    },
+    /// Remove the node recorded in DIR, whether its owner lives or was killed.
+    Down {
+        #[arg(long)]
+        dir: PathBuf,
+    },
+    /// Compare a model (`analyzer model --format json`) with the truth recorded in DIR.
+    Check {
+        #[arg(long)]
+        dir: PathBuf,
+        #[arg(long)]
+        model: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    let result = match Cli::parse().command {
+        Cmd::Up {
+            dir,
+            collector,
+            output,
+            once,
+        } => up(dir, collector, output, once),
+        Cmd::Down { dir } => down(&dir),
+        Cmd::Check { dir, model } => check(&dir, &model),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("realnode: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn print_truth(truth: &Truth) {
+    for runtime in &truth.runtimes {
+        println!(
+            "runtime {} {} pid {} {} {}",
+            runtime.label,
+            runtime.kind,
+            runtime.pid.map(|p| p.to_string()).unwrap_or("-".into()),
+            runtime.version.as_deref().unwrap_or("?"),
+            runtime.address
+        );
+    }
+    for pod in &truth.pods {
+        println!(
+            "pod {} {}/{} qos {} sandbox {} pid {} cgroup {}",
+            pod.uid,
+            pod.namespace.as_deref().unwrap_or("-"),
+            pod.name,
+            pod.qos.as_deref().unwrap_or("-"),
+            &pod.sandbox_id[..12],
+            pod.sandbox_pid,
+            pod.cgroup.as_deref().unwrap_or("-")
+        );
+        let sharing: Vec<String> = pod
+            .sharing
+            .iter()
+            .map(|(kind, verdict)| format!("{kind}={verdict}"))
+            .collect();
+        println!("  sharing {}", sharing.join(" "));
+    }
+    for c in &truth.containers {
+        let pids: Vec<String> = c.pids.iter().map(u32::to_string).collect();
+        println!(
+            "container {} {} {}{} init {} shim {} ({}) pids {} cgroup {}",
+            &c.id[..12],
+            c.runtime,
+            c.name,
+            if c.sandbox { " (sandbox)" } else { "" },
+            c.init_pid,
+            c.shim_pid,
+            c.shim_comm,
+            pids.join(","),
+            c.cgroup
+        );
+    }
+}
+
+fn up(
+    dir: PathBuf,
+    collector: Option<PathBuf>,
+    output: Option<PathBuf>,
+    once: bool,
+) -> Result<ExitCode, RealNodeError> {
+    let signals = block_termination_signals();
+    let started = Instant::now();
+    let node = RealNode::up(&NodePlan::standard(), &RealNodeConfig::in_dir(dir.clone()))?;
+    print_truth(node.truth());
+    let phases: Vec<String> = node
+        .timings
+        .iter()
+        .map(|(phase, secs)| format!("{phase} {secs:.2}s"))
+        .collect();
+    println!("phases: {}", phases.join(", "));
+    println!(
+        "ready: {} runtimes, {} pods, {} containers in {:.1}s; `realnode down --dir {}` removes it",
+        node.truth().runtimes.len(),
+        node.truth().pods.len(),
+        node.truth().containers.len(),
+        started.elapsed().as_secs_f64(),
+        dir.display()
+    );
+    if let (Some(collector), Some(output)) = (collector, output) {
+        let status = Command::new(&collector)
+            .args(["--root", "/", "--quiet", "-o"])
+            .arg(&output)
+            .status()
+            .map_err(|e| RealNodeError::io(&collector, e))?;
+        if !status.success() {
+            return Err(RealNodeError::Command {
+                command: format!("{} -o {}", collector.display(), output.display()),
+                detail: status.to_string(),
+            });
+        }
+        println!("collected {}", output.display());
+    }
+    if !once {
+        wait_for_signal(&signals);
+    }
+    let started = Instant::now();
+    node.teardown()?;
+    println!("torn down in {:.1}s", started.elapsed().as_secs_f64());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn down(dir: &Path) -> Result<ExitCode, RealNodeError> {
+    let problems = nodesnap_tests::realnode::down(dir, Duration::from_secs(120))?;
+    if problems.is_empty() {
+        println!("realnode down: {} removed", dir.display());
+        Ok(ExitCode::SUCCESS)
+    } else {
+        Err(RealNodeError::Teardown(problems))
+    }
+}
+
+fn check(dir: &Path, model: &Path) -> Result<ExitCode, RealNodeError> {
+    let state = RealNodeState::read(&RealNodeState::path(dir))?;
+    let truth = state.truth.ok_or_else(|| {
+        RealNodeError::Parse(format!("{}: the node recorded no truth yet", dir.display()))
+    })?;
+    let text = std::fs::read_to_string(model).map_err(|e| RealNodeError::io(model, e))?;
+    let model: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| RealNodeError::Parse(format!("{}: not JSON: {e}", model.display())))?;
+    let report = compare::compare(&truth, &model);
+    print!("{report}");
+    Ok(if report.mismatches.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// Blocked before the node starts, so that a SIGTERM from `realnode down` always leads to a
+/// teardown; children start with an empty mask (std resets it).
+fn block_termination_signals() -> libc::sigset_t {
+    // SAFETY: sigset operations on a local set; sigprocmask before any thread exists.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, libc::SIGTERM);
+        libc::sigaddset(&mut set, libc::SIGINT);
+        libc::sigaddset(&mut set, libc::SIGHUP);
+        libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+        set
+    }
+}
+
+fn wait_for_signal(set: &libc::sigset_t) {
+    let mut signal = 0;
+    // SAFETY: the set was initialised by block_termination_signals.
+    unsafe { libc::sigwait(set, &mut signal) };
+    eprintln!("realnode: signal {signal}, tearing down");
+}
