@@ -2,6 +2,9 @@
 //! dockerd with its own containerd, podman with a pod) for collecting from and inspecting by
 //! hand, and removes it. `realnode up` stays in the foreground until `realnode down` (or
 //! SIGTERM/SIGINT); `realnode check` compares a model with the truth the node recorded.
+//! `realnode up --isolated --collector C -o OUT --once` makes the public sample: the node and
+//! the collector run in their own pid and mount namespaces, so that no other process of the
+//! machine is in the snapshot.
 //!
 //! ```text
 //! realnode up --dir /tmp/rn &          # prints the node, then `ready:`
@@ -41,6 +44,16 @@ enum Cmd {
         /// Tear down right after (with --collector: collect, then tear down).
         #[arg(long)]
         once: bool,
+        /// Run the node and the collector in a pid and mount namespace of their own, so that
+        /// the snapshot shows the node's processes only (for a public sample).
+        #[arg(long, requires_all = ["collector", "once"])]
+        isolated: bool,
+    },
+    /// pid 1 of an isolated node: runs `realnode ARGS` and reaps every orphan until it exits.
+    #[command(hide = true)]
+    Init {
+        #[arg(trailing_var_arg = true, required = true)]
+        args: Vec<String>,
     },
     /// Remove the node recorded in DIR, whether its owner lives or was killed.
     Down {
@@ -62,8 +75,17 @@ fn main() -> ExitCode {
             dir,
             collector,
             output,
+            once: _,
+            isolated: true,
+        } => up_isolated(&dir, collector, output),
+        Cmd::Up {
+            dir,
+            collector,
+            output,
             once,
+            isolated: false,
         } => up(dir, collector, output, once),
+        Cmd::Init { args } => init(&args),
         Cmd::Down { dir } => down(&dir),
         Cmd::Check { dir, model } => check(&dir, &model),
     };
@@ -167,6 +189,87 @@ fn up(
     node.teardown()?;
     println!("torn down in {:.1}s", started.elapsed().as_secs_f64());
     Ok(ExitCode::SUCCESS)
+}
+
+/// Re-runs `up --once` as the child of `realnode init`, pid 1 of new pid and mount
+/// namespaces (util-linux's unshare makes them and mounts a /proc of the new pid namespace):
+/// the collector there sees the node's processes and no other. Everything the node mounts
+/// stays in that mount namespace and goes with it.
+fn up_isolated(
+    dir: &Path,
+    collector: Option<PathBuf>,
+    output: Option<PathBuf>,
+) -> Result<ExitCode, RealNodeError> {
+    let me =
+        std::env::current_exe().map_err(|e| RealNodeError::io(Path::new("/proc/self/exe"), e))?;
+    let (Some(collector), Some(output)) = (collector, output) else {
+        return Err(RealNodeError::Parse(
+            "--isolated needs --collector and --output".into(),
+        ));
+    };
+    // Called by its bare name (its directory goes first in PATH), so that the snapshot's
+    // command lines name no directory of this machine's.
+    let mut path = me
+        .parent()
+        .map(|d| d.as_os_str().to_owned())
+        .unwrap_or_default();
+    path.push(":");
+    path.push(std::env::var_os("PATH").unwrap_or_default());
+    let status = Command::new("unshare")
+        .env("PATH", path)
+        .args([
+            "--pid",
+            "--fork",
+            "--mount",
+            "--propagation",
+            "private",
+            "--mount-proc",
+            "--",
+        ])
+        .args(["realnode", "init", "--", "up", "--dir"])
+        .arg(dir)
+        .arg("--collector")
+        .arg(&collector)
+        .arg("--output")
+        .arg(&output)
+        .arg("--once")
+        .status()
+        .map_err(|e| RealNodeError::Missing(format!("unshare (util-linux): {e}")))?;
+    Ok(if status.success() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// pid 1 of the isolated node: runs `realnode ARGS` and reaps every orphan the kernel hands it
+/// (the shims, conmon), so that none stays a zombie; it exits with that command's status.
+fn init(args: &[String]) -> Result<ExitCode, RealNodeError> {
+    use std::os::unix::process::CommandExt;
+    let me =
+        std::env::current_exe().map_err(|e| RealNodeError::io(Path::new("/proc/self/exe"), e))?;
+    let child = Command::new(&me)
+        .arg0("realnode")
+        .args(args)
+        .spawn()
+        .map_err(|e| RealNodeError::io(&me, e))?;
+    let main = child.id() as libc::pid_t;
+    loop {
+        let mut status = 0;
+        // SAFETY: waitpid on any child, with a status word we own.
+        let pid = unsafe { libc::waitpid(-1, &mut status, 0) };
+        if pid == main {
+            let code = if libc::WIFEXITED(status) {
+                libc::WEXITSTATUS(status)
+            } else {
+                1
+            };
+            return Ok(ExitCode::from(code as u8));
+        }
+        if pid < 0 && std::io::Error::last_os_error().raw_os_error() != Some(libc::EINTR) {
+            return Ok(ExitCode::FAILURE);
+        }
+    }
 }
 
 fn down(dir: &Path) -> Result<ExitCode, RealNodeError> {

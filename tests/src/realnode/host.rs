@@ -10,7 +10,8 @@
 //!   directory (the path is compiled in), and `ctr` keeps its fifos in /run/containerd/fifo;
 //! - dockerd 20.10 keeps plugin sockets in /run/docker/plugins, and the containerd it starts has
 //!   no `opt` path in its generated config, so it creates /opt/containerd;
-//! - podman keeps the blob-info cache of an import in /var/lib/containers/cache;
+//! - podman keeps the blob-info cache of an import in /var/lib/containers/cache, and its locks
+//!   in /dev/shm/libpod_lock;
 //! - libcni, run by containerd's CRI plugin, caches results in /var/lib/cni;
 //! - kubelet's logs live in /var/log/pods and /var/log/containers (the node writes them there as
 //!   kubelet does, since the collector reads them).
@@ -33,7 +34,7 @@ pub const LOCK_FILE: &str = "/run/nodesnap-realnode.lock";
 pub const STATE_FILE: &str = "realnode-state.json";
 
 /// Host paths that the runtimes create outside their directories (see the module docs).
-pub const HOST_PATH_CANDIDATES: [&str; 12] = [
+pub const HOST_PATH_CANDIDATES: [&str; 13] = [
     "/run/containerd",
     "/run/docker",
     "/run/runc",
@@ -46,6 +47,7 @@ pub const HOST_PATH_CANDIDATES: [&str; 12] = [
     "/var/lib/docker",
     "/var/lib/cni",
     "/run/netns",
+    "/dev/shm/libpod_lock",
 ];
 
 /// Kubelet's log directories: made by the node when absent, else only its own entries go.
@@ -340,7 +342,11 @@ pub fn clean(proc: &ProcReader, state: &RealNodeState, spare: &BTreeSet<u32>) ->
         }
         Err(e) => problems.push(format!("finding the cgroup hierarchies: {e}")),
     }
+    // A parent such as /kubepods may meanwhile hold a live scene's pods: it stays then.
     for dir in state.created_dirs.iter().rev() {
+        if has_subdirs(dir) {
+            continue;
+        }
         if let Some(problem) = remove_cgroup_dir(dir) {
             problems.push(problem);
         }
@@ -398,6 +404,14 @@ fn remove_all_but_state(dir: &Path) -> std::io::Result<()> {
         }
     }
     Ok(())
+}
+
+fn has_subdirs(dir: &Path) -> bool {
+    fs::read_dir(dir).is_ok_and(|entries| {
+        entries
+            .flatten()
+            .any(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+    })
 }
 
 /// A cgroup stays busy a moment after its last task is reaped: EBUSY is retried for 5s.
