@@ -654,12 +654,24 @@ impl Builder<'_> {
                     plan.name, sandbox.options, asked
                 )));
             }
-            let sandbox = truth::complete(proc, sandbox.container)?;
+            let sandbox = truth::complete(proc, sandbox.container, 1)?;
             let apps: Vec<ContainerTruth> = apps_by_sandbox
                 .remove(&pod.sandbox_id)
                 .unwrap_or_default()
                 .into_iter()
-                .map(|api| truth::complete(proc, api))
+                .map(|api| {
+                    let planned = plan
+                        .containers
+                        .iter()
+                        .find(|c| c.name == api.name)
+                        .ok_or_else(|| {
+                            RealNodeError::Harness(format!(
+                                "pod {} runs a container {} it never asked for",
+                                plan.name, api.name
+                            ))
+                        })?;
+                    truth::complete(proc, api, plan::processes_of(&planned.command))
+                })
                 .collect::<Result<_, _>>()?;
             if apps.len() != plan.containers.len() {
                 return Err(RealNodeError::Harness(format!(
@@ -699,15 +711,30 @@ impl Builder<'_> {
 
         // Docker.
         for api in docker.truth(docker_ids, timeout)? {
-            truth.containers.push(truth::complete(proc, api)?);
+            let planned = self
+                .plan
+                .docker
+                .iter()
+                .find(|c| c.name == api.name)
+                .map(|c| plan::processes_of(&c.command))
+                .unwrap_or(1);
+            truth.containers.push(truth::complete(proc, api, planned)?);
         }
 
         // Podman.
         let api = podman.truth(podman_pod, timeout)?;
         let mut infra = None;
         let mut pod_apps = Vec::new();
+        let podman_plan = &self.plan.podman;
         for container in api.containers {
-            let completed = truth::complete(proc, container)?;
+            let planned = if container.name == podman_plan.standalone_name {
+                plan::processes_of(&podman_plan.standalone_command)
+            } else if container.name == podman_plan.pod_app_name {
+                plan::processes_of(&podman_plan.pod_app_command)
+            } else {
+                1
+            };
+            let completed = truth::complete(proc, container, planned)?;
             if completed.pod_uid.as_deref() == Some(api.pod_id.as_str()) {
                 if completed.sandbox {
                     infra = Some(completed);

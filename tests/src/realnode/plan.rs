@@ -203,6 +203,15 @@ fn sleeper() -> Vec<String> {
     argv(&["sleep", "86400"])
 }
 
+/// How many processes a container running `command` settles at: a `sh -c` script of the
+/// plan's form runs one child per `&`, beside the shell; anything else is one process.
+pub fn processes_of(command: &[String]) -> usize {
+    match command {
+        [shell, flag, script] if shell == "sh" && flag == "-c" => 1 + script.matches('&').count(),
+        _ => 1,
+    }
+}
+
 impl NodePlan {
     /// The node of the end-to-end test and of `realnode up`.
     pub fn standard() -> NodePlan {
@@ -325,6 +334,12 @@ mod tests {
             classes,
             vec![Qos::Guaranteed, Qos::Burstable, Qos::BestEffort]
         );
+    }
+
+    #[test]
+    fn a_shell_with_two_background_children_settles_at_three_processes() {
+        assert_eq!(processes_of(&shell_with_children()), 3);
+        assert_eq!(processes_of(&sleeper()), 1);
     }
 
     #[test]

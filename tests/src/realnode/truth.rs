@@ -7,6 +7,7 @@ use crate::scene::procfs::ProcReader;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
+use std::time::{Duration, Instant};
 
 /// The namespace types whose sharing the model reports per pod, with the /proc/<pid>/ns link.
 pub const SHARING_TYPES: [&str; 10] = [
@@ -178,7 +179,13 @@ pub fn pids_in_cgroup(proc: &ProcReader, cgroup: &str) -> BTreeSet<u32> {
 }
 
 /// Completes what the API said with /proc, checking that the harness got what it asked for.
-pub fn complete(proc: &ProcReader, api: ApiContainer) -> Result<ContainerTruth, RealNodeError> {
+/// A container's init may not have started its children yet when its runtime says it runs:
+/// its cgroup is read until it holds the `expected` processes (10s at most).
+pub fn complete(
+    proc: &ProcReader,
+    api: ApiContainer,
+    expected: usize,
+) -> Result<ContainerTruth, RealNodeError> {
     let init = proc.stat(api.init_pid)?;
     let shim = proc.stat(init.ppid)?;
     if shim.comm != api.expected_shim {
@@ -188,7 +195,20 @@ pub fn complete(proc: &ProcReader, api: ApiContainer) -> Result<ContainerTruth, 
         )));
     }
     let cgroup = cgroup_of(proc, api.init_pid)?;
-    let pids = pids_in_cgroup(proc, &cgroup);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut pids = pids_in_cgroup(proc, &cgroup);
+    while pids.len() < expected && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+        pids = pids_in_cgroup(proc, &cgroup);
+    }
+    if pids.len() != expected {
+        return Err(RealNodeError::Harness(format!(
+            "container {} ({}): {} processes in {cgroup}, {expected} planned: {pids:?}",
+            api.name,
+            api.id,
+            pids.len()
+        )));
+    }
     if !pids.contains(&api.init_pid) {
         return Err(RealNodeError::Harness(format!(
             "container {}: init {} left its cgroup {cgroup}",
