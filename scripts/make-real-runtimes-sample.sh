@@ -7,7 +7,9 @@
 # The node and the collector run in a pid and mount namespace of their own (`realnode up
 # --isolated`), so that the snapshot holds the node's processes and none of the machine's
 # others; both binaries run from a neutral directory so that no path of this checkout shows.
-# The collector is the release build (the binary that ships), or $COLLECTOR.
+# The collector is the release build (the binary that ships), or $COLLECTOR. After a new
+# sample: update the ids and pids in tests/tests/samples.rs (mod real_runtimes) and run
+# `UPDATE_GOLDEN=1 cargo test -p nodesnap-tests --test integration golden samples`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,6 +28,9 @@ trap 'rm -rf "$stage"' EXIT
 cp "$collector" "$stage/collector"
 cp target/debug/realnode "$stage/realnode"
 (cd "$stage" && ./realnode up --dir /tmp/nodesnap-realnode --isolated --once \
-  --collector ./collector --output real-runtimes.tar.gz)
+  --collector ./collector --output real-runtimes.tar.gz --truth-output truth.json)
 mv -f "$stage/real-runtimes.tar.gz" samples/real-runtimes.tar.gz
+# What the runtimes said about the sample's node: tests/tests/samples.rs compares the model of
+# the sample with it (the list of mismatches is tests/golden/real-runtimes/mismatches.txt).
+mv -f "$stage/truth.json" tests/realnode/real-runtimes-sample.truth.json
 echo "samples/real-runtimes.tar.gz ($(wc -c <samples/real-runtimes.tar.gz) bytes)"

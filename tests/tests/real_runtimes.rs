@@ -7,6 +7,11 @@
 //! Uses the collector and analyzer binaries of this target directory (built by `cargo test
 //! --workspace` or `cargo build -p collector -p analyzer`), or NODESNAP_COLLECTOR and
 //! NODESNAP_ANALYZER. Without root or a runtime it cannot run: under CI that is a failure.
+//!
+//! With NODESNAP_KEEP_REALNODE=DIR the snapshot and the truth stay in DIR (snapshot.tar.gz,
+//! truth.json), so that model work can go on without the node:
+//! `analyzer model DIR/snapshot.tar.gz --format json > m.json` and
+//! `realnode check --truth DIR/truth.json --model m.json`.
 
 use nodesnap_testing::{cannot_run, is_root, require};
 use nodesnap_tests::realnode::plan::NodePlan;
@@ -112,6 +117,13 @@ fn the_model_agrees_with_real_runtimes_on_every_pod_container_and_daemon() {
     let report = model
         .as_ref()
         .map(|model| compare::compare(node.truth(), model));
+    if let Some(keep) = std::env::var_os("NODESNAP_KEEP_REALNODE").map(PathBuf::from) {
+        std::fs::create_dir_all(&keep).expect("NODESNAP_KEEP_REALNODE is a directory");
+        std::fs::copy(&snapshot, keep.join("snapshot.tar.gz")).expect("keeping the snapshot");
+        let truth = serde_json::to_string_pretty(node.truth()).expect("the truth is JSON");
+        std::fs::write(keep.join("truth.json"), truth).expect("keeping the truth");
+        eprintln!("real node: snapshot and truth kept in {}", keep.display());
+    }
     let phases: Vec<String> = node
         .timings
         .iter()

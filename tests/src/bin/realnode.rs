@@ -41,6 +41,9 @@ enum Cmd {
         collector: Option<PathBuf>,
         #[arg(long, short)]
         output: Option<PathBuf>,
+        /// Write the node's truth (what its runtimes and /proc say) to this JSON file.
+        #[arg(long)]
+        truth_output: Option<PathBuf>,
         /// Tear down right after (with --collector: collect, then tear down).
         #[arg(long)]
         once: bool,
@@ -60,10 +63,13 @@ enum Cmd {
         #[arg(long)]
         dir: PathBuf,
     },
-    /// Compare a model (`analyzer model --format json`) with the truth recorded in DIR.
+    /// Compare a model (`analyzer model --format json`) with the truth recorded in DIR (or
+    /// kept in a truth.json by the test, see tests/tests/real_runtimes.rs).
     Check {
+        #[arg(long, required_unless_present = "truth", conflicts_with = "truth")]
+        dir: Option<PathBuf>,
         #[arg(long)]
-        dir: PathBuf,
+        truth: Option<PathBuf>,
         #[arg(long)]
         model: PathBuf,
     },
@@ -75,19 +81,21 @@ fn main() -> ExitCode {
             dir,
             collector,
             output,
+            truth_output,
             once: _,
             isolated: true,
-        } => up_isolated(&dir, collector, output),
+        } => up_isolated(&dir, collector, output, truth_output),
         Cmd::Up {
             dir,
             collector,
             output,
+            truth_output,
             once,
             isolated: false,
-        } => up(dir, collector, output, once),
+        } => up(dir, collector, output, truth_output, once),
         Cmd::Init { args } => init(&args),
         Cmd::Down { dir } => down(&dir),
-        Cmd::Check { dir, model } => check(&dir, &model),
+        Cmd::Check { dir, truth, model } => check(dir.as_deref(), truth.as_deref(), &model),
     };
     match result {
         Ok(code) => code,
@@ -148,6 +156,7 @@ fn up(
     dir: PathBuf,
     collector: Option<PathBuf>,
     output: Option<PathBuf>,
+    truth_output: Option<PathBuf>,
     once: bool,
 ) -> Result<ExitCode, RealNodeError> {
     let signals = block_termination_signals();
@@ -168,6 +177,12 @@ fn up(
         started.elapsed().as_secs_f64(),
         dir.display()
     );
+    if let Some(path) = &truth_output {
+        let text = serde_json::to_string_pretty(node.truth())
+            .map_err(|e| RealNodeError::Parse(e.to_string()))?;
+        std::fs::write(path, text + "\n").map_err(|e| RealNodeError::io(path, e))?;
+        println!("truth written to {}", path.display());
+    }
     if let (Some(collector), Some(output)) = (collector, output) {
         let status = Command::new(&collector)
             .args(["--root", "/", "--quiet", "-o"])
@@ -199,6 +214,7 @@ fn up_isolated(
     dir: &Path,
     collector: Option<PathBuf>,
     output: Option<PathBuf>,
+    truth_output: Option<PathBuf>,
 ) -> Result<ExitCode, RealNodeError> {
     let me =
         std::env::current_exe().map_err(|e| RealNodeError::io(Path::new("/proc/self/exe"), e))?;
@@ -215,7 +231,8 @@ fn up_isolated(
         .unwrap_or_default();
     path.push(":");
     path.push(std::env::var_os("PATH").unwrap_or_default());
-    let status = Command::new("unshare")
+    let mut command = Command::new("unshare");
+    command
         .env("PATH", path)
         .args([
             "--pid",
@@ -232,7 +249,11 @@ fn up_isolated(
         .arg(&collector)
         .arg("--output")
         .arg(&output)
-        .arg("--once")
+        .arg("--once");
+    if let Some(truth) = &truth_output {
+        command.arg("--truth-output").arg(truth);
+    }
+    let status = command
         .status()
         .map_err(|e| RealNodeError::Missing(format!("unshare (util-linux): {e}")))?;
     Ok(if status.success() {
@@ -282,11 +303,25 @@ fn down(dir: &Path) -> Result<ExitCode, RealNodeError> {
     }
 }
 
-fn check(dir: &Path, model: &Path) -> Result<ExitCode, RealNodeError> {
-    let state = RealNodeState::read(&RealNodeState::path(dir))?;
-    let truth = state.truth.ok_or_else(|| {
-        RealNodeError::Parse(format!("{}: the node recorded no truth yet", dir.display()))
-    })?;
+fn check(
+    dir: Option<&Path>,
+    truth: Option<&Path>,
+    model: &Path,
+) -> Result<ExitCode, RealNodeError> {
+    let truth: Truth = match (dir, truth) {
+        (_, Some(path)) => {
+            let text = std::fs::read_to_string(path).map_err(|e| RealNodeError::io(path, e))?;
+            serde_json::from_str(&text).map_err(|e| {
+                RealNodeError::Parse(format!("{}: not a real node's truth: {e}", path.display()))
+            })?
+        }
+        (Some(dir), None) => RealNodeState::read(&RealNodeState::path(dir))?
+            .truth
+            .ok_or_else(|| {
+                RealNodeError::Parse(format!("{}: the node recorded no truth yet", dir.display()))
+            })?,
+        (None, None) => return Err(RealNodeError::Parse("--dir or --truth is needed".into())),
+    };
     let text = std::fs::read_to_string(model).map_err(|e| RealNodeError::io(model, e))?;
     let model: serde_json::Value = serde_json::from_str(&text)
         .map_err(|e| RealNodeError::Parse(format!("{}: not JSON: {e}", model.display())))?;
