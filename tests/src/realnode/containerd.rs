@@ -155,6 +155,7 @@ pub fn start(
     home: &Path,
     timeout: Duration,
     call_timeout: Duration,
+    cgroup_procs: &[fs::File],
     on_spawn: &mut dyn FnMut(u32) -> Result<(), RealNodeError>,
 ) -> Result<Containerd, RealNodeError> {
     let layout = Layout::new(node_dir);
@@ -168,6 +169,7 @@ pub fn start(
             .arg(&layout.config)
             .args(["--log-level", "info"]),
         &layout.log,
+        cgroup_procs,
     )?;
     on_spawn(child.id())?;
     let socket = layout.socket.clone();

@@ -76,6 +76,7 @@ pub fn start(
     node_dir: &Path,
     home: &Path,
     timeout: Duration,
+    cgroup_procs: &[fs::File],
     on_spawn: &mut dyn FnMut(u32) -> Result<(), RealNodeError>,
 ) -> Result<Docker, RealNodeError> {
     let layout = Layout::new(node_dir);
@@ -105,6 +106,7 @@ pub fn start(
                 "native.cgroupdriver=cgroupfs",
             ]),
         &layout.log,
+        cgroup_procs,
     )?;
     on_spawn(child.id())?;
     let docker = DockerCli {

@@ -5,6 +5,7 @@
 use super::RealNodeError;
 use std::fs::{self, File};
 use std::io::Read;
+use std::os::fd::AsRawFd;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -100,14 +101,33 @@ pub fn run(command: &mut Command, timeout: Duration) -> Result<String, RealNodeE
 }
 
 /// Starts a daemon in its own process group (so a terminal's Ctrl-C reaches only the node's
-/// owner, which then tears down in order), output appended to `log`.
-pub fn spawn_daemon(command: &mut Command, log: &Path) -> Result<Child, RealNodeError> {
+/// owner, which then tears down in order), output appended to `log`, and in the cgroup whose
+/// `cgroup.procs` files (one per hierarchy) are given, as systemd starts a service: the child
+/// writes `0` (itself) to each before exec, so that it and everything it starts are there.
+pub fn spawn_daemon(
+    command: &mut Command,
+    log: &Path,
+    cgroup_procs: &[File],
+) -> Result<Child, RealNodeError> {
     let file = File::options()
         .create(true)
         .append(true)
         .open(log)
         .map_err(|e| RealNodeError::io(log, e))?;
     let err = file.try_clone().map_err(|e| RealNodeError::io(log, e))?;
+    let fds: Vec<i32> = cgroup_procs.iter().map(|f| f.as_raw_fd()).collect();
+    // SAFETY: the closure only calls write(2) on descriptors opened before the fork, which is
+    // async-signal-safe, and allocates nothing.
+    unsafe {
+        command.pre_exec(move || {
+            for &fd in &fds {
+                if libc::write(fd, b"0".as_ptr().cast(), 1) != 1 {
+                    return Err(std::io::Error::last_os_error());
+                }
+            }
+            Ok(())
+        });
+    }
     command
         .stdout(file)
         .stderr(err)

@@ -31,7 +31,7 @@ pub mod plan;
 pub mod podman;
 pub mod truth;
 
-use crate::scene::cgroups::{match_hierarchies, CreatedDirs};
+use crate::scene::cgroups::{match_hierarchies, CreatedDirs, Hierarchy};
 use crate::scene::procfs::ProcReader;
 use crate::scene::state::{ProcRef, SceneLock};
 use crate::scene::SceneError;
@@ -149,6 +149,11 @@ impl Default for RealNodeConfig {
     }
 }
 
+/// The daemons' cgroups, named as systemd names their units' (dockerd and the containerd it
+/// starts share docker.service, as on a systemd host).
+pub const CONTAINERD_SERVICE: &str = "/system.slice/containerd.service";
+pub const DOCKER_SERVICE: &str = "/system.slice/docker.service";
+
 /// The programs the node runs, with the Debian package that brings each.
 const TOOLS: [(&str, &str); 11] = [
     ("containerd", "containerd"),
@@ -226,7 +231,12 @@ impl RealNode {
 
         let mounts = host::cgroup_mounts(&proc)?;
         let mut owned_cgroups = Vec::new();
-        for (root, runtime) in [("/docker", "docker"), ("/libpod_parent", "podman")] {
+        for (root, runtime) in [
+            ("/docker", "docker"),
+            ("/libpod_parent", "podman"),
+            (CONTAINERD_SERVICE, "containerd"),
+            (DOCKER_SERVICE, "docker"),
+        ] {
             if host::cgroup_has_processes(&mounts, root) {
                 return Err(RealNodeError::Unsupported(format!(
                     "another {runtime} runs here (cgroup {root} has processes)"
@@ -350,6 +360,23 @@ fn prepare_dir(proc: &ProcReader, dir: &Path) -> Result<(), RealNodeError> {
         fs::create_dir_all(&path).map_err(|e| RealNodeError::io(&path, e))?;
     }
     Ok(())
+}
+
+/// The `cgroup.procs` of `cgroup` in every hierarchy, open for a daemon to enter.
+fn open_procs_files(
+    hierarchies: &[Hierarchy],
+    cgroup: &str,
+) -> Result<Vec<fs::File>, RealNodeError> {
+    hierarchies
+        .iter()
+        .map(|h| {
+            let path = h.procs_file(cgroup);
+            fs::OpenOptions::new()
+                .write(true)
+                .open(&path)
+                .map_err(|e| RealNodeError::io(&path, e))
+        })
+        .collect()
 }
 
 /// A pod uid as the API server makes them (a random UUID).
@@ -505,14 +532,17 @@ impl Builder<'_> {
         let images = images::build(&dir.join("images"))?;
         self.phase("images");
 
-        // Kubelet makes the QoS and pod cgroups before it asks for a sandbox.
-        self.make_pod_cgroups()?;
+        // Kubelet makes the QoS and pod cgroups before it asks for a sandbox; systemd makes
+        // the services' before it starts them.
+        let hierarchies = self.make_cgroups()?;
+        let containerd_procs = open_procs_files(&hierarchies, CONTAINERD_SERVICE)?;
         let teardown = &mut *self.teardown;
         let containerd = containerd::start(
             &dir,
             &home,
             self.config.start_timeout,
             timeout,
+            &containerd_procs,
             &mut |pid| teardown.record_daemon(pid),
         )?;
         self.teardown.containerd = Some(containerd);
@@ -538,10 +568,15 @@ impl Builder<'_> {
         }
         self.phase("cri pods");
 
+        let docker_procs = open_procs_files(&hierarchies, DOCKER_SERVICE)?;
         let teardown = &mut *self.teardown;
-        let docker = docker::start(&dir, &home, self.config.start_timeout, &mut |pid| {
-            teardown.record_daemon(pid)
-        })?;
+        let docker = docker::start(
+            &dir,
+            &home,
+            self.config.start_timeout,
+            &docker_procs,
+            &mut |pid| teardown.record_daemon(pid),
+        )?;
         self.teardown.docker = Some(docker);
         let docker = self.teardown.docker.as_ref().expect("just set");
         docker.import(&images, timeout)?;
@@ -563,22 +598,31 @@ impl Builder<'_> {
         Ok(truth)
     }
 
-    fn make_pod_cgroups(&mut self) -> Result<(), RealNodeError> {
+    /// The pods' cgroups and the daemons' services, in every hierarchy.
+    fn make_cgroups(&mut self) -> Result<Vec<Hierarchy>, RealNodeError> {
         let (hierarchies, _) =
             match_hierarchies(&self.proc.self_cgroups()?, &self.proc.mountinfo()?);
+        let mut paths: Vec<String> = self
+            .plan
+            .cri_pods
+            .iter()
+            .zip(self.uids)
+            .map(|(pod, uid)| pod.qos().pod_cgroup(uid))
+            .collect();
+        paths.extend([CONTAINERD_SERVICE.to_string(), DOCKER_SERVICE.to_string()]);
         let mut created = CreatedDirs::default();
         let mut result = Ok(());
-        'pods: for (pod, uid) in self.plan.cri_pods.iter().zip(self.uids) {
+        'paths: for path in &paths {
             for hierarchy in &hierarchies {
-                if let Err(e) = created.ensure(hierarchy, &pod.qos().pod_cgroup(uid)) {
+                if let Err(e) = created.ensure(hierarchy, path) {
                     result = Err(RealNodeError::from(e));
-                    break 'pods;
+                    break 'paths;
                 }
             }
         }
         self.teardown.state.created_dirs = created.dirs;
         self.teardown.state.write()?;
-        result
+        result.map(|()| hierarchies)
     }
 
     fn gather(
