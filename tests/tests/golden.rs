@@ -17,6 +17,7 @@ const SAMPLES: &[&str] = &[
     "k3s-v2-cgroupfs",
     "no-containers",
     "live-scene",
+    "real-runtimes",
 ];
 
 fn workspace() -> PathBuf {

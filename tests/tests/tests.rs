@@ -7,6 +7,7 @@ mod fixture_trees;
 mod golden;
 mod live_pipeline;
 mod live_scene;
+mod real_runtimes;
 mod samples;
 mod seed_node;
 mod util;
