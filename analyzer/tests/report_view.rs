@@ -39,14 +39,14 @@ fn namespace_grid_shows_ipc_and_net_shared_user_from_the_host_and_the_rest_priva
     let labels: Vec<&str> = grid.rows.iter().map(|r| r.label.as_str()).collect();
     assert_eq!(
         labels,
-        ["POD", "nginx", "redis"],
+        ["pause", "nginx", "redis"],
         "sandbox first, then by name"
     );
     let expect = |cells: [(&str, &'static str); 6]| -> Vec<(String, &'static str)> {
         cells.iter().map(|(i, c)| (i.to_string(), *c)).collect()
     };
     assert_eq!(
-        row(grid, "POD"),
+        row(grid, "pause"),
         expect([
             ("4026532659", "pod"),
             ("4026532657", "priv"),
@@ -128,7 +128,7 @@ fn runtime_tree_runs_from_the_daemon_through_shims_to_container_processes() {
             .as_ref()
             .map(|t| (t.text.as_str(), t.href.as_deref())),
         Some((
-            "shim of default/web-cache-5b8f6d7c9-x2x7q · POD",
+            "shim of default/web-cache-5b8f6d7c9-x2x7q · pause",
             Some("#c-63ee2df4c255")
         ))
     );

@@ -1337,6 +1337,7 @@ fn write_pod<W: Write>(
             namespaces,
             cgroups_path: Some(cgroups_path(slot)),
             pod: None,
+            hostname: None,
         }
     };
     let own = |kind: &str| RequestedNamespace {

@@ -246,6 +246,8 @@ pub struct ConfigPaths {
     pub root: Option<String>,
     pub state: Option<String>,
     pub address: Option<String>,
+    /// The CRI sandbox (pause) image, which names no path but every pod's sandbox image.
+    pub sandbox_image: Option<String>,
 }
 
 /// Reads the config file text of `kind`. A file that cannot be parsed says nothing: the
@@ -257,11 +259,15 @@ pub fn read_config(kind: ConfigKind, text: &[u8]) -> ConfigPaths {
             root: toml_value(&text, "", "root"),
             state: toml_value(&text, "", "state"),
             address: toml_value(&text, "grpc", "address").and_then(|a| unix_path(&a)),
+            // Version 2 configs name the plugin by its full id, version 1 as `cri`.
+            sandbox_image: toml_value(&text, "plugins.io.containerd.grpc.v1.cri", "sandbox_image")
+                .or_else(|| toml_value(&text, "plugins.cri", "sandbox_image")),
         },
         ConfigKind::CrioToml => ConfigPaths {
             root: toml_value(&text, "crio", "root"),
             state: toml_value(&text, "crio", "runroot"),
             address: toml_value(&text, "crio.api", "listen").and_then(|a| unix_path(&a)),
+            sandbox_image: toml_value(&text, "crio.image", "pause_image"),
         },
         ConfigKind::DockerJson => {
             #[derive(Deserialize, Default)]
@@ -280,6 +286,7 @@ pub fn read_config(kind: ConfigKind, text: &[u8]) -> ConfigPaths {
                 root: parsed.data_root.or(parsed.graph),
                 state: parsed.exec_root,
                 address: None,
+                sandbox_image: None,
             }
         }
     }
@@ -336,6 +343,7 @@ pub fn complete(record: &mut DaemonRecord, config: &ConfigPaths) {
             *slot = value.clone().or_else(|| default.map(str::to_string));
         }
     }
+    fill(&mut record.sandbox_image, &config.sandbox_image, None);
     match record.program.as_str() {
         "containerd" => {
             fill(&mut record.root, &config.root, Some(CONTAINERD_ROOT));
@@ -498,6 +506,23 @@ mod tests {
     }
 
     #[test]
+    fn the_cri_sandbox_image_is_read_from_either_config_version() {
+        let v2 = "version = 2\n[plugins.\"io.containerd.grpc.v1.cri\"]\n  sandbox_image = \"registry.k8s.io/pause:3.6\"\n[plugins.\"io.containerd.grpc.v1.cri\".registry.configs.\"r.example\".auth]\n  password = \"hunter2\"\n";
+        let config = read_config(ConfigKind::ContainerdToml, v2.as_bytes());
+        assert_eq!(
+            config.sandbox_image.as_deref(),
+            Some("registry.k8s.io/pause:3.6")
+        );
+        let v1 = "[plugins.cri]\n  sandbox_image = 'k8s.gcr.io/pause:3.2'\n";
+        let config = read_config(ConfigKind::ContainerdToml, v1.as_bytes());
+        assert_eq!(
+            config.sandbox_image.as_deref(),
+            Some("k8s.gcr.io/pause:3.2")
+        );
+        assert!(!format!("{config:?}").contains("hunter2"));
+    }
+
+    #[test]
     fn arguments_win_over_the_config_and_defaults_fill_the_rest() {
         let mut record = discover(
             5,
@@ -555,8 +580,12 @@ mod tests {
 
     #[test]
     fn crio_config_names_storage_and_listen_in_their_tables() {
-        let text = "[crio]\nroot = \"/data/storage\"\nrunroot = \"/run/x\"\n[crio.api]\nlisten = \"/run/crio/alt.sock\"\n[crio.runtime]\nroot = \"/not/this\"\n";
+        let text = "[crio]\nroot = \"/data/storage\"\nrunroot = \"/run/x\"\n[crio.api]\nlisten = \"/run/crio/alt.sock\"\n[crio.runtime]\nroot = \"/not/this\"\n[crio.image]\npause_image = \"registry.k8s.io/pause:3.9\"\n";
         let config = read_config(ConfigKind::CrioToml, text.as_bytes());
+        assert_eq!(
+            config.sandbox_image.as_deref(),
+            Some("registry.k8s.io/pause:3.9")
+        );
         assert_eq!(config.root.as_deref(), Some("/data/storage"));
         assert_eq!(config.state.as_deref(), Some("/run/x"));
         assert_eq!(config.address.as_deref(), Some("/run/crio/alt.sock"));

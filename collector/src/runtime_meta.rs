@@ -29,6 +29,8 @@ struct OciSpec {
     #[serde(default)]
     annotations: BTreeMap<String, String>,
     #[serde(default)]
+    hostname: Option<String>,
+    #[serde(default)]
     linux: Option<OciLinux>,
 }
 
@@ -74,11 +76,15 @@ struct DockerState {
     pid: Option<u32>,
 }
 
+/// Annotation keys kept besides `io.kubernetes.*`: the manager that made the container
+/// (`libpod` for podman, which otherwise writes CRI-O's keys too).
+const KEPT_ANNOTATIONS: &[&str] = &["io.container.manager"];
+
 fn kept_annotations(annotations: BTreeMap<String, String>) -> BTreeMap<String, String> {
     annotations
         .into_iter()
         .filter(|(key, value)| {
-            key.starts_with("io.kubernetes.")
+            (key.starts_with("io.kubernetes.") || KEPT_ANNOTATIONS.contains(&key.as_str()))
                 && !DROPPED_ANNOTATION_SUFFIXES
                     .iter()
                     .any(|suffix| key.ends_with(suffix))
@@ -104,6 +110,9 @@ pub fn parse_oci_config(
         source,
     })?;
     let annotations = kept_annotations(spec.annotations);
+    let hostname = spec
+        .hostname
+        .filter(|h| !h.is_empty() && h.chars().count() <= MAX_VALUE_CHARS);
     let name = first_of(
         &annotations,
         &[
@@ -149,6 +158,7 @@ pub fn parse_oci_config(
         namespaces,
         cgroups_path,
         pod: None,
+        hostname,
     })
 }
 
@@ -188,6 +198,7 @@ pub fn parse_docker_config(
         namespaces: Vec::new(),
         cgroups_path: None,
         pod: None,
+        hostname: None,
     })
 }
 

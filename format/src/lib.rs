@@ -278,6 +278,10 @@ pub struct DaemonRecord {
     /// runs its own containerd as a child.
     #[serde(default)]
     pub containerd: Option<String>,
+    /// The image a CRI runtime runs every pod's sandbox from (containerd's CRI
+    /// `sandbox_image`, CRI-O's `pause_image`), where its config names one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sandbox_image: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -342,6 +346,10 @@ pub struct ContainerRecord {
     /// Runtime configs say the same through labels and annotations instead.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pod: Option<PodRef>,
+    /// The hostname the config gives the container. podman names a pod's infra container's
+    /// host after the pod, which is where the pod's name is found.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hostname: Option<String>,
 }
 
 /// The pod a container record names outside labels and annotations.
@@ -377,6 +385,7 @@ impl ContainerRecord {
             namespaces: Vec::new(),
             cgroups_path: None,
             pod: None,
+            hostname: None,
         }
     }
 }

@@ -391,9 +391,15 @@ fn collector_and_analyzer_see_the_live_scene_as_it_was_built() {
     );
     let model: Value = serde_json::from_slice(&json).expect("the analyzer's model is JSON");
 
-    let runtime =
-        find(&model["node"]["runtimes"], "kind", &"containerd".into()).expect("containerd runtime");
-    assert_eq!(runtime["pid"], facts.containerd.pid);
+    // The scene's containerd is one instance among whatever other daemons run on the machine
+    // (a second containerd, docker's): the one with its pid.
+    let runtime = find(
+        &model["node"]["runtimes"],
+        "pid",
+        &facts.containerd.pid.into(),
+    )
+    .expect("the scene's containerd is a runtime instance");
+    assert_eq!(runtime["kind"], "containerd");
     check_process(&model, &facts.containerd, None, "runtime-daemon");
     for pod in &facts.pods {
         check_pod(&model, &facts, pod);

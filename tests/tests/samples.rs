@@ -464,16 +464,11 @@ fn a_format_1_snapshot_gives_the_same_model_as_format_2_of_the_same_node() {
 /// samples/real-runtimes.tar.gz: Debian's containerd (CRI pods made as kubelet makes them),
 /// dockerd on its own containerd, and podman, collected side by side on one kernel
 /// (scripts/make-real-runtimes-sample.sh), with what the runtimes said about that node in
-/// tests/realnode/real-runtimes-sample.truth.json. The checks below hold for today's model; the
-/// facts it still gets wrong about the sample are the golden list
-/// tests/golden/real-runtimes/mismatches.txt. Once the model knows runtime instances, add here:
-/// two containerd entries in node.runtimes (the CRI one, and docker's, a child of dockerd);
-/// every CRI container and pod attributed to the CRI containerd and every docker container to
-/// dockerd; podman's pod as a pod whose sandbox is its infra container, with its app; the
-/// names and images of the docker and podman containers and of the CRI sandboxes.
+/// tests/realnode/real-runtimes-sample.truth.json. The model must agree with that truth on every
+/// fact the comparison checks; the tests below name the facts a reader looks for first.
 mod real_runtimes {
     use super::*;
-    use analyzer::model::RuntimeKind;
+    use analyzer::model::{PodKind, RuntimeKind};
     use nodesnap_tests::realnode::compare::compare;
     use nodesnap_tests::realnode::truth::{ContainerTruth, Truth};
     use std::path::Path;
@@ -684,23 +679,85 @@ mod real_runtimes {
     /// tests/tests/real_runtimes.rs compares a live node: a reviewed list, so that each fix (or
     /// regression) shows as a diff. `UPDATE_GOLDEN=1` rewrites it.
     #[test]
-    fn the_models_mismatches_with_the_samples_truth_are_the_known_ones() {
+    fn the_model_agrees_with_the_samples_truth_on_every_fact() {
         let model = serde_json::to_value(model()).expect("the model is JSON");
-        let report = compare(&truth(), &model).to_string();
-        let path =
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("golden/real-runtimes/mismatches.txt");
-        if std::env::var_os("UPDATE_GOLDEN").is_some_and(|v| v == "1") {
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(&path, &report).unwrap();
-            return;
-        }
-        let golden = std::fs::read_to_string(&path)
-            .unwrap_or_else(|e| panic!("{}: {e} (UPDATE_GOLDEN=1 creates it)", path.display()));
+        let report = compare(&truth(), &model);
+        assert!(report.facts > 300, "{report}");
+        assert!(report.mismatches.is_empty(), "{report}");
+    }
+
+    #[test]
+    fn each_daemon_is_an_instance_and_everything_names_the_one_that_runs_it() {
+        let (m, truth) = (model(), truth());
+        let containerds: Vec<&analyzer::model::RuntimeInfo> = m
+            .node
+            .runtimes
+            .iter()
+            .filter(|r| r.kind == RuntimeKind::Containerd)
+            .collect();
+        assert_eq!(containerds.len(), 2, "the CRI containerd and docker's own");
+        let dockerd = m
+            .node
+            .runtimes
+            .iter()
+            .find(|r| r.kind == RuntimeKind::Docker)
+            .expect("dockerd");
+        let dockers = containerds
+            .iter()
+            .find(|c| c.managed_by.as_ref() == Some(&dockerd.id))
+            .expect("docker's containerd is managed by dockerd");
+        assert_eq!(dockers.distribution.as_deref(), Some("docker"));
+        assert_eq!(dockerd.uses.as_ref(), Some(&dockers.id));
+        let cri = containerds
+            .iter()
+            .find(|c| c.id != dockers.id)
+            .expect("the CRI containerd");
+        assert_eq!(cri.pid, Some(runtime_pid(&truth, "cri-containerd")));
         assert!(
-            golden == report,
-            "the model's mismatches with the sample's truth changed; review and UPDATE_GOLDEN=1:\n\
-             --- {}\n{golden}\n--- now\n{report}",
-            path.display()
+            cri.sandbox_image.is_some(),
+            "its config names the sandbox image"
+        );
+        for pod in m.pods.iter().filter(|p| p.kind == PodKind::Kubernetes) {
+            assert_eq!(pod.runtime_instance.as_ref(), Some(&cri.id), "{}", pod.uid);
+        }
+        for c in &m.containers {
+            let expected = match c.runtime {
+                Some(RuntimeKind::Docker) => &dockerd.id,
+                Some(RuntimeKind::Containerd) => &cri.id,
+                _ => continue,
+            };
+            assert_eq!(c.runtime_instance.as_ref(), Some(expected), "{}", c.id);
+        }
+        // Every runc shim belongs to the containerd whose socket it names.
+        assert_eq!(cri.shim_pids.len(), 3, "one shim per CRI pod");
+        assert_eq!(dockers.shim_pids.len(), 3, "one per docker container");
+    }
+
+    #[test]
+    fn the_podman_pod_is_a_pod_with_its_infra_sandbox_and_its_app() {
+        let (m, truth) = (model(), truth());
+        let expected = truth
+            .pods
+            .iter()
+            .find(|p| p.namespace.is_none())
+            .expect("a podman pod in the truth");
+        let pod = m
+            .pods
+            .iter()
+            .find(|p| p.uid.as_str() == expected.uid)
+            .expect("the podman pod in the model");
+        assert_eq!(pod.kind, PodKind::Podman);
+        assert_eq!(pod.name.as_deref(), Some(expected.name.as_str()));
+        assert_eq!(pod.qos, None);
+        let sandbox = pod.sandbox_id.as_ref().expect("its infra container");
+        let infra = m.containers.iter().find(|c| &c.id == sandbox).unwrap();
+        assert!(infra.sandbox);
+        assert_eq!(pod.sandbox_pid, infra.init_pid);
+        assert_eq!(pod.container_ids.len(), 2, "infra and app");
+        assert_eq!(
+            pod.namespace_sharing.get(&NsType::Net),
+            Some(&Sharing::Pod),
+            "podman pods share their network"
         );
     }
 }

@@ -276,10 +276,10 @@ impl<'a> Context<'a> {
 
     fn container_label(&self, id: &ContainerId) -> String {
         match self.containers.get(id) {
+            Some(c) if c.sandbox => format!("sandbox ({})", id.short()),
             Some(Container {
                 name: Some(name), ..
             }) => format!("{name} ({})", id.short()),
-            Some(c) if c.sandbox => format!("sandbox ({})", id.short()),
             _ => id.short().to_string(),
         }
     }

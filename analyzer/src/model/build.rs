@@ -154,6 +154,15 @@ pub fn assemble(
             }
         }
 
+        // Sandboxes other containers name: CRI-O's and podman's app containers carry their
+        // infra container's id (`io.kubernetes.cri-o.SandboxID`), though the infra's own
+        // config does not say what it is.
+        let named_sandboxes: HashSet<&ContainerId> = index
+            .containers
+            .values()
+            .filter_map(|n| n.sandbox_id.as_ref())
+            .collect();
+
         // Per container: members, init, sandbox flag, names.
         for (id, draft) in containers.iter_mut() {
             draft.members.sort_by_key(|&i| raw[i].pid);
@@ -171,8 +180,14 @@ pub fn assemble(
             let k8s_task = shim_for_task
                 .get(id)
                 .is_some_and(|(_, ns)| ns.as_deref() != Some("moby"));
+            // podman names a pod's infra container `<short pod id>-infra`.
+            let podman_infra = draft.podman_pod.as_ref().is_some_and(|pod| {
+                names.and_then(|n| n.name.as_deref()) == Some(&format!("{}-infra", pod.short()))
+            });
             draft.sandbox = names.and_then(|n| n.sandbox).unwrap_or(false)
                 || pause
+                || podman_infra
+                || (named_sandboxes.contains(id) && draft.pod_uid.is_some())
                 || (k8s_task && draft.pod_uid.is_some());
         }
 
@@ -343,13 +358,29 @@ pub fn assemble(
             .map(|(id, draft)| {
                 let names = index.containers.get(id);
                 let (limits, usage) = facts_of(draft.cgroup.as_ref());
+                let runtime_instance = container_instance(id, draft);
+                // A CRI sandbox's config names no image: it is the one its runtime's config
+                // gives every sandbox.
+                let sandbox_image = || {
+                    draft
+                        .sandbox
+                        .then_some(())
+                        .and(runtime_instance.as_ref())
+                        .and_then(|id| {
+                            runtime_index
+                                .instances()
+                                .iter()
+                                .find(|i| &i.id == id)
+                                .and_then(|i| i.sandbox_image.clone())
+                        })
+                };
                 Container {
                     id: id.clone(),
                     runtime: draft.runtime,
-                    runtime_instance: container_instance(id, draft),
                     pod_uid: draft.pod_uid.clone(),
                     name: names.and_then(|n| n.name.clone()),
-                    image: names.and_then(|n| n.image.clone()),
+                    image: names.and_then(|n| n.image.clone()).or_else(sandbox_image),
+                    runtime_instance,
                     sandbox: draft.sandbox,
                     pids: draft.members.iter().map(|&i| Pid(raw[i].pid)).collect(),
                     init_pid: draft.init.map(|i| Pid(raw[i].pid)),
@@ -397,10 +428,23 @@ pub fn assemble(
                     .iter()
                     .chain(ids.iter())
                     .find_map(|id| instance_of.get(id).cloned().flatten());
+                let kind = if uid.is_podman() {
+                    PodKind::Podman
+                } else {
+                    PodKind::Kubernetes
+                };
+                // podman names a pod's infra container's host after the pod.
+                let podman_name = || {
+                    (kind == PodKind::Podman)
+                        .then(|| sandbox_id.as_ref().and_then(|s| index.containers.get(s)))
+                        .flatten()
+                        .and_then(|n| n.hostname.clone())
+                };
                 Pod {
                     uid: uid.clone(),
+                    kind,
                     qos: draft.qos,
-                    name: names.and_then(|n| n.name.clone()),
+                    name: names.and_then(|n| n.name.clone()).or_else(podman_name),
                     namespace: names.and_then(|n| n.namespace.clone()),
                     sandbox_id,
                     sandbox_pid,
@@ -415,7 +459,8 @@ pub fn assemble(
             .collect();
         model_pods.sort_by(|a, b| a.uid.cmp(&b.uid));
 
-        let namespaces = namespaces_with_holders(&processes, &host_ns, &pod_sandbox);
+        let joins = namespace_joins(metadata);
+        let namespaces = namespaces_with_holders(&processes, &host_ns, &pod_sandbox, &joins);
         let (cgroups, cgroup_drivers) = match tree.join() {
             Ok(tree) => tree,
             Err(panic) => std::panic::resume_unwind(panic),
@@ -532,7 +577,12 @@ fn note_class(
     pods: &mut HashMap<PodUid, PodDraft>,
     class: &CgroupClass,
 ) {
-    if let Some(uid) = &class.pod_uid {
+    // A podman pod is a pod too, its id standing for the uid.
+    let pod_uid = class
+        .pod_uid
+        .clone()
+        .or_else(|| class.podman_pod_id.as_ref().map(PodUid::from_podman));
+    if let Some(uid) = &pod_uid {
         let pod = pods.entry(uid.clone()).or_default();
         if pod.qos.is_none() {
             pod.qos = class.qos;
@@ -544,7 +594,7 @@ fn note_class(
     if let Some(id) = &class.container_id {
         let draft = containers.entry(id.clone()).or_default();
         if draft.pod_uid.is_none() {
-            draft.pod_uid = class.pod_uid.clone();
+            draft.pod_uid = pod_uid;
         }
         if draft.runtime.is_none() {
             draft.runtime = class.runtime;
@@ -668,10 +718,42 @@ pub(crate) fn namespace_sharing(
 /// Every namespace seen, its members, and who holds it: the host; a pod when its container
 /// members span the pod (or include the sandbox); a container when they are one container's;
 /// otherwise nobody we can name.
+/// Which container joined which other container's namespace of a type, as runtime records say
+/// (`docker run --network container:X` writes `container:<id>` into its hostconfig).
+type NamespaceJoins = HashMap<(ContainerId, NsType), ContainerId>;
+
+fn namespace_joins(metadata: &RuntimeMetadata) -> NamespaceJoins {
+    let mut joins = NamespaceJoins::new();
+    for record in &metadata.containers {
+        let Some(id) = ContainerId::parse(&record.id) else {
+            continue;
+        };
+        for requested in &record.namespaces {
+            let kind = match requested.kind.as_str() {
+                "network" | "net" => NsType::Net,
+                "pid" => NsType::Pid,
+                "ipc" => NsType::Ipc,
+                "uts" => NsType::Uts,
+                _ => continue,
+            };
+            let target = requested
+                .path
+                .as_deref()
+                .and_then(|p| p.strip_prefix("container:"))
+                .and_then(ContainerId::parse);
+            if let Some(target) = target {
+                joins.insert((id.clone(), kind), target);
+            }
+        }
+    }
+    joins
+}
+
 fn namespaces_with_holders(
     processes: &[Process],
     host: &BTreeMap<NsType, Inode>,
     pod_sandbox: &HashMap<PodUid, ContainerId>,
+    joins: &NamespaceJoins,
 ) -> Vec<Namespace> {
     let sandbox_ids: HashSet<&ContainerId> = pod_sandbox.values().collect();
     let mut members: HashMap<(NsType, Inode), Vec<&Process>> = HashMap::new();
@@ -686,7 +768,7 @@ fn namespaces_with_holders(
             let holder = if host.get(&kind) == Some(&inode) {
                 Holder::Host
             } else {
-                holder_of(kind, &procs, &sandbox_ids)
+                holder_of(kind, &procs, &sandbox_ids, joins)
             };
             Namespace {
                 kind,
@@ -700,7 +782,12 @@ fn namespaces_with_holders(
     list
 }
 
-fn holder_of(kind: NsType, procs: &[&Process], sandbox_ids: &HashSet<&ContainerId>) -> Holder {
+fn holder_of(
+    kind: NsType,
+    procs: &[&Process],
+    sandbox_ids: &HashSet<&ContainerId>,
+    joins: &NamespaceJoins,
+) -> Holder {
     let containers: BTreeSet<&ContainerId> = procs
         .iter()
         .filter_map(|p| p.container_id.as_ref())
@@ -725,7 +812,24 @@ fn holder_of(kind: NsType, procs: &[&Process], sandbox_ids: &HashSet<&ContainerI
         },
         (Some(_), Some(_)) => match pods.into_iter().collect::<Vec<_>>().as_slice() {
             [Some(uid)] => Holder::Pod((*uid).clone()),
-            _ => Holder::Other,
+            // Containers outside pods share a namespace when one joined another's: the one
+            // every other names holds it.
+            _ => {
+                let joined: BTreeSet<Option<&ContainerId>> = containers
+                    .iter()
+                    .map(|c| joins.get(&((*c).clone(), kind)))
+                    .collect();
+                let owners: Vec<&&ContainerId> = containers
+                    .iter()
+                    .filter(|c| !joins.contains_key(&((**c).clone(), kind)))
+                    .collect();
+                match (owners.as_slice(), joined.len()) {
+                    ([owner], 2) if joined.contains(&Some(**owner)) => {
+                        Holder::Container((**owner).clone())
+                    }
+                    _ => Holder::Other,
+                }
+            }
         },
     }
 }
@@ -1016,6 +1120,7 @@ mod tests {
             state: None,
             managed_by: None,
             uses: None,
+            sandbox_image: None,
             shim_pids: Vec::new(),
         };
         let of = |kinds: &[RuntimeKind]| -> Vec<RuntimeInfo> {

@@ -51,8 +51,21 @@ fn podman_pod_under_cgroupfs_is_a_pod_whose_infra_and_app_containers_have_their_
         assert_eq!(c.shim_pid, Some(Pid(shim)));
         assert_eq!(c.runtime, Some(RuntimeKind::Podman));
         assert_eq!(c.podman_pod_id.as_ref().map(PodmanPodId::as_str), Some(POD));
-        assert_eq!(c.pod_uid, None, "a podman pod is no Kubernetes pod");
+        assert_eq!(
+            c.pod_uid.as_ref().map(PodUid::as_str),
+            Some(POD),
+            "a podman pod is a pod, its id standing for the uid"
+        );
     }
+    let pod = &model.pods[0];
+    assert_eq!(model.pods.len(), 1);
+    assert_eq!(pod.kind, PodKind::Podman);
+    assert_eq!(pod.qos, None, "podman pods have no QoS class");
+    assert_eq!(
+        pod.cgroup.as_deref(),
+        Some(format!("/libpod_parent/{POD}").as_str())
+    );
+    assert_eq!(pod.container_ids.len(), 2);
 }
 
 #[test]

@@ -180,6 +180,7 @@ pub fn classify_cgroup_path(path: &str) -> CgroupClass {
         if class.podman_pod_id.is_none() {
             if let Some((pod, systemd)) = podman_pod(component, previous) {
                 class.podman_pod_id = Some(pod);
+                class.pod_cgroup = Some(prefix.clone());
                 class.systemd_driver = Some(systemd);
                 previous = component;
                 continue;

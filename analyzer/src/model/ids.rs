@@ -156,6 +156,16 @@ impl PodUid {
         }
     }
 
+    /// A podman pod as a pod: its 64-hex-digit id stands where Kubernetes puts a uid.
+    pub fn from_podman(pod: &PodmanPodId) -> PodUid {
+        PodUid(pod.as_str().to_string())
+    }
+
+    /// True for a podman pod's id (64 hex digits, which no Kubernetes uid has).
+    pub fn is_podman(&self) -> bool {
+        self.0.len() == 64
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }

@@ -24,6 +24,10 @@ pub struct ContainerNames {
     /// Docker's `State.Pid`.
     pub pid: Option<u32>,
     pub runtime_namespace: Option<String>,
+    /// The hostname its config gives it: a podman pod's infra container is named after its pod.
+    pub hostname: Option<String>,
+    /// `libpod` for podman's containers (`io.container.manager`).
+    pub manager: Option<String>,
 }
 
 impl ContainerNames {
@@ -43,6 +47,8 @@ impl ContainerNames {
         fill(&mut self.sandbox_id, other.sandbox_id);
         fill(&mut self.pid, other.pid);
         fill(&mut self.runtime_namespace, other.runtime_namespace);
+        fill(&mut self.hostname, other.hostname);
+        fill(&mut self.manager, other.manager);
     }
 }
 
@@ -146,6 +152,8 @@ pub fn names_from_record(record: &ContainerRecord) -> ContainerNames {
         .and_then(|s| ContainerId::parse(&s)),
         pid: record.pid,
         runtime_namespace: record.runtime_namespace.clone(),
+        hostname: record.hostname.clone(),
+        manager: record.annotations.get("io.container.manager").cloned(),
     };
     if let Some(pod) = &record.pod {
         names.merge(ContainerNames {
@@ -160,9 +168,6 @@ pub fn names_from_record(record: &ContainerRecord) -> ContainerNames {
     if let Some(docker_name) = &record.name {
         match parse_docker_k8s_name(docker_name) {
             Some(parsed) => names.merge(parsed),
-            // A CRI sandbox's record names it after its pod (`io.kubernetes.cri.sandbox-name`):
-            // that is the pod's name, not a container's.
-            None if names.sandbox == Some(true) => {}
             None => names.merge(ContainerNames {
                 name: Some(docker_name.trim_start_matches('/').to_string())
                     .filter(|n| !n.is_empty()),
@@ -276,6 +281,7 @@ mod tests {
             namespaces: Vec::new(),
             cgroups_path: None,
             pod: None,
+            hostname: None,
         }
     }
 

@@ -51,10 +51,13 @@ impl RoleInfo {
     }
 }
 
-/// Kernel threads are children of kthreadd (pid 2), or kthreadd itself, and have no command
-/// line. Where command lines were not collected the parent alone decides.
+/// Kernel threads are kthreadd (pid 2, whose parent is the kernel, pid 0) and its children,
+/// and have no command line. Where command lines were not collected the parent alone decides.
+/// A process that is pid 2 of its own pid namespace (a collector run inside a container) has
+/// a parent there, so it is no kernel thread.
 pub fn is_kernel_thread(pid: u32, ppid: u32, argv: &[String]) -> bool {
-    pid == 2 || (ppid == 2 && argv.iter().all(|a| a.is_empty()))
+    let no_cmdline = argv.iter().all(|a| a.is_empty());
+    (pid == 2 && ppid == 0) || (ppid == 2 && no_cmdline)
 }
 
 /// The program's base name: argv[0]'s last path component, or comm where argv is empty.
@@ -405,6 +408,12 @@ mod tests {
         assert_eq!(
             classify_process(1, 0, "systemd", &[]).role,
             ProcessRole::Other
+        );
+        let in_a_pid_namespace = argv("realnode up --dir /tmp/rn");
+        assert_eq!(
+            classify_process(2, 1, "realnode", &in_a_pid_namespace).role,
+            ProcessRole::Other,
+            "pid 2 of a pid namespace has a parent"
         );
     }
 

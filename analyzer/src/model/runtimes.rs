@@ -84,6 +84,7 @@ impl RuntimeIndex {
                 state: record.and_then(|r| r.state.clone()),
                 managed_by: None,
                 uses: None,
+                sandbox_image: record.and_then(|r| r.sandbox_image.clone()),
                 shim_pids: Vec::new(),
             });
         }
@@ -141,6 +142,7 @@ impl RuntimeIndex {
             state: None,
             managed_by: None,
             uses: None,
+            sandbox_image: None,
             shim_pids: Vec::new(),
         })
     }

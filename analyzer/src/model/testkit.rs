@@ -357,5 +357,6 @@ pub fn record(
         namespaces: Vec::new(),
         cgroups_path: None,
         pod: None,
+        hostname: None,
     }
 }

@@ -121,6 +121,8 @@ pub struct RuntimeInfo {
     pub managed_by: Option<RuntimeId>,
     /// For dockerd: the containerd instance that runs its containers.
     pub uses: Option<RuntimeId>,
+    /// For CRI runtimes: the image every pod sandbox runs, from the runtime's config.
+    pub sandbox_image: Option<String>,
     /// The shims (containerd-shim*, conmon) that belong to this instance, by pid.
     pub shim_pids: Vec<Pid>,
 }
@@ -139,6 +141,7 @@ impl RuntimeInfo {
             state: None,
             managed_by: None,
             uses: None,
+            sandbox_image: None,
             shim_pids: Vec::new(),
         }
     }
@@ -156,9 +159,21 @@ pub struct Collection {
     pub collector_pid: Option<Pid>,
 }
 
+/// Who made a pod.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PodKind {
+    /// A Kubernetes pod, under the kubelet's cgroup root.
+    Kubernetes,
+    /// A podman pod (`podman pod create`), whose uid is podman's 64-hex-digit pod id.
+    Podman,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Pod {
+    /// The Kubernetes uid, or for a podman pod podman's pod id.
     pub uid: PodUid,
+    pub kind: PodKind,
     /// From the cgroup path; null when the path does not say (systemd driver guaranteed pods do
     /// say: they sit directly under kubepods).
     pub qos: Option<QosClass>,

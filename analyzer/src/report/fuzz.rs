@@ -100,6 +100,7 @@ fn fuzzed_model(next: &mut dyn FnMut() -> String) -> Model {
     }];
     let pod_record = pod.clone().map(|uid| Pod {
         uid,
+        kind: PodKind::Kubernetes,
         qos: Some(QosClass::Burstable),
         name: Some(next()),
         namespace: Some(next()),
@@ -186,6 +187,7 @@ fn fuzzed_model(next: &mut dyn FnMut() -> String) -> Model {
                 state: Some(next()),
                 managed_by: None,
                 uses: None,
+                sandbox_image: Some(next()),
                 shim_pids: vec![Pid(1)],
             }],
             kubelet_pid: None,

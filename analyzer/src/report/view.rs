@@ -505,10 +505,12 @@ fn pod_title(pod: &Pod) -> String {
     }
 }
 
+/// A pod's sandbox is `pause` whatever its runtime calls it (CRI names it after its pod,
+/// dockershim `POD`, podman `<pod>-infra`); the page tags it as the sandbox beside the name.
 fn container_name(c: &Container) -> String {
     match &c.name {
+        _ if c.sandbox => "pause".to_string(),
         Some(name) => visible(name),
-        None if c.sandbox => "sandbox".to_string(),
         None => c.id.short().to_string(),
     }
 }

@@ -613,6 +613,7 @@ fn pods(containers: &[Container], processes: &[Process]) -> Vec<Pod> {
             let _ = processes;
             crate::model::Pod {
                 uid: uid(pod_uid),
+                kind: PodKind::Kubernetes,
                 qos: Some(qos),
                 namespace: names.map(|(namespace, _)| namespace.to_string()),
                 name: names.map(|(_, name)| name.to_string()),

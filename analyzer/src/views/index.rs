@@ -145,14 +145,19 @@ pub fn pod_label(pod: &Pod) -> String {
 
 /// The first group of a pod uid (`f5f16f15`), enough to tell the pods of one node apart.
 pub fn short_uid(uid: &PodUid) -> &str {
-    let text = uid.as_str();
-    text.split('-').next().unwrap_or(text)
+    // A podman pod id is 64 hex digits: 12 of them, as podman prints it.
+    if uid.is_podman() {
+        return &uid.as_str()[..12];
+    }
+    uid.as_str().split('-').next().unwrap_or(uid.as_str())
 }
 
+/// A container's name; a pod's sandbox is `sandbox` whatever its runtime calls it (CRI names
+/// it after its pod, dockershim `POD`, podman `<pod>-infra`).
 pub fn container_label(container: &Container) -> String {
     match &container.name {
+        _ if container.sandbox => "sandbox".to_string(),
         Some(name) => name.clone(),
-        None if container.sandbox => "sandbox".to_string(),
         None => container.id.short().to_string(),
     }
 }

@@ -4,7 +4,7 @@
 use super::index::{pod_label, Index};
 use super::text::{sanitize, Palette, Style, Width};
 use super::units;
-use crate::model::{Finding, Model, QosClass, Severity, Subject};
+use crate::model::{Finding, Model, PodKind, QosClass, Severity, Subject};
 use std::collections::BTreeMap;
 
 /// How many findings and gaps the summary lists before pointing at the full list.
@@ -74,14 +74,22 @@ pub fn render(model: &Model, width: Width, palette: Palette) -> String {
         node.kubelet_pid
             .map_or_else(|| "not running".to_string(), |p| format!("pid {p}")),
     ));
+    // Kubernetes pods by QoS class; podman pods have none and are counted as podman's.
     let mut by_qos: BTreeMap<Option<QosClass>, usize> = BTreeMap::new();
+    let mut podman = 0;
     for pod in &model.pods {
-        *by_qos.entry(pod.qos).or_default() += 1;
+        match pod.kind {
+            PodKind::Podman => podman += 1,
+            PodKind::Kubernetes => *by_qos.entry(pod.qos).or_default() += 1,
+        }
     }
-    let qos_parts: Vec<String> = by_qos
+    let mut qos_parts: Vec<String> = by_qos
         .iter()
         .map(|(qos, n)| format!("{n} {}", qos.map_or("unknown QoS", |q| q.as_str())))
         .collect();
+    if podman > 0 {
+        qos_parts.push(format!("{podman} podman"));
+    }
     lines.push((
         "Pods",
         if model.pods.is_empty() {

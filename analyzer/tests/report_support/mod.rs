@@ -424,6 +424,7 @@ pub fn seed_model() -> Model {
     let pods = vec![
         Pod {
             uid: nginx_pod.clone(),
+            kind: PodKind::Kubernetes,
             qos: Some(QosClass::Burstable),
             name: Some("web-cache-5b8f6d7c9-x2x7q".to_string()),
             namespace: Some("default".to_string()),
@@ -455,6 +456,7 @@ pub fn seed_model() -> Model {
         },
         Pod {
             uid: proxy_pod.clone(),
+            kind: PodKind::Kubernetes,
             qos: Some(QosClass::BestEffort),
             name: Some("kube-proxy-7hx2d".to_string()),
             namespace: Some("kube-system".to_string()),
@@ -963,6 +965,7 @@ pub fn big_model() -> Model {
         }
         model.pods.push(Pod {
             uid: pod_uid.clone(),
+            kind: PodKind::Kubernetes,
             qos: Some(qos),
             name: Some(format!("app-{n}-7d9c8b6f5-{:05x}", n * 31)),
             namespace: Some(format!("shop-{}", n % 25)),
