@@ -97,6 +97,10 @@ pub enum CollectError {
     Root { path: String, source: io::Error },
     #[error("cannot write {path}: {source}")]
     Output { path: String, source: io::Error },
+    /// The output path names something that is not a regular file (refused before any
+    /// collection work, and again at the rename), or the file could not be put in place.
+    #[error("{0}")]
+    Target(#[source] nodesnap_output::OutputError),
     #[error("interrupted by signal {signal}; no snapshot written")]
     Interrupted { signal: i32 },
 }
@@ -787,6 +791,11 @@ pub fn collect(
     let start_seconds = unix_seconds(started_wall);
     let reserve = (config.timeout / 10).min(Duration::from_secs(2));
     let read_deadline = started + config.timeout.saturating_sub(reserve);
+    // What -o names is looked at before any work: a device, FIFO, socket, directory, symlink or
+    // hard-linked file is refused here, not replaced at the end.
+    if let OutputTarget::Path(path) = &config.output {
+        nodesnap_output::check_target(path).map_err(CollectError::Target)?;
+    }
     let root_display = config.root.display().to_string();
     let root = open_root(&config.root).map_err(|source| CollectError::Root {
         path: root_display.clone(),
@@ -820,14 +829,8 @@ pub fn collect(
                 _ => PathBuf::from(format!("{top}.tar.gz")),
             };
             let display = path.display().to_string();
-            let sink = Sink::create_file(&path).map_err(|source| CollectError::Output {
-                path: display.clone(),
-                source,
-            })?;
-            let temp = match &sink {
-                Sink::File { temp_path, .. } => Some(temp_path.clone()),
-                Sink::Stdout(_) => None,
-            };
+            let sink = Sink::create_file(&path).map_err(CollectError::Target)?;
+            let temp = sink.temp_path();
             (sink, display, temp)
         }
     };
@@ -1075,7 +1078,7 @@ pub fn collect(
         return Err(CollectError::Interrupted { signal });
     }
     let (sink, bytes) = run.writer.finish().map_err(|e| fail(&temp_path, e))?;
-    sink.commit().map_err(|e| fail(&temp_path, e))?;
+    sink.commit().map_err(CollectError::Target)?;
     Ok(Summary {
         output: output_display.clone(),
         processes: manifest.counts.processes,

@@ -3,7 +3,9 @@
 
 use super::*;
 use nodesnap_testing::{is_root, require};
+use std::fs;
 use std::os::unix::fs::symlink;
+use std::os::unix::fs::MetadataExt;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 static SCRATCHES: AtomicUsize = AtomicUsize::new(0);
@@ -69,8 +71,8 @@ fn write_output(target: &Path, text: &str) -> Result<(), OutputError> {
 }
 
 fn kind_of(path: &Path) -> String {
-    match fs::symlink_metadata(path) {
-        Ok(metadata) => refusal(&metadata).unwrap_or_else(|| "a regular file".to_string()),
+    match lstat(&c_path(path).unwrap()) {
+        Ok((mode, links)) => refusal(mode, links).unwrap_or_else(|| "a regular file".to_string()),
         Err(error) => format!("absent ({error})"),
     }
 }
