@@ -79,13 +79,13 @@ impl Formatter for EscapingFormatter {
         let mut start = 0;
         for (at, c) in fragment.char_indices() {
             if must_escape(c) {
-                writer.write_all(fragment[start..at].as_bytes())?;
+                writer.write_all(&fragment.as_bytes()[start..at])?;
                 // Every such character is in the Basic Multilingual Plane: one escape each.
                 write!(writer, "\\u{:04x}", c as u32)?;
                 start = at + c.len_utf8();
             }
         }
-        writer.write_all(fragment[start..].as_bytes())
+        writer.write_all(&fragment.as_bytes()[start..])
     }
 
     fn begin_array<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
