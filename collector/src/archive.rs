@@ -156,6 +156,11 @@ impl<W: Write> SnapshotWriter<W> {
         result
     }
 
+    /// The length of the entry name the bundle of `dir` would get.
+    pub fn bundle_name_len(&self, dir: &str) -> usize {
+        nodesnap_format::bundle_entry_name_len(&self.top, dir)
+    }
+
     fn append(&mut self, full: &str, data: &[u8]) -> io::Result<()> {
         let mut header = tar::Header::new_gnu();
         header.set_entry_type(tar::EntryType::Regular);

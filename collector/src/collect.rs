@@ -15,7 +15,8 @@ use crate::time::{unix_seconds, UtcDateTime};
 use nodesnap_format::{
     CmdlinePolicy, CollectOptions, ContainerLogLink, Counts, Gap, GapReason, Manifest, PodLogDir,
     RecordSource, RuntimeMetadata, BUNDLE_FILE, CGROUP_FILES, CGROUP_ROOT, FORMAT_VERSION,
-    IDENTITY_FILES, MANIFEST_PATH, METADATA_PATH, NAMESPACE_LINKS_FILE, NODE_FILES, PROCESS_FILES,
+    IDENTITY_FILES, MANIFEST_PATH, MAX_ENTRY_NAME_BYTES, MAX_TOP_HOSTNAME_BYTES, METADATA_PATH,
+    NAMESPACE_LINKS_FILE, NODE_FILES, PROCESS_FILES,
 };
 use std::collections::{HashMap, VecDeque};
 use std::fs::{self, OpenOptions};
@@ -125,6 +126,10 @@ pub const CRIO_CONTAINERS: &str = "var/lib/containers/storage/overlay-containers
 pub const POD_LOG_DIR: &str = "var/log/pods";
 pub const CONTAINER_LOG_DIR: &str = "var/log/containers";
 const HOSTNAME_FILE: &str = "proc/sys/kernel/hostname";
+/// Why a directory whose name is not UTF-8 is a gap.
+const NOT_UTF8_DETAIL: &str =
+    "name is not UTF-8 (bad bytes shown as \\xNN); snapshot names are UTF-8, so it and what is \
+     below it are not collected";
 const OSRELEASE_FILE: &str = "proc/sys/kernel/osrelease";
 
 fn gap(path: impl Into<String>, reason: GapReason, detail: Option<String>) -> Gap {
@@ -192,7 +197,8 @@ fn file_name_safe(text: &str) -> String {
     if cleaned.is_empty() || cleaned.chars().all(|c| c == '.') {
         "unknown".to_string()
     } else {
-        cleaned
+        // Only ASCII is left, so any byte is a character boundary.
+        cleaned[..cleaned.len().min(MAX_TOP_HOSTNAME_BYTES)].to_string()
     }
 }
 
@@ -210,7 +216,22 @@ struct RuntimeListing {
 
 fn list_entries(root: RawFd, rel: &str, gaps: &mut Vec<Gap>) -> Option<Vec<fsread::DirEntry>> {
     let listed = fsread::open_beneath(root, rel, libc::O_RDONLY | libc::O_DIRECTORY, false)
-        .and_then(|dir| fsread::list_dir(&dir));
+        .and_then(|dir| {
+            let mut entries = Vec::new();
+            fsread::list_dir_with(&dir, |name, kind| match std::str::from_utf8(name) {
+                Ok(name) => entries.push(fsread::DirEntry {
+                    name: name.to_string(),
+                    kind,
+                }),
+                // A name that is not UTF-8 could not be opened again from a lossy copy.
+                Err(_) => gaps.push(gap(
+                    format!("{rel}/{}", nodesnap_format::escape_non_utf8(name)),
+                    GapReason::Error,
+                    Some(NOT_UTF8_DETAIL.to_string()),
+                )),
+            })?;
+            Ok(entries)
+        });
     match listed {
         Ok(mut entries) => {
             // Names are unique within a directory, so an unstable sort gives the same order
@@ -233,10 +254,26 @@ fn dirs_in(entries: &[fsread::DirEntry]) -> impl Iterator<Item = &str> {
         .map(|entry| entry.name.as_str())
 }
 
-fn has_file(entries: &[fsread::DirEntry], name: &str) -> bool {
-    entries
-        .iter()
-        .any(|entry| entry.name == name && entry.kind == EntryKind::File)
+/// Whether `dir` holds a regular file `name`; one of another kind (a symlink, a FIFO) is a
+/// `not_regular` gap and never opened.
+fn has_file(entries: &[fsread::DirEntry], dir: &str, name: &str, gaps: &mut Vec<Gap>) -> bool {
+    match entries.iter().find(|entry| entry.name == name) {
+        Some(entry) if entry.kind == EntryKind::File => true,
+        Some(entry) => {
+            let what = match entry.kind {
+                EntryKind::Symlink => "a symbolic link; never followed",
+                EntryKind::Dir => "a directory",
+                _ => "not a regular file; never opened",
+            };
+            gaps.push(gap(
+                format!("{dir}/{name}"),
+                GapReason::NotRegular,
+                Some(what.to_string()),
+            ));
+            false
+        }
+        None => false,
+    }
 }
 
 fn meta_read(rel: String, purpose: MetaFile) -> FileRead {
@@ -293,7 +330,7 @@ fn list_runtime(root: RawFd, gaps: &mut Vec<Gap>) -> RuntimeListing {
                 let Some(files) = list_entries(root, &bundle, gaps) else {
                     continue;
                 };
-                if !has_file(&files, "config.json") {
+                if !has_file(&files, &bundle, "config.json", gaps) {
                     continue;
                 }
                 let config_path = format!("{bundle}/config.json");
@@ -305,7 +342,7 @@ fn list_runtime(root: RawFd, gaps: &mut Vec<Gap>) -> RuntimeListing {
                         runtime_namespace: Some(namespace.to_string()),
                     },
                 ));
-                if has_file(&files, "init.pid") {
+                if has_file(&files, &bundle, "init.pid", gaps) {
                     reads.push(meta_read(
                         format!("{bundle}/init.pid"),
                         MetaFile::Pid { config_path },
@@ -333,7 +370,7 @@ fn list_runtime(root: RawFd, gaps: &mut Vec<Gap>) -> RuntimeListing {
             let Some(files) = list_entries(root, &userdata, gaps) else {
                 continue;
             };
-            if !has_file(&files, "config.json") {
+            if !has_file(&files, &userdata, "config.json", gaps) {
                 continue;
             }
             let config_path = format!("{userdata}/config.json");
@@ -345,7 +382,7 @@ fn list_runtime(root: RawFd, gaps: &mut Vec<Gap>) -> RuntimeListing {
                     runtime_namespace: None,
                 },
             ));
-            if has_file(&files, "pidfile") {
+            if has_file(&files, &userdata, "pidfile", gaps) {
                 reads.push(meta_read(
                     format!("{userdata}/pidfile"),
                     MetaFile::Pid { config_path },
@@ -522,12 +559,46 @@ impl<W: Write> Run<W> {
                 GapReason::Truncated,
                 Some(format!("kept the first {kept} bytes")),
             )),
-            Outcome::NsDenied { denied } => self.gaps.push(gap(
-                item_path(&kind, item),
-                GapReason::PermissionDenied,
-                Some(format!("unreadable links: {}", denied.join(", "))),
-            )),
-            Outcome::Listing { subdirs } => {
+            Outcome::NsUnreadable { links } => {
+                let ns = item_path(&kind, item);
+                let denied: Vec<&str> = links
+                    .iter()
+                    .filter(|(_, errno)| matches!(*errno, libc::EACCES | libc::EPERM))
+                    .map(|(name, _)| *name)
+                    .collect();
+                if !denied.is_empty() {
+                    self.gaps.push(gap(
+                        ns.clone(),
+                        GapReason::PermissionDenied,
+                        Some(format!("unreadable links: {}", denied.join(", "))),
+                    ));
+                }
+                for (name, errno) in links {
+                    let (reason, detail) = match errno {
+                        libc::EACCES | libc::EPERM => continue,
+                        libc::EINVAL => (GapReason::NotRegular, "not a symbolic link".to_string()),
+                        libc::ENAMETOOLONG => (
+                            GapReason::Error,
+                            "link target longer than 255 bytes, which no namespace link has"
+                                .to_string(),
+                        ),
+                        errno => (
+                            GapReason::Error,
+                            io::Error::from_raw_os_error(errno).to_string(),
+                        ),
+                    };
+                    self.gaps
+                        .push(gap(format!("{ns}/{name}"), reason, Some(detail)));
+                }
+            }
+            Outcome::Listing { subdirs, not_utf8 } => {
+                for path in not_utf8 {
+                    self.gaps.push(gap(
+                        path,
+                        GapReason::Error,
+                        Some(NOT_UTF8_DETAIL.to_string()),
+                    ));
+                }
                 // Depth first: the queue holds the siblings on the current path, not a whole
                 // level of the tree, which keeps memory flat on nodes with many cgroups.
                 for subdir in subdirs.into_iter().rev() {
@@ -538,6 +609,19 @@ impl<W: Write> Run<W> {
                             Some(format!(
                                 "a cgroup directory named {BUNDLE_FILE} would collide with its \
                                  parent's bundle file; not collected"
+                            )),
+                        ));
+                        continue;
+                    }
+                    let name_len = self.writer.bundle_name_len(&subdir);
+                    if name_len > MAX_ENTRY_NAME_BYTES {
+                        self.gaps.push(gap(
+                            subdir,
+                            GapReason::Error,
+                            Some(format!(
+                                "its bundle's name in the snapshot would be {name_len} bytes, \
+                                 over the format's limit of {MAX_ENTRY_NAME_BYTES}; it and the \
+                                 directories below it are not collected"
                             )),
                         ));
                         continue;
@@ -1163,6 +1247,7 @@ mod tests {
             ("", "unknown"),
             ("..", "unknown"),
             ("ünï", "_n_"),
+            (&"h".repeat(300), &"h".repeat(MAX_TOP_HOSTNAME_BYTES)),
         ];
         for (input, expected) in cases {
             assert_eq!(file_name_safe(input), expected);

@@ -50,8 +50,9 @@ pub const MAX_INFLATED_BYTES: u64 = 2 << 30;
 /// about 260,000 (a bundle per process and per cgroup, with long-name headers for deep
 /// cgroup paths); format 1 made ten times as many.
 pub const MAX_ENTRIES: u64 = 1_000_000;
-/// Longest entry name accepted (PATH_MAX on Linux).
-pub const MAX_NAME_BYTES: usize = 4096;
+/// Longest entry name accepted: the format's one limit (PATH_MAX on Linux), which the collector
+/// never passes.
+pub const MAX_NAME_BYTES: usize = nodesnap_format::MAX_ENTRY_NAME_BYTES;
 /// Largest PAX extension header read; the collector writes none, GNU tar a few hundred bytes.
 pub const MAX_PAX_BYTES: u64 = 64 << 10;
 /// Most gaps listed one by one; the rest are counted in one last gap.
