@@ -76,6 +76,12 @@ impl Formatter for EscapingFormatter {
         writer: &mut W,
         fragment: &str,
     ) -> io::Result<()> {
+        // Every character to escape starts with one of these bytes in UTF-8 (DEL, C1 controls,
+        // U+061C, U+20xx, U+FExx/U+FFxx); most fragments hold none and go out as they are.
+        let may_escape = |byte: &u8| matches!(byte, 0x7f | 0xc2 | 0xd8 | 0xe2 | 0xef);
+        if !fragment.as_bytes().iter().any(may_escape) {
+            return writer.write_all(fragment.as_bytes());
+        }
         let mut start = 0;
         for (at, c) in fragment.char_indices() {
             if must_escape(c) {
