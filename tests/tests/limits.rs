@@ -54,18 +54,22 @@ fn a_cgroup_tree_past_the_name_limit_is_one_collector_gap_and_no_analyzer_gap() 
         })
         .collect();
     assert_eq!(too_long.len(), 1, "{:?}", snapshot.manifest.gaps);
+    assert_eq!(too_long[0].reason, nodesnap_format::GapReason::Error);
     assert!(
         snapshot.load_gaps.is_empty(),
         "the analyzer refused what the collector wrote: {:?}",
         snapshot.load_gaps
     );
-    let deepest = snapshot
-        .dirs_under("sys/fs/cgroup/memory")
-        .map(str::len)
-        .max()
-        .unwrap();
-    assert!(
-        deepest > 3900,
-        "the deepest collected cgroup path is {deepest} bytes"
-    );
+    // The collector stopped exactly at the limit: the gap's directory would pass it, its parent
+    // did not and is there, and nothing below the gap was walked.
+    let stop = too_long[0].path.as_str();
+    let parent = stop.rsplit_once('/').unwrap().0;
+    assert!(snapshot.has_dir(parent), "{parent} was not collected");
+    assert!(!snapshot.has_dir(stop));
+    assert_eq!(snapshot.dirs_under(stop).count(), 0);
+    let limit = nodesnap_format::MAX_ENTRY_NAME_BYTES;
+    // The node has no hostname file: the top directory is `nodesnap-unknown-<yyyymmddThhmmssZ>`.
+    let top = "nodesnap-unknown-20260101T000000Z";
+    let name_len = |dir: &str| nodesnap_format::bundle_entry_name_len(top, dir);
+    assert!(name_len(parent) <= limit && name_len(stop) > limit);
 }
