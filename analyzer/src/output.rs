@@ -88,6 +88,7 @@ pub fn check(input: &Path, destination: &Destination) -> Result<(), Refusal> {
             check_target(target)?;
             Ok(())
         }
+        // The analyzer's own standard output on this machine, not anything from the node.
         Destination::Stdout => match fs::read_link("/proc/self/fd/1") {
             // Only a regular file has a name that can be the snapshot.
             Ok(path) if path.is_absolute() && path.is_file() => {
