@@ -17,6 +17,9 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+mod output;
+use output::{Destination, WriteError};
+
 /// Reads a nodesnap snapshot offline and shows how pods, containers, cgroups and namespaces
 /// fit together on the node it came from.
 #[derive(Debug, Parser)]
@@ -99,6 +102,10 @@ enum Command {
         snapshot: PathBuf,
         #[arg(long, value_enum, default_value = "json")]
         format: FormatArg,
+        /// Write it to FILE (whole or not at all) instead of standard output; `-` for standard
+        /// output.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
     },
     /// One self-contained HTML report.
     Report {
@@ -109,6 +116,30 @@ enum Command {
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
     },
+}
+
+impl Command {
+    /// The snapshot a command reads and where its output goes.
+    fn input_and_destination(&self) -> (&Path, Destination) {
+        match self {
+            Command::Summary { snapshot }
+            | Command::Pods { snapshot }
+            | Command::Ps { snapshot, .. }
+            | Command::Cgls { snapshot, .. }
+            | Command::Lsns { snapshot, .. }
+            | Command::Inspect { snapshot, .. } => (snapshot, Destination::Stdout),
+            Command::Model {
+                snapshot, output, ..
+            } => match output {
+                Some(path) => (snapshot, Destination::from_arg(path)),
+                None => (snapshot, Destination::Stdout),
+            },
+            Command::Report { snapshot, output } => match output {
+                Some(path) => (snapshot, Destination::from_arg(path)),
+                None => (snapshot, Destination::File(default_report_path(snapshot))),
+            },
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -205,6 +236,17 @@ fn load(path: &Path) -> Result<Model, Failure> {
 
 const OUTPUT_BUFFER: usize = 256 << 10;
 
+/// A failed write to a file: a target refused at the rename is named by the refusal itself.
+fn write_failure<E: std::fmt::Display>(target: &Path, error: WriteError<E>) -> Failure {
+    match error {
+        WriteError::Target(error) => Failure {
+            file: None,
+            message: error.to_string(),
+        },
+        WriteError::Write(error) => Failure::about(target, error),
+    }
+}
+
 /// Runs `write` on a buffered stdout. A closed pipe (`| head`) is the reader's choice, not an
 /// error: the write stops there and the run succeeds.
 fn stream_to_stdout<E: From<std::io::Error>>(
@@ -281,6 +323,12 @@ fn run(cli: &Cli, palette: Palette) -> Result<Output, Failure> {
         is_terminal.then(terminal_columns).flatten(),
         std::env::var("COLUMNS").ok().as_deref(),
     );
+    // Checked before the snapshot is loaded: a refused output costs no work.
+    let (input, destination) = cli.command.input_and_destination();
+    output::check(input, &destination).map_err(|refusal| Failure {
+        file: None,
+        message: refusal.to_string(),
+    })?;
     let (model, text) = match &cli.command {
         Command::Summary { snapshot } => {
             let model = load(snapshot)?;
@@ -358,41 +406,51 @@ fn run(cli: &Cli, palette: Palette) -> Result<Output, Failure> {
             let text = inspect::render(&model, found, width, palette);
             (model, Some(text))
         }
-        Command::Model { snapshot, format } => {
+        Command::Model {
+            snapshot, format, ..
+        } => {
             let model = load(snapshot)?;
             let format = match format {
                 FormatArg::Json => Format::Json,
                 FormatArg::Yaml => Format::Yaml,
             };
-            let result = stream_to_stdout(|out| export::write(&model, format, out));
-            result.map_err(|e| Failure::about(snapshot, e))?;
+            let write = |out: &mut dyn Write| export::write(&model, format, out);
+            match &destination {
+                Destination::Stdout => {
+                    stream_to_stdout(write).map_err(|e| Failure::about(snapshot, e))?
+                }
+                Destination::File(target) => {
+                    output::write_file(target, write).map_err(|e| write_failure(target, e))?;
+                    eprintln!(
+                        "analyzer: wrote {}",
+                        sanitize(&target.display().to_string())
+                    );
+                }
+            }
             (model, None)
         }
-        Command::Report { snapshot, output } => {
+        Command::Report { snapshot, .. } => {
             let model = load(snapshot)?;
-            let target = output
-                .clone()
-                .unwrap_or_else(|| default_report_path(snapshot));
-            let cannot_write = |e: std::io::Error| {
-                Failure::about(&target, format!("cannot write the report: {e}"))
-            };
-            if target.as_os_str() == "-" {
-                stream_to_stdout(|out| analyzer::report::write_html(&model, out))
-                    .map_err(cannot_write)?;
-                (model, None)
-            } else {
+            let write = |out: &mut dyn Write| analyzer::report::write_html(&model, out);
+            match &destination {
+                Destination::Stdout => stream_to_stdout(write).map_err(|e| {
+                    Failure::about(Path::new("-"), format!("cannot write the report: {e}"))
+                })?,
                 // Streamed into the file: a big node's page need not sit in memory whole.
-                let file = std::fs::File::create(&target).map_err(cannot_write)?;
-                let mut out = std::io::BufWriter::with_capacity(OUTPUT_BUFFER, file);
-                analyzer::report::write_html(&model, &mut out)
-                    .and_then(|()| out.flush())
-                    .map_err(cannot_write)?;
-                eprintln!(
-                    "analyzer: wrote {}",
-                    sanitize(&target.display().to_string())
-                );
-                (model, None)
+                Destination::File(target) => {
+                    output::write_file(target, write).map_err(|e| match e {
+                        WriteError::Write(e) => {
+                            Failure::about(target, format!("cannot write the report: {e}"))
+                        }
+                        other => write_failure(target, other),
+                    })?;
+                    eprintln!(
+                        "analyzer: wrote {}",
+                        sanitize(&target.display().to_string())
+                    );
+                }
             }
+            (model, None)
         }
     };
     Ok(Output { text, model })

@@ -1,11 +1,10 @@
 //! Writing the snapshot: a gzip-compressed tar streamed to a temporary file beside the target
-//! (renamed into place only when complete) or to stdout.
+//! (put in place only when complete, by nodesnap-output) or to stdout.
 
 use flate2::write::GzEncoder;
 use flate2::Compression;
-use std::fs::{self, File, OpenOptions};
+use nodesnap_output::{AtomicFile, OutputError};
 use std::io::{self, BufWriter, Write};
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 /// Counts the compressed bytes that pass through, for the summary line.
@@ -25,26 +24,22 @@ impl<W: Write> Write for CountingWriter<W> {
     }
 }
 
-/// Where the bytes go: a temporary file to be renamed, or stdout.
+/// Where the bytes go: a temporary file put in place on commit (nodesnap-output), or stdout.
 pub enum Sink {
-    File {
-        file: BufWriter<File>,
-        temp_path: PathBuf,
-        final_path: PathBuf,
-    },
+    File(BufWriter<AtomicFile>),
     Stdout(BufWriter<io::Stdout>),
 }
 
 impl Write for Sink {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         match self {
-            Sink::File { file, .. } => file.write(buf),
+            Sink::File(file) => file.write(buf),
             Sink::Stdout(out) => out.write(buf),
         }
     }
     fn flush(&mut self) -> io::Result<()> {
         match self {
-            Sink::File { file, .. } => file.flush(),
+            Sink::File(file) => file.flush(),
             Sink::Stdout(out) => out.flush(),
         }
     }
@@ -52,60 +47,43 @@ impl Write for Sink {
 
 impl Sink {
     /// Creates `.<name>.partial-<pid>` beside `final_path`, exclusively, mode 0600 (the
-    /// snapshot describes the node; only its owner should read it).
-    pub fn create_file(final_path: &Path) -> io::Result<Sink> {
-        let name = final_path
-            .file_name()
-            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "not a file path"))?;
-        let temp_name = format!(".{}.partial-{}", name.to_string_lossy(), std::process::id());
-        let temp_path = final_path.with_file_name(temp_name);
-        let file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&temp_path)?;
-        Ok(Sink::File {
-            file: BufWriter::with_capacity(256 * 1024, file),
-            temp_path,
-            final_path: final_path.to_path_buf(),
-        })
+    /// snapshot describes the node; only its owner should read it), after checking that
+    /// `final_path` is a new name or a regular file with one link.
+    pub fn create_file(final_path: &Path) -> Result<Sink, OutputError> {
+        let file = AtomicFile::create(final_path, 0o600)?;
+        Ok(Sink::File(BufWriter::with_capacity(256 * 1024, file)))
     }
 
     pub fn stdout() -> Sink {
         Sink::Stdout(BufWriter::with_capacity(256 * 1024, io::stdout()))
     }
 
-    /// Flushes, syncs and renames into place; on any error the temporary file is removed.
-    pub fn commit(self) -> io::Result<()> {
+    /// The temporary file, for removal when the run fails or is interrupted.
+    pub fn temp_path(&self) -> Option<PathBuf> {
         match self {
-            Sink::File {
-                file,
-                temp_path,
-                final_path,
-            } => {
-                let result = (|| {
-                    let file = file.into_inner().map_err(io::IntoInnerError::into_error)?;
-                    file.sync_all()?;
-                    drop(file);
-                    fs::rename(&temp_path, &final_path)
-                })();
-                if result.is_err() {
-                    let _ = fs::remove_file(&temp_path);
-                }
-                result
-            }
-            Sink::Stdout(mut out) => out.flush(),
+            Sink::File(file) => Some(file.get_ref().temp_path().to_path_buf()),
+            Sink::Stdout(_) => None,
         }
     }
 
-    /// Removes the temporary file; used on every failure and on SIGINT/SIGTERM.
-    pub fn discard(self) {
-        if let Sink::File {
-            temp_path, file, ..
-        } = self
-        {
-            drop(file.into_parts());
-            let _ = fs::remove_file(&temp_path);
+    /// Flushes, syncs and puts the file in place (checking again what is there); on any error
+    /// the temporary file is removed.
+    pub fn commit(self) -> Result<(), OutputError> {
+        match self {
+            Sink::File(file) => {
+                let target = file.get_ref().target().to_path_buf();
+                let file = file.into_inner().map_err(|error| OutputError::Io {
+                    path: target,
+                    action: "writing",
+                    source: error.into_error(),
+                })?;
+                file.commit()
+            }
+            Sink::Stdout(mut out) => out.flush().map_err(|source| OutputError::Io {
+                path: PathBuf::from("-"),
+                action: "writing to standard output",
+                source,
+            }),
         }
     }
 }
@@ -176,6 +154,11 @@ impl<W: Write> SnapshotWriter<W> {
         let result = self.append(&full, records);
         self.path = full;
         result
+    }
+
+    /// The length of the entry name the bundle of `dir` would get.
+    pub fn bundle_name_len(&self, dir: &str) -> usize {
+        nodesnap_format::bundle_entry_name_len(&self.top, dir)
     }
 
     fn append(&mut self, full: &str, data: &[u8]) -> io::Result<()> {

@@ -16,8 +16,8 @@ use crate::signals;
 use crate::time::{unix_seconds, UtcDateTime};
 use nodesnap_format::{
     CmdlinePolicy, CollectOptions, Counts, Gap, GapReason, Manifest, RuntimeMetadata, BUNDLE_FILE,
-    CGROUP_FILES, CGROUP_ROOT, FORMAT_VERSION, IDENTITY_FILES, MANIFEST_PATH, METADATA_PATH,
-    NAMESPACE_LINKS_FILE, NODE_FILES, PROCESS_FILES,
+    CGROUP_FILES, CGROUP_ROOT, FORMAT_VERSION, IDENTITY_FILES, MANIFEST_PATH, MAX_ENTRY_NAME_BYTES,
+    MAX_TOP_HOSTNAME_BYTES, METADATA_PATH, NAMESPACE_LINKS_FILE, NODE_FILES, PROCESS_FILES,
 };
 use std::collections::{HashMap, VecDeque};
 use std::fs::{self, OpenOptions};
@@ -99,6 +99,10 @@ pub enum CollectError {
     Root { path: String, source: io::Error },
     #[error("cannot write {path}: {source}")]
     Output { path: String, source: io::Error },
+    /// The output path names something that is not a regular file (refused before any
+    /// collection work, and again at the rename), or the file could not be put in place.
+    #[error("{0}")]
+    Target(#[source] nodesnap_output::OutputError),
     #[error("interrupted by signal {signal}; no snapshot written")]
     Interrupted { signal: i32 },
 }
@@ -112,6 +116,10 @@ const META_READS_PER_JOB: usize = 32;
 const TICK: Duration = Duration::from_millis(20);
 
 const HOSTNAME_FILE: &str = "proc/sys/kernel/hostname";
+/// Why a directory whose name is not UTF-8 is a gap.
+const NOT_UTF8_DETAIL: &str =
+    "name is not UTF-8 (bad bytes shown as \\xNN); snapshot names are UTF-8, so it and what is \
+     below it are not collected";
 const OSRELEASE_FILE: &str = "proc/sys/kernel/osrelease";
 
 fn gap(path: impl Into<String>, reason: GapReason, detail: Option<String>) -> Gap {
@@ -179,7 +187,8 @@ fn file_name_safe(text: &str) -> String {
     if cleaned.is_empty() || cleaned.chars().all(|c| c == '.') {
         "unknown".to_string()
     } else {
-        cleaned
+        // Only ASCII is left, so any byte is a character boundary.
+        cleaned[..cleaned.len().min(MAX_TOP_HOSTNAME_BYTES)].to_string()
     }
 }
 
@@ -360,12 +369,46 @@ impl<W: Write> Run<W> {
                 GapReason::Truncated,
                 Some(format!("kept the first {kept} bytes")),
             )),
-            Outcome::NsDenied { denied } => self.gaps.push(gap(
-                item_path(&kind, item),
-                GapReason::PermissionDenied,
-                Some(format!("unreadable links: {}", denied.join(", "))),
-            )),
-            Outcome::Listing { subdirs } => {
+            Outcome::NsUnreadable { links } => {
+                let ns = item_path(&kind, item);
+                let denied: Vec<&str> = links
+                    .iter()
+                    .filter(|(_, errno)| matches!(*errno, libc::EACCES | libc::EPERM))
+                    .map(|(name, _)| *name)
+                    .collect();
+                if !denied.is_empty() {
+                    self.gaps.push(gap(
+                        ns.clone(),
+                        GapReason::PermissionDenied,
+                        Some(format!("unreadable links: {}", denied.join(", "))),
+                    ));
+                }
+                for (name, errno) in links {
+                    let (reason, detail) = match errno {
+                        libc::EACCES | libc::EPERM => continue,
+                        libc::EINVAL => (GapReason::NotRegular, "not a symbolic link".to_string()),
+                        libc::ENAMETOOLONG => (
+                            GapReason::Error,
+                            "link target longer than 255 bytes, which no namespace link has"
+                                .to_string(),
+                        ),
+                        errno => (
+                            GapReason::Error,
+                            io::Error::from_raw_os_error(errno).to_string(),
+                        ),
+                    };
+                    self.gaps
+                        .push(gap(format!("{ns}/{name}"), reason, Some(detail)));
+                }
+            }
+            Outcome::Listing { subdirs, not_utf8 } => {
+                for path in not_utf8 {
+                    self.gaps.push(gap(
+                        path,
+                        GapReason::Error,
+                        Some(NOT_UTF8_DETAIL.to_string()),
+                    ));
+                }
                 // Depth first: the queue holds the siblings on the current path, not a whole
                 // level of the tree, which keeps memory flat on nodes with many cgroups.
                 for subdir in subdirs.into_iter().rev() {
@@ -376,6 +419,19 @@ impl<W: Write> Run<W> {
                             Some(format!(
                                 "a cgroup directory named {BUNDLE_FILE} would collide with its \
                                  parent's bundle file; not collected"
+                            )),
+                        ));
+                        continue;
+                    }
+                    let name_len = self.writer.bundle_name_len(&subdir);
+                    if name_len > MAX_ENTRY_NAME_BYTES {
+                        self.gaps.push(gap(
+                            subdir,
+                            GapReason::Error,
+                            Some(format!(
+                                "its bundle's name in the snapshot would be {name_len} bytes, \
+                                 over the format's limit of {MAX_ENTRY_NAME_BYTES}; it and the \
+                                 directories below it are not collected"
                             )),
                         ));
                         continue;
@@ -753,6 +809,11 @@ pub fn collect(
     let start_seconds = unix_seconds(started_wall);
     let reserve = (config.timeout / 10).min(Duration::from_secs(2));
     let read_deadline = started + config.timeout.saturating_sub(reserve);
+    // What -o names is looked at before any work: a device, FIFO, socket, directory, symlink or
+    // hard-linked file is refused here, not replaced at the end.
+    if let OutputTarget::Path(path) = &config.output {
+        nodesnap_output::check_target(path).map_err(CollectError::Target)?;
+    }
     let root_display = config.root.display().to_string();
     let root = open_root(&config.root).map_err(|source| CollectError::Root {
         path: root_display.clone(),
@@ -786,14 +847,8 @@ pub fn collect(
                 _ => PathBuf::from(format!("{top}.tar.gz")),
             };
             let display = path.display().to_string();
-            let sink = Sink::create_file(&path).map_err(|source| CollectError::Output {
-                path: display.clone(),
-                source,
-            })?;
-            let temp = match &sink {
-                Sink::File { temp_path, .. } => Some(temp_path.clone()),
-                Sink::Stdout(_) => None,
-            };
+            let sink = Sink::create_file(&path).map_err(CollectError::Target)?;
+            let temp = sink.temp_path();
             (sink, display, temp)
         }
     };
@@ -1035,7 +1090,7 @@ pub fn collect(
         return Err(CollectError::Interrupted { signal });
     }
     let (sink, bytes) = run.writer.finish().map_err(|e| fail(&temp_path, e))?;
-    sink.commit().map_err(|e| fail(&temp_path, e))?;
+    sink.commit().map_err(CollectError::Target)?;
     Ok(Summary {
         output: output_display.clone(),
         processes: manifest.counts.processes,
@@ -1120,6 +1175,7 @@ mod tests {
             ("", "unknown"),
             ("..", "unknown"),
             ("ünï", "_n_"),
+            (&"h".repeat(300), &"h".repeat(MAX_TOP_HOSTNAME_BYTES)),
         ];
         for (input, expected) in cases {
             assert_eq!(file_name_safe(input), expected);

@@ -76,6 +76,10 @@ fn main() -> ExitCode {
                 collector::CollectError::Interrupted { signal } => {
                     ExitCode::from((128 + signal).clamp(0, 255) as u8)
                 }
+                // -o names something the collector never replaces: a usage problem.
+                collector::CollectError::Target(refused) if refused.is_refusal() => {
+                    ExitCode::from(2)
+                }
                 _ => ExitCode::from(1),
             }
         }

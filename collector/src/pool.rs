@@ -170,14 +170,17 @@ pub enum Outcome {
     Truncated {
         kept: usize,
     },
-    /// Namespace links that could not be read for lack of permission (the others are in the
-    /// bundle's `ns` record).
-    NsDenied {
-        denied: Vec<&'static str>,
+    /// Namespace links that could not be read (the others are in the bundle's `ns` record),
+    /// each with its errno: EACCES or EPERM for lack of permission, EINVAL for an entry that is
+    /// not a symlink, ENAMETOOLONG for a target longer than any namespace link's.
+    NsUnreadable {
+        links: Vec<(&'static str, i32)>,
     },
-    /// A cgroup directory was listed: its subdirectories (relative to the root).
+    /// A cgroup directory was listed: its subdirectories (relative to the root), and those
+    /// whose name is not UTF-8 (escaped), which are not walked.
     Listing {
         subdirs: Vec<String>,
+        not_utf8: Vec<String>,
     },
     /// The process exited (its directory or a file vanished under it).
     Vanished,
@@ -459,10 +462,13 @@ fn classify_open_error(error: io::Error) -> Outcome {
 }
 
 fn read_file_beneath(context: &ReadContext, read: &FileRead) -> Outcome {
+    // O_NONBLOCK: a FIFO planted where a node file or a runtime config should be opens at once
+    // and is found not regular, instead of blocking until the read times out. It changes
+    // nothing for a regular file.
     let fd = match fsread::open_beneath(
         context.root.as_raw_fd(),
         &read.rel,
-        libc::O_RDONLY,
+        libc::O_RDONLY | libc::O_NONBLOCK,
         read.follow_last,
     ) {
         Ok(fd) => fd,
@@ -614,10 +620,10 @@ fn read_process(
     let outcome = read_ns_links(context, &dir, &mut scratch.ns);
     state.end();
     match outcome {
-        Ok(denied) => {
+        Ok(unreadable) => {
             sink.record(PROCESS_ITEM_NS, NAMESPACE_LINKS_FILE, &scratch.ns);
-            if !denied.is_empty() {
-                sink.send(PROCESS_ITEM_NS, Outcome::NsDenied { denied });
+            if !unreadable.is_empty() {
+                sink.send(PROCESS_ITEM_NS, Outcome::NsUnreadable { links: unreadable });
             }
         }
         Err(outcome) => sink.send(PROCESS_ITEM_NS, outcome),
@@ -640,12 +646,13 @@ fn itoa_buffer(pid: u32) -> CString {
     CString::new(digits).unwrap_or_default()
 }
 
-/// Writes the `ns` text into `text`; the links denied, or why the directory is unreadable.
+/// Writes the `ns` text into `text`; the links that could not be read with their errno, or why
+/// the directory is unreadable.
 fn read_ns_links(
     context: &ReadContext,
     pid_dir: &OwnedFd,
     text: &mut Vec<u8>,
-) -> Result<Vec<&'static str>, Outcome> {
+) -> Result<Vec<(&'static str, i32)>, Outcome> {
     text.clear();
     let ns_dir = match fsread::open_at_c(
         pid_dir.as_raw_fd(),
@@ -656,7 +663,7 @@ fn read_ns_links(
         Err(error) if is_gone(&error) => return Err(Outcome::Vanished),
         Err(error) => return Err(classify_open_error(error)),
     };
-    let mut denied = Vec::new();
+    let mut unreadable = Vec::new();
     let mut target = [0u8; 256];
     for (name, c_name) in NAMESPACE_LINKS.iter().zip(&context.names.ns) {
         match fsread::read_link_into(ns_dir.as_raw_fd(), c_name, &mut target) {
@@ -674,10 +681,10 @@ fn read_ns_links(
             Err(error) if error.raw_os_error() == Some(libc::ESRCH) => {
                 return Err(Outcome::Vanished)
             }
-            Err(_) => denied.push(*name),
+            Err(error) => unreadable.push((*name, error.raw_os_error().unwrap_or(0))),
         }
     }
-    Ok(denied)
+    Ok(unreadable)
 }
 
 /// What a cgroup directory's listing holds: its subdirectories, and which of `CGROUP_FILES`
@@ -685,6 +692,7 @@ fn read_ns_links(
 #[derive(Default)]
 struct CgroupListing {
     subdirs: Vec<String>,
+    not_utf8: Vec<String>,
     files: u64,
     others: u64,
 }
@@ -694,11 +702,19 @@ fn list_cgroup_dir(dir: &OwnedFd, rel: &str) -> io::Result<CgroupListing> {
     let mut listing = CgroupListing::default();
     fsread::list_dir_with(dir, |name, kind| {
         if kind == EntryKind::Dir {
+            // Snapshot names are UTF-8; another name could not be stored or opened again.
+            let (list, name) = match std::str::from_utf8(name) {
+                Ok(name) => (&mut listing.subdirs, std::borrow::Cow::Borrowed(name)),
+                Err(_) => (
+                    &mut listing.not_utf8,
+                    std::borrow::Cow::Owned(nodesnap_format::escape_non_utf8(name)),
+                ),
+            };
             let mut path = String::with_capacity(rel.len() + 1 + name.len());
             path.push_str(rel);
             path.push('/');
-            path.push_str(&String::from_utf8_lossy(name));
-            listing.subdirs.push(path);
+            path.push_str(&name);
+            list.push(path);
         } else if let Some(index) = CGROUP_FILES.iter().position(|f| f.as_bytes() == name) {
             if kind == EntryKind::File {
                 listing.files |= 1 << index;
@@ -741,6 +757,7 @@ fn read_cgroup_dir(sink: &JobSink, rel: &str, skip: &dyn Fn(usize) -> bool, scra
             0,
             Outcome::Listing {
                 subdirs: listing.subdirs,
+                not_utf8: listing.not_utf8,
             },
         );
     }

@@ -69,10 +69,30 @@ fn reason_of(error: &io::Error) -> GapReason {
     }
 }
 
-/// The entries of a directory, sorted by name; `None` (and no gap) when it does not exist.
+/// Why a directory whose name is not UTF-8 is a gap.
+const NOT_UTF8_DETAIL: &str =
+    "name is not UTF-8 (bad bytes shown as \\xNN); snapshot names are UTF-8, so it and what is \
+     below it are not collected";
+
+/// The entries of a directory, sorted by name; `None` (and no gap) when it does not exist. A
+/// name that is not UTF-8 is a gap: it could not be opened again from a lossy copy.
 fn list_entries(root: RawFd, rel: &str, gaps: &mut Vec<Gap>) -> Option<Vec<fsread::DirEntry>> {
     let listed = fsread::open_beneath(root, rel, libc::O_RDONLY | libc::O_DIRECTORY, false)
-        .and_then(|dir| fsread::list_dir(&dir));
+        .and_then(|dir| {
+            let mut entries = Vec::new();
+            fsread::list_dir_with(&dir, |name, kind| match std::str::from_utf8(name) {
+                Ok(name) => entries.push(fsread::DirEntry {
+                    name: name.to_string(),
+                    kind,
+                }),
+                Err(_) => gaps.push(gap(
+                    format!("{rel}/{}", nodesnap_format::escape_non_utf8(name)),
+                    GapReason::Error,
+                    Some(NOT_UTF8_DETAIL.to_string()),
+                )),
+            })?;
+            Ok(entries)
+        });
     match listed {
         Ok(mut entries) => {
             // Names are unique within a directory, so an unstable sort gives the same order
@@ -95,10 +115,26 @@ fn dirs_in(entries: &[fsread::DirEntry]) -> impl Iterator<Item = &str> {
         .map(|entry| entry.name.as_str())
 }
 
-fn has_file(entries: &[fsread::DirEntry], name: &str) -> bool {
-    entries
-        .iter()
-        .any(|entry| entry.name == name && entry.kind == EntryKind::File)
+/// Whether `dir` holds a regular file `name`; one of another kind (a symlink, a FIFO) is a
+/// `not_regular` gap and never opened.
+fn has_file(entries: &[fsread::DirEntry], dir: &str, name: &str, gaps: &mut Vec<Gap>) -> bool {
+    match entries.iter().find(|entry| entry.name == name) {
+        Some(entry) if entry.kind == EntryKind::File => true,
+        Some(entry) => {
+            let what = match entry.kind {
+                EntryKind::Symlink => "a symbolic link; never followed",
+                EntryKind::Dir => "a directory",
+                _ => "not a regular file; never opened",
+            };
+            gaps.push(gap(
+                format!("{dir}/{name}"),
+                GapReason::NotRegular,
+                Some(what.to_string()),
+            ));
+            false
+        }
+        None => false,
+    }
 }
 
 fn meta_read(rel: String, purpose: MetaFile) -> FileRead {
@@ -226,7 +262,7 @@ impl RuntimeLister {
                     let Some(files) = list_entries(root, &bundle, gaps) else {
                         continue;
                     };
-                    if !has_file(&files, "config.json") {
+                    if !has_file(&files, &bundle, "config.json", gaps) {
                         continue;
                     }
                     let config_path = format!("{bundle}/config.json");
@@ -241,7 +277,7 @@ impl RuntimeLister {
                             },
                         ),
                     );
-                    if has_file(&files, "init.pid") {
+                    if has_file(&files, &bundle, "init.pid", gaps) {
                         reads.push(meta_read(
                             format!("{bundle}/init.pid"),
                             MetaFile::Pid { config_path },
@@ -293,7 +329,7 @@ impl RuntimeLister {
             let Some(entries) = list_entries(root, &containers_rel, gaps) else {
                 continue;
             };
-            if has_file(&entries, "containers.json") {
+            if has_file(&entries, &containers_rel, "containers.json", gaps) {
                 self.push(
                     reads,
                     meta_read(
@@ -307,7 +343,7 @@ impl RuntimeLister {
                 let Some(files) = list_entries(root, &userdata, gaps) else {
                     continue;
                 };
-                if has_file(&files, "config.json") {
+                if has_file(&files, &userdata, "config.json", gaps) {
                     self.push(
                         reads,
                         meta_read(
@@ -320,7 +356,7 @@ impl RuntimeLister {
                         ),
                     );
                 }
-                if has_file(&files, "pidfile") {
+                if has_file(&files, &userdata, "pidfile", gaps) {
                     self.push(
                         reads,
                         meta_read(

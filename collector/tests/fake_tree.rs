@@ -371,7 +371,7 @@ fn runtimes_in_non_default_places_are_found_from_their_daemons_and_conmons() {
     })
     .file(
         "srv/d/exec/containerd/containerd.toml",
-        "root = \"/srv/d/data/containerd/daemon\"\nstate = \"/srv/d/exec/containerd/daemon\"\n[grpc]\n  address = \"/srv/d/exec/containerd/containerd.sock\"\n[plugins.cri]\n  sandbox_image = \"secret.example/token:1\"\n",
+        "root = \"/srv/d/data/containerd/daemon\"\nstate = \"/srv/d/exec/containerd/daemon\"\n[grpc]\n  address = \"/srv/d/exec/containerd/containerd.sock\"\n[plugins.cri]\n  sandbox_image = \"registry.example/pause:3.6\"\n[plugins.cri.registry.configs.\"registry.example\".auth]\n  password = \"hunter2\"\n",
     )
     .file(
         "srv/d/exec/containerd/daemon/io.containerd.runtime.v2.task/moby/a1a1/config.json",
@@ -420,7 +420,7 @@ fn runtimes_in_non_default_places_are_found_from_their_daemons_and_conmons() {
     let meta = serde_json::to_string(&snap.metadata).unwrap();
     assert!(!meta.contains("TOKEN"), "{meta}");
     assert!(
-        !meta.contains("secret.example"),
+        !meta.contains("hunter2"),
         "only paths leave a config: {meta}"
     );
     let daemons = snap.metadata["daemons"].as_array().unwrap();
@@ -431,6 +431,7 @@ fn runtimes_in_non_default_places_are_found_from_their_daemons_and_conmons() {
         containerd["address"],
         "/srv/d/exec/containerd/containerd.sock"
     );
+    assert_eq!(containerd["sandbox_image"], "registry.example/pause:3.6");
     let dockerd = daemons.iter().find(|d| d["pid"] == 3000).unwrap();
     assert_eq!(dockerd["root"], "/srv/d/data");
     assert_eq!(dockerd["state"], "/srv/d/exec");

@@ -3,6 +3,7 @@
 //! removed mid-walk. Each run ends with a tarball, and no process mixes files from two lives.
 
 use crate::support::*;
+use nodesnap_testing::{is_root, require, require_ok};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -317,8 +318,10 @@ fn processes_without_readable_files_are_gaps_and_the_rest_is_collected() {
         "7003 (half) S 1 7003 7003 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 100 0 0 0\n",
     );
     tree.chmod("proc/7003/stat", 0o000);
-    // Root reads through modes, so the collector runs as nobody where it can.
-    let snap = if is_root() && has_setpriv() {
+    // Root reads through modes, so as root the collector runs as nobody; otherwise it runs
+    // unprivileged already. Either way it meets the modes.
+    let snap = if is_root() {
+        require!(has_setpriv(), "needs setpriv to collect as nobody");
         let _ = Command::new("chmod")
             .args(["-R", "a+rX"])
             .arg(tree.root())
@@ -332,13 +335,11 @@ fn processes_without_readable_files_are_gaps_and_the_rest_is_collected() {
     tree.chmod("proc/7001", 0o755)
         .chmod("proc/7003/stat", 0o644);
     eprintln!("hidden: gaps {:?}", snap.manifest.gaps);
-    if is_root() && has_setpriv() {
-        assert_eq!(snap.gap_reasons("proc/7001"), vec!["permission_denied"]);
-        assert_eq!(
-            snap.gap_reasons("proc/7003/stat"),
-            vec!["permission_denied"]
-        );
-    }
+    assert_eq!(snap.gap_reasons("proc/7001"), vec!["permission_denied"]);
+    assert_eq!(
+        snap.gap_reasons("proc/7003/stat"),
+        vec!["permission_denied"]
+    );
     assert!(!snap.files.keys().any(|f| f.starts_with("proc/7001/")));
     for pid in [7001, 7002, 7003] {
         let gaps: Vec<_> = snap
@@ -412,25 +413,17 @@ fn has_setpriv() -> bool {
     Command::new("setpriv").arg("--version").output().is_ok()
 }
 
-fn is_root() -> bool {
-    // SAFETY: geteuid has no preconditions.
-    unsafe { libc::geteuid() == 0 }
-}
-
 #[test]
 fn a_real_hidepid_proc_hides_others_processes_from_an_unprivileged_collector() {
-    if !is_root() || !has_setpriv() {
-        eprintln!("skipped: needs root (to mount proc) and setpriv (to collect as nobody)");
-        return;
-    }
+    require!(
+        is_root() && has_setpriv(),
+        "needs root (to mount proc) and setpriv (to collect as nobody)"
+    );
     for (options, hidden_means) in [("hidepid=2", "absent"), ("hidepid=1", "gap or absent")] {
-        let mount = match ProcMount::new("hidepid", options) {
-            Ok(mount) => mount,
-            Err(reason) => {
-                eprintln!("skipped: {reason}");
-                return;
-            }
-        };
+        let mount = require_ok!(
+            ProcMount::new("hidepid", options),
+            "needs a proc mount with {options}"
+        );
         let (_, snap) = collect_as_nobody(&mount.dir.path, "hidepid-out");
         // pid 1 belongs to root: nobody must not have its files, only a gap or nothing.
         assert!(
@@ -562,10 +555,16 @@ impl Drop for RealCgroup {
 fn real_cgroup_dirs_removed_while_collecting_the_live_node() {
     let controller = Path::new("/sys/fs/cgroup/memory");
     let base = controller.join(format!("nodesnap-test-{}", std::process::id()));
-    if !controller.is_dir() || fs::create_dir(&base).is_err() {
-        eprintln!("skipped: cannot create {}", base.display());
-        return;
-    }
+    require!(
+        controller.is_dir(),
+        "needs the cgroup v1 memory controller at {}",
+        controller.display()
+    );
+    require_ok!(
+        fs::create_dir(&base),
+        "needs to create the cgroup {}",
+        base.display()
+    );
     let guard = RealCgroup { path: base.clone() };
     let stop = Arc::new(AtomicBool::new(false));
     let rounds = Arc::new(AtomicU64::new(0));
@@ -640,10 +639,10 @@ fn blocked_in_open(pid: u32) -> bool {
 
 #[test]
 fn a_pid_reused_while_its_read_is_stuck_is_not_resumed_into_the_new_process() {
-    if !cfg!(target_arch = "x86_64") || !Path::new("/proc/self/syscall").exists() {
-        eprintln!("skipped: needs /proc/<pid>/syscall on x86-64 to see the stuck read");
-        return;
-    }
+    require!(
+        cfg!(target_arch = "x86_64") && Path::new("/proc/self/syscall").exists(),
+        "needs /proc/<pid>/syscall on x86-64 to see the stuck read"
+    );
     let tree = small_node("reuse-stuck");
     let pid_dir = tree.path("proc/5000");
     write_life(&pid_dir, 5000, 1);

@@ -7,10 +7,10 @@ use std::path::Path;
 
 #[test]
 fn live_snapshot_holds_this_process_with_real_cgroups_and_namespaces() {
-    if !Path::new("/proc/self/ns").exists() {
-        eprintln!("skipped: no /proc here");
-        return;
-    }
+    nodesnap_testing::require!(
+        Path::new("/proc/self/ns").exists(),
+        "needs /proc with namespace links"
+    );
     let (snap, _) = collect_ok(Path::new("/"), &["--timeout", "120", "--no-nice"]);
     let pid = std::process::id();
     let cgroup = fs::read(format!("/proc/{pid}/cgroup")).unwrap();

@@ -3,6 +3,7 @@
 //! secrets never reach the tarball.
 
 use crate::support::*;
+use nodesnap_testing::{is_root, require, require_ok};
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
@@ -204,17 +205,12 @@ fn has_command(name: &str) -> bool {
         .unwrap_or(false)
 }
 
-fn is_root() -> bool {
-    // SAFETY: geteuid has no preconditions.
-    unsafe { libc::geteuid() == 0 }
-}
-
 #[test]
 fn unreadable_files_are_permission_gaps_when_not_root() {
-    if !is_root() || !has_command("setpriv") {
-        eprintln!("skipped: needs root and setpriv to run the collector as nobody");
-        return;
-    }
+    require!(
+        is_root() && has_command("setpriv"),
+        "needs root and setpriv to run the collector as nobody"
+    );
     let tree = small_node("perm");
     tree.chmod("proc/812/status", 0o000);
     tree.chmod("sys/fs/cgroup/memory/memory.limit_in_bytes", 0o000);
@@ -279,15 +275,19 @@ struct Mount {
 }
 
 impl Mount {
-    fn tmpfs(label: &str, options: &str) -> Option<Mount> {
+    fn tmpfs(label: &str, options: &str) -> Result<Mount, String> {
         let dir = TempDir::new(label);
         let status = Command::new("mount")
             .args(["-t", "tmpfs", "-o", options, "tmpfs"])
             .arg(&dir.path)
             .stderr(std::process::Stdio::null())
             .status()
-            .ok()?;
-        status.success().then_some(Mount { dir })
+            .map_err(|e| format!("mount: {e}"))?;
+        if status.success() {
+            Ok(Mount { dir })
+        } else {
+            Err(format!("mount -t tmpfs -o {options} failed ({status})"))
+        }
     }
 
     fn path(&self) -> &Path {
@@ -307,10 +307,7 @@ impl Drop for Mount {
 
 #[test]
 fn a_full_disk_leaves_no_partial_file() {
-    let Some(mount) = Mount::tmpfs("full", "size=64k") else {
-        eprintln!("skipped: cannot mount a tmpfs here");
-        return;
-    };
+    let mount = require_ok!(Mount::tmpfs("full", "size=64k"), "needs a tmpfs of 64 KiB");
     let tree = small_node("full-src");
     // Incompressible bytes, so that the tarball cannot fit in 64 KiB.
     let mut state = 0x9E37_79B9_7F4A_7C15u64;
@@ -344,10 +341,7 @@ fn a_full_disk_leaves_no_partial_file() {
 
 #[test]
 fn a_read_only_directory_leaves_no_partial_file() {
-    let Some(mount) = Mount::tmpfs("ro", "ro,size=64k") else {
-        eprintln!("skipped: cannot mount a tmpfs here");
-        return;
-    };
+    let mount = require_ok!(Mount::tmpfs("ro", "ro,size=64k"), "needs a read-only tmpfs");
     let tree = small_node("ro-src");
     let target = mount.path().join("snap.tar.gz");
     let (output, _) = run_collector(

@@ -7,4 +7,6 @@ mod support;
 mod fake_tree;
 mod faults;
 mod live;
+mod odd_entries;
+mod output;
 mod safety;

@@ -20,6 +20,35 @@ pub const FORMAT_VERSION: u32 = 2;
 /// The oldest format this build still reads.
 pub const OLDEST_READABLE_FORMAT_VERSION: u32 = 1;
 
+/// Longest name of an entry in the snapshot's tar stream, top directory included (PATH_MAX on
+/// Linux): the one limit both sides keep. The collector writes nothing longer (a cgroup
+/// directory that deep is a gap and not walked) and a reader may refuse anything longer.
+pub const MAX_ENTRY_NAME_BYTES: usize = 4096;
+
+/// Longest part of the top directory's name taken from the hostname (HOST_NAME_MAX), so that
+/// the top directory stays short whatever `proc/sys/kernel/hostname` holds.
+pub const MAX_TOP_HOSTNAME_BYTES: usize = 64;
+
+/// The length of the entry name of a bundle: `<top>/root/<dir>/nodesnap-files.txt`, with `dir`
+/// relative to the node's root.
+pub fn bundle_entry_name_len(top: &str, dir: &str) -> usize {
+    top.len() + 1 + ROOT_DIR.len() + 1 + dir.len() + 1 + BUNDLE_FILE.len()
+}
+
+/// A name from the node as a gap's path shows it when it is not UTF-8: the valid parts as they
+/// are, each byte that is not UTF-8 as `\xNN` (snapshot names and gap paths are UTF-8).
+pub fn escape_non_utf8(name: &[u8]) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(name.len() + 8);
+    for chunk in name.utf8_chunks() {
+        out.push_str(chunk.valid());
+        for byte in chunk.invalid() {
+            let _ = write!(out, "\\x{byte:02x}");
+        }
+    }
+    out
+}
+
 /// Path of the manifest inside the snapshot's top directory.
 pub const MANIFEST_PATH: &str = "manifest.yaml";
 
@@ -396,4 +425,24 @@ pub struct RequestedNamespace {
     pub kind: String,
     #[serde(default)]
     pub path: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_that_are_not_utf8_show_their_bad_bytes_as_hex() {
+        assert_eq!(escape_non_utf8(b"kubepods"), "kubepods");
+        assert_eq!(escape_non_utf8(b"bad\xffname"), "bad\\xffname");
+        assert_eq!(escape_non_utf8(b"\xc3\x28 \xe8\xbf\x9b"), "\\xc3( 进");
+    }
+
+    #[test]
+    fn a_bundle_name_counts_top_root_dir_and_file() {
+        let top = "nodesnap-n-20260101T000000Z";
+        let dir = "sys/fs/cgroup/memory";
+        let name = format!("{top}/{ROOT_DIR}/{dir}/{BUNDLE_FILE}");
+        assert_eq!(bundle_entry_name_len(top, dir), name.len());
+    }
 }

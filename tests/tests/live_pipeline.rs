@@ -5,8 +5,8 @@
 //!
 //! Uses the collector and analyzer binaries of this target directory (built by `cargo test
 //! --workspace` or `cargo build -p collector -p analyzer`), or NODESNAP_COLLECTOR and
-//! NODESNAP_ANALYZER. Skips with a reason where they are missing or the scene cannot be made;
-//! with CI=true a skip is a failure.
+//! NODESNAP_ANALYZER. Where they are missing or the scene cannot be made, it says why through
+//! nodesnap-testing: a failure under CI, a printed skip elsewhere.
 
 use nodesnap_tests::scene::facts::{PodFacts, ProcessFacts, SceneFacts};
 use nodesnap_tests::scene::procfs::Ns;
@@ -18,16 +18,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn must_run() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true")
-}
-
 fn skip(reason: &str) {
-    assert!(
-        !must_run(),
-        "CI=true but the live pipeline cannot run: {reason}"
-    );
-    eprintln!("skipped: {reason}");
+    nodesnap_testing::cannot_run("the live pipeline", reason);
 }
 
 /// A binary of the workspace: the environment's choice, else this target directory's.
@@ -345,10 +337,7 @@ fn check_findings(model: &Value, facts: &SceneFacts) {
 
 #[test]
 fn collector_and_analyzer_see_the_live_scene_as_it_was_built() {
-    // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } != 0 {
-        return skip("not root");
-    }
+    nodesnap_testing::require!(nodesnap_testing::is_root(), "the live pipeline needs root");
     let (Some(collector), Some(analyzer)) = (
         workspace_binary("collector", "NODESNAP_COLLECTOR"),
         workspace_binary("analyzer", "NODESNAP_ANALYZER"),

@@ -1,9 +1,10 @@
 //! The live scene checked against the kernel itself: every process's name, command line,
 //! parent, namespaces and cgroups read back from /proc, and nothing left once it is torn down.
 //!
-//! Needs root and a kernel that lets us make namespaces and cgroups; elsewhere each test prints
-//! why it skips. With CI=true a skip is a failure, since CI runs where the scene must work.
+//! Needs root and a kernel that lets us make namespaces and cgroups; where it cannot run, each
+//! test says why through nodesnap-testing: a failure under CI, a printed skip elsewhere.
 
+use nodesnap_testing::{cannot_run, is_root, require};
 use nodesnap_tests::scene::facts::{ProcessFacts, SceneFacts};
 use nodesnap_tests::scene::procfs::{Ns, ProcReader};
 use nodesnap_tests::scene::spec::{Qos, SceneSpec};
@@ -13,21 +14,8 @@ use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
-fn must_run() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true")
-}
-
 fn skip(reason: &str) {
-    assert!(
-        !must_run(),
-        "CI=true but the live scene cannot run: {reason}"
-    );
-    eprintln!("skipped: {reason}");
-}
-
-fn is_root() -> bool {
-    // SAFETY: geteuid has no preconditions.
-    unsafe { libc::geteuid() == 0 }
+    cannot_run("the live scene", reason);
 }
 
 fn build_or_skip(spec: &SceneSpec) -> Option<Scene> {
@@ -123,9 +111,7 @@ fn check_limits(facts: &SceneFacts) {
 
 #[test]
 fn small_scene_matches_the_live_kernel_and_leaves_nothing_behind() {
-    if !is_root() {
-        return skip("not root");
-    }
+    require!(is_root(), "the live scene needs root");
     let Some(scene) = build_or_skip(&SceneSpec::small()) else {
         return;
     };
@@ -283,19 +269,17 @@ fn small_scene_matches_the_live_kernel_and_leaves_nothing_behind() {
 
 #[test]
 fn scene_dropped_during_a_panic_still_cleans_up() {
-    if !is_root() {
-        return skip("not root");
-    }
-    let spec = SceneSpec::scale(2, 3);
-    let outcome = std::panic::catch_unwind(|| {
-        let scene = build_or_skip(&spec)?;
+    require!(is_root(), "the live scene needs root");
+    let Some(scene) = build_or_skip(&SceneSpec::scale(2, 3)) else {
+        return;
+    };
+    // The scene is dropped while this panic unwinds.
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
         let facts = scene.facts().clone();
         panic!("{}", serde_json::to_string(&facts).unwrap());
-        #[allow(unreachable_code)]
-        Some(())
-    });
+    }));
     let Err(payload) = outcome else {
-        return; // skipped
+        unreachable!("the closure panics");
     };
     let text = payload
         .downcast_ref::<String>()
@@ -348,9 +332,7 @@ fn scene_up(state_file: &std::path::Path) -> Option<(std::process::Child, SceneS
 
 #[test]
 fn scene_down_cleans_up_after_a_killed_owner() {
-    if !is_root() {
-        return skip("not root");
-    }
+    require!(is_root(), "the live scene needs root");
     let state_file = std::env::temp_dir().join(format!(
         "nodesnap-scene-down-test-{}.json",
         std::process::id()
@@ -392,9 +374,7 @@ fn scene_down_cleans_up_after_a_killed_owner() {
 
 #[test]
 fn next_build_cleans_up_a_scene_whose_owner_was_killed() {
-    if !is_root() {
-        return skip("not root");
-    }
+    require!(is_root(), "the live scene needs root");
     let state_file = std::env::temp_dir().join(format!(
         "nodesnap-scene-stale-test-{}.json",
         std::process::id()

@@ -5,6 +5,7 @@ mod deploy;
 mod fake_node;
 mod fixture_trees;
 mod golden;
+mod limits;
 mod live_pipeline;
 mod live_scene;
 mod real_runtimes;

@@ -1,6 +1,7 @@
 //! Pure formatting helpers for the report: node text made visible, human units, numbers, and
 //! the JSON that may sit inside a `<script>` element.
 
+use crate::views::text::must_escape;
 use std::fmt::Write as _;
 
 /// Longest command line shown outside the process tree; the tree shows it whole.
@@ -9,32 +10,19 @@ pub const SHORT_CMD_CHARS: usize = 160;
 /// on a big node must stay short (lsns and systemd-cgls cut at the terminal's width).
 pub const LIST_CMD_CHARS: usize = 48;
 
-/// Node text as it may be shown: control, bidi, zero-width and line-separator characters become
-/// the visible text `\u{202e}`, so that a name cannot reorder or hide what surrounds it. HTML
-/// escaping is left to the templates.
+/// Node text as it may be shown: the characters of [`must_escape`] (control, bidi, zero-width and
+/// line-separator characters, the terminal views' rule) become the visible text `\u{202e}`, so
+/// that a name cannot reorder or hide what surrounds it. HTML escaping is left to the templates.
 pub fn visible(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
-        if is_invisible_or_reordering(c) {
+        if must_escape(c) {
             let _ = write!(out, "\\u{{{:x}}}", c as u32);
         } else {
             out.push(c);
         }
     }
     out
-}
-
-fn is_invisible_or_reordering(c: char) -> bool {
-    c.is_control()
-        || matches!(
-            c,
-            '\u{061c}'
-                | '\u{200b}'..='\u{200f}'
-                | '\u{2028}'..='\u{202e}'
-                | '\u{2060}'..='\u{2069}'
-                | '\u{feff}'
-                | '\u{fff9}'..='\u{fffb}'
-        )
 }
 
 /// `visible`, cut to `max_chars` characters with an ellipsis.

@@ -50,12 +50,15 @@ pub const MAX_INFLATED_BYTES: u64 = 2 << 30;
 /// about 260,000 (a bundle per process and per cgroup, with long-name headers for deep
 /// cgroup paths); format 1 made ten times as many.
 pub const MAX_ENTRIES: u64 = 1_000_000;
-/// Longest entry name accepted (PATH_MAX on Linux).
-pub const MAX_NAME_BYTES: usize = 4096;
+/// Longest entry name accepted: the format's one limit (PATH_MAX on Linux), which the collector
+/// never passes.
+pub const MAX_NAME_BYTES: usize = nodesnap_format::MAX_ENTRY_NAME_BYTES;
 /// Largest PAX extension header read; the collector writes none, GNU tar a few hundred bytes.
 pub const MAX_PAX_BYTES: u64 = 64 << 10;
 /// Most gaps listed one by one; the rest are counted in one last gap.
 pub const MAX_GAPS: usize = 10_000;
+/// The smallest bundle record: a one-byte name and an empty file (`==> a 0 <==\n\n`).
+const MIN_RECORD_BYTES: u64 = 13;
 /// What one kept entry costs beyond its name and content: its map node and allocations.
 pub const ENTRY_OVERHEAD_BYTES: u64 = 128;
 
@@ -799,7 +802,7 @@ fn read_extension<R: Read>(
 }
 
 /// An error from a library as one bounded line: such messages may quote the hostile input.
-fn one_line(error: &dyn std::fmt::Display) -> String {
+pub(super) fn one_line(error: &dyn std::fmt::Display) -> String {
     const MAX_CHARS: usize = 120;
     let text = error.to_string();
     let mut line: String = text
@@ -838,7 +841,11 @@ fn assemble(source: &str, mut collected: Collected) -> Result<(Snapshot, LoadSta
     let manifest_path = prefix(MANIFEST_PATH);
     let manifest = if has_manifest {
         let manifest_bytes = collected.files.remove(&manifest_path).unwrap_or_default();
-        parse_manifest(source, &manifest_path, &manifest_bytes)?
+        let (manifest, notes) = parse_manifest(source, &manifest_path, &manifest_bytes)?;
+        for note in notes {
+            collected.gap(MANIFEST_PATH, note);
+        }
+        manifest
     } else {
         collected.gap(
             MANIFEST_PATH,
@@ -857,8 +864,14 @@ fn assemble(source: &str, mut collected: Collected) -> Result<(Snapshot, LoadSta
             );
             RuntimeMetadata::default()
         }
-        Some(bytes) => match serde_json::from_slice(&bytes) {
-            Ok(metadata) => metadata,
+        Some(bytes) => match super::lenient::runtime_metadata(&bytes) {
+            Ok((metadata, notes)) => {
+                // One bad record costs only itself.
+                for note in notes {
+                    collected.gap(METADATA_PATH, format!("not valid runtime metadata: {note}"));
+                }
+                metadata
+            }
             Err(e) => {
                 collected.gap(
                     METADATA_PATH,
@@ -950,7 +963,19 @@ fn assemble(source: &str, mut collected: Collected) -> Result<(Snapshot, LoadSta
     let promised = manifest.counts.files;
     let mut snapshot = Snapshot::from_tree(source, manifest, metadata, tree);
     let held = snapshot.file_count() as u64;
-    if held < promised {
+    // The smallest file a snapshot can hold is a bundle record of an empty file (`==> a 0 <==`,
+    // two newlines): a count past what the retained budget holds of those is no count at all.
+    let most_files = collected.limits.retained_bytes / MIN_RECORD_BYTES;
+    if promised > most_files {
+        gaps.push(Gap {
+            path: MANIFEST_PATH.to_string(),
+            reason: GapReason::Unreadable,
+            detail: Some(format!(
+                "counts.files is {promised}, more files than any snapshot within the loader's \
+                 limits holds ({most_files}); the count is ignored"
+            )),
+        });
+    } else if held < promised {
         gaps.push(Gap {
             path: ROOT_DIR.to_string(),
             reason: GapReason::Unreadable,
@@ -1078,7 +1103,12 @@ struct VersionOnly {
 
 /// Reads the manifest, refusing a format newer than this build before looking at any other
 /// field (a future format may have changed them).
-fn parse_manifest(source: &str, file: &str, bytes: &[u8]) -> Result<Manifest, LoadError> {
+/// Notes on counts that were not counts come with it.
+fn parse_manifest(
+    source: &str,
+    file: &str,
+    bytes: &[u8],
+) -> Result<(Manifest, Vec<String>), LoadError> {
     let bad = |message: String| LoadError::BadManifest {
         path: source.to_string(),
         file: file.to_string(),
@@ -1099,7 +1129,12 @@ fn parse_manifest(source: &str, file: &str, bytes: &[u8]) -> Result<Manifest, Lo
         }
         Some(_) => {}
     }
-    serde_yaml::from_slice(bytes).map_err(|e| bad(format!("malformed: {}", one_line(&e))))
+    match serde_yaml::from_slice(bytes) {
+        Ok(manifest) => Ok((manifest, Vec::new())),
+        // Counts are hints about the snapshot, not a reason to refuse it.
+        Err(e) => super::lenient::manifest_with_hinted_counts(bytes)
+            .ok_or_else(|| bad(format!("malformed: {}", one_line(&e)))),
+    }
 }
 
 /// Loads an extracted snapshot: `path` is the top directory or its parent with exactly one.

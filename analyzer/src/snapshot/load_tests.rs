@@ -1212,3 +1212,85 @@ fn runtime_metadata_has_its_own_size_limit_because_it_grows_with_the_node() {
         gap_details(&snapshot)
     );
 }
+
+/// A snapshot whose manifest has `counts.files` written as `files` (any YAML scalar).
+fn snapshot_with_files_count(files: &str) -> Vec<u8> {
+    let yaml = String::from_utf8(manifest_yaml(0)).unwrap();
+    assert!(yaml.contains("  files: 0\n"), "{yaml}");
+    let yaml = yaml.replace("  files: 0\n", &format!("  files: {files}\n"));
+    let mut tar = Tar::new();
+    tar.file(&format!("{TOP}/{MANIFEST_PATH}"), yaml.as_bytes());
+    tar.file(&format!("{TOP}/{METADATA_PATH}"), b"{\"containers\": []}");
+    tar.file(&format!("{TOP}/root/proc/1/stat"), b"1 (init) S 0");
+    tar.bytes()
+}
+
+#[test]
+fn a_negative_or_absurd_count_in_the_manifest_is_a_hint_not_a_refusal() {
+    for (files, note) in [
+        (
+            "-1",
+            "counts.files is -1, not a count; taken as unknown (0)",
+        ),
+        (
+            "lots",
+            "counts.files is lots, not a count; taken as unknown (0)",
+        ),
+        (
+            "null",
+            "counts.files is null, not a count; taken as unknown (0)",
+        ),
+        (
+            "18446744073709551615",
+            "counts.files is 18446744073709551615, more files than any snapshot",
+        ),
+    ] {
+        let (snapshot, _) = load_ok(&snapshot_with_files_count(files));
+        assert_eq!(snapshot.file_count(), 1, "{files}");
+        assert!(
+            has_gap(&snapshot, MANIFEST_PATH, note),
+            "{files}: {:?}",
+            gap_details(&snapshot)
+        );
+        assert!(
+            !gap_details(&snapshot)
+                .iter()
+                .any(|(_, d)| d.contains("are missing")),
+            "{files}: {:?}",
+            gap_details(&snapshot)
+        );
+    }
+}
+
+#[test]
+fn one_bad_runtime_record_is_a_gap_and_the_rest_of_the_file_is_kept() {
+    let metadata = br#"{"containers": [
+        {"source": "docker", "path": "p/a", "id": "a", "name": "web"},
+        {"source": "unknown-runtime", "path": "p/b", "id": "b"},
+        {"source": "docker", "path": "p/c", "id": "c", "pid": -1},
+        {"source": "docker", "path": "p/d", "id": "d", "labels": null},
+        {"source": "docker", "path": "p/e", "id": "e", "name": "db"}
+    ]}"#;
+    let mut tar = Tar::new();
+    tar.file(&format!("{TOP}/{MANIFEST_PATH}"), &manifest_yaml(0));
+    tar.file(&format!("{TOP}/{METADATA_PATH}"), metadata);
+    let (snapshot, _) = load_ok(&tar.bytes());
+    let kept: Vec<&str> = snapshot
+        .metadata
+        .containers
+        .iter()
+        .map(|c| c.id.as_str())
+        .collect();
+    assert_eq!(kept, ["a", "e"]);
+    for index in [1, 2, 3] {
+        assert!(
+            has_gap(
+                &snapshot,
+                METADATA_PATH,
+                &format!("not valid runtime metadata: containers[{index}]: ")
+            ),
+            "{:?}",
+            gap_details(&snapshot)
+        );
+    }
+}

@@ -4,6 +4,7 @@
 //! `load` (in `load.rs`) reads a .tar.gz, a .tar or an extracted directory into this; the model
 //! only ever sees a `Snapshot`, never the filesystem.
 
+mod lenient;
 mod load;
 #[doc(hidden)]
 pub use load::{fuzz_load, FUZZ_LIMITS};

@@ -1,7 +1,19 @@
 //! `analyzer model`: the whole model as JSON or YAML, documented field by field in
 //! docs/MODEL.md. Absent values are `null`, never left out, so that scripts can rely on keys.
+//!
+//! Node strings reach the output escaped by the views' one rule (`text::must_escape`): in JSON
+//! every such character is a `\uXXXX` escape (`\u202e`, `\u001b`, `\u0085`), so the text reads
+//! back exactly; YAML escapes the controls itself (`"\e"`, `"\x85"`) but has no escape for the
+//! bidi and invisible characters outside double quotes, so those are written as the visible
+//! text `\u{202e}`, as the terminal views show them.
 
+use super::cleaned::Cleaned;
+use super::text::must_escape;
 use crate::model::Model;
+use serde_json::ser::{Formatter, PrettyFormatter};
+use std::borrow::Cow;
+use std::fmt::Write as _;
+use std::io;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -27,26 +39,115 @@ pub fn write(
     out: &mut dyn std::io::Write,
 ) -> Result<(), ExportError> {
     match format {
-        Format::Json => serde_json::to_writer_pretty(&mut *out, model)?,
-        Format::Yaml => serde_yaml::to_writer(&mut *out, model)?,
-    }
-    // serde_json ends without a newline, serde_yaml with one.
-    if format == Format::Json {
-        out.write_all(b"\n")?;
+        Format::Json => {
+            let formatter = EscapingFormatter(PrettyFormatter::new());
+            let mut serializer = serde_json::Serializer::with_formatter(&mut *out, formatter);
+            serde::Serialize::serialize(model, &mut serializer)?;
+            // serde_json ends without a newline, serde_yaml with one.
+            out.write_all(b"\n")?;
+        }
+        Format::Yaml => {
+            let cleaned = Cleaned {
+                value: model,
+                clean: visible_in_yaml,
+            };
+            serde_yaml::to_writer(&mut *out, &cleaned)?;
+        }
     }
     Ok(())
 }
 
 /// Pretty JSON or YAML of the model, ending in a newline.
 pub fn render(model: &Model, format: Format) -> Result<String, ExportError> {
-    let mut text = match format {
-        Format::Json => serde_json::to_string_pretty(model)?,
-        Format::Yaml => serde_yaml::to_string(model)?,
-    };
-    if !text.ends_with('\n') {
-        text.push('\n');
+    let mut bytes = Vec::new();
+    write(model, format, &mut bytes)?;
+    // Both serializers write UTF-8 only.
+    String::from_utf8(bytes).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e).into())
+}
+
+/// serde_json's pretty layout, with every character of `must_escape` that serde_json would
+/// write raw (DEL, C1 controls, bidi and invisible characters) written as `\uXXXX`; it escapes
+/// C0 controls itself.
+struct EscapingFormatter(PrettyFormatter<'static>);
+
+impl Formatter for EscapingFormatter {
+    fn write_string_fragment<W: ?Sized + io::Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> io::Result<()> {
+        // Every character to escape starts with one of these bytes in UTF-8 (DEL, C1 controls,
+        // U+061C, U+20xx, U+FExx/U+FFxx); most fragments hold none and go out as they are.
+        let may_escape = |byte: &u8| matches!(byte, 0x7f | 0xc2 | 0xd8 | 0xe2 | 0xef);
+        if !fragment.as_bytes().iter().any(may_escape) {
+            return writer.write_all(fragment.as_bytes());
+        }
+        let mut start = 0;
+        for (at, c) in fragment.char_indices() {
+            if must_escape(c) {
+                writer.write_all(&fragment.as_bytes()[start..at])?;
+                // Every such character is in the Basic Multilingual Plane: one escape each.
+                write!(writer, "\\u{:04x}", c as u32)?;
+                start = at + c.len_utf8();
+            }
+        }
+        writer.write_all(&fragment.as_bytes()[start..])
     }
-    Ok(text)
+
+    fn begin_array<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.0.begin_array(writer)
+    }
+    fn end_array<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.0.end_array(writer)
+    }
+    fn begin_array_value<W: ?Sized + io::Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
+        self.0.begin_array_value(writer, first)
+    }
+    fn end_array_value<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.0.end_array_value(writer)
+    }
+    fn begin_object<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.0.begin_object(writer)
+    }
+    fn end_object<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.0.end_object(writer)
+    }
+    fn begin_object_key<W: ?Sized + io::Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
+        self.0.begin_object_key(writer, first)
+    }
+    fn begin_object_value<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.0.begin_object_value(writer)
+    }
+    fn end_object_value<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.0.end_object_value(writer)
+    }
+}
+
+/// A YAML string as it may be written: libyaml escapes control characters itself (it
+/// double-quotes such a string), but it writes bidi and invisible characters raw, so those
+/// become the visible text `\u{202e}`.
+fn visible_in_yaml(text: &str) -> Cow<'_, str> {
+    let raw_in_yaml = |c: char| must_escape(c) && u32::from(c) > 0x9f;
+    if !text.chars().any(raw_in_yaml) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if raw_in_yaml(c) {
+            let _ = write!(out, "\\u{{{:04x}}}", u32::from(c));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
 }
 
 #[cfg(test)]
@@ -168,10 +269,76 @@ mod tests {
         );
     }
 
+    /// Hostile node strings: a bidi override, an isolate, a zero-width space, a line separator,
+    /// ESC, NEL (C1), DEL and a tab, in a name, a command line and a user name.
+    const HOSTILE_COMM: &str = "evil\u{202e}fdp.exe";
+    const HOSTILE_CMDLINE: &str = "a\u{2066}b\u{200b}c\u{2028}d \x1b[2J \u{85}e\u{7f}f\tg";
+    const HOSTILE_USER: &str = "root\u{9b}31m";
+
+    fn hostile_model() -> Model {
+        let mut model = fixture::model();
+        let process = &mut model.processes[0];
+        process.comm = HOSTILE_COMM.to_string();
+        process.cmdline = Some(HOSTILE_CMDLINE.to_string());
+        process.user = Some(HOSTILE_USER.to_string());
+        model
+    }
+
+    /// Characters a terminal acts on, left raw in `text` (layout newlines aside).
+    fn raw_controls(text: &str) -> Vec<char> {
+        text.chars()
+            .filter(|&c| must_escape(c) && c != '\n')
+            .collect()
+    }
+
     #[test]
-    fn yaml_holds_the_same_model() {
+    fn json_escapes_controls_bidi_and_invisible_characters_and_reads_back_exactly() {
+        let text = render(&hostile_model(), Format::Json).unwrap();
+        assert_eq!(raw_controls(&text), Vec::<char>::new());
+        for escape in [
+            r"evil\u202efdp.exe",
+            r"a\u2066b\u200bc\u2028d \u001b[2J \u0085e\u007ff\tg",
+            r"root\u009b31m",
+        ] {
+            assert!(text.contains(escape), "{escape} not in the JSON");
+        }
+        let back: Value = serde_json::from_str(&text).unwrap();
+        let process = &back["processes"][0];
+        assert_eq!(process["comm"], HOSTILE_COMM);
+        assert_eq!(process["cmdline"], HOSTILE_CMDLINE);
+        assert_eq!(process["user"], HOSTILE_USER);
+    }
+
+    #[test]
+    fn yaml_escapes_controls_and_shows_bidi_and_invisible_characters_as_text() {
+        let text = render(&hostile_model(), Format::Yaml).unwrap();
+        assert_eq!(raw_controls(&text), Vec::<char>::new());
+        let back: Value = serde_yaml::from_str(&text).unwrap();
+        let process = &back["processes"][0];
+        assert_eq!(process["comm"], r"evil\u{202e}fdp.exe");
+        assert_eq!(
+            process["cmdline"],
+            "a\\u{2066}b\\u{200b}c\\u{2028}d \x1b[2J \u{85}e\u{7f}f\tg"
+        );
+        assert_eq!(process["user"], HOSTILE_USER);
+    }
+
+    #[test]
+    fn yaml_holds_the_same_model_with_bidi_characters_as_visible_text() {
+        fn visible_strings(value: &mut Value) {
+            match value {
+                Value::String(text) => *text = visible_in_yaml(text).into_owned(),
+                Value::Array(items) => items.iter_mut().for_each(visible_strings),
+                Value::Object(map) => map.values_mut().for_each(visible_strings),
+                _ => {}
+            }
+        }
         let text = render(&fixture::model(), Format::Yaml).unwrap();
         let from_yaml: Value = serde_yaml::from_str(&text).unwrap();
-        assert_eq!(from_yaml, json());
+        let mut expected = json();
+        visible_strings(&mut expected);
+        // The fixture's hostile command line holds a U+202E.
+        assert!(text.contains(r"\u{202e}txt.exe"));
+        assert!(from_yaml == expected, "YAML and JSON differ");
     }
 }

@@ -4,6 +4,7 @@
 //! picks one and prints it. Node data reaches the terminal only through `text::sanitize`.
 
 pub mod cgls;
+pub mod cleaned;
 pub mod export;
 pub mod index;
 pub mod inspect;

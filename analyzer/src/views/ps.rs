@@ -115,7 +115,7 @@ pub fn tree(
             _ => "no processes match\n".to_string(),
         };
     }
-    let roots: Vec<Pid> = included
+    let mut roots: Vec<Pid> = included
         .iter()
         .copied()
         .filter(|pid| {
@@ -124,24 +124,85 @@ pub fn tree(
                 .is_none_or(|p| p.ppid == p.pid || !included.contains(&p.ppid))
         })
         .collect();
+    let children = |pid: &Pid| -> Vec<Pid> {
+        index
+            .children(*pid)
+            .iter()
+            .copied()
+            .filter(|c| included.contains(c))
+            .collect()
+    };
+    // Processes whose parents form a loop (hostile or damaged data) hang below no root: each
+    // loop is drawn from its lowest pid, marked.
+    let loops = loop_roots(&index, &included, &roots, &children);
+    roots.extend(loops.iter().copied());
     draw(
         &roots,
         |pid| *pid,
-        |pid| {
-            index
-                .children(*pid)
-                .iter()
-                .copied()
-                .filter(|c| included.contains(c))
-                .collect()
-        },
+        children,
         |pid| match index.process(*pid) {
-            Some(process) => line(&index, process),
+            Some(process) => {
+                let mut segments = line(&index, process);
+                if loops.contains(pid) {
+                    let mark = format!("[parent loop: ppid {}] ", process.ppid);
+                    segments.insert(1, Segment::styled(mark, Style::Label));
+                }
+                segments
+            }
             None => vec![Segment::plain(pid.to_string())],
         },
         width,
         palette,
     )
+}
+
+/// One pid per loop of parents among the `included` processes that no root reaches: the lowest
+/// pid of the loop, in ascending order. Every unreached process is on such a loop or below one,
+/// since its chain of parents stays among the included processes without meeting a root.
+fn loop_roots(
+    index: &Index,
+    included: &BTreeSet<Pid>,
+    roots: &[Pid],
+    children: &dyn Fn(&Pid) -> Vec<Pid>,
+) -> Vec<Pid> {
+    let mut reached = BTreeSet::new();
+    let reach = |from: Pid, reached: &mut BTreeSet<Pid>| {
+        let mut stack = vec![from];
+        while let Some(pid) = stack.pop() {
+            if reached.insert(pid) {
+                stack.extend(children(&pid));
+            }
+        }
+    };
+    for root in roots {
+        reach(*root, &mut reached);
+    }
+    let parent = |pid: Pid| index.process(pid).map(|p| p.ppid);
+    let mut loops = Vec::new();
+    for &pid in included {
+        if reached.contains(&pid) {
+            continue;
+        }
+        // Up the parents until one repeats: that one is on the loop.
+        let mut seen = BTreeSet::new();
+        let mut current = pid;
+        while seen.insert(current) {
+            match parent(current) {
+                Some(ppid) => current = ppid,
+                None => break,
+            }
+        }
+        let mut lowest = current;
+        let mut member = current;
+        while let Some(ppid) = parent(member).filter(|ppid| *ppid != current) {
+            lowest = lowest.min(ppid);
+            member = ppid;
+        }
+        loops.push(lowest);
+        reach(lowest, &mut reached);
+    }
+    loops.sort_unstable();
+    loops
 }
 
 /// The processes a tree shows: everything below its roots; with a filter, the matching
@@ -394,6 +455,50 @@ mod tests {
                 Width::Unlimited,
                 Palette::PLAIN,
             ),
+        );
+    }
+
+    #[test]
+    fn processes_whose_parents_form_a_loop_are_shown_marked_not_dropped() {
+        let mut model = fixture::model();
+        // 19431 -> 19453 -> 19454 -> 19431 is a loop of parents; 19057 hangs below it.
+        let loop_parents = [
+            (19431, 19454),
+            (19453, 19431),
+            (19454, 19453),
+            (19057, 19453),
+        ];
+        for process in &mut model.processes {
+            if let Some((_, ppid)) = loop_parents.iter().find(|(pid, _)| *pid == process.pid.0) {
+                process.ppid = Pid(*ppid);
+            }
+        }
+        let out = tree(
+            &model,
+            &Filter::default(),
+            TreeScope::Node,
+            Width::Unlimited,
+            Palette::PLAIN,
+        );
+        for pid in model.processes.iter().map(|p| p.pid.0) {
+            let shown = out
+                .lines()
+                .filter(|l| {
+                    l.trim_start_matches(['├', '└', '│', '─', ' '])
+                        .starts_with(&format!("{pid} "))
+                })
+                .count();
+            assert_eq!(shown, 1, "pid {pid} shown {shown} times:\n{out}");
+        }
+        let marked: Vec<&str> = out.lines().filter(|l| l.contains("parent loop")).collect();
+        assert_eq!(marked.len(), 1, "{out}");
+        assert!(
+            marked[0].starts_with("19431 [parent loop: ppid 19454] "),
+            "{out}"
+        );
+        assert!(
+            out.contains("\n└─19453 ") || out.contains("\n├─19453 "),
+            "{out}"
         );
     }
 

@@ -9,17 +9,17 @@ use crate::model::Severity;
 use std::borrow::Cow;
 
 /// Replaces every character that a terminal would act on instead of print with a visible
-/// escape: C0 and C1 controls and DEL as `\xNN` (`\x1b`, `\x0a`), and the bidirectional
-/// overrides and isolates (U+202A–U+202E, U+2066–U+2069), which can make text read in another
-/// order than it is stored, as `\u{202e}`. Backslashes are left alone: systemd unit names such
-/// as `serial\x2dgetty` use them and must stay readable; the point is safety, not reversibility.
+/// escape: C0 and C1 controls and DEL as `\xNN` (`\x1b`, `\x0a`), and the characters that
+/// reorder or hide text ([`must_escape`]: bidi controls such as U+202E, zero-width and line
+/// separators) as `\u{202e}`. Backslashes are left alone: systemd unit names such as
+/// `serial\x2dgetty` use them and must stay readable; the point is safety, not reversibility.
 pub fn sanitize(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(needs_escape) {
+    if !text.chars().any(must_escape) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
     for c in text.chars() {
-        if needs_escape(c) {
+        if must_escape(c) {
             let code = c as u32;
             if code <= 0xff {
                 out.push_str(&format!("\\x{code:02x}"));
@@ -33,8 +33,23 @@ pub fn sanitize(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-fn needs_escape(c: char) -> bool {
-    c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+/// The one rule for which characters of node text are never shown or written raw, by any view,
+/// the report or the model export: C0 and C1 controls and DEL, the bidi controls (U+061C,
+/// U+200E, U+200F, U+202A–U+202E, U+2066–U+2069), which make text read in another order than it
+/// is stored, and the invisible ones that hide or split it (zero-width U+200B–U+200D,
+/// U+2060–U+2065, line and paragraph separators U+2028 and U+2029, the BOM U+FEFF, interlinear
+/// annotations U+FFF9–U+FFFB).
+pub fn must_escape(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061c}'
+                | '\u{200b}'..='\u{200f}'
+                | '\u{2028}'..='\u{202e}'
+                | '\u{2060}'..='\u{2069}'
+                | '\u{feff}'
+                | '\u{fff9}'..='\u{fffb}'
+        )
 }
 
 /// The columns a character takes in a terminal: 2 for East Asian wide characters (the seed
@@ -276,6 +291,11 @@ mod tests {
             ("bell\x07 del\x7f", "bell\\x07 del\\x7f"),
             ("c1\u{9b}31m", "c1\\x9b31m"),
             ("abc\u{202e}fdp.exe", "abc\\u{202e}fdp.exe"),
+            (
+                "mark\u{200f}\u{061c}zw\u{200b}",
+                "mark\\u{200f}\\u{061c}zw\\u{200b}",
+            ),
+            ("line\u{2028}bom\u{feff}", "line\\u{2028}bom\\u{feff}"),
             (
                 "\u{202a}\u{202d}\u{2066}\u{2069}",
                 "\\u{202a}\\u{202d}\\u{2066}\\u{2069}",

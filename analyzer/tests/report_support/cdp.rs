@@ -60,8 +60,8 @@ pub fn find_chromium() -> Result<PathBuf, Unavailable> {
     ))
 }
 
-/// Runs the test body with a browser, or explains why not: a failure in CI (`CI` set), a
-/// printed skip on a developer's machine.
+/// Runs the test body with a browser, or says why it cannot through nodesnap-testing: a
+/// failure under CI, a printed skip elsewhere.
 pub fn with_browser(test: &str, body: impl FnOnce(&mut Browser)) {
     match find_chromium() {
         Ok(path) => {
@@ -70,10 +70,7 @@ pub fn with_browser(test: &str, body: impl FnOnce(&mut Browser)) {
             body(&mut browser);
         }
         Err(Unavailable::NotInstalled(why)) => {
-            if std::env::var_os("CI").is_some_and(|v| v != "false" && !v.is_empty()) {
-                panic!("{test}: the browser test needs Chromium in CI: {why}");
-            }
-            eprintln!("skipping {test}: {why}");
+            nodesnap_testing::cannot_run(test, format!("the browser test needs Chromium: {why}"))
         }
     }
 }
