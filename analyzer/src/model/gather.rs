@@ -2,6 +2,9 @@
 //! model is joined from. A file that is missing or does not parse leaves its fields null and,
 //! for a process, marks it partial; nothing here fails.
 
+use super::cgroup_path::{
+    check_limits, first_level_past_limits, PathOverLimit, MAX_CGROUP_DEPTH, MAX_CGROUP_PATH_BYTES,
+};
 use super::ids::{Inode, NsType};
 use super::inputs::{Inputs, RawCgroup, RawNode, RawProcess};
 use super::types::{CgroupMode, ProcessCgroup};
@@ -84,7 +87,9 @@ pub fn gather_process(
         file("cgroup").map(|t| procfs::parse_cgroup(&t)),
     );
     partial |= cgroups.is_none();
-    let cgroups: Vec<procfs::CgroupLine> = cgroups.unwrap_or_default();
+    let cgroups = lines_within_limits(pid, cgroups.unwrap_or_default(), problems);
+    partial |= cgroups.is_err();
+    let cgroups: Vec<procfs::CgroupLine> = cgroups.unwrap_or_else(|kept| kept);
     let namespaces = parsed(
         problems,
         pid,
@@ -206,13 +211,65 @@ fn parsed<T>(
     }
 }
 
+/// The lines of a process's cgroup file whose paths are within the cgroup path limits: Ok when
+/// that is all of them, else Err with the rest and one gap naming the file, how many lines
+/// were left out, and the first one's size and start. A path past the limits would cost the
+/// model one cgroup per level (and every view a line per level), so it is shown, not stored.
+fn lines_within_limits(
+    pid: u32,
+    lines: Vec<procfs::CgroupLine>,
+    problems: &mut Vec<Gap>,
+) -> Result<Vec<procfs::CgroupLine>, Vec<procfs::CgroupLine>> {
+    let mut kept = Vec::with_capacity(lines.len());
+    let mut refused: Option<(procfs::CgroupLine, PathOverLimit)> = None;
+    let mut more = 0usize;
+    for line in lines {
+        match check_limits(&line.path) {
+            Ok(()) => kept.push(line),
+            Err(over) if refused.is_none() => refused = Some((line, over)),
+            Err(_) => more += 1,
+        }
+    }
+    let Some((line, over)) = refused else {
+        return Ok(kept);
+    };
+    let others = match more {
+        0 => String::new(),
+        1 => " (and 1 more line like it)".to_string(),
+        n => format!(" (and {n} more lines like it)"),
+    };
+    problems.push(Gap {
+        path: format!("proc/{pid}/cgroup"),
+        reason: GapReason::Unreadable,
+        detail: Some(format!(
+            "hierarchy {} names {over}; left out of the model{others}: {:?}",
+            line.hierarchy_id,
+            procfs::excerpt(&line.path)
+        )),
+    });
+    Err(kept)
+}
+
 /// Every cgroup directory, merged across hierarchies by path, with its control files read;
-/// control files that did not parse come back as gaps.
+/// control files that did not parse come back as gaps, and so do directories past the cgroup
+/// path limits (one gap for the first level past them, counting the directories below).
 pub fn gather_cgroups(snapshot: &Snapshot, setup: &CgroupSetup) -> (Vec<RawCgroup>, Vec<Gap>) {
     let mut problems = Vec::new();
+    // The first level past the limits, its hierarchies, and how many directories it cuts off.
+    let mut refused: BTreeMap<String, (Vec<String>, usize)> = BTreeMap::new();
     let cgroups = setup
         .all_cgroup_paths(snapshot)
         .into_iter()
+        .filter(|found| match first_level_past_limits(&found.path) {
+            None => true,
+            Some(cut) => {
+                let entry = refused
+                    .entry(cut.to_string())
+                    .or_insert_with(|| (found.hierarchies.clone(), 0));
+                entry.1 += 1;
+                false
+            }
+        })
         .map(|found| {
             let facts = setup.facts(snapshot, &found.path);
             problems.extend(facts.problems.into_iter().map(|p| Gap {
@@ -229,6 +286,23 @@ pub fn gather_cgroups(snapshot: &Snapshot, setup: &CgroupSetup) -> (Vec<RawCgrou
             }
         })
         .collect();
+    for (cut, (hierarchies, count)) in refused {
+        let dir = hierarchies
+            .first()
+            .and_then(|name| setup.hierarchies().iter().find(|h| &h.name == name))
+            .map_or(nodesnap_format::CGROUP_ROOT, |h| h.dir.as_str());
+        let levels = cut.split('/').filter(|name| !name.is_empty()).count();
+        problems.push(Gap {
+            path: format!("{dir}{cut}"),
+            reason: GapReason::Unreadable,
+            detail: Some(format!(
+                "a cgroup directory {levels} levels and {} bytes deep, past the analyzer's limits \
+                 of {MAX_CGROUP_DEPTH} levels and {MAX_CGROUP_PATH_BYTES} bytes; it and the \
+                 directories below it ({count} in all) are left out of the model",
+                cut.len()
+            )),
+        });
+    }
     (cgroups, problems)
 }
 
