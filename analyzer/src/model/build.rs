@@ -819,6 +819,39 @@ mod tests {
     }
 
     #[test]
+    fn a_deep_tree_within_the_limits_lists_every_level_once_under_its_parent() {
+        use crate::model::testkit::{Fs, NodeBuilder, Proc};
+        use crate::model::MAX_CGROUP_DEPTH;
+        let mut node = NodeBuilder::new(Fs::V2);
+        let trunk = "/a".repeat(MAX_CGROUP_DEPTH - 1);
+        for (pid, leaf) in [(60, "x"), (61, "y"), (62, "x")] {
+            node.process(Proc::new(pid, 1, "app", "app").cgroup(&format!("{trunk}/{leaf}")));
+        }
+        let model = build(&node.build());
+        assert!(model.gaps.is_empty(), "{:?}", model.gaps);
+        let top = CgroupPath::new("/a").unwrap();
+        let below: Vec<&Cgroup> = model
+            .cgroups
+            .iter()
+            .filter(|c| c.path.starts_with(&top))
+            .collect();
+        // /a down to the trunk's 63 levels, then x and y.
+        assert_eq!(below.len(), MAX_CGROUP_DEPTH + 1);
+        let x = below.iter().find(|c| c.path.name() == "x").unwrap();
+        assert_eq!(x.pids, [Pid(60), Pid(62)]);
+        assert_eq!(x.path.depth(), MAX_CGROUP_DEPTH);
+        assert_eq!(x.parent.as_ref().unwrap(), &trunk);
+        for c in &model.cgroups {
+            let listed = |p: &CgroupPath| model.cgroups.iter().filter(|o| &o.path == p).count();
+            assert_eq!(listed(&c.path), 1, "{} listed once", c.path);
+            if let Some(parent) = &c.parent {
+                assert_eq!(listed(parent), 1, "parent of {} listed", c.path);
+            }
+        }
+        assert!(model.cgroups.windows(2).all(|w| w[0].path < w[1].path));
+    }
+
+    #[test]
     fn qos_cgroup_names_both_drivers_only_under_kubepods() {
         assert_eq!(qos_cgroup("/kubepods/burstable"), Some(QosClass::Burstable));
         assert_eq!(

@@ -471,4 +471,84 @@ mod tests {
         assert_eq!(problems.len(), 1);
         assert!(problems[0].path.ends_with("pids.max"), "{problems:?}");
     }
+
+    #[test]
+    fn a_cgroup_line_past_the_limits_is_one_gap_and_the_rest_of_the_process_is_kept() {
+        let mut node = NodeBuilder::new(Fs::V1);
+        node.process(Proc::new(50, 1, "deep", "deep").cgroup("/system.slice/deep.service"));
+        let deep = "/a".repeat(MAX_CGROUP_DEPTH + 1);
+        node.file(
+            "proc/50/cgroup",
+            &format!("4:memory:/system.slice/deep.service\n1:name=systemd:{deep}\n2:pids:{deep}\n"),
+        );
+        let (p, problems) = one(&node, 50);
+        let p = p.unwrap();
+        assert!(p.partial);
+        let kept: Vec<&str> = p.cgroups.iter().map(|l| l.controllers.as_str()).collect();
+        assert_eq!(kept, ["memory"]);
+        assert_eq!(p.display_cgroup, None, "the name=systemd line was left out");
+        assert_eq!(p.comm, "deep");
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].path, "proc/50/cgroup");
+        let detail = problems[0].detail.as_deref().unwrap();
+        assert!(
+            detail.starts_with("hierarchy 1 names a cgroup path of 65 levels and 130 bytes"),
+            "{detail}"
+        );
+        assert!(detail.contains("(and 1 more line like it)"), "{detail}");
+        assert!(
+            detail.ends_with("\"/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a…\"")
+        );
+    }
+
+    #[test]
+    fn a_cgroup_line_at_the_limits_is_kept() {
+        let mut node = NodeBuilder::new(Fs::V2);
+        node.process(Proc::new(51, 1, "app", "app"));
+        let at_depth = "/a".repeat(MAX_CGROUP_DEPTH);
+        let at_length = format!("/{}", "b".repeat(MAX_CGROUP_PATH_BYTES - 1));
+        node.file(
+            "proc/51/cgroup",
+            &format!("0::{at_depth}\n0::{at_length}\n"),
+        );
+        let (p, problems) = one(&node, 51);
+        let p = p.unwrap();
+        assert!(problems.is_empty(), "{problems:?}");
+        assert!(!p.partial);
+        assert_eq!(p.cgroups.len(), 2);
+        assert_eq!(p.display_cgroup.as_deref(), Some(at_depth.as_str()));
+    }
+
+    #[test]
+    fn cgroup_directories_past_the_limits_are_one_gap_for_the_first_level_past_them() {
+        let mut node = NodeBuilder::new(Fs::V2);
+        let base = "/d".repeat(MAX_CGROUP_DEPTH);
+        node.cgroup_dir(&format!("{base}/x/y/z"));
+        node.cgroup_dir(&format!("{base}/x/w"));
+        node.cgroup_dir(&format!("{base}/v"));
+        let snapshot = node.build();
+        let (cgroups, problems) = gather_cgroups(&snapshot, &CgroupSetup::detect(&snapshot));
+        let deepest = cgroups
+            .iter()
+            .map(|c| check_limits(&c.path))
+            .collect::<Vec<_>>();
+        assert!(deepest.iter().all(Result::is_ok));
+        assert!(cgroups.iter().any(|c| c.path == base));
+        let gaps: Vec<(&str, &str)> = problems
+            .iter()
+            .map(|g| (g.path.as_str(), g.detail.as_deref().unwrap_or("")))
+            .collect();
+        assert_eq!(gaps.len(), 2, "{gaps:?}");
+        assert_eq!(gaps[0].0, format!("sys/fs/cgroup{base}/v"));
+        assert!(gaps[0].1.contains("(1 in all)"), "{}", gaps[0].1);
+        assert_eq!(gaps[1].0, format!("sys/fs/cgroup{base}/x"));
+        assert!(
+            gaps[1]
+                .1
+                .starts_with("a cgroup directory 65 levels and 130 bytes deep"),
+            "{}",
+            gaps[1].1
+        );
+        assert!(gaps[1].1.contains("(4 in all)"), "{}", gaps[1].1);
+    }
 }
