@@ -5,6 +5,7 @@
 //! parent link, pod and finding that names it. Paths past [`MAX_CGROUP_DEPTH`] levels or
 //! [`MAX_CGROUP_PATH_BYTES`] bytes are refused ([`PathOverLimit`]); the model keeps them as gaps.
 
+use crate::report::text::count;
 use serde::Serialize;
 use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
@@ -50,27 +51,15 @@ impl fmt::Display for PathOverLimit {
             f,
             "a cgroup path of {} levels and {} bytes, past the analyzer's limits of {} levels \
              and {} bytes",
-            thousands(self.levels),
-            thousands(self.bytes),
+            count(self.levels as u64),
+            count(self.bytes as u64),
             MAX_CGROUP_DEPTH,
-            thousands(MAX_CGROUP_PATH_BYTES)
+            count(MAX_CGROUP_PATH_BYTES as u64)
         )
     }
 }
 
 impl std::error::Error for PathOverLimit {}
-
-fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
 
 /// The names of a path as text, in order; empty ones (`//`, a trailing `/`) are not names.
 fn components(path: &str) -> impl Iterator<Item = &str> {
@@ -465,7 +454,7 @@ mod tests {
         assert_ne!(path("/a/b"), path("/a/c"));
         assert!(x == "/a/b" && x != "/a/b/" && x != "/a" && path("/") == "/");
         // Byte order of the text, as sorted strings were: `-` sorts before `/`.
-        let mut sorted = vec![
+        let mut sorted = [
             path("/a/b"),
             path("/a-b"),
             path("/"),
