@@ -68,9 +68,9 @@ fn process_bundle(pid: u32, path: &str) -> Vec<u8> {
     out
 }
 
-/// The sample with one process per path added before its runtime metadata and manifest
-/// (which the collector writes last).
-fn hostile_snapshot(paths: &[String], out: &Path) {
+/// The sample with one process per path in `paths` and one cgroup directory (v2) per path in
+/// `dirs` added before its runtime metadata and manifest (which the collector writes last).
+fn hostile_snapshot(paths: &[String], dirs: &[String], out: &Path) {
     let file = std::fs::File::open(sample()).expect("the sample snapshot");
     let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(file));
     let mut entries: Vec<(String, Vec<u8>)> = Vec::new();
@@ -89,6 +89,14 @@ fn hostile_snapshot(paths: &[String], out: &Path) {
         all.push((
             format!("{top}/root/proc/{pid}/{BUNDLE_FILE}"),
             process_bundle(pid, path),
+        ));
+    }
+    for dir in dirs {
+        let mut bundle = Vec::new();
+        bundle::push_record(&mut bundle, "memory.max", b"max\n");
+        all.push((
+            format!("{top}/root/sys/fs/cgroup{dir}/{BUNDLE_FILE}"),
+            bundle,
         ));
     }
     all.extend(last);
@@ -281,8 +289,52 @@ fn hostile_cgroup_paths_stay_under_the_memory_ceiling_and_show_as_gaps() {
     ];
     for (name, paths, size) in cases {
         let snapshot = scratch.0.join(format!("{name}.tar.gz"));
-        hostile_snapshot(&paths, &snapshot);
+        hostile_snapshot(&paths, &[], &snapshot);
         let outputs = analyze(name, &snapshot, &scratch.0);
         assert_shown_as_gaps(name, &outputs, &base, paths.len(), size);
     }
+}
+
+/// The same for collected directories: 200 distinct chains of 1,990 levels (each name just
+/// under the loader's 4,096 bytes). Every parent of every one as a full path would be 200 x
+/// 4 MB; this took 1.86 GB before the snapshot's parents were budgeted.
+#[test]
+fn deep_cgroup_directories_stay_under_the_memory_ceiling_and_show_as_gaps() {
+    let scratch = Scratch::new("deep-cgroup-dirs");
+    let base = analyze("sample", &sample(), &scratch.0);
+    let dirs: Vec<String> = (0..200)
+        .map(|i| format!("/x{i:03}{}", "/a".repeat(1_989)))
+        .collect();
+    let snapshot = scratch.0.join("deep-dirs.tar.gz");
+    hostile_snapshot(&[], &dirs, &snapshot);
+    let hostile = analyze("deep-dirs", &snapshot, &scratch.0);
+    for key in ["pods", "containers", "processes", "namespaces"] {
+        assert_eq!(count(&hostile.model, key), count(&base.model, key), "{key}");
+    }
+    let gaps = hostile.model["gaps"].as_array().unwrap();
+    for i in 0..200 {
+        let cut = format!("sys/fs/cgroup/x{i:03}{}", "/a".repeat(64));
+        let gap = gaps
+            .iter()
+            .find(|g| g["path"] == cut.as_str())
+            .unwrap_or_else(|| panic!("a gap for x{i:03}"));
+        let detail = gap["detail"].as_str().unwrap();
+        assert!(
+            detail.starts_with("a cgroup directory 65 levels"),
+            "{detail}"
+        );
+    }
+    assert!(
+        hostile.summary.contains("sys/fs/cgroup/x000/a/a"),
+        "{}",
+        hostile.summary
+    );
+    let deepest = hostile.model["cgroups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["path"].as_str().unwrap().matches('/').count())
+        .max();
+    assert!(deepest <= Some(64), "{deepest:?}");
+    assert_eq!(hostile.cgls, base.cgls);
 }
