@@ -180,14 +180,6 @@ impl CgroupPath {
     }
 }
 
-/// The path's text as bytes, for ordering: `/` before each name (the root has none, and
-/// sorts first as `/` does).
-fn text_bytes<'a>(names: &'a [&'a str]) -> impl Iterator<Item = u8> + 'a {
-    names
-        .iter()
-        .flat_map(|name| std::iter::once(b'/').chain(name.bytes()))
-}
-
 impl fmt::Display for CgroupPath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.is_root() {
@@ -237,8 +229,11 @@ impl PartialEq<str> for CgroupPath {
             return text == "/";
         }
         let mut rest = text;
-        for name in self.names() {
-            match rest.strip_prefix('/').and_then(|r| r.strip_prefix(name)) {
+        for node in self.ancestors().take(self.depth()) {
+            match rest
+                .strip_suffix(node.name())
+                .and_then(|r| r.strip_suffix('/'))
+            {
                 Some(r) => rest = r,
                 None => return false,
             }
@@ -273,11 +268,44 @@ impl Hash for CgroupPath {
 /// strings: parents before children.
 impl Ord for CgroupPath {
     fn cmp(&self, other: &CgroupPath) -> Ordering {
-        if Arc::ptr_eq(&self.0, &other.0) {
-            return Ordering::Equal;
+        // Below their deepest common ancestor the texts differ first within the two names
+        // that follow it (or where one path ends): found by walking up, without building text.
+        let (mut a, mut b) = (self, other);
+        while a.depth() > b.depth() {
+            a = a
+                .parent()
+                .expect("deeper than another path, so not the root");
         }
-        let (a, b) = (self.names(), other.names());
-        text_bytes(&a).cmp(text_bytes(&b))
+        while b.depth() > a.depth() {
+            b = b
+                .parent()
+                .expect("deeper than another path, so not the root");
+        }
+        // The highest pair of names that differ, at the same depth.
+        let mut differ: Option<(&CgroupPath, &CgroupPath)> = None;
+        let (mut x, mut y) = (a, b);
+        while !Arc::ptr_eq(&x.0, &y.0) {
+            if x.name() != y.name() {
+                differ = Some((x, y));
+            }
+            match (x.parent(), y.parent()) {
+                (Some(px), Some(py)) => (x, y) = (px, py),
+                _ => break,
+            }
+        }
+        let Some((x, y)) = differ else {
+            // One is the other or an ancestor of it: the shorter text is a prefix.
+            return self.depth().cmp(&other.depth());
+        };
+        let (nx, ny) = (x.name().as_bytes(), y.name().as_bytes());
+        let common = nx.iter().zip(ny).take_while(|(p, q)| p == q).count();
+        // The byte after the common part: within the name, or `/` if the path goes deeper.
+        let next = |path: &CgroupPath, at: &CgroupPath, name: &[u8]| {
+            name.get(common)
+                .copied()
+                .or((path.depth() > at.depth()).then_some(b'/'))
+        };
+        next(self, x, nx).cmp(&next(other, y, ny))
     }
 }
 
@@ -468,6 +496,22 @@ mod tests {
         expected.sort();
         assert_eq!(texts, expected);
         assert_eq!(texts[0], "/");
+        // Every pair of a mixed set orders as its text does, shared ancestors or not.
+        let texts = [
+            "/", "/a", "/a/b", "/a/b/c", "/a-b", "/a-b/c", "/a.slice", "/ab", "/a/bc", "/a/b-c",
+            "/b", "/a/a/a", "/a/a", "/x/y/z", "/x/y", "/x/yz", "/x/y/z/w",
+        ];
+        let mut shared = CgroupPaths::new();
+        for (i, s) in texts.iter().enumerate() {
+            for t in &texts[i..] {
+                let expected = s.cmp(t);
+                assert_eq!(path(s).cmp(&path(t)), expected, "{s} vs {t}");
+                assert_eq!(path(t).cmp(&path(s)), expected.reverse(), "{t} vs {s}");
+                let (ps, pt) = (shared.intern(s).unwrap(), shared.intern(t).unwrap());
+                assert_eq!(ps.cmp(&pt), expected, "interned {s} vs {t}");
+                assert_eq!(ps == *t, s == t, "{s} == {t}");
+            }
+        }
         assert!(path("/a/b/c").starts_with(&path("/a")));
         assert!(path("/a").starts_with(&path("/a")));
         assert!(!path("/a-b").starts_with(&path("/a")));
