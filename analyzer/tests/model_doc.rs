@@ -59,7 +59,9 @@ fn docs_state_the_cgroup_path_limits_the_analyzer_applies() {
     let (levels, bytes) = (MAX_CGROUP_DEPTH, count(MAX_CGROUP_PATH_BYTES as u64));
     let model = read("MODEL.md");
     assert!(
-        model.contains(&format!("**{levels} levels** below the root and **{bytes} bytes**")),
+        model.contains(&format!(
+            "**{levels} levels** below the root and **{bytes} bytes**"
+        )),
         "docs/MODEL.md must state the limits: {levels} levels, {bytes} bytes"
     );
     let security = read("SECURITY.md");
