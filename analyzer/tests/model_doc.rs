@@ -1,4 +1,5 @@
-//! docs/MODEL.md lists every finding rule exactly as `analyzer::findings::RULES` defines it.
+//! docs/MODEL.md lists every finding rule exactly as `analyzer::findings::RULES` defines it, and
+//! the docs state the cgroup path limits the analyzer applies.
 
 use analyzer::findings::RULES;
 use analyzer::views::summary::enum_name;
@@ -43,4 +44,29 @@ fn every_rule_id_is_unique_and_kebab_case() {
             "{id} is not kebab-case"
         );
     }
+}
+
+#[test]
+fn docs_state_the_cgroup_path_limits_the_analyzer_applies() {
+    use analyzer::model::{MAX_CGROUP_DEPTH, MAX_CGROUP_PATH_BYTES};
+    use analyzer::report::text::count;
+    let read = |name: &str| {
+        let path = format!("{}/../docs/{name}", env!("CARGO_MANIFEST_DIR"));
+        let text = std::fs::read_to_string(&path).expect("the doc");
+        // Lines are wrapped anywhere: compare with single spaces.
+        text.split_whitespace().collect::<Vec<_>>().join(" ")
+    };
+    let (levels, bytes) = (MAX_CGROUP_DEPTH, count(MAX_CGROUP_PATH_BYTES as u64));
+    let model = read("MODEL.md");
+    assert!(
+        model.contains(&format!(
+            "**{levels} levels** below the root and **{bytes} bytes**"
+        )),
+        "docs/MODEL.md must state the limits: {levels} levels, {bytes} bytes"
+    );
+    let security = read("SECURITY.md");
+    assert!(
+        security.contains(&format!("limited to {levels} levels and {bytes} bytes")),
+        "docs/SECURITY.md must state the limits: {levels} levels, {bytes} bytes"
+    );
 }

@@ -5,8 +5,8 @@
 //! rule's id never changes once released, so that tickets and scripts can refer to it.
 
 use crate::model::{
-    Cgroup, Container, ContainerId, Finding, Holder, Model, NsType, Pid, Pod, PodUid, Process,
-    ProcessRole, QosClass, Severity, Sharing, Subject,
+    Cgroup, CgroupPath, Container, ContainerId, Finding, Holder, Model, NsType, Pid, Pod, PodUid,
+    Process, ProcessRole, QosClass, Severity, Sharing, Subject,
 };
 use crate::views::text::plural;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -594,11 +594,11 @@ fn process_states(ctx: &Context, out: &mut Vec<Finding>) {
 }
 
 /// Children of each cgroup path, for rules that must not count a child's event twice.
-fn children(model: &Model) -> HashMap<&str, Vec<&Cgroup>> {
-    let mut map: HashMap<&str, Vec<&Cgroup>> = HashMap::new();
+fn children(model: &Model) -> HashMap<&CgroupPath, Vec<&Cgroup>> {
+    let mut map: HashMap<&CgroupPath, Vec<&Cgroup>> = HashMap::new();
     for c in &model.cgroups {
         if let Some(parent) = &c.parent {
-            map.entry(parent.as_str()).or_default().push(c);
+            map.entry(parent).or_default().push(c);
         }
     }
     map
@@ -613,7 +613,7 @@ fn cgroup_oom_kills(ctx: &Context, out: &mut Vec<Finding>) {
         // cgroup v2 counts a child's kills in every ancestor too: report them where they
         // happened, and at a parent only the kills its children do not explain.
         let below: u64 = children
-            .get(c.path.as_str())
+            .get(&c.path)
             .map(|kids| {
                 kids.iter()
                     .filter_map(|k| k.usage.oom_kills)

@@ -284,7 +284,10 @@ fn oom_kills_are_reported_where_they_happened_not_in_every_ancestor() {
     );
     let found = findings_of(&node, &CGROUP_OOM_KILLS);
     assert_eq!(found.len(), 1, "{found:?}");
-    assert_eq!(found[0].subject, Subject::Cgroup(app_path()));
+    assert_eq!(
+        found[0].subject,
+        Subject::Cgroup(CgroupPath::new(&app_path()).unwrap())
+    );
     assert!(
         found[0].message.contains("2 OOM kills"),
         "{}",

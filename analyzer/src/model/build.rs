@@ -5,6 +5,7 @@
 //! Every join goes through a HashMap keyed by pid, inode, container id or pod uid, so the work
 //! grows with the number of processes, never with its square.
 
+use super::cgroup_path::{CgroupPath, CgroupPaths};
 use super::classify::{classify_cgroup_path, line_rank, CgroupClass};
 use super::ids::{ContainerId, Inode, NsType, Pid, PodUid, PodmanPodId, QosClass, RuntimeId};
 use super::inputs::{Inputs, RawCgroup, RawProcess};
@@ -15,6 +16,7 @@ use super::types::*;
 use crate::snapshot::Snapshot;
 use nodesnap_format::{Gap, Manifest, RecordSource, RuntimeMetadata};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::fmt::Write as _;
 
 /// The kernel's USER_HZ: /proc/<pid>/stat counts start times in these ticks on every
 /// architecture Linux exposes to user space, whatever CONFIG_HZ is.
@@ -63,15 +65,7 @@ pub fn assemble(
     std::thread::scope(|scope| {
         // The cgroup tree depends only on the gathered cgroups and processes: it is built on a
         // second core while the joins below run (on a big node each takes seconds).
-        let tree = scope.spawn(|| {
-            let mut classes = ClassCache::default();
-            let cgroups = cgroup_tree(&inputs.cgroups, &raw, &mut classes);
-            let drivers: Vec<bool> = cgroups
-                .iter()
-                .filter_map(|c| classes.get(&c.path).systemd_driver)
-                .collect();
-            (cgroups, drivers)
-        });
+        let tree = scope.spawn(|| cgroup_tree(&inputs.cgroups, &raw));
 
         let mut classes = ClassCache::default();
         let roles: Vec<RoleInfo> = raw
@@ -835,79 +829,53 @@ fn holder_of(
 }
 
 /// The merged cgroup tree: every collected path, plus any path a process names in the
-/// displayed hierarchy that was not collected, with the ancestors that place it.
-fn cgroup_tree(
-    collected: &[RawCgroup],
-    raw: &[&RawProcess],
-    classes: &mut ClassCache,
-) -> Vec<Cgroup> {
-    let mut pids_at: HashMap<&str, Vec<Pid>> = HashMap::new();
-    for p in raw {
-        if let Some(path) = &p.display_cgroup {
-            pids_at.entry(path.as_str()).or_default().push(Pid(p.pid));
-        }
-    }
-    let mut tree: BTreeMap<String, Cgroup> = BTreeMap::new();
+/// displayed hierarchy that was not collected, with the ancestors that place it; and the
+/// driver each path's names vote for. Paths are interned: each level is made once and shared
+/// by everything below it, so the tree costs one name per cgroup however deep it is. Paths
+/// past the limits are not in the inputs (`gather` leaves them out with a gap).
+fn cgroup_tree(collected: &[RawCgroup], raw: &[&RawProcess]) -> (Vec<Cgroup>, Vec<bool>) {
+    let mut paths = CgroupPaths::new();
+    let mut facts: HashMap<CgroupPath, &RawCgroup> = HashMap::new();
     for c in collected {
-        add_cgroup(&mut tree, &c.path, Some(c), classes);
-    }
-    for path in pids_at.keys() {
-        let mut current = Some(path.to_string());
-        while let Some(p) = current {
-            add_cgroup(&mut tree, &p, None, classes);
-            current = parent_path(&p);
+        if let Ok(path) = paths.intern(&c.path) {
+            facts.entry(path).or_insert(c);
         }
     }
-    for (path, mut pids) in pids_at {
-        pids.sort();
-        if let Some(c) = tree.get_mut(path) {
-            c.pids = pids;
+    let mut pids_at: HashMap<CgroupPath, Vec<Pid>> = HashMap::new();
+    for p in raw {
+        if let Some(Ok(path)) = p.display_cgroup.as_deref().map(|d| paths.intern(d)) {
+            pids_at.entry(path).or_default().push(Pid(p.pid));
         }
     }
-    // Ancestors of collected paths complete the tree, so that every parent is listed.
-    let missing: Vec<String> = tree
-        .values()
-        .filter_map(|c| c.parent.clone())
-        .filter(|p| !tree.contains_key(p))
-        .collect();
-    for path in missing {
-        let mut current = Some(path);
-        while let Some(p) = current {
-            if tree.contains_key(&p) {
-                break;
+    let mut drivers = Vec::new();
+    let mut text = String::new();
+    let mut cgroups: Vec<Cgroup> = paths
+        .all()
+        .map(|path| {
+            // One path's text at a time (at most MAX_CGROUP_PATH_BYTES), for the classifier.
+            text.clear();
+            let _ = write!(text, "{path}");
+            let class = classify_cgroup_path(&text);
+            drivers.extend(class.systemd_driver);
+            let mut pids = pids_at.remove(path).unwrap_or_default();
+            pids.sort();
+            let source = facts.get(path);
+            Cgroup {
+                path: path.clone(),
+                parent: path.parent().cloned(),
+                hierarchies: source.map(|c| c.hierarchies.clone()).unwrap_or_default(),
+                pids,
+                pod_uid: class.pod_uid,
+                container_id: class.container_id,
+                qos: class.qos.or_else(|| qos_cgroup(&text)),
+                limits: source.map(|c| c.limits.clone()).unwrap_or_default(),
+                usage: source.map(|c| c.usage.clone()).unwrap_or_default(),
+                trouble: source.map(|c| c.trouble.clone()).unwrap_or_default(),
             }
-            add_cgroup(&mut tree, &p, None, classes);
-            current = parent_path(&p);
-        }
-    }
-    tree.into_values().collect()
-}
-
-fn add_cgroup(
-    tree: &mut BTreeMap<String, Cgroup>,
-    path: &str,
-    source: Option<&RawCgroup>,
-    classes: &mut ClassCache,
-) {
-    let class = classes.get(path);
-    let entry = tree.entry(path.to_string()).or_insert_with(|| Cgroup {
-        path: path.to_string(),
-        parent: parent_path(path),
-        hierarchies: Vec::new(),
-        pids: Vec::new(),
-        pod_uid: class.pod_uid.clone(),
-        container_id: class.container_id.clone(),
-        qos: class.qos.or_else(|| qos_cgroup(path)),
-        limits: Limits::default(),
-        usage: Usage::default(),
-        trouble: Vec::new(),
-    });
-    if let Some(c) = source {
-        entry.hierarchies = c.hierarchies.clone();
-        entry.limits = c.limits.clone();
-        entry.usage = c.usage.clone();
-        entry.trouble = c.trouble.clone();
-    }
+        })
+        .collect();
+    cgroups.sort_by(|a, b| a.path.cmp(&b.path));
+    (cgroups, drivers)
 }
 
 /// `/kubepods/burstable` and `kubepods-besteffort.slice` name a QoS class without a pod.
@@ -921,17 +889,6 @@ fn qos_cgroup(path: &str) -> Option<QosClass> {
         "burstable" if within_kubepods => Some(QosClass::Burstable),
         "besteffort" if within_kubepods => Some(QosClass::BestEffort),
         _ => None,
-    }
-}
-
-fn parent_path(path: &str) -> Option<String> {
-    if path == "/" || path.is_empty() {
-        return None;
-    }
-    match path.trim_end_matches('/').rsplit_once('/') {
-        Some(("", _)) => Some("/".to_string()),
-        Some((parent, _)) => Some(parent.to_string()),
-        None => None,
     }
 }
 
@@ -987,15 +944,36 @@ mod tests {
     }
 
     #[test]
-    fn parent_path_climbs_to_the_root_and_stops() {
-        assert_eq!(
-            parent_path("/kubepods/burstable").as_deref(),
-            Some("/kubepods")
-        );
-        assert_eq!(parent_path("/kubepods").as_deref(), Some("/"));
-        assert_eq!(parent_path("/"), None);
-        assert_eq!(parent_path(""), None);
-        assert_eq!(parent_path("relative"), None);
+    fn a_deep_tree_within_the_limits_lists_every_level_once_under_its_parent() {
+        use crate::model::testkit::{Fs, NodeBuilder, Proc};
+        use crate::model::MAX_CGROUP_DEPTH;
+        let mut node = NodeBuilder::new(Fs::V2);
+        let trunk = "/a".repeat(MAX_CGROUP_DEPTH - 1);
+        for (pid, leaf) in [(60, "x"), (61, "y"), (62, "x")] {
+            node.process(Proc::new(pid, 1, "app", "app").cgroup(&format!("{trunk}/{leaf}")));
+        }
+        let model = build(&node.build());
+        assert!(model.gaps.is_empty(), "{:?}", model.gaps);
+        let top = CgroupPath::new("/a").unwrap();
+        let below: Vec<&Cgroup> = model
+            .cgroups
+            .iter()
+            .filter(|c| c.path.starts_with(&top))
+            .collect();
+        // /a down to the trunk's 63 levels, then x and y.
+        assert_eq!(below.len(), MAX_CGROUP_DEPTH + 1);
+        let x = below.iter().find(|c| c.path.name() == "x").unwrap();
+        assert_eq!(x.pids, [Pid(60), Pid(62)]);
+        assert_eq!(x.path.depth(), MAX_CGROUP_DEPTH);
+        assert_eq!(x.parent.as_ref().unwrap(), &trunk);
+        for c in &model.cgroups {
+            let listed = |p: &CgroupPath| model.cgroups.iter().filter(|o| &o.path == p).count();
+            assert_eq!(listed(&c.path), 1, "{} listed once", c.path);
+            if let Some(parent) = &c.parent {
+                assert_eq!(listed(parent), 1, "parent of {} listed", c.path);
+            }
+        }
+        assert!(model.cgroups.windows(2).all(|w| w[0].path < w[1].path));
     }
 
     #[test]

@@ -2,6 +2,9 @@
 //! model is joined from. A file that is missing or does not parse leaves its fields null and,
 //! for a process, marks it partial; nothing here fails.
 
+use super::cgroup_path::{
+    check_limits, first_level_past_limits, PathOverLimit, MAX_CGROUP_DEPTH, MAX_CGROUP_PATH_BYTES,
+};
 use super::ids::{Inode, NsType};
 use super::inputs::{Inputs, RawCgroup, RawNode, RawProcess};
 use super::types::{CgroupMode, ProcessCgroup};
@@ -84,7 +87,9 @@ pub fn gather_process(
         file("cgroup").map(|t| procfs::parse_cgroup(&t)),
     );
     partial |= cgroups.is_none();
-    let cgroups: Vec<procfs::CgroupLine> = cgroups.unwrap_or_default();
+    let cgroups = lines_within_limits(pid, cgroups.unwrap_or_default(), problems);
+    partial |= cgroups.is_err();
+    let cgroups: Vec<procfs::CgroupLine> = cgroups.unwrap_or_else(|kept| kept);
     let namespaces = parsed(
         problems,
         pid,
@@ -206,13 +211,65 @@ fn parsed<T>(
     }
 }
 
+/// The lines of a process's cgroup file whose paths are within the cgroup path limits: Ok when
+/// that is all of them, else Err with the rest and one gap naming the file, how many lines
+/// were left out, and the first one's size and start. A path past the limits would cost the
+/// model one cgroup per level (and every view a line per level), so it is shown, not stored.
+fn lines_within_limits(
+    pid: u32,
+    lines: Vec<procfs::CgroupLine>,
+    problems: &mut Vec<Gap>,
+) -> Result<Vec<procfs::CgroupLine>, Vec<procfs::CgroupLine>> {
+    let mut kept = Vec::with_capacity(lines.len());
+    let mut refused: Option<(procfs::CgroupLine, PathOverLimit)> = None;
+    let mut more = 0usize;
+    for line in lines {
+        match check_limits(&line.path) {
+            Ok(()) => kept.push(line),
+            Err(over) if refused.is_none() => refused = Some((line, over)),
+            Err(_) => more += 1,
+        }
+    }
+    let Some((line, over)) = refused else {
+        return Ok(kept);
+    };
+    let others = match more {
+        0 => String::new(),
+        1 => " (and 1 more line like it)".to_string(),
+        n => format!(" (and {n} more lines like it)"),
+    };
+    problems.push(Gap {
+        path: format!("proc/{pid}/cgroup"),
+        reason: GapReason::Unreadable,
+        detail: Some(format!(
+            "hierarchy {} names {over}; left out of the model{others}: {:?}",
+            line.hierarchy_id,
+            procfs::excerpt(&line.path)
+        )),
+    });
+    Err(kept)
+}
+
 /// Every cgroup directory, merged across hierarchies by path, with its control files read;
-/// control files that did not parse come back as gaps.
+/// control files that did not parse come back as gaps, and so do directories past the cgroup
+/// path limits (one gap for the first level past them, counting the directories below).
 pub fn gather_cgroups(snapshot: &Snapshot, setup: &CgroupSetup) -> (Vec<RawCgroup>, Vec<Gap>) {
     let mut problems = Vec::new();
+    // The first level past the limits, its hierarchies, and how many directories it cuts off.
+    let mut refused: BTreeMap<String, (Vec<String>, usize)> = BTreeMap::new();
     let cgroups = setup
         .all_cgroup_paths(snapshot)
         .into_iter()
+        .filter(|found| match first_level_past_limits(&found.path) {
+            None => true,
+            Some(cut) => {
+                let entry = refused
+                    .entry(cut.to_string())
+                    .or_insert_with(|| (found.hierarchies.clone(), 0));
+                entry.1 += 1;
+                false
+            }
+        })
         .map(|found| {
             let facts = setup.facts(snapshot, &found.path);
             problems.extend(facts.problems.into_iter().map(|p| Gap {
@@ -229,6 +286,23 @@ pub fn gather_cgroups(snapshot: &Snapshot, setup: &CgroupSetup) -> (Vec<RawCgrou
             }
         })
         .collect();
+    for (cut, (hierarchies, count)) in refused {
+        let dir = hierarchies
+            .first()
+            .and_then(|name| setup.hierarchies().iter().find(|h| &h.name == name))
+            .map_or(nodesnap_format::CGROUP_ROOT, |h| h.dir.as_str());
+        let levels = cut.split('/').filter(|name| !name.is_empty()).count();
+        problems.push(Gap {
+            path: format!("{dir}{cut}"),
+            reason: GapReason::Unreadable,
+            detail: Some(format!(
+                "a cgroup directory {levels} levels and {} bytes deep, past the analyzer's limits \
+                 of {MAX_CGROUP_DEPTH} levels and {MAX_CGROUP_PATH_BYTES} bytes; it and the \
+                 directories below it ({count} in all) are left out of the model",
+                cut.len()
+            )),
+        });
+    }
     (cgroups, problems)
 }
 
@@ -396,5 +470,85 @@ mod tests {
         assert_eq!(burstable.limits.pids_max, None);
         assert_eq!(problems.len(), 1);
         assert!(problems[0].path.ends_with("pids.max"), "{problems:?}");
+    }
+
+    #[test]
+    fn a_cgroup_line_past_the_limits_is_one_gap_and_the_rest_of_the_process_is_kept() {
+        let mut node = NodeBuilder::new(Fs::V1);
+        node.process(Proc::new(50, 1, "deep", "deep").cgroup("/system.slice/deep.service"));
+        let deep = "/a".repeat(MAX_CGROUP_DEPTH + 1);
+        node.file(
+            "proc/50/cgroup",
+            &format!("4:memory:/system.slice/deep.service\n1:name=systemd:{deep}\n2:pids:{deep}\n"),
+        );
+        let (p, problems) = one(&node, 50);
+        let p = p.unwrap();
+        assert!(p.partial);
+        let kept: Vec<&str> = p.cgroups.iter().map(|l| l.controllers.as_str()).collect();
+        assert_eq!(kept, ["memory"]);
+        assert_eq!(p.display_cgroup, None, "the name=systemd line was left out");
+        assert_eq!(p.comm, "deep");
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].path, "proc/50/cgroup");
+        let detail = problems[0].detail.as_deref().unwrap();
+        assert!(
+            detail.starts_with("hierarchy 1 names a cgroup path of 65 levels and 130 bytes"),
+            "{detail}"
+        );
+        assert!(detail.contains("(and 1 more line like it)"), "{detail}");
+        assert!(
+            detail.ends_with("\"/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a…\"")
+        );
+    }
+
+    #[test]
+    fn a_cgroup_line_at_the_limits_is_kept() {
+        let mut node = NodeBuilder::new(Fs::V2);
+        node.process(Proc::new(51, 1, "app", "app"));
+        let at_depth = "/a".repeat(MAX_CGROUP_DEPTH);
+        let at_length = format!("/{}", "b".repeat(MAX_CGROUP_PATH_BYTES - 1));
+        node.file(
+            "proc/51/cgroup",
+            &format!("0::{at_depth}\n0::{at_length}\n"),
+        );
+        let (p, problems) = one(&node, 51);
+        let p = p.unwrap();
+        assert!(problems.is_empty(), "{problems:?}");
+        assert!(!p.partial);
+        assert_eq!(p.cgroups.len(), 2);
+        assert_eq!(p.display_cgroup.as_deref(), Some(at_depth.as_str()));
+    }
+
+    #[test]
+    fn cgroup_directories_past_the_limits_are_one_gap_for_the_first_level_past_them() {
+        let mut node = NodeBuilder::new(Fs::V2);
+        let base = "/d".repeat(MAX_CGROUP_DEPTH);
+        node.cgroup_dir(&format!("{base}/x/y/z"));
+        node.cgroup_dir(&format!("{base}/x/w"));
+        node.cgroup_dir(&format!("{base}/v"));
+        let snapshot = node.build();
+        let (cgroups, problems) = gather_cgroups(&snapshot, &CgroupSetup::detect(&snapshot));
+        let deepest = cgroups
+            .iter()
+            .map(|c| check_limits(&c.path))
+            .collect::<Vec<_>>();
+        assert!(deepest.iter().all(Result::is_ok));
+        assert!(cgroups.iter().any(|c| c.path == base));
+        let gaps: Vec<(&str, &str)> = problems
+            .iter()
+            .map(|g| (g.path.as_str(), g.detail.as_deref().unwrap_or("")))
+            .collect();
+        assert_eq!(gaps.len(), 2, "{gaps:?}");
+        assert_eq!(gaps[0].0, format!("sys/fs/cgroup{base}/v"));
+        assert!(gaps[0].1.contains("(1 in all)"), "{}", gaps[0].1);
+        assert_eq!(gaps[1].0, format!("sys/fs/cgroup{base}/x"));
+        assert!(
+            gaps[1]
+                .1
+                .starts_with("a cgroup directory 65 levels and 130 bytes deep"),
+            "{}",
+            gaps[1].1
+        );
+        assert!(gaps[1].1.contains("(4 in all)"), "{}", gaps[1].1);
     }
 }

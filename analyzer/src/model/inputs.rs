@@ -22,6 +22,8 @@ pub struct RawProcess {
     pub rss_bytes: Option<u64>,
     pub oom_score_adj: Option<i32>,
     pub nspid: Option<Vec<u32>>,
+    /// Lines whose paths are within the limits of `cgroup_path.rs`; `gather` leaves the others
+    /// out with a gap on the process's cgroup file.
     pub cgroups: Vec<ProcessCgroup>,
     /// The path of the line in the hierarchy systemd-cgls shows (name=systemd on v1, the
     /// unified one on v2).
@@ -33,6 +35,7 @@ pub struct RawProcess {
 /// One cgroup path merged across hierarchies, with its control files read.
 #[derive(Debug, Clone, Default)]
 pub struct RawCgroup {
+    /// Within the limits of `cgroup_path.rs` (deeper directories are gaps).
     pub path: String,
     pub hierarchies: Vec<String>,
     pub limits: Limits,

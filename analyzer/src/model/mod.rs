@@ -2,6 +2,7 @@
 //! functions that join parsed files into pods, containers, processes, namespaces and cgroups.
 
 pub mod build;
+pub mod cgroup_path;
 pub mod classify;
 pub mod gather;
 pub mod ids;
@@ -12,6 +13,7 @@ pub mod runtimes;
 pub mod types;
 
 pub use build::{build, build_owned};
+pub use cgroup_path::{CgroupPath, CgroupPaths, MAX_CGROUP_DEPTH, MAX_CGROUP_PATH_BYTES};
 pub use ids::*;
 pub use types::*;
 

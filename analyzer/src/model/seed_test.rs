@@ -419,13 +419,13 @@ fn seed_kube_proxy_in_its_sub_cgroup_still_belongs_to_its_container() {
 #[test]
 fn seed_cgroup_tree_is_sorted_with_parents_listed() {
     let model = build(&seed_node().build());
-    let paths: Vec<&str> = model.cgroups.iter().map(|c| c.path.as_str()).collect();
+    let paths: Vec<String> = model.cgroups.iter().map(|c| c.path.to_string()).collect();
     let mut sorted = paths.clone();
     sorted.sort();
     assert_eq!(paths, sorted);
     for c in &model.cgroups {
         if let Some(parent) = &c.parent {
-            assert!(paths.contains(&parent.as_str()), "parent of {}", c.path);
+            assert!(paths.contains(&parent.to_string()), "parent of {}", c.path);
         }
     }
     let burstable = model

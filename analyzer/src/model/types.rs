@@ -4,6 +4,7 @@
 //! field names here are a public interface: add fields freely, rename none. Absent values are
 //! `null`, never missing.
 
+use super::cgroup_path::CgroupPath;
 use super::ids::{ContainerId, Inode, NsType, Pid, PodUid, PodmanPodId, QosClass, RuntimeId};
 use nodesnap_format::{CmdlinePolicy, Counts, Gap};
 use serde::Serialize;
@@ -309,9 +310,10 @@ pub enum Holder {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Cgroup {
-    /// Absolute within the hierarchy, `/` for the root.
-    pub path: String,
-    pub parent: Option<String>,
+    /// Absolute within the hierarchy, `/` for the root; written as text. Stored as a tree of
+    /// names, so a deep tree does not hold one full path per cgroup.
+    pub path: CgroupPath,
+    pub parent: Option<CgroupPath>,
     /// The hierarchies (v1 controller lists, `unified` for v2) in which this path exists.
     pub hierarchies: Vec<String>,
     /// Processes whose cgroup line puts them here, in the hierarchy that systemd-cgls shows
@@ -389,7 +391,7 @@ pub enum Subject {
     Pod(PodUid),
     Container(ContainerId),
     Process(Pid),
-    Cgroup(String),
+    Cgroup(CgroupPath),
 }
 
 /// Writes `{"kind": kind, "id": id}`; `id` is serialized as null when absent.

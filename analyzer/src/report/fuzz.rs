@@ -133,9 +133,13 @@ fn fuzzed_model(next: &mut dyn FnMut() -> String) -> Model {
         },
         usage: Usage::default(),
     });
+    // A fuzzed name past the path limits is a gap in a real model, never a cgroup: the pod's
+    // path stands in for it here.
+    let pod_path = CgroupPath::new(&format!("/kubepods/pod{POD_UID}")).expect("a short path");
+    let stored_path = CgroupPath::new(&cgroup_path).unwrap_or_else(|_| pod_path.clone());
     let cgroup = Cgroup {
-        path: cgroup_path.clone(),
-        parent: Some(format!("/kubepods/pod{POD_UID}")),
+        parent: stored_path.parent().cloned(),
+        path: stored_path.clone(),
         hierarchies: vec![next()],
         pids: vec![Pid(42)],
         pod_uid: pod.clone(),
@@ -155,7 +159,7 @@ fn fuzzed_model(next: &mut dyn FnMut() -> String) -> Model {
         .into_iter()
         .zip([
             Subject::Process(Pid(42)),
-            Subject::Cgroup(cgroup_path.clone()),
+            Subject::Cgroup(stored_path),
             Subject::Node,
         ])
         .map(|(severity, subject)| Finding {

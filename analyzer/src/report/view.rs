@@ -4,8 +4,9 @@
 
 use super::text::{self, visible, visible_short, LIST_CMD_CHARS, SHORT_CMD_CHARS};
 use crate::model::{
-    CgroupDriver, CgroupMode, Container, ContainerId, Holder, Inode, Limit, Limits, Model, NsType,
-    Pid, Pod, PodUid, Process, ProcessRole, QosClass, Severity, Sharing, Subject, Usage,
+    CgroupDriver, CgroupMode, CgroupPath, Container, ContainerId, Holder, Inode, Limit, Limits,
+    Model, NsType, Pid, Pod, PodUid, Process, ProcessRole, QosClass, Severity, Sharing, Subject,
+    Usage,
 };
 use nodesnap_format::{CmdlinePolicy, GapReason, REDACTED};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -287,7 +288,6 @@ pub struct CgroupLine {
 pub struct CgroupEntry {
     pub anchor: String,
     pub name: String,
-    pub path: String,
     pub tags: Vec<LinkView>,
     /// `mem 120 MiB / 512 MiB · cpu 0.5 CPU · pids 9 / 1024`, empty when nothing is known.
     pub resources: String,
@@ -367,7 +367,7 @@ struct Index<'m> {
     pods: HashMap<&'m PodUid, &'m Pod>,
     containers: HashMap<&'m ContainerId, &'m Container>,
     processes: HashMap<Pid, &'m Process>,
-    cgroups: HashMap<&'m str, usize>,
+    cgroups: HashMap<&'m CgroupPath, usize>,
     containers_by_pod: HashMap<&'m PodUid, Vec<&'m Container>>,
     /// How many containers share each 12-character short id.
     short_ids: HashMap<&'m str, usize>,
@@ -401,7 +401,7 @@ impl<'m> Index<'m> {
                 .cgroups
                 .iter()
                 .enumerate()
-                .map(|(i, c)| (c.path.as_str(), i))
+                .map(|(i, c)| (&c.path, i))
                 .collect(),
             containers_by_pod: {
                 let mut map: HashMap<&PodUid, Vec<&Container>> = HashMap::new();
@@ -874,8 +874,8 @@ fn subject_link(index: &Index, subject: &Subject, homed: &HashSet<Pid>) -> LinkV
             href: homed.contains(pid).then(|| format!("#p{pid}")),
         },
         Subject::Cgroup(path) => LinkView {
-            text: visible(path),
-            href: index.cgroups.get(path.as_str()).map(|i| format!("#g{i}")),
+            text: visible(&path.to_string()),
+            href: index.cgroups.get(path).map(|i| format!("#g{i}")),
         },
     }
 }
@@ -1573,15 +1573,11 @@ fn shim_tag(index: &Index, p: &Process) -> Option<LinkView> {
 
 fn cgroups_view(index: &Index, homed: &HashSet<Pid>) -> CgroupsView {
     let model = index.model;
-    let mut children: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut children: HashMap<&CgroupPath, Vec<usize>> = HashMap::new();
     let mut roots = Vec::new();
     for (i, cg) in model.cgroups.iter().enumerate() {
-        match cg
-            .parent
-            .as_deref()
-            .filter(|p| index.cgroups.contains_key(p))
-        {
-            Some(parent) if parent != cg.path => children.entry(parent).or_default().push(i),
+        match cg.parent.as_ref().filter(|p| index.cgroups.contains_key(p)) {
+            Some(parent) if *parent != cg.path => children.entry(parent).or_default().push(i),
             _ => roots.push(i),
         }
     }
@@ -1619,7 +1615,7 @@ fn cgroups_view(index: &Index, homed: &HashSet<Pid>) -> CgroupsView {
                     let mut pids = cg.pids.clone();
                     pids.sort();
                     let mut items: Vec<Item> = pids.into_iter().map(Item::Process).collect();
-                    if let Some(kids) = children.get(cg.path.as_str()) {
+                    if let Some(kids) = children.get(&cg.path) {
                         items.extend(kids.iter().map(|k| Item::Group(*k)));
                     }
                     walk.push_children(items, &child_guide);
@@ -1636,9 +1632,9 @@ fn cgroups_view(index: &Index, homed: &HashSet<Pid>) -> CgroupsView {
 
 fn cgroup_entry(index: &Index, i: usize) -> CgroupEntry {
     let cg = &index.model.cgroups[i];
-    let name = match cg.path.rsplit_once('/') {
-        Some((_, "")) | None => cg.path.clone(),
-        Some((_, last)) => last.to_string(),
+    let name = match cg.path.name() {
+        "" => "/",
+        last => last,
     };
     let mut tags = Vec::new();
     if let Some(qos) = cg.qos {
@@ -1675,8 +1671,7 @@ fn cgroup_entry(index: &Index, i: usize) -> CgroupEntry {
     }
     CgroupEntry {
         anchor: format!("g{i}"),
-        name: visible(&name),
-        path: visible(&cg.path),
+        name: visible(name),
         tags,
         resources: parts.join(" · "),
         trouble: cg.trouble.iter().map(|t| visible(t)).collect(),

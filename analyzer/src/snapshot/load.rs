@@ -995,6 +995,7 @@ fn assemble(source: &str, mut collected: Collected) -> Result<(Snapshot, LoadSta
             )),
         });
     }
+    gaps.append(&mut snapshot.load_gaps);
     snapshot.load_gaps = gaps;
     Ok((snapshot, collected.stats))
 }

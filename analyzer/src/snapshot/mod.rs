@@ -205,26 +205,30 @@ impl Snapshot {
         Snapshot::from_tree(source, manifest, metadata, tree)
     }
 
-    /// Builds a snapshot from directories with their files; parent directories are added.
+    /// Builds a snapshot from directories with their files; parent directories are added
+    /// (within [`parents_to_add`]'s budget; a gap says when some were not).
     pub fn from_tree(
         source: impl Into<String>,
         manifest: Manifest,
         metadata: RuntimeMetadata,
         mut dirs: BTreeMap<String, DirFiles>,
     ) -> Snapshot {
-        let mut parents = Vec::new();
-        for path in dirs.keys() {
-            let mut rest = path.as_str();
-            while let Some((parent, _)) = rest.rsplit_once('/') {
-                if dirs.contains_key(parent) {
-                    break;
-                }
-                parents.push(parent.to_string());
-                rest = parent;
-            }
-        }
+        let (parents, left_out) = parents_to_add(&dirs);
+        let parents: Vec<String> = parents.into_iter().map(str::to_string).collect();
         for parent in parents {
             dirs.entry(parent).or_default();
+        }
+        let mut load_gaps = Vec::new();
+        if left_out > 0 {
+            load_gaps.push(Gap {
+                path: nodesnap_format::ROOT_DIR.to_string(),
+                reason: nodesnap_format::GapReason::Unreadable,
+                detail: Some(format!(
+                    "the parent directories of {left_out} deep directories are not listed: \
+                     they would cost more than all the names the snapshot holds; their files \
+                     are kept"
+                )),
+            });
         }
         // Files at the top of root/ (none in a collector's snapshot) live under the key "".
         let has_top_files = dirs.get("").is_some_and(|top| !top.is_empty());
@@ -238,7 +242,7 @@ impl Snapshot {
             metadata,
             dirs,
             file_count,
-            load_gaps: Vec::new(),
+            load_gaps,
         }
     }
 
@@ -311,6 +315,60 @@ impl Snapshot {
         drop(self.dirs);
         (self.manifest, self.metadata, self.load_gaps)
     }
+}
+
+/// Bytes of parent directory names a snapshot may add beyond the names it holds.
+const PARENTS_SLACK_BYTES: usize = 1 << 20;
+/// What one added directory costs besides its name: its map entry and empty file list.
+const PARENT_OVERHEAD_BYTES: usize = 128;
+
+/// The parent directories missing from `dirs` (slices of the names that imply them), and how
+/// many names had theirs left out. Every parent costs its full path, so one name N levels
+/// deep implies N paths of up to its length: quadratic in the depth. The parents added cost at
+/// most the bytes of the names held plus [`PARENTS_SLACK_BYTES`] (a collector's snapshot
+/// needs a handful: `proc`, `sys/fs`, ...); a name whose missing parents would pass that keeps
+/// them unlisted. The names are walked in tree order (`/` sorting first) with the chain of
+/// present directories above the previous one, so each missing parent is found without a
+/// lookup and the work is linear in the bytes of names and parents.
+fn parents_to_add(dirs: &BTreeMap<String, DirFiles>) -> (Vec<&str>, usize) {
+    let tree_order = |a: &&str, b: &&str| {
+        let key = |byte: u8| if byte == b'/' { 0 } else { byte };
+        a.bytes().map(key).cmp(b.bytes().map(key))
+    };
+    let is_below = |dir: &str, name: &str| {
+        name.len() > dir.len() && name.starts_with(dir) && name.as_bytes()[dir.len()] == b'/'
+    };
+    let mut names: Vec<&str> = dirs.keys().map(String::as_str).collect();
+    names.sort_by(tree_order);
+    let mut budget: usize = PARENTS_SLACK_BYTES + names.iter().map(|n| n.len()).sum::<usize>();
+    let mut chain: Vec<&str> = Vec::new();
+    let mut added: Vec<&str> = Vec::new();
+    let mut left_out = 0usize;
+    for name in names {
+        while chain.last().is_some_and(|dir| !is_below(dir, name)) {
+            chain.pop();
+        }
+        let from = chain.last().map_or(0, |dir| dir.len() + 1);
+        let missing = || {
+            name.bytes()
+                .enumerate()
+                .skip(from)
+                .filter(|(_, byte)| *byte == b'/')
+                .map(|(at, _)| &name[..at])
+        };
+        let cost: usize = missing().map(|p| p.len() + PARENT_OVERHEAD_BYTES).sum();
+        if cost <= budget {
+            budget -= cost;
+            for parent in missing() {
+                added.push(parent);
+                chain.push(parent);
+            }
+        } else {
+            left_out += 1;
+        }
+        chain.push(name);
+    }
+    (added, left_out)
 }
 
 fn join(dir: &str, name: &str) -> String {
@@ -414,6 +472,61 @@ pub(crate) mod tests {
             }
             assert!(count > 0, "no regression inputs in {}", dir.display());
         }
+    }
+
+    fn tree(names: &[String]) -> BTreeMap<String, DirFiles> {
+        names
+            .iter()
+            .map(|n| (n.clone(), DirFiles::default()))
+            .collect()
+    }
+
+    #[test]
+    fn parents_are_added_once_even_when_their_names_sort_apart() {
+        // `a/b-x` sorts between `a/b` and `a/b/c` byte by byte; in tree order it does not.
+        let names = ["a/b/c/d", "a/b-x/y", "a/b/e", "q"].map(String::from);
+        let dirs = tree(&names);
+        let (mut added, left_out) = parents_to_add(&dirs);
+        added.sort();
+        assert_eq!(added, ["a", "a/b", "a/b-x", "a/b/c"]);
+        assert_eq!(left_out, 0);
+        // Siblings below one deep missing chain add it once.
+        let trunk = "t/".repeat(500);
+        let names: Vec<String> = (0..1000).map(|i| format!("{trunk}n{i}")).collect();
+        let dirs = tree(&names);
+        let (added, left_out) = parents_to_add(&dirs);
+        assert_eq!((added.len(), left_out), (500, 0));
+    }
+
+    #[test]
+    fn deep_names_cannot_make_the_parents_cost_more_than_the_names() {
+        // 200 distinct chains of 2,000 levels: all their parents would be 200 x 4 MB.
+        let mut names: Vec<String> = (0..200)
+            .map(|i| format!("a{i:03}/{}", "d/".repeat(2_000)))
+            .collect();
+        names.push("sys/fs/cgroup/memory/kubepods".to_string());
+        let held: usize = names.iter().map(String::len).sum();
+        let dirs = tree(&names);
+        let (added, left_out) = parents_to_add(&dirs);
+        let cost: usize = added.iter().map(|p| p.len() + PARENT_OVERHEAD_BYTES).sum();
+        assert!(
+            cost <= held + PARENTS_SLACK_BYTES,
+            "{cost} bytes of parents"
+        );
+        assert!(left_out > 150, "{left_out}");
+        // Names after the deep ones still get their parents.
+        for parent in ["sys", "sys/fs", "sys/fs/cgroup", "sys/fs/cgroup/memory"] {
+            assert!(added.contains(&parent), "{parent}");
+        }
+        let snapshot =
+            Snapshot::from_tree("test", manifest(), RuntimeMetadata::default(), tree(&names));
+        assert!(snapshot.has_dir("sys/fs/cgroup/memory"));
+        assert_eq!(snapshot.load_gaps.len(), 1);
+        let detail = snapshot.load_gaps[0].detail.as_deref().unwrap();
+        assert!(
+            detail.starts_with(&format!("the parent directories of {left_out} deep")),
+            "{detail}"
+        );
     }
 
     #[test]

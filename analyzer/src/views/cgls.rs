@@ -5,7 +5,7 @@
 use super::index::{command, container_label, pod_label, Index};
 use super::text::{Palette, Style, Width};
 use super::tree::{draw, Segment};
-use crate::model::{Cgroup, Model, Pid, Severity};
+use crate::model::{Cgroup, CgroupPath, Model, Pid, Severity};
 use std::collections::{HashMap, HashSet};
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -36,16 +36,16 @@ pub fn render(
 ) -> Result<String, UnknownCgroup> {
     let index = Index::new(model);
     let wanted = normalize(path);
-    let by_path: HashMap<&str, &Cgroup> =
-        model.cgroups.iter().map(|c| (c.path.as_str(), c)).collect();
-    let top = by_path
-        .get(wanted.as_str())
-        .copied()
+    let top = model
+        .cgroups
+        .iter()
+        .find(|c| c.path == wanted.as_str())
         .ok_or_else(|| UnknownCgroup(path.to_string()))?;
-    let mut children: HashMap<&str, Vec<&Cgroup>> = HashMap::new();
+    // Keyed by the stored paths (a tree of names), never by one string per cgroup.
+    let mut children: HashMap<&CgroupPath, Vec<&Cgroup>> = HashMap::new();
     for cgroup in &model.cgroups {
-        if let Some(parent) = cgroup.parent.as_deref() {
-            if parent != cgroup.path {
+        if let Some(parent) = &cgroup.parent {
+            if *parent != cgroup.path {
                 children.entry(parent).or_default().push(cgroup);
             }
         }
@@ -67,14 +67,13 @@ pub fn render(
     };
     // A cgroup is shown when it or a descendant holds a shown process (systemd-cgls hides
     // empty ones unless --all). Deepest paths first, so children are settled before parents.
-    let mut occupied: HashSet<&str> = HashSet::new();
+    let mut occupied: HashSet<&CgroupPath> = HashSet::new();
     let mut by_depth: Vec<&Cgroup> = model.cgroups.iter().collect();
-    by_depth.sort_by_key(|c| std::cmp::Reverse(c.path.matches('/').count()));
+    by_depth.sort_by_key(|c| std::cmp::Reverse(c.path.depth()));
     for cgroup in by_depth {
-        if options.all || !shown_pids(cgroup).is_empty() || occupied.contains(cgroup.path.as_str())
-        {
-            occupied.insert(cgroup.path.as_str());
-            if let Some(parent) = cgroup.parent.as_deref() {
+        if options.all || !shown_pids(cgroup).is_empty() || occupied.contains(&cgroup.path) {
+            occupied.insert(&cgroup.path);
+            if let Some(parent) = &cgroup.parent {
                 occupied.insert(parent);
             }
         }
@@ -91,10 +90,10 @@ pub fn render(
             .collect();
         nodes.extend(
             children
-                .get(cgroup.path.as_str())
+                .get(&cgroup.path)
                 .into_iter()
                 .flatten()
-                .filter(|c| occupied.contains(c.path.as_str()))
+                .filter(|c| occupied.contains(&c.path))
                 .map(|c| Node::Cgroup(c)),
         );
         nodes
@@ -102,8 +101,8 @@ pub fn render(
     Ok(draw(
         &[Node::Cgroup(top)],
         |node| match node {
-            Node::Cgroup(c) => format!("c{}", c.path),
-            Node::Process(pid, _) => format!("p{pid}"),
+            Node::Cgroup(c) => (true, std::ptr::from_ref(*c) as usize),
+            Node::Process(pid, _) => (false, pid.0 as usize),
         },
         kids,
         |node| match node {
@@ -133,12 +132,7 @@ fn normalize(path: &str) -> String {
 }
 
 fn cgroup_line(index: &Index, cgroup: &Cgroup, width: Width) -> Vec<Segment> {
-    let mut name = cgroup
-        .path
-        .rsplit('/')
-        .next()
-        .unwrap_or(cgroup.path.as_str())
-        .to_string();
+    let mut name = cgroup.path.name().to_string();
     // A 64-digit id or a 36-character uid leaves no room for the label on a narrow terminal;
     // 12 digits of an id and the first group of a uid identify them (and `--pod`,
     // `--container` and `inspect` accept them).
@@ -264,9 +258,10 @@ mod tests {
             "podf5f16f15-af9e-11ea-8af4-0050569e47b9 [burstable pod default/nginx-redis]"
         );
         let mut systemd = cgroup.clone();
-        systemd.path =
-            "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-podf5f16f15_af9e_11ea_8af4_0050569e47b9.slice"
-                .into();
+        systemd.path = CgroupPath::new(
+            "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-podf5f16f15_af9e_11ea_8af4_0050569e47b9.slice",
+        )
+        .unwrap();
         assert_eq!(
             line(&systemd, Width::Columns(80)),
             "kubepods-burstable-podf5f16f15….slice [burstable pod default/nginx-redis]"

@@ -702,13 +702,9 @@ fn cgroups(processes: &[Process], containers: &[Container], pods: &[Pod]) -> Vec
                 Some(kills) if kills > 0 => vec![format!("{kills} OOM kills")],
                 _ => Vec::new(),
             };
+            let stored = CgroupPath::new(&path).expect("fixture paths are short");
             Cgroup {
-                parent: match path.rsplit_once('/') {
-                    _ if path == "/" => None,
-                    Some(("", _)) => Some("/".to_string()),
-                    Some((parent, _)) => Some(parent.to_string()),
-                    None => None,
-                },
+                parent: stored.parent().cloned(),
                 hierarchies: vec![
                     "cpu,cpuacct".to_string(),
                     "memory".to_string(),
@@ -731,7 +727,7 @@ fn cgroups(processes: &[Process], containers: &[Container], pods: &[Pod]) -> Vec
                 limits,
                 usage,
                 trouble,
-                path,
+                path: stored,
             }
         })
         .collect()

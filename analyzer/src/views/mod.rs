@@ -125,7 +125,7 @@ mod tests {
         model.node.hostname = Some("node\x1b]0;title\x07".into());
         model.pods[1].name = Some("web\u{202e}gnp.exe".into());
         model.containers[0].name = Some("reg\x1b[31mistry".into());
-        model.cgroups[1].path = "/dock\x1b[2Jer".into();
+        model.cgroups[1].path = crate::model::CgroupPath::new("/dock\x1b[2Jer").unwrap();
         model.findings[0].message = "msg\r\x1b[1Aover".into();
         model.gaps[0].path = "proc/1/\u{2066}x".into();
         for width in [Width::Columns(80), Width::Unlimited] {

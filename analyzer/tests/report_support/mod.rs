@@ -505,7 +505,9 @@ pub fn seed_model() -> Model {
         Finding {
             rule: "cgroup-cpu-throttled".to_string(),
             severity: Severity::Warning,
-            subject: Subject::Cgroup(format!("{nginx_pod_cgroup}/{NGINX_ID}")),
+            subject: Subject::Cgroup(
+                CgroupPath::new(&format!("{nginx_pod_cgroup}/{NGINX_ID}")).unwrap(),
+            ),
             message: "nginx was throttled in 1,200 of 9,000 CPU periods (13%) under a 0.5 CPU limit".to_string(),
             explanation: "The CFS quota stopped the container's threads before the period ended. Latency rises although the node may be idle; raise the CPU limit or remove it.".to_string(),
         },
@@ -645,13 +647,8 @@ pub fn namespaces_of(processes: &[Process], containers: &[Container]) -> Vec<Nam
 
 fn cgroup(path: &str, pids: Vec<Pid>) -> Cgroup {
     Cgroup {
-        path: path.to_string(),
-        parent: match path.rsplit_once('/') {
-            _ if path == "/" => None,
-            Some(("", _)) => Some("/".to_string()),
-            Some((parent, _)) => Some(parent.to_string()),
-            None => None,
-        },
+        path: CgroupPath::new(path).expect("a test path within the limits"),
+        parent: CgroupPath::new(path).ok().and_then(|p| p.parent().cloned()),
         hierarchies: vec!["name=systemd".to_string(), "memory".to_string()],
         pids,
         pod_uid: None,
