@@ -431,3 +431,36 @@ fn parent_cycles_and_deep_chains_are_drawn_without_looping_or_overflowing() {
         "every process but the 2 kernel threads has a home"
     );
 }
+
+#[test]
+fn a_shim_that_serves_a_whole_pod_is_tagged_with_the_pod_not_one_of_its_containers() {
+    // containerd-shim-runc-v2 serves every container of its pod: give the pod's three
+    // containers the sandbox's shim.
+    let mut model = seed_model();
+    let shared = model
+        .containers
+        .iter()
+        .find(|c| c.id.as_str() == PAUSE_ID)
+        .and_then(|c| c.shim_pid)
+        .expect("the sandbox's shim");
+    for c in model.containers.iter_mut() {
+        if [PAUSE_ID, REDIS_ID, NGINX_ID].contains(&c.id.as_str()) {
+            c.shim_pid = Some(shared);
+        }
+    }
+    let view = build(&model);
+    let line = view
+        .process_tree
+        .blocks
+        .iter()
+        .flat_map(|b| b.lines.iter())
+        .find(|l| l.pid == shared.to_string())
+        .expect("the shim's line");
+    let tag = line.tag.as_ref().expect("a tag");
+    assert!(
+        tag.text.starts_with("shim of pod ") && tag.text.ends_with(" · 3 containers"),
+        "{}",
+        tag.text
+    );
+    assert_eq!(tag.href.as_deref(), Some(format!("#pod-{NGINX_POD}").as_str()));
+}

@@ -346,6 +346,42 @@ fn crio_with_one_conmon_per_container_outside_the_container_scope() {
 }
 
 #[test]
+fn crio_without_an_infra_container_still_names_the_pods_sandbox() {
+    // CRI-O's default since 1.22 (drop_infra_ctr): no pause process and no infra scope, but
+    // each container's annotations carry the sandbox id.
+    let mut node = base(Fs::V2);
+    node.process(Proc::new(800, 1, "crio", "/usr/bin/crio").cgroup("/system.slice/crio.service"));
+    let pod =
+        format!("/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod{UID_}.slice");
+    node.process(
+        Proc::new(901, 1, "conmon", &format!("/usr/bin/conmon -b /run/containers/storage/overlay-containers/{APP}/userdata -c {APP} --exit-dir /var/run/crio/exits"))
+            .cgroup(&format!("{pod}/crio-conmon-{APP}.scope")),
+    );
+    node.process(
+        Proc::new(920, 901, "nginx", "nginx: master process")
+            .cgroup(&format!("{pod}/crio-{APP}.scope/container"))
+            .ns(&app_ns()),
+    );
+    node.record(record(
+        RecordSource::CrioUserdata,
+        APP,
+        None,
+        &[],
+        &[
+            ("io.kubernetes.container.name", "nginx"),
+            ("io.kubernetes.cri-o.SandboxID", SANDBOX),
+            ("io.kubernetes.pod.uid", UID),
+        ],
+    ));
+    let model = build(&node.build());
+    let pod = only_pod(&model);
+    assert_eq!(pod.sandbox_id.as_ref().map(ContainerId::as_str), Some(SANDBOX));
+    assert_eq!(pod.sandbox_pid, None, "no process holds the sandbox");
+    assert_eq!(pod.container_ids.len(), 1, "the app only: no sandbox container exists");
+    assert!(!container(&model, APP).sandbox);
+}
+
+#[test]
 fn k3s_with_its_embedded_containerd() {
     let mut node = base(Fs::V2);
     node.process(

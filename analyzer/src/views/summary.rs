@@ -296,6 +296,31 @@ mod tests {
     }
 
     #[test]
+    fn container_groups_add_up_when_a_sandbox_has_no_pod_uid() {
+        let mut model = fixture::model();
+        let total = model.containers.len();
+        let sandboxes = model.containers.iter().filter(|c| c.sandbox).count();
+        // A sandbox whose pod the snapshot could not name is still a sandbox, not also a
+        // standalone container.
+        let orphan = model.containers.iter_mut().find(|c| c.sandbox).unwrap();
+        orphan.pod_uid = None;
+        let standalone = model
+            .containers
+            .iter()
+            .filter(|c| !c.sandbox && c.pod_uid.is_none())
+            .count();
+        let out = render(&model, Width::Columns(80), Palette::PLAIN);
+        let line = out.lines().find(|l| l.starts_with("Containers")).unwrap();
+        let in_pods = total - sandboxes - standalone;
+        assert_eq!(
+            line,
+            format!(
+                "Containers {total} ({in_pods} in pods, {sandboxes} sandboxes, {standalone} standalone)"
+            )
+        );
+    }
+
+    #[test]
     fn subjects_read_as_words() {
         let model = fixture::model();
         let index = Index::new(&model);
