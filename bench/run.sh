@@ -9,7 +9,7 @@ set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
 target="${CARGO_TARGET_DIR:-$repo/target}"
-static_flags="-C target-feature=+crt-static"
+static_flags="-C target-feature=+crt-static -C relocation-model=static"
 
 echo "== building the static collector" >&2
 RUSTFLAGS="$static_flags" cargo build --release -p collector --target x86_64-unknown-linux-gnu

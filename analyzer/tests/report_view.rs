@@ -462,5 +462,8 @@ fn a_shim_that_serves_a_whole_pod_is_tagged_with_the_pod_not_one_of_its_containe
         "{}",
         tag.text
     );
-    assert_eq!(tag.href.as_deref(), Some(format!("#pod-{NGINX_POD}").as_str()));
+    assert_eq!(
+        tag.href.as_deref(),
+        Some(format!("#pod-{NGINX_POD}").as_str())
+    );
 }

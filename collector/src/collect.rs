@@ -209,6 +209,13 @@ fn list_pids(proc_dir: &OwnedFd) -> io::Result<Vec<u32>> {
     Ok(pids)
 }
 
+/// A daemon record in the metadata, and whether its config was read yet.
+struct DaemonSlot {
+    pid: u32,
+    index: usize,
+    done: bool,
+}
+
 struct InFlight {
     kind: Arc<JobKind>,
     reported_vanished: bool,
@@ -225,9 +232,12 @@ struct Run<W: Write> {
     /// Index of each container record by its config path, for the pid files that follow.
     records_by_config: HashMap<String, usize>,
     /// Pids from pid files that name a container by id only, applied when the run ends.
-    pids_by_id: HashMap<String, u32>,
+    /// (The same map type as `records_by_config`: each distinct map type costs the static
+    /// binary several KiB of hash table code.)
+    pids_by_id: HashMap<String, usize>,
     /// Index of each daemon record by pid, and whether its config was read yet.
-    daemons: HashMap<u32, (usize, bool)>,
+    /// A handful per node: a list, not a map.
+    daemons: Vec<DaemonSlot>,
     lister: RuntimeLister,
     kernel: Option<String>,
     total_cap_reached: bool,
@@ -551,7 +561,7 @@ impl<W: Write> Run<W> {
             }
             MetaFile::ContainerPid { id } => {
                 if let Some(pid) = runtime_meta::parse_pid_file(data) {
-                    self.pids_by_id.insert(id, pid);
+                    self.pids_by_id.insert(id, pid as usize);
                 }
                 return;
             }
@@ -598,11 +608,14 @@ impl<W: Write> Run<W> {
     fn discovered(&mut self, found: Discovered) {
         if let Some(record) = found.record {
             let pid = record.pid;
-            if self.daemons.contains_key(&pid) {
+            if self.daemons.iter().any(|d| d.pid == pid) {
                 return;
             }
-            self.daemons
-                .insert(pid, (self.metadata.daemons.len(), false));
+            self.daemons.push(DaemonSlot {
+                pid,
+                index: self.metadata.daemons.len(),
+                done: false,
+            });
             self.metadata.daemons.push(record);
             match found.config {
                 Some((path, kind)) => {
@@ -626,14 +639,14 @@ impl<W: Write> Run<W> {
     /// Completes the record of daemon `pid` with what its config says, then lists the
     /// directories it points at. Once per daemon.
     fn complete_daemon(&mut self, pid: u32, config: &ConfigPaths) {
-        let Some((index, done)) = self.daemons.get_mut(&pid) else {
+        let Some(slot) = self.daemons.iter_mut().find(|d| d.pid == pid) else {
             return;
         };
-        if *done {
+        if slot.done {
             return;
         }
-        *done = true;
-        let index = *index;
+        slot.done = true;
+        let index = slot.index;
         let Some(record) = self.metadata.daemons.get_mut(index) else {
             return;
         };
@@ -669,23 +682,15 @@ impl<W: Write> Run<W> {
     /// The metadata as it is written: daemons whose config was never read get their defaults,
     /// and pid files that name a container by id fill that container's records.
     fn finish_metadata(&mut self) {
-        let pending: Vec<u32> = self
-            .daemons
-            .iter()
-            .filter(|(_, (_, done))| !done)
-            .map(|(pid, _)| *pid)
-            .collect();
-        for pid in pending {
-            if let Some((index, done)) = self.daemons.get_mut(&pid) {
-                *done = true;
-                if let Some(record) = self.metadata.daemons.get_mut(*index) {
-                    discovery::complete(record, &ConfigPaths::default());
-                }
+        for slot in self.daemons.iter_mut().filter(|d| !d.done) {
+            slot.done = true;
+            if let Some(record) = self.metadata.daemons.get_mut(slot.index) {
+                discovery::complete(record, &ConfigPaths::default());
             }
         }
         for record in &mut self.metadata.containers {
             if record.pid.is_none() {
-                record.pid = self.pids_by_id.get(&record.id).copied();
+                record.pid = self.pids_by_id.get(&record.id).map(|&pid| pid as u32);
             }
         }
         self.metadata.daemons.sort_by_key(|d| d.pid);
@@ -897,7 +902,7 @@ pub fn collect(
         metadata,
         records_by_config: HashMap::new(),
         pids_by_id: HashMap::new(),
-        daemons: HashMap::new(),
+        daemons: Vec::new(),
         lister: RuntimeLister::default(),
         kernel: None,
         total_cap_reached: false,

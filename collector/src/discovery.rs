@@ -281,7 +281,7 @@ pub fn read_config(kind: ConfigKind, text: &[u8]) -> ConfigPaths {
             }
             // Only these keys are declared: registry credentials and the rest are skipped by
             // the parser, never held.
-            let parsed: DaemonJson = serde_json::from_str(&text).unwrap_or_default();
+            let parsed: DaemonJson = serde_json::from_slice(text.as_bytes()).unwrap_or_default();
             ConfigPaths {
                 root: parsed.data_root.or(parsed.graph),
                 state: parsed.exec_root,

@@ -10,7 +10,7 @@ use crate::discovery::{self, RuntimeDir};
 use crate::fsread::{self, EntryKind};
 use crate::pool::{FileRead, MetaFile, Purpose};
 use nodesnap_format::{ContainerLogLink, Gap, GapReason, PodLogDir, RecordSource, RuntimeMetadata};
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::io;
 use std::os::fd::{AsRawFd, RawFd};
 
@@ -182,17 +182,21 @@ pub fn list_logs(root: RawFd, metadata: &mut RuntimeMetadata, gaps: &mut Vec<Gap
 /// Remembers what was listed and read, so that each directory and file is taken once.
 #[derive(Default)]
 pub struct RuntimeLister {
-    listed: HashSet<RuntimeDir>,
-    read: HashSet<String>,
+    /// Tens of directories per node: a list, not a set (each hash table type costs the static
+    /// binary several KiB).
+    listed: Vec<RuntimeDir>,
+    /// Every file asked for, by canonical path (the map type the collection loop already uses).
+    read: HashMap<String, usize>,
 }
 
 impl RuntimeLister {
     /// Lists `dir` unless it was listed before, and returns the reads it calls for.
     pub fn list(&mut self, root: RawFd, dir: &RuntimeDir, gaps: &mut Vec<Gap>) -> Vec<FileRead> {
         let dir = dir.canonical();
-        if !self.listed.insert(dir.clone()) {
+        if self.listed.contains(&dir) {
             return Vec::new();
         }
+        self.listed.push(dir.clone());
         let mut reads = Vec::new();
         match &dir {
             RuntimeDir::ContainerdState(state) => {
@@ -232,10 +236,9 @@ impl RuntimeLister {
 
     /// Adds a read unless the same file was already asked for.
     fn push(&mut self, reads: &mut Vec<FileRead>, read: FileRead) {
-        if self
-            .read
-            .insert(discovery::canonical(&format!("/{}", read.rel)))
-        {
+        let seen = self.read.len();
+        let path = discovery::canonical(&format!("/{}", read.rel));
+        if self.read.insert(path, seen).is_none() {
             reads.push(read);
         }
     }

@@ -301,7 +301,7 @@ pub fn parse_container_storage(
             let meta: StorageMetadata = entry
                 .metadata
                 .as_deref()
-                .and_then(|m| serde_json::from_str(m).ok())
+                .and_then(|m| serde_json::from_slice(m.as_bytes()).ok())
                 .unwrap_or_default();
             let mut record =
                 ContainerRecord::new(RecordSource::ContainerStorage, path, entry.id.clone());

@@ -375,9 +375,16 @@ fn crio_without_an_infra_container_still_names_the_pods_sandbox() {
     ));
     let model = build(&node.build());
     let pod = only_pod(&model);
-    assert_eq!(pod.sandbox_id.as_ref().map(ContainerId::as_str), Some(SANDBOX));
+    assert_eq!(
+        pod.sandbox_id.as_ref().map(ContainerId::as_str),
+        Some(SANDBOX)
+    );
     assert_eq!(pod.sandbox_pid, None, "no process holds the sandbox");
-    assert_eq!(pod.container_ids.len(), 1, "the app only: no sandbox container exists");
+    assert_eq!(
+        pod.container_ids.len(),
+        1,
+        "the app only: no sandbox container exists"
+    );
     assert!(!container(&model, APP).sandbox);
 }
 
