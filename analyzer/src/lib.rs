@@ -7,7 +7,9 @@
 pub mod cgroupfs;
 pub mod findings;
 pub mod model;
+pub mod present;
 pub mod procfs;
 pub mod report;
 pub mod snapshot;
+pub mod values;
 pub mod views;

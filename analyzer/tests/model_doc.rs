@@ -2,16 +2,13 @@
 //! the docs state the cgroup path limits the analyzer applies.
 
 use analyzer::findings::RULES;
-use analyzer::views::summary::enum_name;
 
 fn rules_table() -> String {
     let mut table = String::from("| Rule id | Severity | What it finds |\n|---|---|---|\n");
     for rule in RULES {
         table.push_str(&format!(
             "| `{}` | {} | {} |\n",
-            rule.id,
-            enum_name(&rule.severity),
-            rule.title
+            rule.id, rule.severity, rule.title
         ));
     }
     table
@@ -49,7 +46,7 @@ fn every_rule_id_is_unique_and_kebab_case() {
 #[test]
 fn docs_state_the_cgroup_path_limits_the_analyzer_applies() {
     use analyzer::model::{MAX_CGROUP_DEPTH, MAX_CGROUP_PATH_BYTES};
-    use analyzer::report::text::count;
+    use analyzer::present::units::count;
     let read = |name: &str| {
         let path = format!("{}/../docs/{name}", env!("CARGO_MANIFEST_DIR"));
         let text = std::fs::read_to_string(&path).expect("the doc");

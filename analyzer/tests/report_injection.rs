@@ -10,8 +10,8 @@ use std::collections::BTreeSet;
 const TEMPLATE_TAGS: &[&str] = &[
     "!doctype", "html", "head", "meta", "title", "style", "body", "header", "nav", "a", "b",
     "span", "div", "input", "output", "main", "section", "h2", "h3", "h4", "dl", "dt", "dd", "p",
-    "table", "thead", "tbody", "tr", "th", "td", "code", "details", "summary", "article", "small",
-    "s", "footer", "script",
+    "table", "thead", "tbody", "tr", "th", "td", "code", "details", "summary", "article", "s",
+    "footer", "script",
 ];
 const TEMPLATE_ATTRIBUTES: &[&str] = &[
     "lang",
@@ -245,5 +245,30 @@ fn csp_forbids_loading_anything_and_pins_the_inline_assets_by_hash() {
     assert!(
         !html.contains("http://") && !html.contains("https://"),
         "no URL to fetch"
+    );
+}
+
+#[test]
+fn a_hostile_finding_about_a_cgroup_is_escaped_in_the_cgroup_tree_too() {
+    use analyzer::model::{CgroupPath, Finding, Severity, Subject};
+    let mut model = report_support::hostile_model();
+    let nginx = format!(
+        "/kubepods/burstable/pod{}/{}",
+        report_support::NGINX_POD,
+        report_support::NGINX_ID
+    );
+    // A rule without a short note is shown beside its cgroup by its message.
+    model.findings.push(Finding {
+        rule: "made-up-rule".to_string(),
+        severity: Severity::Warning,
+        subject: Subject::Cgroup(CgroupPath::new(&nginx).unwrap()),
+        message: "<iframe src=//evil.example>".to_string(),
+        explanation: String::new(),
+    });
+    let html = render(&model);
+    assert!(!html.contains("<iframe"), "the note reaches the page raw");
+    assert!(
+        html.contains("<span class=\"trouble\">&#60;iframe src=//evil.example&#62;</span>"),
+        "the note is shown, escaped"
     );
 }

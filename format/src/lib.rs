@@ -191,6 +191,23 @@ pub enum CmdlinePolicy {
     Dropped,
 }
 
+impl CmdlinePolicy {
+    /// The name in the manifest and the analyzer's model.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CmdlinePolicy::Redacted => "redacted",
+            CmdlinePolicy::Verbatim => "verbatim",
+            CmdlinePolicy::Dropped => "dropped",
+        }
+    }
+}
+
+impl fmt::Display for CmdlinePolicy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
 /// The marker that replaces a redacted value in a command line.
 pub const REDACTED: &str = "***";
 

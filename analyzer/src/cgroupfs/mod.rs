@@ -3,16 +3,15 @@
 //! [`CgroupSetup::detect`] looks at a snapshot once and decides which hierarchies exist and which
 //! one carries each controller; [`CgroupSetup::facts`] then reads any cgroup's limits and usage
 //! through the v1 or v2 implementation without the caller knowing the node's layout.
+//!
+//! Counters, not judgements: whether a count is trouble is for `findings` alone to say.
 
 mod parse;
 mod setup;
 
 pub use crate::procfs::ParseError;
 pub use parse::{parse_cpu_max, parse_flat_keyed, parse_limit, parse_procs, V1_UNLIMITED_FLOOR};
-pub use setup::{
-    CgroupFacts, CgroupPath, CgroupSetup, FileProblem, Hierarchy, Version, PIDS_NEAR_MAX_PERCENT,
-    THROTTLED_PERIODS_TROUBLE_PERCENT, V2_NAME,
-};
+pub use setup::{CgroupFacts, CgroupPath, CgroupSetup, FileProblem, Hierarchy, Version, V2_NAME};
 
 /// Runs the control-file parsers on the input, then reads it as every control file and as the
 /// mountinfo of a v1, a v2 and a hybrid snapshot; the fuzz target's body and the replay of its

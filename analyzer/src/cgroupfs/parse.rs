@@ -1,8 +1,8 @@
 //! Parsers for cgroup control files: limits that may read `max`, `cpu.max`, flat keyed files
 //! (`cpu.stat`, `memory.events`, `memory.oom_control`) and `cgroup.procs`.
 
-use crate::model::types::Limit;
 use crate::procfs::{excerpt, ParseError};
+use crate::values::cgroup::Limit;
 use std::collections::BTreeMap;
 
 /// v1 writes "no limit" as a huge number instead of `max`: memory.limit_in_bytes shows

@@ -1,11 +1,11 @@
 //! Which cgroup hierarchies a node has (v1, v2 or hybrid), found once from the snapshot, and
-//! reading one cgroup's limits, usage and trouble through the v1 or v2 implementation of
-//! [`CgroupVersion`] that owns each controller.
+//! reading one cgroup's limits and usage counters through the v1 or v2 implementation of
+//! [`CgroupVersion`] that owns each controller. Counters only: findings judge them.
 
 use super::parse::{parse_cpu_max, parse_flat_keyed, parse_limit};
-use crate::model::types::{CgroupMode, Limit, Limits, Usage};
 use crate::procfs::{parse_mountinfo, CgroupLine};
 use crate::snapshot::{DirFiles, Snapshot};
+use crate::values::cgroup::{CgroupMode, Limit, Limits, Usage};
 use nodesnap_format::CGROUP_ROOT;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
@@ -31,11 +31,6 @@ const V1_CONTROLLERS: &[&str] = &[
 
 /// The name of the v2 hierarchy in [`Hierarchy::name`] and in the model.
 pub const V2_NAME: &str = "unified";
-
-/// A share of throttled periods at or above this is reported as trouble.
-pub const THROTTLED_PERIODS_TROUBLE_PERCENT: u64 = 20;
-/// pids.current at or above this share of pids.max is reported as trouble.
-pub const PIDS_NEAR_MAX_PERCENT: u64 = 90;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Version {
@@ -84,8 +79,6 @@ impl fmt::Display for FileProblem {
 pub struct CgroupFacts {
     pub limits: Limits,
     pub usage: Usage,
-    /// Plain sentences for signs of trouble: OOM kills, limit hits, throttling, pids near max.
-    pub trouble: Vec<String>,
     /// Files that exist but did not parse; their values are `None` in limits and usage.
     pub problems: Vec<FileProblem>,
 }
@@ -122,14 +115,11 @@ trait CgroupVersion: fmt::Debug + Sync {
     fn read(&self, controller: Controller, files: &mut CgroupFiles<'_>, facts: &mut Readings);
 }
 
-/// The values read, plus the counters only trouble needs.
+/// The values read so far.
 #[derive(Default)]
 struct Readings {
     limits: Limits,
     usage: Usage,
-    memory_max_events: Option<u64>,
-    under_oom: Option<u64>,
-    pids_max_events: Option<u64>,
 }
 
 #[derive(Debug)]
@@ -152,7 +142,9 @@ impl CgroupVersion for V1Files {
                 usage.oom_kills = oom_control
                     .as_ref()
                     .and_then(|m| m.get("oom_kill").copied());
-                facts.under_oom = oom_control.and_then(|m| m.get("under_oom").copied());
+                usage.memory_under_oom = oom_control
+                    .and_then(|m| m.get("under_oom").copied())
+                    .map(|n| n > 0);
             }
             Controller::Cpu => {
                 limits.cpu_quota_usec = files.limit("cpu.cfs_quota_us");
@@ -182,7 +174,7 @@ impl CgroupVersion for V2Files {
                 usage.memory_peak_bytes = files.number("memory.peak");
                 if let Some(events) = files.keyed("memory.events") {
                     usage.oom_kills = events.get("oom_kill").copied();
-                    facts.memory_max_events = events.get("max").copied();
+                    usage.memory_max_events = events.get("max").copied();
                 }
             }
             Controller::Cpu => {
@@ -213,7 +205,7 @@ impl CgroupVersion for V2Files {
 fn read_pids(files: &mut CgroupFiles<'_>, facts: &mut Readings) {
     facts.limits.pids_max = files.limit("pids.max");
     facts.usage.pids_current = files.number("pids.current");
-    facts.pids_max_events = files
+    facts.usage.pids_max_events = files
         .keyed("pids.events")
         .and_then(|m| m.get("max").copied());
 }
@@ -441,7 +433,7 @@ impl CgroupSetup {
             .collect()
     }
 
-    /// Limits, usage and trouble of the cgroup at `cgroup_path` (`/kubepods/burstable/pod...`),
+    /// Limits and usage of the cgroup at `cgroup_path` (`/kubepods/burstable/pod...`),
     /// each controller read from the hierarchy that carries it.
     pub fn facts(&self, snapshot: &Snapshot, cgroup_path: &str) -> CgroupFacts {
         let mut readings = Readings::default();
@@ -465,57 +457,11 @@ impl CgroupSetup {
                 .read(backend.controller, &mut files, &mut readings);
         }
         CgroupFacts {
-            trouble: trouble(&readings),
             limits: readings.limits,
             usage: readings.usage,
             problems,
         }
     }
-}
-
-/// Sentences for the signs of trouble in a cgroup's readings.
-fn trouble(readings: &Readings) -> Vec<String> {
-    let (limits, usage) = (&readings.limits, &readings.usage);
-    let mut trouble = Vec::new();
-    if let Some(kills) = usage.oom_kills.filter(|n| *n > 0) {
-        trouble.push(format!(
-            "{kills} process{} killed by the OOM killer",
-            if kills == 1 { "" } else { "es" }
-        ));
-    }
-    if readings.under_oom.is_some_and(|n| n > 0) {
-        trouble.push("out of memory right now (memory.oom_control under_oom 1)".into());
-    }
-    if let Some(hits) = usage.memory_failcnt.filter(|n| *n > 0) {
-        trouble.push(format!("memory limit hit {hits} times (memory.failcnt)"));
-    }
-    if let Some(hits) = readings.memory_max_events.filter(|n| *n > 0) {
-        trouble.push(format!(
-            "memory.max reached {hits} times (memory.events max)"
-        ));
-    }
-    if let (Some(periods), Some(throttled)) = (usage.cpu_nr_periods, usage.cpu_nr_throttled) {
-        if periods > 0
-            && throttled.saturating_mul(100)
-                >= THROTTLED_PERIODS_TROUBLE_PERCENT.saturating_mul(periods)
-        {
-            trouble.push(format!(
-                "cpu throttled in {throttled} of {periods} periods ({}%)",
-                throttled.saturating_mul(100) / periods
-            ));
-        }
-    }
-    if let (Some(current), Some(Limit::Value(max))) = (usage.pids_current, limits.pids_max) {
-        if max > 0 && current.saturating_mul(100) >= PIDS_NEAR_MAX_PERCENT.saturating_mul(max) {
-            trouble.push(format!("{current} of pids.max {max} tasks in use"));
-        }
-    }
-    if let Some(refused) = readings.pids_max_events.filter(|n| *n > 0) {
-        trouble.push(format!(
-            "fork refused {refused} times at pids.max (pids.events max)"
-        ));
-    }
-    trouble
 }
 
 /// Cgroup mounts under /sys/fs/cgroup listed in a mountinfo file.
@@ -709,7 +655,7 @@ mod tests {
     }
 
     #[test]
-    fn seed_v1_facts_read_limits_usage_and_trouble() {
+    fn seed_v1_facts_read_limits_and_usage_counters() {
         let snapshot = snapshot_of(&seed_v1_files());
         let setup = CgroupSetup::detect(&snapshot);
         let facts = setup.facts(&snapshot, &format!("{POD}/{NGINX}"));
@@ -732,20 +678,17 @@ mod tests {
                 memory_current_bytes: Some(7340032),
                 memory_peak_bytes: Some(9437184),
                 memory_failcnt: Some(3),
+                // v1 has no memory.events.
+                memory_max_events: None,
+                memory_under_oom: Some(false),
                 // Kernel 3.10 has no oom_kill line: unknown, not zero.
                 oom_kills: None,
                 pids_current: Some(9),
+                pids_max_events: None,
                 cpu_nr_periods: Some(100),
                 cpu_nr_throttled: Some(50),
                 cpu_throttled_usec: Some(2000),
             }
-        );
-        assert_eq!(
-            facts.trouble,
-            vec![
-                "memory limit hit 3 times (memory.failcnt)".to_string(),
-                "cpu throttled in 50 of 100 periods (50%)".to_string(),
-            ]
         );
         assert!(facts.problems.is_empty(), "{:?}", facts.problems);
     }
@@ -879,15 +822,11 @@ mod tests {
         assert_eq!(facts.usage.oom_kills, Some(1));
         assert_eq!(facts.usage.memory_peak_bytes, Some(209715200));
         assert_eq!(facts.usage.cpu_throttled_usec, Some(700));
-        assert_eq!(
-            facts.trouble,
-            vec![
-                "1 process killed by the OOM killer".to_string(),
-                "memory.max reached 4 times (memory.events max)".to_string(),
-                "95 of pids.max 100 tasks in use".to_string(),
-                "fork refused 7 times at pids.max (pids.events max)".to_string(),
-            ]
-        );
+        // The event counters behind limit hits, read as they are; findings judge them.
+        assert_eq!(facts.usage.memory_max_events, Some(4));
+        assert_eq!(facts.usage.memory_under_oom, None);
+        assert_eq!(facts.usage.pids_current, Some(95));
+        assert_eq!(facts.usage.pids_max_events, Some(7));
         assert_eq!(
             facts.problems,
             vec![FileProblem {

@@ -3,7 +3,7 @@
 use super::*;
 use crate::model::layout_test::{app_ns, base, sandbox_ns, APP, SANDBOX, UID};
 use crate::model::testkit::{Fs, NodeBuilder, Proc, HOST_NS};
-use crate::model::{build, ContainerId};
+use crate::model::{build, CgroupPath, ContainerId, QosClass, Severity};
 use nodesnap_format::{Gap, GapReason};
 
 const SHIM: u32 = 900;
@@ -224,6 +224,10 @@ fn shim_without_container_processes_fires() {
         "{}",
         found[0].message
     );
+    // The target is the model's, computed once from the shim's arguments.
+    let model = build(&node.build());
+    let shim = model.processes.iter().find(|p| p.pid.0 == 901).unwrap();
+    assert_eq!(shim.shim_for, ContainerId::parse(gone));
     healthy_is_quiet(&SHIM_WITHOUT_CONTAINER);
 }
 
@@ -304,6 +308,120 @@ fn oom_kills_are_reported_where_they_happened_not_in_every_ancestor() {
 }
 
 #[test]
+fn memory_limit_hits_are_reported_where_they_happened() {
+    // v2 counts the container's hits at memory.max again in its pod's memory.events.
+    let mut node = pod_node(|p| p);
+    node.cgroup_file(
+        &app_path(),
+        "memory.events",
+        "max 41
+oom_kill 0
+",
+    );
+    node.cgroup_file(
+        &app_path(),
+        "memory.max",
+        "268435456
+",
+    );
+    node.cgroup_file(
+        &pod_path(),
+        "memory.events",
+        "max 41
+oom_kill 0
+",
+    );
+    let found = findings_of(&node, &CGROUP_MEMORY_LIMIT_HIT);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(
+        found[0].subject,
+        Subject::Cgroup(CgroupPath::new(&app_path()).unwrap())
+    );
+    assert!(
+        found[0].message.ends_with(
+            "reached its memory limit 41 times (memory.events max) (memory limit 256 MiB)"
+        ),
+        "{}",
+        found[0].message
+    );
+    let mut quiet = pod_node(|p| p);
+    quiet.cgroup_file(
+        &app_path(),
+        "memory.events",
+        "max 0
+oom_kill 0
+",
+    );
+    assert!(findings_of(&quiet, &CGROUP_MEMORY_LIMIT_HIT).is_empty());
+}
+
+#[test]
+fn a_v1_cgroup_out_of_memory_right_now_is_a_memory_limit_hit() {
+    let mut node = base(Fs::V1);
+    node.process(Proc::new(920, 1, "nginx", "nginx").cgroup(&app_path()));
+    node.cgroup_file(
+        &app_path(),
+        "memory.failcnt",
+        "1
+",
+    );
+    node.cgroup_file(
+        &app_path(),
+        "memory.oom_control",
+        "oom_kill_disable 1
+under_oom 1
+",
+    );
+    let found = findings_of(&node, &CGROUP_MEMORY_LIMIT_HIT);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].message.ends_with(
+            "reached its memory limit 1 time (memory.failcnt) and is out of memory right now \
+             (memory.oom_control under_oom 1)"
+        ),
+        "{}",
+        found[0].message
+    );
+}
+
+#[test]
+fn forks_refused_at_pids_max_fire_where_they_happened() {
+    let mut node = pod_node(|p| p);
+    node.cgroup_file(
+        &pod_path(),
+        "pids.max",
+        "1024
+",
+    );
+    node.cgroup_file(
+        &pod_path(),
+        "pids.events",
+        "max 37
+",
+    );
+    node.cgroup_file(
+        &app_path(),
+        "pids.events",
+        "max 0
+",
+    );
+    let found = findings_of(&node, &CGROUP_PIDS_LIMIT_HIT);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(
+        found[0].subject,
+        Subject::Cgroup(CgroupPath::new(&pod_path()).unwrap())
+    );
+    assert!(
+        found[0]
+            .message
+            .ends_with("was refused 37 forks at its pids.max 1024 (pids.events max)"),
+        "{}",
+        found[0].message
+    );
+    healthy_is_quiet(&CGROUP_PIDS_LIMIT_HIT);
+}
+
+#[test]
 fn heavy_cpu_throttling_fires_and_light_does_not() {
     let throttled = |n: u64| {
         let mut node = pod_node(|p| p);
@@ -323,6 +441,11 @@ fn heavy_cpu_throttling_fires_and_light_does_not() {
         found[0].message
     );
     assert!(throttled(10).is_empty());
+    // Too few periods say nothing, whatever their share.
+    let mut short = pod_node(|p| p);
+    short.cgroup_file(&app_path(), "cpu.max", "50000 100000\n");
+    short.cgroup_file(&app_path(), "cpu.stat", "nr_periods 50\nnr_throttled 50\n");
+    assert!(findings_of(&short, &CGROUP_CPU_THROTTLED).is_empty());
 }
 
 #[test]
@@ -452,15 +575,6 @@ fn findings_are_sorted_critical_first() {
     sorted.sort();
     assert_eq!(severities, sorted);
     assert_eq!(severities.first(), Some(&Severity::Critical));
-}
-
-#[test]
-fn bytes_read_in_binary_units() {
-    assert_eq!(bytes_text(512), "512 B");
-    assert_eq!(bytes_text(268435456), "256 MiB");
-    assert_eq!(bytes_text(1536 * 1024 * 1024), "1.5 GiB");
-    assert_eq!(bytes_text(0), "0 B");
-    assert_eq!(bytes_text(u64::MAX), "16777216 TiB");
 }
 
 #[test]

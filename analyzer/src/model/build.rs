@@ -324,6 +324,7 @@ pub fn assemble(
                     nspid: p.nspid.clone(),
                     kernel_thread: roles[i].role == ProcessRole::KernelThread,
                     role,
+                    shim_for: roles[i].shim_for(),
                     cgroups: p.cgroups.clone(),
                     namespaces: p.namespaces.clone(),
                     container_id,
@@ -509,6 +510,7 @@ pub fn assemble(
             gaps,
         };
         model.findings = crate::findings::evaluate(&model);
+        crate::present::notes::fill_trouble(&mut model);
         model
     })
 }
@@ -870,7 +872,7 @@ fn cgroup_tree(collected: &[RawCgroup], raw: &[&RawProcess]) -> (Vec<Cgroup>, Ve
                 qos: class.qos.or_else(|| qos_cgroup(&text)),
                 limits: source.map(|c| c.limits.clone()).unwrap_or_default(),
                 usage: source.map(|c| c.usage.clone()).unwrap_or_default(),
-                trouble: source.map(|c| c.trouble.clone()).unwrap_or_default(),
+                trouble: Vec::new(),
             }
         })
         .collect();

@@ -5,7 +5,7 @@
 //! parent link, pod and finding that names it. Paths past [`MAX_CGROUP_DEPTH`] levels or
 //! [`MAX_CGROUP_PATH_BYTES`] bytes are refused ([`PathOverLimit`]); the model keeps them as gaps.
 
-use crate::report::text::count;
+use crate::present::units::count;
 use serde::Serialize;
 use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};

@@ -282,7 +282,6 @@ pub fn gather_cgroups(snapshot: &Snapshot, setup: &CgroupSetup) -> (Vec<RawCgrou
                 hierarchies: found.hierarchies,
                 limits: facts.limits,
                 usage: facts.usage,
-                trouble: facts.trouble,
             }
         })
         .collect();

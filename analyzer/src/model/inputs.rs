@@ -40,7 +40,6 @@ pub struct RawCgroup {
     pub hierarchies: Vec<String>,
     pub limits: Limits,
     pub usage: Usage,
-    pub trouble: Vec<String>,
 }
 
 /// Node-wide facts.

@@ -38,6 +38,16 @@ pub struct RoleInfo {
 }
 
 impl RoleInfo {
+    /// The container a shim's arguments name, for the model's `Process.shim_for`: a v1 shim's
+    /// or conmon's container, a runc-v2 shim's task (under Kubernetes the pod's sandbox).
+    /// Computed here once, from argv, and never parsed again from the joined command line.
+    pub fn shim_for(&self) -> Option<ContainerId> {
+        match &self.shim_target {
+            Some(ShimTarget::Container(id) | ShimTarget::Task(id)) => Some(id.clone()),
+            None => None,
+        }
+    }
+
     fn of(role: ProcessRole) -> RoleInfo {
         RoleInfo {
             role,

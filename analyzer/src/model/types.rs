@@ -6,6 +6,7 @@
 
 use super::cgroup_path::CgroupPath;
 use super::ids::{ContainerId, Inode, NsType, Pid, PodUid, PodmanPodId, QosClass, RuntimeId};
+pub use crate::values::cgroup::{CgroupMode, Limit, Limits, Usage};
 use nodesnap_format::{CmdlinePolicy, Counts, Gap};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -58,19 +59,27 @@ pub struct Node {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum CgroupMode {
-    V1,
-    V2,
-    Hybrid,
-    Unknown,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
 pub enum CgroupDriver {
     Cgroupfs,
     Systemd,
     Unknown,
+}
+
+impl CgroupDriver {
+    /// The name in the JSON model and the views.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CgroupDriver::Cgroupfs => "cgroupfs",
+            CgroupDriver::Systemd => "systemd",
+            CgroupDriver::Unknown => "unknown",
+        }
+    }
+}
+
+impl std::fmt::Display for CgroupDriver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -96,7 +105,7 @@ impl RuntimeKind {
 
 impl std::fmt::Display for RuntimeKind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
+        f.pad(self.name())
     }
 }
 
@@ -170,6 +179,22 @@ pub enum PodKind {
     Podman,
 }
 
+impl PodKind {
+    /// The name in the JSON model and the views.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PodKind::Kubernetes => "kubernetes",
+            PodKind::Podman => "podman",
+        }
+    }
+}
+
+impl std::fmt::Display for PodKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Pod {
     /// The Kubernetes uid, or for a podman pod podman's pod id.
@@ -200,6 +225,23 @@ pub enum Sharing {
     Pod,
     Host,
     Private,
+}
+
+impl Sharing {
+    /// The name in the JSON model and the views.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Sharing::Pod => "pod",
+            Sharing::Host => "host",
+            Sharing::Private => "private",
+        }
+    }
+}
+
+impl std::fmt::Display for Sharing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -255,6 +297,10 @@ pub struct Process {
     pub nspid: Option<Vec<u32>>,
     pub kernel_thread: bool,
     pub role: ProcessRole,
+    /// For a shim or conmon: the container its arguments name (containerd-shim's `-workdir`,
+    /// containerd-shim-runc-v2's `-id`, which under Kubernetes is the pod's sandbox, conmon's
+    /// `-c`), whether or not that container has processes; null for other processes.
+    pub shim_for: Option<ContainerId>,
     /// One entry per line of /proc/<pid>/cgroup.
     pub cgroups: Vec<ProcessCgroup>,
     pub namespaces: BTreeMap<NsType, Inode>,
@@ -278,6 +324,27 @@ pub enum ProcessRole {
     Container,
     KernelThread,
     Other,
+}
+
+impl ProcessRole {
+    /// The name in the JSON model and the views.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProcessRole::RuntimeDaemon => "runtime-daemon",
+            ProcessRole::Shim => "shim",
+            ProcessRole::Kubelet => "kubelet",
+            ProcessRole::Sandbox => "sandbox",
+            ProcessRole::Container => "container",
+            ProcessRole::KernelThread => "kernel-thread",
+            ProcessRole::Other => "other",
+        }
+    }
+}
+
+impl std::fmt::Display for ProcessRole {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -327,49 +394,29 @@ pub struct Cgroup {
     pub trouble: Vec<String>,
 }
 
-/// A cgroup limit: a number or the kernel's `max` (never -1 or u64::MAX).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(untagged)]
-pub enum Limit {
-    #[serde(serialize_with = "serialize_max")]
-    Max,
-    Value(u64),
-}
-
-fn serialize_max<S: serde::Serializer>(s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str("max")
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct Limits {
-    pub memory_max_bytes: Option<Limit>,
-    pub memory_high_bytes: Option<Limit>,
-    pub cpu_quota_usec: Option<Limit>,
-    pub cpu_period_usec: Option<u64>,
-    pub cpu_weight: Option<u64>,
-    pub cpu_shares: Option<u64>,
-    pub pids_max: Option<Limit>,
-    pub cpuset_cpus: Option<String>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct Usage {
-    pub memory_current_bytes: Option<u64>,
-    pub memory_peak_bytes: Option<u64>,
-    pub memory_failcnt: Option<u64>,
-    pub oom_kills: Option<u64>,
-    pub pids_current: Option<u64>,
-    pub cpu_nr_periods: Option<u64>,
-    pub cpu_nr_throttled: Option<u64>,
-    pub cpu_throttled_usec: Option<u64>,
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Critical,
     Warning,
     Info,
+}
+
+impl Severity {
+    /// The name in the JSON model and the views.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Critical => "critical",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        }
+    }
+}
+
+impl std::fmt::Display for Severity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -2,7 +2,7 @@
 //! collector's `ns` file of namespace link targets.
 
 use super::{excerpt, number, ParseError};
-use crate::model::ids::{Inode, NsType};
+use crate::values::ids::{Inode, NsType};
 
 /// The fields of /proc/<pid>/stat the model uses.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -22,8 +22,8 @@ const CONTAINER_ID: &str = "d62b4a22abd21d47636a1c84e970ad7e76d8fe633232715f7460
 const SANDBOX_ID: &str = "63ee2df4c255110248842e885fb0b9dafca9791dda6a00499bbc3fc99e153743";
 
 /// Renders a model whose free-text fields (hostname, kernel, os, process names, command lines,
-/// users, pod and container names, images, cgroup paths, trouble, findings, gaps) come from
-/// the input split at NUL bytes, and asserts:
+/// users, pod and container names, images, cgroup paths, findings and the cgroup notes worded
+/// from them, gaps) come from the input split at NUL bytes, and asserts:
 /// - every start tag and attribute name in the page is one the templates write;
 /// - every `href` is a fragment link;
 /// - no fuzzed string appears in the page as it is (each carries a `<` probe).
@@ -81,6 +81,7 @@ fn fuzzed_model(next: &mut dyn FnMut() -> String) -> Model {
         nspid: Some(vec![pid]),
         kernel_thread: false,
         role: ProcessRole::Other,
+        shim_for: None,
         cgroups: Vec::new(),
         namespaces: namespaces.clone(),
         container_id: None,

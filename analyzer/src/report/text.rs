@@ -1,7 +1,8 @@
-//! Pure formatting helpers for the report: node text made visible, human units, numbers, and
-//! the JSON that may sit inside a `<script>` element.
+//! What only the report needs of text: node text made visible in the page's own way, command
+//! lines cut for its lists, and the JSON that may sit inside a `<script>` element. Units,
+//! labels and the rule for which characters to escape are `present`'s, shared with the views.
 
-use crate::views::text::must_escape;
+use crate::present::text::must_escape;
 use std::fmt::Write as _;
 
 /// Longest command line shown outside the process tree; the tree shows it whole.
@@ -31,99 +32,6 @@ pub fn visible_short(text: &str, max_chars: usize) -> String {
     match shown.char_indices().nth(max_chars) {
         Some((cut, _)) => format!("{}…", &shown[..cut]),
         None => shown,
-    }
-}
-
-/// Bytes in binary units as free and ps print them: `900 B`, `1.5 KiB`, `512 MiB`.
-pub fn bytes(n: u64) -> String {
-    const UNITS: [&str; 6] = ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
-    if n < 1024 {
-        return format!("{n} B");
-    }
-    let mut value = n as f64 / 1024.0;
-    let mut unit = 0;
-    while value >= 1024.0 && unit + 1 < UNITS.len() {
-        value /= 1024.0;
-        unit += 1;
-    }
-    format!("{} {}", decimal(value), UNITS[unit])
-}
-
-/// At most one decimal, none when the value is whole or large: `1.5`, `512`, `120`.
-fn decimal(value: f64) -> String {
-    if value >= 100.0 || (value - value.round()).abs() < 0.05 {
-        format!("{:.0}", value)
-    } else {
-        format!("{:.1}", value)
-    }
-}
-
-/// A CPU quota as a number of CPUs: `0.5 CPU`, `2 CPUs`, `0.25 CPU`.
-pub fn cpus(quota_usec: u64, period_usec: u64) -> String {
-    if period_usec == 0 {
-        return format!("quota {quota_usec} µs, period 0");
-    }
-    let count = quota_usec as f64 / period_usec as f64;
-    let mut text = format!("{count:.2}");
-    while text.ends_with('0') {
-        text.pop();
-    }
-    if text.ends_with('.') {
-        text.pop();
-    }
-    let unit = if count > 1.0 { "CPUs" } else { "CPU" };
-    format!("{text} {unit}")
-}
-
-/// A whole number with thousands separators: `20,000`.
-pub fn count(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, d) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(d);
-    }
-    out
-}
-
-/// `part` as a percentage of `whole`, `None` when the whole is zero.
-pub fn percent(part: u64, whole: u64) -> Option<f64> {
-    (whole > 0).then(|| part as f64 * 100.0 / whole as f64)
-}
-
-/// A percentage as people read it: `23%`, `0.4%`, `100%`.
-pub fn percent_text(p: f64) -> String {
-    if p > 0.0 && p < 1.0 {
-        format!("{p:.1}%")
-    } else {
-        format!("{p:.0}%")
-    }
-}
-
-/// Milliseconds as `850 ms`, `1.8 s` or `2 min 3 s`.
-pub fn duration_ms(ms: u64) -> String {
-    if ms < 1000 {
-        format!("{ms} ms")
-    } else if ms < 60_000 {
-        format!("{} s", decimal(ms as f64 / 1000.0))
-    } else {
-        format!("{} min {} s", ms / 60_000, (ms % 60_000) / 1000)
-    }
-}
-
-/// Seconds as `1 d 17 h`, `3 h 12 min` or `45 s`.
-pub fn uptime(secs: u64) -> String {
-    let (days, hours, mins) = (secs / 86_400, (secs % 86_400) / 3600, (secs % 3600) / 60);
-    if days > 0 {
-        format!("{days} d {hours} h")
-    } else if hours > 0 {
-        format!("{hours} h {mins} min")
-    } else if mins > 0 {
-        format!("{mins} min {} s", secs % 60)
-    } else {
-        format!("{secs} s")
     }
 }
 
@@ -196,48 +104,6 @@ mod tests {
         assert_eq!(visible_short("abcdef", 3), "abc…");
         assert_eq!(visible_short("中文名字", 2), "中文…");
         assert_eq!(visible_short("abc", 3), "abc");
-    }
-
-    #[test]
-    fn bytes_use_binary_units() {
-        let cases = [
-            (0, "0 B"),
-            (1023, "1023 B"),
-            (1024, "1 KiB"),
-            (1536, "1.5 KiB"),
-            (536_870_912, "512 MiB"),
-            (125_829_120, "120 MiB"),
-            (1_610_612_736, "1.5 GiB"),
-            (u64::MAX, "16 EiB"),
-        ];
-        for (n, expected) in cases {
-            assert_eq!(bytes(n), expected, "{n}");
-        }
-    }
-
-    #[test]
-    fn cpu_quota_reads_as_cpus() {
-        assert_eq!(cpus(50_000, 100_000), "0.5 CPU");
-        assert_eq!(cpus(200_000, 100_000), "2 CPUs");
-        assert_eq!(cpus(25_000, 100_000), "0.25 CPU");
-        assert_eq!(cpus(100_000, 100_000), "1 CPU");
-        assert_eq!(cpus(1, 0), "quota 1 µs, period 0");
-    }
-
-    #[test]
-    fn counts_and_durations_read_like_people_write_them() {
-        assert_eq!(count(0), "0");
-        assert_eq!(count(999), "999");
-        assert_eq!(count(20_000), "20,000");
-        assert_eq!(count(1_234_567), "1,234,567");
-        assert_eq!(duration_ms(850), "850 ms");
-        assert_eq!(duration_ms(1830), "1.8 s");
-        assert_eq!(duration_ms(123_000), "2 min 3 s");
-        assert_eq!(uptime(149_000), "1 d 17 h");
-        assert_eq!(uptime(45), "45 s");
-        assert_eq!(percent(1, 4).map(percent_text).as_deref(), Some("25%"));
-        assert_eq!(percent(1, 0), None);
-        assert_eq!(percent_text(0.4), "0.4%");
     }
 
     #[test]

@@ -816,16 +816,9 @@ pub(super) fn one_line(error: &dyn std::fmt::Display) -> String {
     line
 }
 
+/// A limit in messages, in the prose units every message uses (`present::units`).
 fn human_bytes(bytes: u64) -> String {
-    const KIB: u64 = 1 << 10;
-    const MIB: u64 = 1 << 20;
-    const GIB: u64 = 1 << 30;
-    match bytes {
-        b if b >= GIB && b % GIB == 0 => format!("{} GiB", b / GIB),
-        b if b >= MIB && b % MIB == 0 => format!("{} MiB", b / MIB),
-        b if b >= KIB && b % KIB == 0 => format!("{} KiB", b / KIB),
-        b => format!("{b} bytes"),
-    }
+    crate::present::units::bytes(bytes)
 }
 
 /// Finds the snapshot's top directory among the entries and builds the [`Snapshot`].

@@ -1,11 +1,12 @@
 //! `analyzer cgls`: the cgroup tree like systemd-cgls, processes first and then child cgroups,
 //! each pod cgroup labelled with its QoS class and namespace/name, each container cgroup with
-//! its container's name, and trouble (OOM kills, throttling) where the model found some.
+//! its container's name, and the notes of the findings about it (OOM kills, throttling).
 
-use super::index::{command, container_label, pod_label, Index};
 use super::text::{Palette, Style, Width};
 use super::tree::{draw, Segment};
 use crate::model::{Cgroup, CgroupPath, Model, Pid, Severity};
+use crate::present::notes::CgroupNotes;
+use crate::present::{labels, Index};
 use std::collections::{HashMap, HashSet};
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -35,6 +36,7 @@ pub fn render(
     palette: Palette,
 ) -> Result<String, UnknownCgroup> {
     let index = Index::new(model);
+    let notes = CgroupNotes::new(model);
     let wanted = normalize(path);
     let top = model
         .cgroups
@@ -109,9 +111,9 @@ pub fn render(
             Node::Cgroup(cgroup) if std::ptr::eq(*cgroup, top) => {
                 vec![Segment::plain(format!("Control group {}:", top.path))]
             }
-            Node::Cgroup(cgroup) => cgroup_line(&index, cgroup, width),
+            Node::Cgroup(cgroup) => cgroup_line(&index, &notes, cgroup, width),
             Node::Process(pid, pid_width) => {
-                let text = index.process(*pid).map(command).unwrap_or_default();
+                let text = index.process(*pid).map(labels::command).unwrap_or_default();
                 vec![Segment::plain(format!("{:>pid_width$} {text}", pid.0))]
             }
         },
@@ -131,7 +133,7 @@ fn normalize(path: &str) -> String {
     }
 }
 
-fn cgroup_line(index: &Index, cgroup: &Cgroup, width: Width) -> Vec<Segment> {
+fn cgroup_line(index: &Index, notes: &CgroupNotes, cgroup: &Cgroup, width: Width) -> Vec<Segment> {
     let mut name = cgroup.path.name().to_string();
     // A 64-digit id or a 36-character uid leaves no room for the label on a narrow terminal;
     // 12 digits of an id and the first group of a uid identify them (and `--pod`,
@@ -140,7 +142,7 @@ fn cgroup_line(index: &Index, cgroup: &Cgroup, width: Width) -> Vec<Segment> {
         if let Some(id) = &cgroup.container_id {
             name = name.replace(id.as_str(), &format!("{}…", id.short()));
         } else if let Some(uid) = &cgroup.pod_uid {
-            let short = format!("{}…", super::index::short_uid(uid));
+            let short = format!("{}…", labels::short_uid(uid));
             let underscored = uid.as_str().replace('-', "_");
             name = name
                 .replace(uid.as_str(), &short)
@@ -151,9 +153,10 @@ fn cgroup_line(index: &Index, cgroup: &Cgroup, width: Width) -> Vec<Segment> {
     if let Some(label) = label(index, cgroup) {
         segments.push(Segment::styled(format!(" [{label}]"), Style::Label));
     }
-    if !cgroup.trouble.is_empty() {
+    let notes = notes.of(&cgroup.path);
+    if !notes.is_empty() {
         segments.push(Segment::styled(
-            format!(" ! {}", cgroup.trouble.join(", ")),
+            format!(" ! {}", notes.join(", ")),
             Style::Severity(Severity::Warning),
         ));
     }
@@ -162,19 +165,14 @@ fn cgroup_line(index: &Index, cgroup: &Cgroup, width: Width) -> Vec<Segment> {
 
 fn label(index: &Index, cgroup: &Cgroup) -> Option<String> {
     if let Some(id) = &cgroup.container_id {
-        return Some(match index.container(id.as_str()) {
-            Some(c) if c.sandbox => "sandbox".to_string(),
-            Some(c) => format!("container {}", container_label(c)),
-            None => format!("container {}", id.short()),
+        return Some(match index.container(id) {
+            Some(c) if c.sandbox => labels::container(c),
+            _ => format!("container {}", index.container_label(id)),
         });
     }
     let uid = cgroup.pod_uid.as_ref()?;
     let qos = cgroup.qos.map(|q| format!("{q} ")).unwrap_or_default();
-    let pod = match index.pod(uid) {
-        Some(pod) => pod_label(pod),
-        None => uid.to_string(),
-    };
-    Some(format!("{qos}pod {pod}"))
+    Some(format!("{qos}pod {}", index.pod_label(uid)))
 }
 
 #[cfg(test)]
@@ -242,8 +240,9 @@ mod tests {
         let pod_path = format!("/kubepods/burstable/pod{}", fixture::POD_NGINX_REDIS);
         let i = index_of(&model, &pod_path).unwrap();
         let index = Index::new(&model);
+        let notes = CgroupNotes::new(&model);
         let line = |cgroup: &Cgroup, width| {
-            cgroup_line(&index, cgroup, width)
+            cgroup_line(&index, &notes, cgroup, width)
                 .into_iter()
                 .map(|s| s.text)
                 .collect::<String>()
@@ -266,6 +265,52 @@ mod tests {
             line(&systemd, Width::Columns(80)),
             "kubepods-burstable-podf5f16f15….slice [burstable pod default/nginx-redis]"
         );
+    }
+
+    #[test]
+    fn a_cgroup_is_flagged_exactly_where_a_finding_is_about_it() {
+        let mut model = fixture::model();
+        let redis = format!(
+            "/kubepods/burstable/pod{}/{}",
+            fixture::POD_NGINX_REDIS,
+            fixture::REDIS
+        );
+        let cgroup = model.cgroups.iter_mut().find(|c| c.path == redis.as_str());
+        let cgroup = cgroup.expect("the redis cgroup");
+        cgroup.usage.oom_kills = Some(2);
+        // What the cgroup reader wrote long ago counts for nothing: findings decide.
+        cgroup.trouble = vec!["stale note".into()];
+        let path = cgroup.path.clone();
+        let render_pod = |model: &Model| {
+            let pod = format!("/kubepods/burstable/pod{}", fixture::POD_NGINX_REDIS);
+            render(
+                model,
+                &pod,
+                Options::default(),
+                Width::Unlimited,
+                Palette::PLAIN,
+            )
+            .unwrap()
+        };
+        let quiet = render_pod(&model);
+        assert!(!quiet.contains(" ! "), "{quiet}");
+        model.findings.push(crate::model::Finding {
+            rule: crate::findings::CGROUP_OOM_KILLS.id.into(),
+            severity: Severity::Critical,
+            subject: crate::model::Subject::Cgroup(path),
+            message: "container redis had 2 OOM kills".into(),
+            explanation: String::new(),
+        });
+        let flagged = render_pod(&model);
+        let line = flagged
+            .lines()
+            .find(|l| l.contains("[container redis]"))
+            .unwrap();
+        assert!(
+            line.ends_with("[container redis] ! 2 processes killed by the OOM killer"),
+            "{flagged}"
+        );
+        assert_eq!(flagged.matches(" ! ").count(), 1, "{flagged}");
     }
 
     #[test]

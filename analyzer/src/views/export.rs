@@ -1,15 +1,15 @@
 //! `analyzer model`: the whole model as JSON or YAML, documented field by field in
 //! docs/MODEL.md. Absent values are `null`, never left out, so that scripts can rely on keys.
 //!
-//! Node strings reach the output escaped by the views' one rule (`text::must_escape`): in JSON
+//! Node strings reach the output escaped by the one rule (`present::text::must_escape`): in JSON
 //! every such character is a `\uXXXX` escape (`\u202e`, `\u001b`, `\u0085`), so the text reads
 //! back exactly; YAML escapes the controls itself (`"\e"`, `"\x85"`) but has no escape for the
 //! bidi and invisible characters outside double quotes, so those are written as the visible
 //! text `\u{202e}`, as the terminal views show them.
 
 use super::cleaned::Cleaned;
-use super::text::must_escape;
 use crate::model::Model;
+use crate::present::text::must_escape;
 use serde_json::ser::{Formatter, PrettyFormatter};
 use std::borrow::Cow;
 use std::fmt::Write as _;

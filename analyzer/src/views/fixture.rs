@@ -313,6 +313,7 @@ fn process(p: &P) -> Process {
         nspid: Some(vec![p.pid]),
         kernel_thread,
         role: p.role,
+        shim_for: None,
         cgroups: cgroup_lines(&p.cgroup),
         namespaces: p.namespaces.clone(),
         container_id: p.container.map(id),

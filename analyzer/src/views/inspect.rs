@@ -2,14 +2,13 @@
 //! `crictl inspect` but in lines a person reads: identity, cgroup limits in pod-spec units,
 //! namespaces with who holds them, processes and findings.
 
-use super::index::{self, command, container_label, pod_label, Index};
 use super::lsns::holder_label;
 use super::pods::sharing_summary;
 use super::resolve::Target;
-use super::summary::enum_name;
+use super::resources::{limits_line, usage_line};
 use super::text::{sanitize, wrap, Palette, Style, Width};
-use super::units;
 use crate::model::{Container, Finding, Model, NsType, Pid, Pod, Process, Subject};
+use crate::present::{labels, units, Index};
 use std::collections::{BTreeMap, HashSet};
 
 /// Lines of `Key        value`, sanitized and wrapped (not cut: inspect is where the whole
@@ -74,7 +73,7 @@ fn pod_doc(index: &Index, pod: &Pod, doc: &mut Doc) {
     doc.field(
         "Name",
         if pod.name.is_some() {
-            pod_label(pod)
+            labels::pod(pod)
         } else {
             "(not in the snapshot's metadata)".to_string()
         },
@@ -83,9 +82,9 @@ fn pod_doc(index: &Index, pod: &Pod, doc: &mut Doc) {
     doc.optional("Cgroup", pod.cgroup.as_deref());
     doc.field(
         "Limits",
-        units::limits_line(&pod.limits).unwrap_or_else(|| "none known".into()),
+        limits_line(&pod.limits).unwrap_or_else(|| "none known".into()),
     );
-    doc.optional("Usage", units::usage_line(&pod.usage));
+    doc.optional("Usage", usage_line(&pod.usage));
     if let Some(id) = &pod.sandbox_id {
         let pid = pod.sandbox_pid.map_or_else(
             || ", no sandbox process".to_string(),
@@ -98,7 +97,7 @@ fn pod_doc(index: &Index, pod: &Pod, doc: &mut Doc) {
         "Runtime",
         pod.runtime_instance
             .as_ref()
-            .map(|id| super::index::runtime_id_label(runtimes, id)),
+            .map(|id| labels::runtime_id(runtimes, id)),
     );
     doc.field("Sharing", sharing_summary(pod));
 
@@ -106,18 +105,18 @@ fn pod_doc(index: &Index, pod: &Pod, doc: &mut Doc) {
     let containers: Vec<&Container> = pod
         .container_ids
         .iter()
-        .filter_map(|id| index.container(id.as_str()))
+        .filter_map(|id| index.container(id))
         .collect();
     for c in &containers {
         let name = if c.sandbox {
             "(sandbox)".to_string()
         } else {
-            container_label(c)
+            labels::container(c)
         };
         let first = c
             .init_pid
             .and_then(|p| index.process(p))
-            .map(|p| format!("pid {} {}", p.pid, command(p)))
+            .map(|p| format!("pid {} {}", p.pid, labels::command(p)))
             .unwrap_or_else(|| "no processes".to_string());
         doc.line(&format!("  {}  {name:<14} {first}", c.id.short()), 30);
     }
@@ -129,7 +128,7 @@ fn pod_doc(index: &Index, pod: &Pod, doc: &mut Doc) {
             .and_then(|p| p.namespaces.get(kind))
             .map_or_else(|| "-".to_string(), ToString::to_string);
         doc.line(
-            &format!("  {:<18}{:<9}{inode}", kind.as_str(), enum_name(sharing)),
+            &format!("  {:<18}{:<9}{inode}", kind.as_str(), sharing.as_str()),
             4,
         );
     }
@@ -139,11 +138,19 @@ fn pod_doc(index: &Index, pod: &Pod, doc: &mut Doc) {
         .flat_map(|c| c.pids.iter().copied())
         .collect();
     let ids: HashSet<&str> = pod.container_ids.iter().map(|c| c.as_str()).collect();
+    // The cgroup findings of the pod's own cgroup and of its containers'.
+    let cgroups: Vec<&str> = pod
+        .cgroup
+        .iter()
+        .chain(containers.iter().filter_map(|c| c.cgroup.as_ref()))
+        .map(String::as_str)
+        .collect();
     findings(index, doc, |s| match s {
         Subject::Pod(uid) => *uid == pod.uid,
         Subject::Container(id) => ids.contains(id.as_str()),
         Subject::Process(pid) => pids.contains(pid),
-        _ => false,
+        Subject::Cgroup(path) => cgroups.iter().any(|c| path == c),
+        Subject::Node => false,
     });
 }
 
@@ -162,14 +169,14 @@ fn container_doc(index: &Index, c: &Container, doc: &mut Doc) {
     doc.optional(
         "Runtime",
         match (&c.runtime_instance, c.runtime) {
-            (Some(instance), _) => Some(super::index::runtime_id_label(runtimes, instance)),
+            (Some(instance), _) => Some(labels::runtime_id(runtimes, instance)),
             (None, kind) => kind.map(|k| k.name().to_string()),
         },
     );
     doc.field(
         "Pod",
         match &c.pod_uid {
-            Some(uid) => format!("{} ({})", index.pod_label_for(uid), uid),
+            Some(uid) => format!("{} ({})", index.pod_label(uid), uid),
             None => "none (standalone)".to_string(),
         },
     );
@@ -186,9 +193,9 @@ fn container_doc(index: &Index, c: &Container, doc: &mut Doc) {
     doc.optional("Cgroup", c.cgroup.as_deref());
     doc.field(
         "Limits",
-        units::limits_line(&c.limits).unwrap_or_else(|| "none known".into()),
+        limits_line(&c.limits).unwrap_or_else(|| "none known".into()),
     );
-    doc.optional("Usage", units::usage_line(&c.usage));
+    doc.optional("Usage", usage_line(&c.usage));
 
     doc.section("Processes");
     if c.pids.is_empty() {
@@ -199,11 +206,11 @@ fn container_doc(index: &Index, c: &Container, doc: &mut Doc) {
             doc.line(
                 &format!(
                     "  {:<4}{:>7} {:>7} {:<8} {}",
-                    index::stat(p),
+                    labels::stat(p),
                     p.pid,
                     p.ppid,
-                    index::user(p),
-                    command(p)
+                    labels::user(p),
+                    labels::command(p)
                 ),
                 32,
             );
@@ -222,7 +229,8 @@ fn container_doc(index: &Index, c: &Container, doc: &mut Doc) {
     findings(index, doc, |s| match s {
         Subject::Container(id) => *id == c.id,
         Subject::Process(pid) => pids.contains(pid) || c.shim_pid == Some(*pid),
-        _ => false,
+        Subject::Cgroup(path) => c.cgroup.as_deref().is_some_and(|own| path == own),
+        Subject::Pod(_) | Subject::Node => false,
     });
 }
 
@@ -232,7 +240,7 @@ fn process_doc(index: &Index, p: &Process, doc: &mut Doc) {
         .process(p.ppid)
         .map_or_else(String::new, |pp| format!(" ({})", pp.comm));
     doc.field("Parent", format!("{}{parent}", p.ppid));
-    doc.field("Command", command(p));
+    doc.field("Command", labels::command(p));
     doc.field("Comm", &p.comm);
     let threads = match p.threads {
         Some(1) => ", 1 thread".to_string(),
@@ -240,10 +248,10 @@ fn process_doc(index: &Index, p: &Process, doc: &mut Doc) {
         None => String::new(),
     };
     doc.field("State", format!("{}{threads}", p.state));
-    doc.field("User", index::user(p));
-    doc.field("Role", enum_name(&p.role));
+    doc.field("User", labels::user(p));
+    doc.field("Role", p.role.as_str());
     doc.optional("Started", p.start_time.as_deref());
-    doc.optional("RSS", p.rss_bytes.map(units::bytes));
+    doc.optional("RSS", p.rss_bytes.map(units::bytes_compact));
     doc.optional("OOM adj", p.oom_score_adj.map(|a| a.to_string()));
     if let Some(nspid) = &p.nspid {
         let list: Vec<String> = nspid.iter().map(ToString::to_string).collect();
@@ -252,21 +260,17 @@ fn process_doc(index: &Index, p: &Process, doc: &mut Doc) {
     if let Some(id) = &p.container_id {
         doc.field(
             "Container",
-            format!(
-                "{} ({})",
-                id.short(),
-                index.container_label_for(id.as_str())
-            ),
+            format!("{} ({})", id.short(), index.container_label(id)),
         );
     }
     if let Some(uid) = &p.pod_uid {
-        doc.field("Pod", format!("{} ({uid})", index.pod_label_for(uid)));
+        doc.field("Pod", format!("{} ({uid})", index.pod_label(uid)));
     }
     let managed = index.managed_by_shim(p.pid);
     if !managed.is_empty() {
         let names: Vec<String> = managed
             .iter()
-            .map(|c| format!("{} ({})", c.id.short(), container_label(c)))
+            .map(|c| format!("{} ({})", c.id.short(), labels::container(c)))
             .collect();
         doc.field("Shim of", names.join(", "));
     }
@@ -327,7 +331,7 @@ fn findings(index: &Index, doc: &mut Doc, about: impl Fn(&Subject) -> bool) {
         doc.out.push_str("  none\n");
     }
     for finding in relevant {
-        let severity = format!("{:<8}", enum_name(&finding.severity));
+        let severity = format!("{:<8}", finding.severity.as_str());
         doc.out.push_str(&format!(
             "  {} {}\n",
             doc.palette

@@ -1,27 +1,24 @@
 //! `analyzer lsns`: namespaces like lsns (NS TYPE NPROCS PID COMMAND, sorted by inode), plus
 //! who holds each one: the host, a pod, or a container.
 
-use super::index::{command, Index};
 use super::table::{Cell, Column, Table};
 use super::text::{Palette, Style, Width};
 use crate::model::{Holder, Model, Namespace, NsType};
+use crate::present::{labels, Index};
 
-/// The HOLDER cell: `host`, `pod <namespace/name>`, `container <name>`, or `other`.
+/// The HOLDER cell: `host`, `pod <namespace/name>`, `container <name>`, `sandbox of <pod>`,
+/// or `other`.
 pub fn holder_label(index: &Index, holder: &Holder) -> String {
     match holder {
         Holder::Host => "host".to_string(),
-        Holder::Pod(uid) => format!("pod {}", index.pod_label_for(uid)),
-        Holder::Container(id) => {
-            let container = index.container(id.as_str());
-            let name = index.container_label_for(id.as_str());
-            match container {
-                Some(c) if c.sandbox => match &c.pod_uid {
-                    Some(uid) => format!("sandbox of {}", index.pod_label_for(uid)),
-                    None => format!("sandbox {name}"),
-                },
-                _ => format!("container {name}"),
-            }
-        }
+        Holder::Pod(uid) => format!("pod {}", index.pod_label(uid)),
+        Holder::Container(id) => match index.container(id) {
+            Some(c) if c.sandbox => match &c.pod_uid {
+                Some(uid) => format!("sandbox of {}", index.pod_label(uid)),
+                None => format!("sandbox {}", c.id.short()),
+            },
+            _ => format!("container {}", index.container_label(id)),
+        },
         Holder::Other => "other".to_string(),
     }
 }
@@ -49,7 +46,7 @@ pub fn render(model: &Model, kind: Option<NsType>, width: Width, palette: Palett
         // lsns reports the lowest pid as the namespace's representative.
         let first = ns.pids.iter().min();
         let (pid, cmd) = match first.and_then(|pid| index.process(*pid)) {
-            Some(process) => (process.pid.to_string(), command(process)),
+            Some(process) => (process.pid.to_string(), labels::command(process)),
             None => (
                 first.map_or_else(|| "-".to_string(), ToString::to_string),
                 String::new(),

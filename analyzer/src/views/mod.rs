@@ -6,17 +6,16 @@
 pub mod cgls;
 pub mod cleaned;
 pub mod export;
-pub mod index;
 pub mod inspect;
 pub mod lsns;
 pub mod pods;
 pub mod ps;
 pub mod resolve;
+pub mod resources;
 pub mod summary;
 pub mod table;
 pub mod text;
 pub mod tree;
-pub mod units;
 
 #[cfg(test)]
 pub(crate) mod fixture;

@@ -1,10 +1,10 @@
 //! `analyzer pods`: one row per pod like `crictl pods`, with the QoS class, the sandbox, the
 //! network namespace and how the pod's containers share namespaces.
 
-use super::index::{pod_label, runtime_id_label, Index};
 use super::table::{Column, Table};
 use super::text::{display_width, sanitize, Palette, Style, Width};
 use crate::model::{Model, NsType, Pod, Sharing};
+use crate::present::{labels, Index};
 
 /// The sharing in a few words, grouped by kind: `ipc,net:pod user:host mnt,pid,uts:private`.
 pub fn sharing_summary(pod: &Pod) -> String {
@@ -60,7 +60,7 @@ pub fn render(model: &Model, width: Width, palette: Palette) -> String {
     let runtime_of = |pod: &Pod| {
         pod.runtime_instance
             .as_ref()
-            .map_or_else(|| "-".to_string(), |id| runtime_id_label(runtimes, id))
+            .map_or_else(|| "-".to_string(), |id| labels::runtime_id(runtimes, id))
     };
     if wide {
         columns.push(Column::left("SHARING"));
@@ -75,7 +75,7 @@ pub fn render(model: &Model, width: Width, palette: Palette) -> String {
         let containers = pod
             .container_ids
             .iter()
-            .filter(|id| index.container(id.as_str()).is_none_or(|c| !c.sandbox))
+            .filter(|id| index.container(id).is_none_or(|c| !c.sandbox))
             .count();
         let net = pod
             .sandbox_pid
@@ -86,11 +86,13 @@ pub fn render(model: &Model, width: Width, palette: Palette) -> String {
             if wide {
                 pod.uid.to_string()
             } else {
-                super::index::short_uid(&pod.uid).to_string()
+                labels::short_uid(&pod.uid).to_string()
             }
             .into(),
             pod_label_or_dash(pod).into(),
-            pod.qos.map_or("-", |q| q.as_str()).into(),
+            pod.qos
+                .map_or_else(|| "-".to_string(), |q| q.to_string())
+                .into(),
             containers.to_string().into(),
             pod.sandbox_pid
                 .map_or_else(|| "-".to_string(), |p| p.to_string())
@@ -173,7 +175,7 @@ fn pod_label_or_dash(pod: &Pod) -> String {
     if pod.name.is_none() {
         return "-".to_string();
     }
-    pod_label(pod)
+    labels::pod(pod)
 }
 
 #[cfg(test)]

@@ -2,11 +2,11 @@
 //! each belongs to, and `--tree`, like pstree from the runtime daemon through the shims down
 //! to the containers' processes, with the shims and containers' first processes labelled.
 
-use super::index::{self, command, container_label, pod_label, Index};
 use super::table::{Column, Table};
 use super::text::{Palette, Style, Width};
 use super::tree::{draw, Segment};
 use crate::model::{ContainerId, Model, Pid, PodUid, Process, ProcessRole};
+use crate::present::{labels, Index};
 use std::collections::BTreeSet;
 
 /// Which processes to show: all, or those of one pod and/or one container.
@@ -68,32 +68,24 @@ pub fn table(model: &Model, filter: &Filter, width: Width, palette: Palette) -> 
             Some((_, Some(pod))) if cut => pod
                 .name
                 .clone()
-                .unwrap_or_else(|| index::short_uid(&pod.uid).to_string()),
-            Some((uid, _)) => index.pod_label_for(uid),
+                .unwrap_or_else(|| labels::short_uid(&pod.uid).to_string()),
+            Some((uid, _)) => index.pod_label(uid),
             None => "-".to_string(),
         };
         table.row(vec![
-            index::stat(process).into(),
+            labels::stat(process).into(),
             process.pid.to_string().into(),
             process.ppid.to_string().into(),
-            index::user(process).into(),
+            labels::user(process).into(),
             container.into(),
             pod.into(),
-            display_command(process).into(),
+            labels::command(process).into(),
         ]);
     }
     if table.is_empty() {
         return "no processes match\n".to_string();
     }
     table.render(width, palette)
-}
-
-/// ps shows a zombie's name in brackets followed by `<defunct>`.
-fn display_command(process: &Process) -> String {
-    if process.state == 'Z' {
-        return format!("[{}] <defunct>", process.comm);
-    }
-    command(process)
 }
 
 /// The tree.
@@ -290,7 +282,7 @@ fn line(index: &Index, process: &Process) -> Vec<Segment> {
         segments.push(Segment::styled(format!("[{label}]"), Style::Label));
         segments.push(Segment::plain(" "));
     }
-    segments.push(Segment::plain(display_command(process)));
+    segments.push(Segment::plain(labels::command(process)));
     segments
 }
 
@@ -300,19 +292,12 @@ fn label(index: &Index, process: &Process) -> Option<String> {
     if !managed.is_empty() {
         let pods: BTreeSet<Option<&PodUid>> = managed.iter().map(|c| c.pod_uid.as_ref()).collect();
         let pod = match pods.into_iter().collect::<Vec<_>>().as_slice() {
-            [Some(uid)] => Some(index.pod_label_for(uid)),
+            [Some(uid)] => Some(index.pod_label(uid)),
             _ => None,
         };
         let text = match (managed, pod) {
             ([only], pod) => {
-                let what = if only.sandbox {
-                    format!("sandbox {}", only.id.short())
-                } else {
-                    match &only.name {
-                        Some(name) => format!("{name} {}", only.id.short()),
-                        None => only.id.short().to_string(),
-                    }
-                };
+                let what = labels::container_with_id(only);
                 let empty = if only.pids.is_empty() {
                     ", no processes"
                 } else {
@@ -329,25 +314,11 @@ fn label(index: &Index, process: &Process) -> Option<String> {
         return Some(text);
     }
     let container = index.init_of(process.pid)?;
-    let what = if container.sandbox {
-        format!("sandbox {}", container.id.short())
-    } else {
-        format!("{} {}", container_label(container), container.id.short())
-    };
-    let what = if container.name.is_none() && !container.sandbox {
-        container.id.short().to_string()
-    } else {
-        what
-    };
-    Some(
-        match container.pod_uid.as_ref().and_then(|uid| index.pod(uid)) {
-            Some(pod) => format!("{what}, pod {}", pod_label(pod)),
-            None => match &container.pod_uid {
-                Some(uid) => format!("{what}, pod {}", index::short_uid(uid)),
-                None => what,
-            },
-        },
-    )
+    let what = labels::container_with_id(container);
+    Some(match &container.pod_uid {
+        Some(uid) => format!("{what}, pod {}", index.pod_label(uid)),
+        None => what,
+    })
 }
 
 #[cfg(test)]
@@ -509,18 +480,18 @@ mod tests {
         let label_of = |pid| label(&index, index.process(Pid(pid)).unwrap());
         assert_eq!(
             label_of(7320).unwrap(),
-            format!("shim: safe-nginx 52eeb71ffa22, pod {}", "4e11582d")
+            format!("shim: safe-nginx (52eeb71ffa22), pod {}", "4e11582d")
         );
         assert_eq!(
             label_of(19039).unwrap(),
-            "shim: sandbox 63ee2df4c255, pod default/nginx-redis"
+            "shim: sandbox (63ee2df4c255), pod default/nginx-redis"
         );
         assert_eq!(label_of(8087).unwrap(), "shim: c3d3530cf2f5, no processes");
         assert_eq!(
             label_of(7337).unwrap(),
-            "safe-nginx 52eeb71ffa22, pod 4e11582d"
+            "safe-nginx (52eeb71ffa22), pod 4e11582d"
         );
-        assert_eq!(label_of(7360).unwrap(), "registry 08bcf4df1a20");
+        assert_eq!(label_of(7360).unwrap(), "registry (08bcf4df1a20)");
         assert_eq!(label_of(19453), None);
     }
 
@@ -565,9 +536,9 @@ mod tests {
             out,
             "1 /usr/lib/systemd/systemd --switched-root --system --deserialize 21\n\
              └─19407 [shim: pod default/nginx-redis, 3 containers] /usr/bin/containerd-shim-…\n\
-             \x20 ├─19057 [sandbox 63ee2df4c255, pod default/nginx-redis] /pause\n\
-             \x20 ├─19356 [redis 9934ac36efad, pod default/nginx-redis] redis-server\n\
-             \x20 └─19431 [nginx d62b4a22abd2, pod default/nginx-redis] nginx: master process n…\n\
+             \x20 ├─19057 [sandbox (63ee2df4c255), pod default/nginx-redis] /pause\n\
+             \x20 ├─19356 [redis (9934ac36efad), pod default/nginx-redis] redis-server\n\
+             \x20 └─19431 [nginx (d62b4a22abd2), pod default/nginx-redis] nginx: master process…\n\
              \x20   ├─19453 nginx: worker process\n\
              \x20   └─19454 nginx: worker process\n"
         );

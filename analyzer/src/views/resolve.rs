@@ -2,8 +2,8 @@
 //! do: ids by unique prefix (12 characters is always enough), pods also by name or
 //! `namespace/name`, and a list of candidates when a prefix is ambiguous.
 
-use super::index::{container_label, pod_label};
 use crate::model::{Container, Model, Pid, Pod, Process};
+use crate::present::labels;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ResolveError {
@@ -49,7 +49,7 @@ pub fn container<'a>(model: &'a Model, query: &str) -> Result<&'a Container, Res
         .collect();
     let matches = if matches.is_empty() { by_name } else { matches };
     one(matches, "container", query, |c| {
-        format!("{} ({})", c.id.short(), container_label(c))
+        format!("{} ({})", c.id.short(), labels::container(c))
     })
 }
 
@@ -128,7 +128,7 @@ pub fn target<'a>(model: &'a Model, query: &str) -> Result<Target<'a>, ResolveEr
             query: query.to_string(),
             candidates: vec![
                 format!("container:{}", c.id.short()),
-                format!("pod:{}", pod_label(p)),
+                format!("pod:{}", labels::pod(p)),
             ],
         }),
         (Err(ResolveError::NotFound { .. }), Err(ResolveError::NotFound { .. })) => {
@@ -142,7 +142,7 @@ pub fn target<'a>(model: &'a Model, query: &str) -> Result<Target<'a>, ResolveEr
 }
 
 fn pod_candidate(pod: &Pod) -> String {
-    format!("{} ({})", pod.uid, pod_label(pod))
+    format!("{} ({})", pod.uid, labels::pod(pod))
 }
 
 fn one<'a, T>(

@@ -1,19 +1,39 @@
 //! `analyzer summary`: the node at a glance: what it is, its runtimes, pods by QoS class,
 //! containers, processes, findings by severity and what the collector could not read.
 
-use super::index::{pod_label, Index};
 use super::text::{sanitize, Palette, Style, Width};
-use super::units;
-use crate::model::{Finding, Model, PodKind, QosClass, Severity, Subject};
+use crate::model::{Finding, Model, PodKind, QosClass, Severity};
+use crate::present::text::plural;
+use crate::present::{labels, units};
 use std::collections::BTreeMap;
 
 /// How many findings and gaps the summary lists before pointing at the full list.
 const LISTED: usize = 10;
 
 pub fn render(model: &Model, width: Width, palette: Palette) -> String {
+    let mut lines = node_lines(model);
+    lines.extend(workload_lines(model, palette));
+    lines.push(collected_line(model));
+    let mut out = String::new();
+    for (key, value) in lines {
+        let line = format!("{key:<11}{value}");
+        // Colour codes are nodesnap's own (node text was sanitized before); such a line is
+        // short and cutting it could split a code.
+        if line.contains('\x1b') {
+            out.push_str(&line);
+        } else {
+            out.push_str(&width.fit(&line, 0));
+        }
+        out.push('\n');
+    }
+    out.push_str(&lists(model, width, palette));
+    out
+}
+
+/// What the node is and how it was collected. Node data is sanitized as it is read here.
+fn node_lines(model: &Model) -> Vec<(&'static str, String)> {
     let node = &model.node;
     let mut lines: Vec<(&str, String)> = Vec::new();
-    // Node data is sanitized as it is read here; the values below may then carry colours.
     let clean = |text: &str| sanitize(text).into_owned();
     let mut node_line: String = node
         .hostname
@@ -29,7 +49,7 @@ pub fn render(model: &Model, width: Width, palette: Palette) -> String {
             .map(|k| format!("kernel {}", clean(k))),
         node.cpus.map(|c| format!("{c} CPUs")),
         node.memory_total_bytes
-            .map(|m| format!("{} memory", units::bytes(m))),
+            .map(|m| format!("{} memory", units::bytes_compact(m))),
         node.pid_max.map(|p| format!("pid_max {p}")),
     ]
     .into_iter()
@@ -41,7 +61,7 @@ pub fn render(model: &Model, width: Width, palette: Palette) -> String {
     if node.boot_time.is_some() || node.uptime_secs.is_some() {
         let mut booted = node.boot_time.as_deref().map_or_else(|| "?".into(), clean);
         if let Some(up) = node.uptime_secs {
-            booted.push_str(&format!(", up {}", units::uptime(up)));
+            booted.push_str(&format!(", up {}", units::uptime_compact(up)));
         }
         if let Some([one, five, fifteen]) = node.loadavg {
             booted.push_str(&format!(", load {one:.2} {five:.2} {fifteen:.2}"));
@@ -50,30 +70,36 @@ pub fn render(model: &Model, width: Width, palette: Palette) -> String {
     }
     lines.push((
         "Cgroups",
-        format!(
-            "{}, driver {}",
-            enum_name(&node.cgroup_mode),
-            enum_name(&node.cgroup_driver)
-        ),
+        format!("{}, driver {}", node.cgroup_mode, node.cgroup_driver),
     ));
-    let runtimes: Vec<String> = node
-        .runtimes
-        .iter()
-        .map(|r| super::index::runtime_label(&node.runtimes, r))
-        .collect();
-    lines.push((
-        "Runtimes",
-        if runtimes.is_empty() {
-            "none found".into()
-        } else {
-            runtimes.join(", ")
-        },
-    ));
+    lines.push(("Runtimes", labels::runtimes(&node.runtimes)));
     lines.push((
         "Kubelet",
         node.kubelet_pid
             .map_or_else(|| "not running".to_string(), |p| format!("pid {p}")),
     ));
+    lines
+}
+
+/// When and by what the snapshot was taken.
+fn collected_line(model: &Model) -> (&'static str, String) {
+    let c = &model.collection;
+    let clean = |text: &str| sanitize(text).into_owned();
+    (
+        "Collected",
+        format!(
+            "{} by collector {} in {} ms, command lines {}",
+            clean(&c.started_at),
+            clean(&c.collector_version),
+            c.duration_ms,
+            c.cmdline
+        ),
+    )
+}
+
+/// Pods, containers and processes counted, findings by severity (coloured), gaps by reason.
+fn workload_lines(model: &Model, palette: Palette) -> Vec<(&'static str, String)> {
+    let mut lines: Vec<(&str, String)> = Vec::new();
     // Kubernetes pods by QoS class; podman pods have none and are counted as podman's.
     let mut by_qos: BTreeMap<Option<QosClass>, usize> = BTreeMap::new();
     let mut podman = 0;
@@ -112,7 +138,7 @@ pub fn render(model: &Model, width: Width, palette: Palette) -> String {
         format!(
             "{} ({in_pods} in pods, {}, {standalone} standalone)",
             model.containers.len(),
-            super::text::plural(sandboxes, "sandbox", "sandboxes"),
+            plural(sandboxes, "sandbox", "sandboxes"),
         ),
     ));
     let kernel_threads = model.processes.iter().filter(|p| p.kernel_thread).count();
@@ -135,7 +161,7 @@ pub fn render(model: &Model, width: Width, palette: Palette) -> String {
     }
     let severity_parts: Vec<String> = by_severity
         .iter()
-        .map(|(s, n)| palette.paint(Style::Severity(*s), &format!("{n} {}", enum_name(s))))
+        .map(|(s, n)| palette.paint(Style::Severity(*s), &format!("{n} {s}")))
         .collect();
     lines.push((
         "Findings",
@@ -158,30 +184,12 @@ pub fn render(model: &Model, width: Width, palette: Palette) -> String {
             format!("{} ({})", model.gaps.len(), reason_parts.join(", "))
         },
     ));
-    let c = &model.collection;
-    lines.push((
-        "Collected",
-        format!(
-            "{} by collector {} in {} ms, command lines {}",
-            clean(&c.started_at),
-            clean(&c.collector_version),
-            c.duration_ms,
-            enum_name(&c.cmdline)
-        ),
-    ));
+    lines
+}
 
+/// The first findings and gaps, each pointing at the full list when there are more.
+fn lists(model: &Model, width: Width, palette: Palette) -> String {
     let mut out = String::new();
-    for (key, value) in lines {
-        let line = format!("{key:<11}{value}");
-        // Colour codes are nodesnap's own (node text was sanitized above); such a line is
-        // short and cutting it could split a code.
-        if line.contains('\x1b') {
-            out.push_str(&line);
-        } else {
-            out.push_str(&width.fit(&line, 0));
-        }
-        out.push('\n');
-    }
     if !model.findings.is_empty() {
         out.push('\n');
         out.push_str(&palette.paint(Style::Header, "Findings"));
@@ -215,7 +223,7 @@ pub fn render(model: &Model, width: Width, palette: Palette) -> String {
 
 /// `  critical cgroup-oom-kills  container redis in pod …`, cut to the width.
 pub fn finding_line(finding: &Finding, width: Width, palette: Palette) -> String {
-    let severity = format!("{:<8}", enum_name(&finding.severity));
+    let severity = format!("{:<8}", finding.severity);
     let rest = format!(
         " {}  {}",
         sanitize(&finding.rule),
@@ -227,29 +235,6 @@ pub fn finding_line(finding: &Finding, width: Width, palette: Palette) -> String
         palette.paint(Style::Severity(finding.severity), &severity),
         width.fit(&rest, used)
     )
-}
-
-/// The subject of a finding in words: `pod default/web`, `container redis`, `process 7398`.
-pub fn subject_label(index: &Index, subject: &Subject) -> String {
-    match subject {
-        Subject::Node => "node".to_string(),
-        Subject::Pod(uid) => match index.pod(uid) {
-            Some(pod) => format!("pod {}", pod_label(pod)),
-            None => format!("pod {uid}"),
-        },
-        Subject::Container(id) => format!("container {}", index.container_label_for(id.as_str())),
-        Subject::Process(pid) => format!("process {pid}"),
-        Subject::Cgroup(path) => format!("cgroup {path}"),
-    }
-}
-
-/// The serialized name of a unit enum (`v1`, `cgroupfs`, `cri-o`, `redacted`), so that the
-/// terminal and the JSON export say the same words.
-pub fn enum_name<T: serde::Serialize>(value: &T) -> String {
-    match serde_json::to_value(value) {
-        Ok(serde_json::Value::String(name)) => name,
-        _ => "?".to_string(),
-    }
 }
 
 #[cfg(test)]
@@ -318,22 +303,5 @@ mod tests {
                 "Containers {total} ({in_pods} in pods, {sandboxes} sandboxes, {standalone} standalone)"
             )
         );
-    }
-
-    #[test]
-    fn subjects_read_as_words() {
-        let model = fixture::model();
-        let index = Index::new(&model);
-        let pod = crate::model::PodUid::parse(fixture::POD_NGINX_REDIS).unwrap();
-        assert_eq!(
-            subject_label(&index, &Subject::Pod(pod)),
-            "pod default/nginx-redis"
-        );
-        let redis = crate::model::ContainerId::parse(fixture::REDIS).unwrap();
-        assert_eq!(
-            subject_label(&index, &Subject::Container(redis)),
-            "container redis"
-        );
-        assert_eq!(subject_label(&index, &Subject::Node), "node");
     }
 }

@@ -6,12 +6,13 @@
 //! terminal. `sanitize` makes them visible instead.
 
 use crate::model::Severity;
+use crate::present::text::must_escape;
 use std::borrow::Cow;
 
 /// Replaces every character that a terminal would act on instead of print with a visible
 /// escape: C0 and C1 controls and DEL as `\xNN` (`\x1b`, `\x0a`), and the characters that
-/// reorder or hide text ([`must_escape`]: bidi controls such as U+202E, zero-width and line
-/// separators) as `\u{202e}`. Backslashes are left alone: systemd unit names such as
+/// reorder or hide text ([`must_escape`], the rule every medium shares: bidi controls such as
+/// U+202E, zero-width and line separators) as `\u{202e}`. Backslashes are left alone: systemd unit names such as
 /// `serial\x2dgetty` use them and must stay readable; the point is safety, not reversibility.
 pub fn sanitize(text: &str) -> Cow<'_, str> {
     if !text.chars().any(must_escape) {
@@ -31,25 +32,6 @@ pub fn sanitize(text: &str) -> Cow<'_, str> {
         }
     }
     Cow::Owned(out)
-}
-
-/// The one rule for which characters of node text are never shown or written raw, by any view,
-/// the report or the model export: C0 and C1 controls and DEL, the bidi controls (U+061C,
-/// U+200E, U+200F, U+202A–U+202E, U+2066–U+2069), which make text read in another order than it
-/// is stored, and the invisible ones that hide or split it (zero-width U+200B–U+200D,
-/// U+2060–U+2065, line and paragraph separators U+2028 and U+2029, the BOM U+FEFF, interlinear
-/// annotations U+FFF9–U+FFFB).
-pub fn must_escape(c: char) -> bool {
-    c.is_control()
-        || matches!(
-            c,
-            '\u{061c}'
-                | '\u{200b}'..='\u{200f}'
-                | '\u{2028}'..='\u{202e}'
-                | '\u{2060}'..='\u{2069}'
-                | '\u{feff}'
-                | '\u{fff9}'..='\u{fffb}'
-        )
 }
 
 /// The columns a character takes in a terminal: 2 for East Asian wide characters (the seed
@@ -81,15 +63,6 @@ fn char_width(c: char) -> usize {
 
 /// The columns `text` takes in a terminal (after sanitizing, which removes zero-width
 /// controls from the question).
-/// `1 sandbox`, `2 sandboxes`: a count with the noun in the number it needs.
-pub fn plural(count: usize, one: &str, many: &str) -> String {
-    if count == 1 {
-        format!("{count} {one}")
-    } else {
-        format!("{count} {many}")
-    }
-}
-
 pub fn display_width(text: &str) -> usize {
     text.chars().map(char_width).sum()
 }

@@ -1,7 +1,8 @@
-//! Box-drawing trees like pstree and systemd-cgls print them (`├─`, `│ `, `└─`), drawn
-//! without recursion so that a deep or hostile process tree cannot exhaust the stack.
+//! Box-drawing trees like pstree and systemd-cgls print them (`├─`, `│ `, `└─`), walked by
+//! the one walker of `present::tree` and cut to the terminal's width.
 
 use super::text::{display_width, sanitize, truncate, Palette, Style, Width};
+use crate::present::tree::TreeWalk;
 
 /// One piece of a line: node data (sanitized here) or a label nodesnap adds.
 pub struct Segment {
@@ -48,13 +49,9 @@ pub fn fit_segments(segments: &[Segment], width: Width, palette: Palette) -> Str
     line
 }
 
-/// How deep a tree is drawn. Real trees are a dozen levels deep; a hostile snapshot could
-/// chain thousands of processes, and every line repeats its depth in prefix characters.
-pub const MAX_DEPTH: usize = 64;
-
-/// Draws the trees below `roots`: each node's line comes from `line`, its children from
-/// `children`. A node reached twice (a cycle in hostile data) is drawn once; below
-/// `MAX_DEPTH` a marker line says that the rest is not shown.
+/// Draws the trees below `roots` with the one walker (`present::tree`): each node's line
+/// comes from `line`, its children from `children`. A node reached twice (a cycle in hostile
+/// data) is drawn once; levels past `present::tree::MAX_DEPTH` keep the last indentation.
 pub fn draw<N, K>(
     roots: &[N],
     key: impl Fn(&N) -> K,
@@ -69,38 +66,16 @@ where
 {
     let mut out = String::new();
     let mut seen = std::collections::HashSet::new();
-    // (node, connector drawn before it, prefix for its children, depth)
-    let mut stack: Vec<(N, String, String, usize)> = roots
-        .iter()
-        .rev()
-        .map(|r| (r.clone(), String::new(), String::new(), 0))
-        .collect();
-    while let Some((node, connector, prefix, depth)) = stack.pop() {
-        if !seen.insert(key(&node)) {
+    let mut walk = TreeWalk::new(roots.iter().cloned());
+    while let Some(step) = walk.next_step() {
+        if !seen.insert(key(&step.node)) {
             continue;
         }
-        let mut segments = vec![Segment::styled(connector, Style::Dim)];
-        segments.extend(line(&node));
+        let mut segments = vec![Segment::styled(step.guide, Style::Dim)];
+        segments.extend(line(&step.node));
         out.push_str(fit_segments(&segments, width, palette).trim_end());
         out.push('\n');
-        let kids = children(&node);
-        if depth >= MAX_DEPTH && !kids.is_empty() {
-            let marker = format!("{prefix}└─… deeper levels not shown");
-            out.push_str(&fit_segments(
-                &[Segment::styled(marker, Style::Dim)],
-                width,
-                palette,
-            ));
-            out.push('\n');
-            continue;
-        }
-        let count = kids.len();
-        for (i, kid) in kids.into_iter().enumerate().rev() {
-            let last = i + 1 == count;
-            let connector = format!("{prefix}{}", if last { "└─" } else { "├─" });
-            let child_prefix = format!("{prefix}{}", if last { "  " } else { "│ " });
-            stack.push((kid, connector, child_prefix, depth + 1));
-        }
+        walk.push_children(children(&step.node), &step.child_prefix, step.depth);
     }
     out
 }
@@ -141,18 +116,20 @@ mod tests {
     }
 
     #[test]
-    fn a_deep_chain_stops_at_max_depth_with_a_marker() {
+    fn a_deep_chain_keeps_the_last_indentation_past_max_depth() {
+        use crate::present::tree::MAX_DEPTH;
         let out = draw(
             &[0u32],
             |n| *n,
-            |n| if *n < 100_000 { vec![n + 1] } else { vec![] },
+            |n| if *n < 1000 { vec![n + 1] } else { vec![] },
             |n| vec![Segment::plain(n.to_string())],
             Width::Unlimited,
             Palette::PLAIN,
         );
-        assert_eq!(out.lines().count(), MAX_DEPTH + 2);
+        assert_eq!(out.lines().count(), 1001, "nothing is left out");
         assert!(out.lines().nth(MAX_DEPTH).unwrap().ends_with("└─64"));
-        assert!(out.ends_with("└─… deeper levels not shown\n"), "{out}");
+        let flat = format!("{}·", "  ".repeat(MAX_DEPTH));
+        assert_eq!(out.lines().nth(1000).unwrap(), format!("{flat}1000"));
     }
 
     #[test]

@@ -65,6 +65,7 @@ pub fn process(pid: u32, ppid: u32, comm: &str, cmdline: &str, role: ProcessRole
         nspid: Some(vec![pid]),
         kernel_thread: role == ProcessRole::KernelThread,
         role,
+        shim_for: None,
         cgroups: Vec::new(),
         namespaces: host_ns(),
         container_id: None,

@@ -1,0 +1,230 @@
+//! The catalogue of rules: each rule's stable id, severity, title and the explanation shown
+//! beside its findings, the one list docs are written from (docs/MODEL.md's table is checked
+//! against `RULES`). A rule's id never changes once released, so that tickets and scripts can
+//! refer to it.
+
+use crate::model::Severity;
+
+/// One rule: its stable id, severity, a short title, and the explanation for a newcomer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rule {
+    pub id: &'static str,
+    pub severity: Severity,
+    pub title: &'static str,
+    pub explanation: &'static str,
+}
+
+pub const POD_HOST_NETWORK: Rule = Rule {
+    id: "pod-host-network",
+    severity: Severity::Info,
+    title: "Pod uses the host's network namespace",
+    explanation: "The pod's containers see the node's own network interfaces, routes and ports \
+        (hostNetwork: true). That is normal for node agents such as kube-proxy or a CNI plugin, \
+        but any other pod doing it can bind node ports, sniff node traffic and bypass network \
+        policies. Check the pod spec's hostNetwork field and whether the workload really needs it.",
+};
+
+pub const POD_HOST_PID: Rule = Rule {
+    id: "pod-host-pid",
+    severity: Severity::Warning,
+    title: "Pod uses the host's pid namespace",
+    explanation: "The pod's containers see every process on the node (hostPID: true) and, with \
+        enough privilege, can signal or trace them and read their environment. Monitoring agents \
+        sometimes need it; application pods should not. Check the pod spec's hostPID field.",
+};
+
+pub const POD_HOST_IPC: Rule = Rule {
+    id: "pod-host-ipc",
+    severity: Severity::Warning,
+    title: "Pod uses the host's ipc namespace",
+    explanation: "The pod's containers share System V shared memory, semaphores and message \
+        queues with the node (hostIPC: true), so they can read or corrupt other programs' shared \
+        memory. Very few workloads need this. Check the pod spec's hostIPC field.",
+};
+
+pub const POD_SPLIT_NETWORK: Rule = Rule {
+    id: "pod-split-network",
+    severity: Severity::Critical,
+    title: "Containers of one pod are in different network namespaces",
+    explanation: "A pod's containers join the network namespace its sandbox (pause) container \
+        holds, so they share one IP address and reach each other on localhost. Containers in \
+        different network namespaces mean the sandbox was recreated under running containers or \
+        the runtime lost track of it: traffic to the pod IP reaches only some containers. Compare \
+        each container's net inode with the sandbox's (`analyzer lsns --type net`), check the \
+        kubelet and runtime logs for sandbox restarts, and delete the pod so it is rebuilt.",
+};
+
+pub const PROCESS_OUTSIDE_CONTAINER_CGROUP: Rule = Rule {
+    id: "process-outside-container-cgroup",
+    severity: Severity::Warning,
+    title: "Process in a container's namespaces but outside its cgroup",
+    explanation: "The process shares namespaces with a container or pod but its cgroup is not \
+        the container's, so the container's memory, cpu and pids limits do not apply to it and \
+        its usage is charged elsewhere. Usually it was started with nsenter or a debugging tool, \
+        or the runtime failed to move it into the cgroup. Look at its parent and command line \
+        and at who started it.",
+};
+
+pub const PROCESS_OUTSIDE_CONTAINER_NAMESPACES: Rule = Rule {
+    id: "process-outside-container-namespaces",
+    severity: Severity::Warning,
+    title: "Process in a container's cgroup but in the host's mount namespace",
+    explanation: "Every container gets its own mount namespace, so a process in a container's \
+        cgroup that sees the host's filesystems was not started by the runtime inside the \
+        container: someone moved it into the cgroup (for example by writing its pid to \
+        cgroup.procs), or a runtime bug left it there. It counts against the container's limits \
+        without being isolated like it. Check its parent, command line and start time.",
+};
+
+pub const SHIM_WITHOUT_CONTAINER: Rule = Rule {
+    id: "shim-without-container",
+    severity: Severity::Warning,
+    title: "Shim or conmon without container processes",
+    explanation: "A containerd shim or conmon exists to hold one container (or, for \
+        containerd-shim-runc-v2 under Kubernetes, one pod) open: it keeps its stdio and reaps \
+        its exit code. A shim whose container has no processes is left over from a container \
+        that exited or was removed without the runtime cleaning up, and it keeps memory and file \
+        descriptors. Compare with `docker ps -a` or `crictl ps -a`; if the runtime does not know \
+        the id, the shim can be stopped.",
+};
+
+pub const CONTAINER_WITHOUT_SHIM: Rule = Rule {
+    id: "container-without-shim",
+    severity: Severity::Warning,
+    title: "Container processes without a shim",
+    explanation: "A container's first process is normally a child of its shim or conmon, which \
+        reports its exit to the runtime. When the shim is gone (it crashed, was killed, or the \
+        runtime was upgraded in a way that lost it) the processes keep running but the runtime \
+        can no longer stop, exec into or report on the container. Check the runtime's logs; \
+        restarting the container or the pod usually restores a shim.",
+};
+
+pub const PROCESS_ZOMBIE: Rule = Rule {
+    id: "process-zombie",
+    severity: Severity::Warning,
+    title: "Zombie process",
+    explanation: "A zombie (state Z) has exited but its parent has not collected its exit \
+        status. One zombie is harmless; many mean the parent does not reap its children, which \
+        often happens when an application runs as pid 1 in a container without an init such as \
+        tini. Zombies hold pid numbers, so enough of them exhaust pids.max or the node's pid_max. \
+        Look at the parent process.",
+};
+
+pub const PROCESS_UNINTERRUPTIBLE: Rule = Rule {
+    id: "process-uninterruptible",
+    severity: Severity::Warning,
+    title: "Process in uninterruptible sleep",
+    explanation: "A process in state D waits inside the kernel, usually for disk or network \
+        storage I/O (NFS, a stuck block device), and cannot be killed until the wait ends. They \
+        raise the load average without using cpu. Several at once point at a storage problem: \
+        check dmesg for hung task warnings and the health of the volumes the process uses.",
+};
+
+pub const CGROUP_OOM_KILLS: Rule = Rule {
+    id: "cgroup-oom-kills",
+    severity: Severity::Critical,
+    title: "Processes killed for running out of memory",
+    explanation: "The kernel's OOM killer ended processes in this cgroup because it reached its \
+        memory limit (memory.max on cgroup v2, memory.limit_in_bytes on v1). In Kubernetes this \
+        shows as OOMKilled and restarts. Compare the container's usage with its limit, raise the \
+        memory limit or fix the leak; the count is since the cgroup was created.",
+};
+
+pub const CGROUP_MEMORY_LIMIT_HIT: Rule = Rule {
+    id: "cgroup-memory-limit-hit",
+    severity: Severity::Warning,
+    title: "Memory use reached the cgroup's limit",
+    explanation: "The cgroup's memory use reached its limit (memory.max on cgroup v2, \
+        memory.limit_in_bytes on v1) this many times (memory.events max, memory.failcnt). Each \
+        time the kernel reclaimed memory from the cgroup, page cache first, which slows the \
+        workload down; when reclaim cannot free enough, the OOM killer ends a process \
+        (cgroup-oom-kills). A v1 cgroup that is out of memory right now (under_oom) with the \
+        OOM killer disabled stays stuck until memory is freed. Compare usage with the limit; \
+        raise the limit or find what grows.",
+};
+
+pub const CGROUP_CPU_THROTTLED: Rule = Rule {
+    id: "cgroup-cpu-throttled",
+    severity: Severity::Warning,
+    title: "Heavy cpu throttling",
+    explanation: "The cgroup has a cpu quota (a Kubernetes cpu limit) and used it up in a large \
+        share of scheduling periods (nr_throttled / nr_periods in cpu.stat), so its threads were \
+        paused until the next period. That shows as latency spikes even when the node has idle \
+        cpu. Raise or remove the cpu limit, or reduce the number of busy threads.",
+};
+
+pub const CGROUP_PIDS_NEAR_LIMIT: Rule = Rule {
+    id: "cgroup-pids-near-limit",
+    severity: Severity::Warning,
+    title: "Number of tasks near pids.max",
+    explanation: "The pids controller caps how many processes and threads the cgroup may hold. \
+        At the limit, fork and thread creation fail with EAGAIN, which applications report as \
+        'resource temporarily unavailable'. Look for thread leaks or zombie processes, or raise \
+        the kubelet's podPidsLimit.",
+};
+
+pub const CGROUP_PIDS_LIMIT_HIT: Rule = Rule {
+    id: "cgroup-pids-limit-hit",
+    severity: Severity::Warning,
+    title: "Forks refused at pids.max",
+    explanation: "The pids controller refused to create a process or thread this many times \
+        because the cgroup was at pids.max (pids.events max). Each refusal is a failed fork or \
+        pthread_create (EAGAIN, 'resource temporarily unavailable') in the application, which \
+        often crashes or hangs on it. Look for thread leaks or zombie processes, or raise the \
+        kubelet's podPidsLimit; cgroup-pids-near-limit says how close the cgroup is now.",
+};
+
+pub const QOS_OOM_SCORE_MISMATCH: Rule = Rule {
+    id: "qos-oom-score-mismatch",
+    severity: Severity::Warning,
+    title: "oom_score_adj contradicts the pod's QoS class",
+    explanation: "Under node memory pressure the kernel kills the process with the highest \
+        oom_score_adj first. Kubernetes orders pods by QoS class through it: the kubelet \
+        computes each app container's value from the pod's class (best-effort 1000, burstable \
+        2 to 999, guaranteed -997, and -997 for node-critical pods such as kube-proxy whatever \
+        their class) and hands it to the CRI runtime, which applies it; the runtime itself \
+        gives each pod's sandbox (pause) -998. A different value means something changed it, \
+        the QoS class is not what the cgroup path says, or the runtime clamped it: a runtime \
+        that may not lower oom_score_adj below its own (containerd's and CRI-O's \
+        restrict_oom_score_adj, rootless runtimes, a runtime without CAP_SYS_RESOURCE, common \
+        in nested and test clusters) raises negative values to its own. Either way the node's \
+        eviction order is not what Kubernetes expects. Check the pod's requests and limits, \
+        the runtime's restrict_oom_score_adj setting and its own oom_score_adj, and anything \
+        else that writes oom_score_adj.",
+};
+
+pub const COLLECTION_GAPS: Rule = Rule {
+    id: "collection-gaps",
+    severity: Severity::Info,
+    title: "Some files could not be collected",
+    explanation: "The collector records every file it could not read in full (a process that \
+        exited mid-read, permission denied, a timeout, a size cap). Facts from those files are \
+        missing from this model, so a missing finding there proves nothing. Processes that \
+        vanished are normal on a busy node; permission or timeout gaps are worth re-collecting.",
+};
+
+/// Every rule, in the order docs list them.
+pub const RULES: &[Rule] = &[
+    POD_HOST_NETWORK,
+    POD_HOST_PID,
+    POD_HOST_IPC,
+    POD_SPLIT_NETWORK,
+    PROCESS_OUTSIDE_CONTAINER_CGROUP,
+    PROCESS_OUTSIDE_CONTAINER_NAMESPACES,
+    SHIM_WITHOUT_CONTAINER,
+    CONTAINER_WITHOUT_SHIM,
+    PROCESS_ZOMBIE,
+    PROCESS_UNINTERRUPTIBLE,
+    CGROUP_OOM_KILLS,
+    CGROUP_MEMORY_LIMIT_HIT,
+    CGROUP_CPU_THROTTLED,
+    CGROUP_PIDS_NEAR_LIMIT,
+    CGROUP_PIDS_LIMIT_HIT,
+    QOS_OOM_SCORE_MISMATCH,
+    COLLECTION_GAPS,
+];
+
+/// Looks a rule up by id.
+pub fn rule(id: &str) -> Option<&'static Rule> {
+    RULES.iter().find(|r| r.id == id)
+}

@@ -1,0 +1,179 @@
+//! The notes shown beside a cgroup (`cgls`'s `! …`, the report's cgroup tree, the model's
+//! `Cgroup.trouble`): the findings whose subject is that cgroup, each said in a few words from
+//! the cgroup's counters. Findings decide whether there is trouble; this only words it, so a
+//! cgroup is flagged exactly where a finding is about it.
+//!
+//! This module reads the findings' rule ids; the rest of `present` sits below `findings`.
+
+use crate::findings::{
+    CGROUP_CPU_THROTTLED, CGROUP_MEMORY_LIMIT_HIT, CGROUP_OOM_KILLS, CGROUP_PIDS_LIMIT_HIT,
+    CGROUP_PIDS_NEAR_LIMIT, RULES,
+};
+use crate::model::{Cgroup, CgroupPath, Finding, Limit, Model, Subject};
+use std::collections::HashMap;
+
+/// The notes of every cgroup some finding is about, built once per view.
+pub struct CgroupNotes<'m> {
+    by_path: HashMap<&'m CgroupPath, Vec<String>>,
+}
+
+impl<'m> CgroupNotes<'m> {
+    pub fn new(model: &'m Model) -> CgroupNotes<'m> {
+        let mut about: HashMap<&CgroupPath, Vec<&Finding>> = HashMap::new();
+        for f in &model.findings {
+            if let Subject::Cgroup(path) = &f.subject {
+                about.entry(path).or_default().push(f);
+            }
+        }
+        let mut by_path = HashMap::new();
+        if about.is_empty() {
+            return CgroupNotes { by_path };
+        }
+        for cgroup in &model.cgroups {
+            let Some(mut findings) = about.remove(&cgroup.path) else {
+                continue;
+            };
+            // The catalogue's order: memory before cpu before pids, as the counters read.
+            findings.sort_by_key(|f| RULES.iter().position(|r| r.id == f.rule));
+            let notes = findings.iter().flat_map(|f| note(f, cgroup)).collect();
+            by_path.insert(&cgroup.path, notes);
+        }
+        CgroupNotes { by_path }
+    }
+
+    /// The cgroup's notes, empty when no finding is about it.
+    pub fn of(&self, path: &CgroupPath) -> &[String] {
+        if self.by_path.is_empty() {
+            return &[];
+        }
+        self.by_path.get(path).map_or(&[], Vec::as_slice)
+    }
+}
+
+/// Fills each cgroup's `trouble` with its notes; the pipeline's step after the findings.
+pub fn fill_trouble(model: &mut Model) {
+    let notes: HashMap<CgroupPath, Vec<String>> = CgroupNotes::new(model)
+        .by_path
+        .into_iter()
+        .map(|(path, notes)| (path.clone(), notes))
+        .collect();
+    if notes.is_empty() {
+        return;
+    }
+    for cgroup in &mut model.cgroups {
+        if let Some(trouble) = notes.get(&cgroup.path) {
+            cgroup.trouble = trouble.clone();
+        }
+    }
+}
+
+fn times(n: u64) -> &'static str {
+    if n == 1 {
+        "time"
+    } else {
+        "times"
+    }
+}
+
+/// A finding about `cgroup` in a few words, from the counters it judged; its message for a
+/// rule that has no short form.
+fn note(finding: &Finding, cgroup: &Cgroup) -> Vec<String> {
+    let usage = &cgroup.usage;
+    let rule = finding.rule.as_str();
+    let mut notes = Vec::new();
+    if rule == CGROUP_OOM_KILLS.id {
+        let kills = usage.oom_kills.unwrap_or(0);
+        let who = if kills == 1 { "process" } else { "processes" };
+        notes.push(format!("{kills} {who} killed by the OOM killer"));
+    } else if rule == CGROUP_MEMORY_LIMIT_HIT.id {
+        if let Some(n) = usage.memory_failcnt.filter(|n| *n > 0) {
+            notes.push(format!(
+                "memory limit hit {n} {} (memory.failcnt)",
+                times(n)
+            ));
+        } else if let Some(n) = usage.memory_max_events.filter(|n| *n > 0) {
+            notes.push(format!(
+                "memory.max reached {n} {} (memory.events max)",
+                times(n)
+            ));
+        }
+        if usage.memory_under_oom == Some(true) {
+            notes.push("out of memory right now (memory.oom_control under_oom 1)".to_string());
+        }
+    } else if rule == CGROUP_CPU_THROTTLED.id {
+        if let (Some(periods), Some(throttled)) = (usage.cpu_nr_periods, usage.cpu_nr_throttled) {
+            let percent = u128::from(throttled) * 100 / u128::from(periods.max(1));
+            notes.push(format!(
+                "cpu throttled in {throttled} of {periods} periods ({percent}%)"
+            ));
+        }
+    } else if rule == CGROUP_PIDS_NEAR_LIMIT.id {
+        if let (Some(current), Some(Limit::Value(max))) =
+            (usage.pids_current, cgroup.limits.pids_max)
+        {
+            notes.push(format!("{current} of pids.max {max} tasks in use"));
+        }
+    } else if rule == CGROUP_PIDS_LIMIT_HIT.id {
+        if let Some(n) = usage.pids_max_events {
+            notes.push(format!(
+                "fork refused {n} {} at pids.max (pids.events max)",
+                times(n)
+            ));
+        }
+    }
+    if notes.is_empty() {
+        notes.push(finding.message.clone());
+    }
+    notes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::build;
+    use crate::model::testkit::{Fs, NodeBuilder, Proc};
+
+    /// A v2 node whose container had OOM kills, counted again in its pod's and QoS cgroups as
+    /// v2 does, and whose cpu was throttled in 30% of only 50 periods.
+    fn node() -> NodeBuilder {
+        let mut node = NodeBuilder::new(Fs::V2);
+        let app = "/kubepods/burstable/pod0f0e0d0c-0b0a-4908-8706-050403020100/\
+                   aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+        node.process(Proc::new(1, 0, "systemd", "/sbin/init"));
+        node.process(Proc::new(920, 1, "nginx", "nginx").cgroup(app));
+        for dir in [
+            app,
+            "/kubepods/burstable/pod0f0e0d0c-0b0a-4908-8706-050403020100",
+        ] {
+            node.cgroup_file(dir, "memory.events", "max 0\noom 2\noom_kill 2\n");
+        }
+        node.cgroup_file(app, "cpu.stat", "nr_periods 50\nnr_throttled 15\n");
+        node
+    }
+
+    #[test]
+    fn notes_follow_the_findings_where_the_event_happened() {
+        let model = build(&node().build());
+        let notes = CgroupNotes::new(&model);
+        let noted: Vec<(String, &[String])> = model
+            .cgroups
+            .iter()
+            .map(|c| (c.path.to_string(), notes.of(&c.path)))
+            .filter(|(_, n)| !n.is_empty())
+            .collect();
+        assert_eq!(noted.len(), 1, "only the container's cgroup: {noted:?}");
+        assert!(noted[0].0.ends_with("aaaa"), "{noted:?}");
+        // Throttled in 30% of 50 periods is too few periods for findings, so no note either.
+        assert_eq!(noted[0].1, ["2 processes killed by the OOM killer"]);
+    }
+
+    #[test]
+    fn the_models_trouble_is_the_notes() {
+        let model = build(&node().build());
+        let notes = CgroupNotes::new(&model);
+        for cgroup in &model.cgroups {
+            assert_eq!(cgroup.trouble, notes.of(&cgroup.path), "{}", cgroup.path);
+        }
+        assert!(model.cgroups.iter().any(|c| !c.trouble.is_empty()));
+    }
+}

@@ -1,0 +1,12 @@
+//! The ground level: value types every layer speaks, with no dependency on any other part of
+//! the analyzer. The parsers (`procfs`, `cgroupfs`) return them, the model carries them, the
+//! findings and front ends read them.
+//!
+//! - `ids`: pids, namespace inodes and types, container, pod and runtime ids, QoS classes;
+//! - `cgroup`: the cgroup mode, limits and usage counters the control files hold.
+
+pub mod cgroup;
+pub mod ids;
+
+pub use cgroup::{CgroupMode, Limit, Limits, Usage};
+pub use ids::*;
