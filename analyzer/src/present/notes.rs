@@ -12,57 +12,61 @@ use crate::findings::{
 use crate::model::{Cgroup, CgroupPath, Finding, Limit, Model, Subject};
 use std::collections::HashMap;
 
-/// The notes of every cgroup some finding is about, built once per view.
-pub struct CgroupNotes<'m> {
-    by_path: HashMap<&'m CgroupPath, Vec<String>>,
+/// The notes of every cgroup some finding is about, by the cgroup's position in
+/// `model.cgroups`, built once per view.
+pub struct CgroupNotes {
+    by_position: HashMap<usize, Vec<String>>,
 }
 
-impl<'m> CgroupNotes<'m> {
-    pub fn new(model: &'m Model) -> CgroupNotes<'m> {
-        let mut about: HashMap<&CgroupPath, Vec<&Finding>> = HashMap::new();
+impl CgroupNotes {
+    pub fn new(model: &Model) -> CgroupNotes {
+        let mut about: HashMap<usize, Vec<&Finding>> = HashMap::new();
         for f in &model.findings {
             if let Subject::Cgroup(path) = &f.subject {
-                about.entry(path).or_default().push(f);
+                if let Some(position) = position_of(model, path) {
+                    about.entry(position).or_default().push(f);
+                }
             }
         }
-        let mut by_path = HashMap::new();
-        if about.is_empty() {
-            return CgroupNotes { by_path };
-        }
-        for cgroup in &model.cgroups {
-            let Some(mut findings) = about.remove(&cgroup.path) else {
-                continue;
-            };
-            // The catalogue's order: memory before cpu before pids, as the counters read.
-            findings.sort_by_key(|f| RULES.iter().position(|r| r.id == f.rule));
-            let notes = findings.iter().flat_map(|f| note(f, cgroup)).collect();
-            by_path.insert(&cgroup.path, notes);
-        }
-        CgroupNotes { by_path }
+        let by_position = about
+            .into_iter()
+            .map(|(position, mut findings)| {
+                let cgroup = &model.cgroups[position];
+                // The catalogue's order: memory before cpu before pids, as the counters read.
+                findings.sort_by_key(|f| RULES.iter().position(|r| r.id == f.rule));
+                let notes = findings.iter().flat_map(|f| note(f, cgroup)).collect();
+                (position, notes)
+            })
+            .collect();
+        CgroupNotes { by_position }
     }
 
-    /// The cgroup's notes, empty when no finding is about it.
-    pub fn of(&self, path: &CgroupPath) -> &[String] {
-        if self.by_path.is_empty() {
+    /// The notes of the cgroup at `position` in `model.cgroups`, empty when no finding is
+    /// about it.
+    pub fn at(&self, position: usize) -> &[String] {
+        if self.by_position.is_empty() {
             return &[];
         }
-        self.by_path.get(path).map_or(&[], Vec::as_slice)
+        self.by_position.get(&position).map_or(&[], Vec::as_slice)
+    }
+}
+
+/// Where a finding's cgroup is in `model.cgroups`: found by binary search, since the model
+/// sorts cgroups by path (a few comparisons per finding, however many cgroups there are),
+/// and by a scan where a hand-built model did not sort them.
+fn position_of(model: &Model, path: &CgroupPath) -> Option<usize> {
+    match model.cgroups.binary_search_by(|c| c.path.cmp(path)) {
+        Ok(position) => Some(position),
+        Err(_) => model.cgroups.iter().position(|c| c.path == *path),
     }
 }
 
 /// Fills each cgroup's `trouble` with its notes; the pipeline's step after the findings.
 pub fn fill_trouble(model: &mut Model) {
-    let notes: HashMap<CgroupPath, Vec<String>> = CgroupNotes::new(model)
-        .by_path
-        .into_iter()
-        .map(|(path, notes)| (path.clone(), notes))
-        .collect();
-    if notes.is_empty() {
-        return;
-    }
-    for cgroup in &mut model.cgroups {
-        if let Some(trouble) = notes.get(&cgroup.path) {
-            cgroup.trouble = trouble.clone();
+    let notes = CgroupNotes::new(model).by_position;
+    for (position, trouble) in notes {
+        if let Some(cgroup) = model.cgroups.get_mut(position) {
+            cgroup.trouble = trouble;
         }
     }
 }
@@ -158,7 +162,8 @@ mod tests {
         let noted: Vec<(String, &[String])> = model
             .cgroups
             .iter()
-            .map(|c| (c.path.to_string(), notes.of(&c.path)))
+            .enumerate()
+            .map(|(i, c)| (c.path.to_string(), notes.at(i)))
             .filter(|(_, n)| !n.is_empty())
             .collect();
         assert_eq!(noted.len(), 1, "only the container's cgroup: {noted:?}");
@@ -171,8 +176,8 @@ mod tests {
     fn the_models_trouble_is_the_notes() {
         let model = build(&node().build());
         let notes = CgroupNotes::new(&model);
-        for cgroup in &model.cgroups {
-            assert_eq!(cgroup.trouble, notes.of(&cgroup.path), "{}", cgroup.path);
+        for (i, cgroup) in model.cgroups.iter().enumerate() {
+            assert_eq!(cgroup.trouble, notes.at(i), "{}", cgroup.path);
         }
         assert!(model.cgroups.iter().any(|c| !c.trouble.is_empty()));
     }

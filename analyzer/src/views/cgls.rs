@@ -23,7 +23,9 @@ pub struct UnknownCgroup(pub String);
 
 #[derive(Clone, Copy)]
 enum Node<'a> {
-    Cgroup(&'a Cgroup),
+    /// A cgroup and its position in `model.cgroups`.
+    Cgroup(usize, &'a Cgroup),
+    /// A process and the width of its cgroup's pid column.
     Process(Pid, usize),
 }
 
@@ -38,22 +40,23 @@ pub fn render(
     let index = Index::new(model);
     let notes = CgroupNotes::new(model);
     let wanted = normalize(path);
-    let top = model
+    let (top_position, top) = model
         .cgroups
         .iter()
-        .find(|c| c.path == wanted.as_str())
+        .enumerate()
+        .find(|(_, c)| c.path == wanted.as_str())
         .ok_or_else(|| UnknownCgroup(path.to_string()))?;
     // Keyed by the stored paths (a tree of names), never by one string per cgroup.
-    let mut children: HashMap<&CgroupPath, Vec<&Cgroup>> = HashMap::new();
-    for cgroup in &model.cgroups {
+    let mut children: HashMap<&CgroupPath, Vec<(usize, &Cgroup)>> = HashMap::new();
+    for (position, cgroup) in model.cgroups.iter().enumerate() {
         if let Some(parent) = &cgroup.parent {
             if *parent != cgroup.path {
-                children.entry(parent).or_default().push(cgroup);
+                children.entry(parent).or_default().push((position, cgroup));
             }
         }
     }
     for list in children.values_mut() {
-        list.sort_by(|a, b| a.path.cmp(&b.path));
+        list.sort_by(|(_, a), (_, b)| a.path.cmp(&b.path));
     }
     let shown_pids = |cgroup: &Cgroup| -> Vec<Pid> {
         let mut pids: Vec<Pid> = cgroup
@@ -81,7 +84,7 @@ pub fn render(
         }
     }
     let kids = |node: &Node| -> Vec<Node> {
-        let Node::Cgroup(cgroup) = node else {
+        let Node::Cgroup(_, cgroup) = node else {
             return Vec::new();
         };
         let pids = shown_pids(cgroup);
@@ -95,23 +98,25 @@ pub fn render(
                 .get(&cgroup.path)
                 .into_iter()
                 .flatten()
-                .filter(|c| occupied.contains(&c.path))
-                .map(|c| Node::Cgroup(c)),
+                .filter(|(_, c)| occupied.contains(&c.path))
+                .map(|(position, c)| Node::Cgroup(*position, c)),
         );
         nodes
     };
     Ok(draw(
-        &[Node::Cgroup(top)],
+        &[Node::Cgroup(top_position, top)],
         |node| match node {
-            Node::Cgroup(c) => (true, std::ptr::from_ref(*c) as usize),
+            Node::Cgroup(position, _) => (true, *position),
             Node::Process(pid, _) => (false, pid.0 as usize),
         },
         kids,
         |node| match node {
-            Node::Cgroup(cgroup) if std::ptr::eq(*cgroup, top) => {
+            Node::Cgroup(position, _) if *position == top_position => {
                 vec![Segment::plain(format!("Control group {}:", top.path))]
             }
-            Node::Cgroup(cgroup) => cgroup_line(&index, &notes, cgroup, width),
+            Node::Cgroup(position, cgroup) => {
+                cgroup_line(&index, notes.at(*position), cgroup, width)
+            }
             Node::Process(pid, pid_width) => {
                 let text = index.process(*pid).map(labels::command).unwrap_or_default();
                 vec![Segment::plain(format!("{:>pid_width$} {text}", pid.0))]
@@ -133,7 +138,7 @@ fn normalize(path: &str) -> String {
     }
 }
 
-fn cgroup_line(index: &Index, notes: &CgroupNotes, cgroup: &Cgroup, width: Width) -> Vec<Segment> {
+fn cgroup_line(index: &Index, notes: &[String], cgroup: &Cgroup, width: Width) -> Vec<Segment> {
     let mut name = cgroup.path.name().to_string();
     // A 64-digit id or a 36-character uid leaves no room for the label on a narrow terminal;
     // 12 digits of an id and the first group of a uid identify them (and `--pod`,
@@ -153,7 +158,6 @@ fn cgroup_line(index: &Index, notes: &CgroupNotes, cgroup: &Cgroup, width: Width
     if let Some(label) = label(index, cgroup) {
         segments.push(Segment::styled(format!(" [{label}]"), Style::Label));
     }
-    let notes = notes.of(&cgroup.path);
     if !notes.is_empty() {
         segments.push(Segment::styled(
             format!(" ! {}", notes.join(", ")),
@@ -240,9 +244,8 @@ mod tests {
         let pod_path = format!("/kubepods/burstable/pod{}", fixture::POD_NGINX_REDIS);
         let i = index_of(&model, &pod_path).unwrap();
         let index = Index::new(&model);
-        let notes = CgroupNotes::new(&model);
         let line = |cgroup: &Cgroup, width| {
-            cgroup_line(&index, &notes, cgroup, width)
+            cgroup_line(&index, &[], cgroup, width)
                 .into_iter()
                 .map(|s| s.text)
                 .collect::<String>()

@@ -150,6 +150,6 @@ fn cgroup_entry(links: &Links, notes: &CgroupNotes, i: usize) -> CgroupEntry {
         name: visible(name),
         tags,
         resources: parts.join(" · "),
-        trouble: notes.of(&cg.path).iter().map(|t| visible(t)).collect(),
+        trouble: notes.at(i).iter().map(|t| visible(t)).collect(),
     }
 }
