@@ -180,7 +180,7 @@ impl<'m> Index<'m> {
     /// not list it.
     pub fn container_label(&self, id: &ContainerId) -> String {
         match self.container(id) {
-            Some(c) => labels::container(c),
+            Some(c) => labels::container(c).to_string(),
             None => id.short().to_string(),
         }
     }

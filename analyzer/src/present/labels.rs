@@ -3,6 +3,7 @@
 //! makes them safe its own way (the terminal's `sanitize`, the report's `visible`).
 
 use crate::model::{Container, Pod, PodUid, Process, RuntimeId, RuntimeInfo};
+use std::borrow::Cow;
 
 /// A pod as kubectl names it: `namespace/name`, the name alone, or, when the snapshot's
 /// metadata did not say, the uid's first group ([`short_uid`]), which `--pod` accepts.
@@ -25,11 +26,11 @@ pub fn short_uid(uid: &PodUid) -> &str {
 
 /// A container's name; a pod's sandbox is `sandbox` whatever its runtime calls it (CRI names
 /// it after its pod, dockershim `POD`, podman `<pod>-infra`); the short id when it has no name.
-pub fn container(container: &Container) -> String {
+pub fn container(container: &Container) -> &str {
     match &container.name {
-        _ if container.sandbox => "sandbox".to_string(),
-        Some(name) => name.clone(),
-        None => container.id.short().to_string(),
+        _ if container.sandbox => "sandbox",
+        Some(name) => name,
+        None => container.id.short(),
     }
 }
 
@@ -50,24 +51,24 @@ pub fn process(process: &Process) -> String {
 /// The command as ps prints it: the command line; `[comm]` for kernel threads and processes
 /// whose command line is empty; `[comm] <defunct>` for a zombie; comm alone when command
 /// lines were not collected.
-pub fn command(process: &Process) -> String {
+pub fn command(process: &Process) -> Cow<'_, str> {
     if process.state == 'Z' {
-        return format!("[{}] <defunct>", process.comm);
+        return Cow::Owned(format!("[{}] <defunct>", process.comm));
     }
     match &process.cmdline {
-        Some(cmdline) if !cmdline.is_empty() => cmdline.clone(),
-        Some(_) => format!("[{}]", process.comm),
-        None if process.kernel_thread => format!("[{}]", process.comm),
-        None => process.comm.clone(),
+        Some(cmdline) if !cmdline.is_empty() => Cow::Borrowed(cmdline),
+        Some(_) => Cow::Owned(format!("[{}]", process.comm)),
+        None if process.kernel_thread => Cow::Owned(format!("[{}]", process.comm)),
+        None => Cow::Borrowed(&process.comm),
     }
 }
 
 /// The user: the name where etc/passwd was collected, else the uid, else `?`.
-pub fn user(process: &Process) -> String {
+pub fn user(process: &Process) -> Cow<'_, str> {
     match (&process.user, process.uid) {
-        (Some(name), _) => name.clone(),
-        (None, Some(uid)) => uid.to_string(),
-        (None, None) => "?".to_string(),
+        (Some(name), _) => Cow::Borrowed(name),
+        (None, Some(uid)) => Cow::Owned(uid.to_string()),
+        (None, None) => Cow::Borrowed("?"),
     }
 }
 

@@ -170,7 +170,7 @@ fn cgroup_line(index: &Index, notes: &[String], cgroup: &Cgroup, width: Width) -
 fn label(index: &Index, cgroup: &Cgroup) -> Option<String> {
     if let Some(id) = &cgroup.container_id {
         return Some(match index.container(id) {
-            Some(c) if c.sandbox => labels::container(c),
+            Some(c) if c.sandbox => labels::container(c).to_string(),
             _ => format!("container {}", index.container_label(id)),
         });
     }

@@ -109,7 +109,7 @@ fn pod_doc(index: &Index, pod: &Pod, doc: &mut Doc) {
         .collect();
     for c in &containers {
         let name = if c.sandbox {
-            "(sandbox)".to_string()
+            "(sandbox)"
         } else {
             labels::container(c)
         };

@@ -46,7 +46,10 @@ pub fn render(model: &Model, kind: Option<NsType>, width: Width, palette: Palett
         // lsns reports the lowest pid as the namespace's representative.
         let first = ns.pids.iter().min();
         let (pid, cmd) = match first.and_then(|pid| index.process(*pid)) {
-            Some(process) => (process.pid.to_string(), labels::command(process)),
+            Some(process) => (
+                process.pid.to_string(),
+                labels::command(process).into_owned(),
+            ),
             None => (
                 first.map_or_else(|| "-".to_string(), ToString::to_string),
                 String::new(),

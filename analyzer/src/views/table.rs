@@ -60,6 +60,12 @@ impl From<&str> for Cell {
     }
 }
 
+impl From<std::borrow::Cow<'_, str>> for Cell {
+    fn from(text: std::borrow::Cow<'_, str>) -> Cell {
+        Cell::from(text.into_owned())
+    }
+}
+
 pub struct Table {
     columns: Vec<Column>,
     rows: Vec<Vec<Cell>>,

@@ -89,7 +89,7 @@ pub(super) fn ns_grid(links: &Links, pod: &Pod, containers: &[&Container]) -> Ns
                 })
                 .collect();
             NsGridRow {
-                label: visible(&labels::container(c)),
+                label: visible(labels::container(c)),
                 cells,
             }
         })

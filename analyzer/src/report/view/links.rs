@@ -118,7 +118,7 @@ impl<'m> Links<'m> {
     pub(super) fn container_link(&self, id: &ContainerId) -> LinkView {
         match self.index.container(id) {
             Some(c) => LinkView {
-                text: visible(&labels::container(c)),
+                text: visible(labels::container(c)),
                 href: Some(format!("#{}", self.container_anchor(id))),
             },
             None => LinkView::plain(id.short()),

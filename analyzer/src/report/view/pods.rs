@@ -256,7 +256,7 @@ fn container_view(links: &Links, c: &Container, homes: &Homes) -> ContainerView 
         .collect();
     ContainerView {
         anchor: links.container_anchor(&c.id),
-        name: visible(&labels::container(c)),
+        name: visible(labels::container(c)),
         id_short: c.id.short().to_string(),
         id: c.id.to_string(),
         sandbox: c.sandbox,

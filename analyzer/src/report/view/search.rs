@@ -47,7 +47,7 @@ fn add_pod_entries(links: &Links, search: &mut SearchIndex) {
         let mut pids = Vec::new();
         let mut container_pids = Vec::new();
         for c in &containers {
-            names.push(visible(&labels::container(c)));
+            names.push(visible(labels::container(c)));
             ids.push(c.id.to_string());
             container_pids.push(c.pids.iter().map(|p| p.0).collect());
             for pid in &c.pids {
@@ -79,7 +79,7 @@ fn add_standalone_entries(links: &Links, search: &mut SearchIndex) {
         .iter()
         .filter(|c| c.pod_uid.is_none())
     {
-        let mut names = vec![visible(&labels::container(c))];
+        let mut names = vec![visible(labels::container(c))];
         names.extend(c.image.as_deref().map(visible));
         for pid in &c.pids {
             if let Some(p) = links.index.process(*pid) {
