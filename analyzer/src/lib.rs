@@ -1,8 +1,9 @@
 //! nodesnap's analyzer as a library: load a snapshot, parse its files, build the model, derive
 //! findings, and render terminal views, JSON/YAML and the HTML report.
 //!
-//! Data flows one way: `snapshot` (bytes) -> `procfs`/`cgroupfs` (typed values) -> `model`
-//! (joined) -> `findings` -> `views`/`report` (text). Nothing here reads the live system.
+//! Data flows one way: `snapshot` (bytes) -> `procfs`/`cgroupfs` (the typed `values`) ->
+//! `model` (joined) -> `findings` (the one judge) -> `views`/`report` (text), the last three
+//! sharing one presentation layer, `present`. Nothing here reads the live system.
 
 pub mod cgroupfs;
 pub mod findings;
