@@ -8,19 +8,19 @@ use crate::present::{labels, Index};
 
 /// The sharing in a few words, grouped by kind: `ipc,net:pod user:host mnt,pid,uts:private`.
 pub fn sharing_summary(pod: &Pod) -> String {
-    let group = |wanted: Sharing, word: &str| {
+    let group = |wanted: Sharing| {
         let types: Vec<&str> = pod
             .namespace_sharing
             .iter()
             .filter(|(_, sharing)| **sharing == wanted)
             .map(|(kind, _)| kind.as_str())
             .collect();
-        (!types.is_empty()).then(|| format!("{}:{word}", types.join(",")))
+        (!types.is_empty()).then(|| format!("{}:{wanted}", types.join(",")))
     };
     let parts: Vec<String> = [
-        group(Sharing::Pod, "pod"),
-        group(Sharing::Host, "host"),
-        group(Sharing::Private, "private"),
+        group(Sharing::Pod),
+        group(Sharing::Host),
+        group(Sharing::Private),
     ]
     .into_iter()
     .flatten()

@@ -174,12 +174,12 @@ pub(super) fn node_view(model: &Model) -> NodeView {
 
 /// The mode with what it means: its name (`Display`) and, where the name alone says little,
 /// how the hierarchies are mounted.
-fn cgroup_mode(mode: CgroupMode) -> &'static str {
+fn cgroup_mode(mode: CgroupMode) -> String {
     match mode {
-        CgroupMode::V1 => "v1",
-        CgroupMode::V2 => "v2 (unified)",
-        CgroupMode::Hybrid => "hybrid (v1 controllers + v2)",
-        CgroupMode::Unknown => "mode unknown",
+        CgroupMode::V1 => mode.to_string(),
+        CgroupMode::V2 => format!("{mode} (unified)"),
+        CgroupMode::Hybrid => format!("{mode} (v1 controllers + v2)"),
+        CgroupMode::Unknown => format!("mode {mode}"),
     }
 }
 
