@@ -201,3 +201,35 @@ impl<'m> Index<'m> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::views::fixture;
+
+    #[test]
+    fn the_index_answers_every_lookup_the_rules_and_views_ask() {
+        let model = fixture::model();
+        let index = Index::new(&model);
+        let redis = ContainerId::parse(fixture::REDIS).unwrap();
+        let pod = PodUid::parse(fixture::POD_NGINX_REDIS).unwrap();
+        assert_eq!(index.container_label(&redis), "redis");
+        assert_eq!(index.pod_label(&pod), "default/nginx-redis");
+        assert_eq!(index.process_label(Pid(19356)), "redis-server 19356");
+        assert_eq!(index.process_label(Pid(4)), "pid 4");
+        assert_eq!(index.children(Pid(19431)), [Pid(19453), Pid(19454)]);
+        let shim = index.managed_by_shim(Pid(19338));
+        assert_eq!(shim.iter().map(|c| &c.id).collect::<Vec<_>>(), [&redis]);
+        assert_eq!(index.init_of(Pid(19356)).map(|c| &c.id), Some(&redis));
+        assert_eq!(index.containers_of_pod(&pod).len(), 3);
+        assert!(!index.short_id_is_shared(&redis));
+        for (i, cgroup) in model.cgroups.iter().enumerate() {
+            assert_eq!(index.cgroup_position(&cgroup.path), Some(i));
+        }
+        let redis_server = index.process(Pid(19356)).unwrap();
+        assert_eq!(
+            index.holder(redis_server, NsType::Net),
+            Some(&Holder::Pod(pod))
+        );
+    }
+}

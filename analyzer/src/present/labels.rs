@@ -129,3 +129,74 @@ pub fn runtimes(runtimes: &[RuntimeInfo]) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::views::fixture;
+
+    #[test]
+    fn pods_are_named_like_kubectl_or_by_their_uids_first_group() {
+        let model = fixture::model();
+        let named = model.pods.iter().find(|p| p.name.is_some()).unwrap();
+        assert_eq!(
+            pod(named),
+            format!(
+                "{}/{}",
+                named.namespace.as_deref().unwrap(),
+                named.name.as_deref().unwrap()
+            )
+        );
+        let mut nameless = named.clone();
+        nameless.name = None;
+        nameless.namespace = None;
+        assert_eq!(pod(&nameless), short_uid(&nameless.uid));
+        assert_eq!(short_uid(&named.uid).len(), 8);
+    }
+
+    #[test]
+    fn containers_are_named_sandbox_by_name_or_by_short_id() {
+        let model = fixture::model();
+        let sandbox = model.containers.iter().find(|c| c.sandbox).unwrap();
+        assert_eq!(container(sandbox), "sandbox");
+        assert_eq!(
+            container_with_id(sandbox),
+            format!("sandbox ({})", sandbox.id.short())
+        );
+        let mut app = model
+            .containers
+            .iter()
+            .find(|c| !c.sandbox)
+            .unwrap()
+            .clone();
+        app.name = Some("nginx".into());
+        assert_eq!(
+            container_with_id(&app),
+            format!("nginx ({})", app.id.short())
+        );
+        app.name = None;
+        assert_eq!(container(&app), app.id.short());
+        assert_eq!(container_with_id(&app), app.id.short());
+    }
+
+    #[test]
+    fn commands_read_like_ps() {
+        let model = fixture::model();
+        let mut p = model
+            .processes
+            .iter()
+            .find(|p| p.pid.0 == 19431)
+            .unwrap()
+            .clone();
+        assert_eq!(command(&p), "nginx: master process nginx -g daemon off;");
+        p.cmdline = Some(String::new());
+        assert_eq!(command(&p), "[nginx]", "an empty command line");
+        p.cmdline = None;
+        assert_eq!(command(&p), "nginx", "a command line not collected");
+        p.kernel_thread = true;
+        assert_eq!(command(&p), "[nginx]", "a kernel thread");
+        p.state = 'Z';
+        assert_eq!(command(&p), "[nginx] <defunct>");
+        assert_eq!(process(&p), "nginx 19431");
+    }
+}
