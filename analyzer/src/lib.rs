@@ -3,6 +3,7 @@
 //!
 //! Data flows one way: `snapshot` (bytes) -> `procfs`/`cgroupfs` (typed values) -> `model`
 //! (joined) -> `findings` -> `views`/`report` (text). Nothing here reads the live system.
+//! [`analyze`] runs the middle of it: it builds the model, then evaluates its findings.
 
 pub mod cgroupfs;
 pub mod findings;
@@ -11,3 +12,6 @@ pub mod procfs;
 pub mod report;
 pub mod snapshot;
 pub mod views;
+
+mod pipeline;
+pub use pipeline::{analyze, analyze_owned};

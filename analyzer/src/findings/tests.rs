@@ -1,9 +1,10 @@
 //! Each rule fires on a node built to show its problem and stays quiet on a healthy one.
 
 use super::*;
+use crate::analyze;
 use crate::model::layout_test::{app_ns, base, sandbox_ns, APP, SANDBOX, UID};
 use crate::model::testkit::{Fs, NodeBuilder, Proc, HOST_NS};
-use crate::model::{build, ContainerId};
+use crate::model::ContainerId;
 use nodesnap_format::{Gap, GapReason};
 
 const SHIM: u32 = 900;
@@ -43,7 +44,7 @@ fn pod_node(tweak: impl FnOnce(Proc) -> Proc) -> NodeBuilder {
 }
 
 fn findings_of(node: &NodeBuilder, rule: &Rule) -> Vec<Finding> {
-    build(&node.build())
+    analyze(&node.build())
         .findings
         .into_iter()
         .filter(|f| f.rule == rule.id)
@@ -69,7 +70,7 @@ fn app_id() -> ContainerId {
 
 #[test]
 fn healthy_pod_has_no_findings_at_all() {
-    let model = build(&pod_node(|p| p).build());
+    let model = analyze(&pod_node(|p| p).build());
     assert!(model.findings.is_empty(), "{:?}", model.findings);
 }
 
@@ -409,7 +410,7 @@ fn collection_gaps_name_the_partial_processes() {
         reason: GapReason::PermissionDenied,
         detail: None,
     });
-    let model = build(&node.build());
+    let model = analyze(&node.build());
     let found: Vec<&Finding> = model
         .findings
         .iter()
@@ -446,7 +447,7 @@ fn findings_are_sorted_critical_first() {
         reason: GapReason::NotFound,
         detail: None,
     });
-    let model = build(&node.build());
+    let model = analyze(&node.build());
     let severities: Vec<Severity> = model.findings.iter().map(|f| f.severity).collect();
     let mut sorted = severities.clone();
     sorted.sort();
@@ -476,7 +477,7 @@ fn absurd_counters_from_the_node_do_not_overflow() {
     node.cgroup_file(&app_path(), "pids.current", &format!("{max}\n"));
     node.cgroup_file(&app_path(), "memory.events", &format!("oom_kill {max}\n"));
     node.cgroup_file(&pod_path(), "memory.events", &format!("oom_kill {max}\n"));
-    let model = build(&node.build());
+    let model = analyze(&node.build());
     let rules: Vec<&str> = model.findings.iter().map(|f| f.rule.as_str()).collect();
     assert!(rules.contains(&CGROUP_CPU_THROTTLED.id), "{rules:?}");
     assert!(rules.contains(&CGROUP_OOM_KILLS.id), "{rules:?}");

@@ -1,6 +1,7 @@
 //! Joins a snapshot's parsed files into the model: classifies processes and cgroup paths,
 //! groups processes into containers and containers into pods, ties shims to what they manage,
-//! decides who holds each namespace, and derives the findings.
+//! and decides who holds each namespace. The model comes back without findings:
+//! `crate::analyze` evaluates them once it is built.
 //!
 //! Every join goes through a HashMap keyed by pid, inode, container id or pod uid, so the work
 //! grows with the number of processes, never with its square.
@@ -22,7 +23,7 @@ use std::fmt::Write as _;
 /// architecture Linux exposes to user space, whatever CONFIG_HZ is.
 pub const USER_HZ: u64 = 100;
 
-/// Builds the model of the node a snapshot was taken from.
+/// Builds the model of the node a snapshot was taken from, without findings.
 pub fn build(snapshot: &Snapshot) -> Model {
     let inputs = super::gather::gather(snapshot);
     assemble(
@@ -496,7 +497,7 @@ pub fn assemble(
             counts: manifest.counts.clone(),
             collector_pid: collector_pid.map(Pid),
         };
-        let mut model = Model {
+        Model {
             schema_version: SCHEMA_VERSION,
             node,
             collection,
@@ -507,9 +508,7 @@ pub fn assemble(
             cgroups,
             findings: Vec::new(),
             gaps,
-        };
-        model.findings = crate::findings::evaluate(&model);
-        model
+        }
     })
 }
 
