@@ -3,7 +3,8 @@
 //!
 //! Data flows one way: `snapshot` (bytes) -> `procfs`/`cgroupfs` (the typed `values`) ->
 //! `model` (joined) -> `findings` (the one judge) -> `views`/`report` (text), the last three
-//! sharing one presentation layer, `present`. Nothing here reads the live system.
+//! sharing one presentation layer, `present`. Nothing here reads the live system. [`analyze`]
+//! runs the middle of it: it builds the model, then evaluates its findings.
 
 pub mod cgroupfs;
 pub mod findings;
@@ -14,3 +15,6 @@ pub mod report;
 pub mod snapshot;
 pub mod values;
 pub mod views;
+
+mod pipeline;
+pub use pipeline::{analyze, analyze_owned};

@@ -231,7 +231,7 @@ fn fails(model: &Model, threshold: Severity) -> bool {
 
 fn load(path: &Path) -> Result<Model, Failure> {
     let snapshot = analyzer::snapshot::load(path).map_err(|e| Failure::about(path, e))?;
-    Ok(analyzer::model::build_owned(snapshot))
+    Ok(analyzer::analyze_owned(snapshot))
 }
 
 const OUTPUT_BUFFER: usize = 256 << 10;

@@ -1,8 +1,9 @@
 //! Every bundled sample loads with today's analyzer and shows what it is in the README for; the
 //! seed-node sample shows every fact the seed walkthrough found by hand (issue 3, item 5).
 
+use analyzer::analyze;
 use analyzer::model::{
-    build, ContainerId, Holder, Inode, Model, NsType, Pid, PodUid, ProcessRole, QosClass, Sharing,
+    ContainerId, Holder, Inode, Model, NsType, Pid, PodUid, ProcessRole, QosClass, Sharing,
 };
 use analyzer::snapshot::load;
 
@@ -33,7 +34,7 @@ fn every_sample_in_samples_dir_loads_without_damage() {
                 path.display(),
                 snapshot.load_gaps
             );
-            let model = build(&snapshot);
+            let model = analyze(&snapshot);
             // Only what the collector recorded; fixture trees are complete.
             assert_eq!(
                 model.gaps.len(),
@@ -451,7 +452,7 @@ fn a_format_1_snapshot_gives_the_same_model_as_format_2_of_the_same_node() {
         "{:?}",
         old_snapshot.load_gaps
     );
-    let mut old = build(&old_snapshot);
+    let mut old = analyze(&old_snapshot);
     let new = model_of("seed-node");
     assert_eq!(new.collection.format_version, 2);
     assert!(!old.processes.is_empty() && !old.cgroups.is_empty() && !old.pods.is_empty());

@@ -49,5 +49,5 @@ pub fn sample_model(sample: &str) -> analyzer::model::Model {
     let path = samples_dir().join(format!("{sample}.tar.gz"));
     let snapshot =
         analyzer::snapshot::load(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    analyzer::model::build(&snapshot)
+    analyzer::analyze(&snapshot)
 }

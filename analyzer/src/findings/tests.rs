@@ -1,9 +1,10 @@
 //! Each rule fires on a node built to show its problem and stays quiet on a healthy one.
 
 use super::*;
+use crate::analyze;
 use crate::model::layout_test::{app_ns, base, sandbox_ns, APP, SANDBOX, UID};
 use crate::model::testkit::{Fs, NodeBuilder, Proc, HOST_NS};
-use crate::model::{build, CgroupPath, ContainerId, QosClass, Severity};
+use crate::model::{CgroupPath, ContainerId, QosClass, Severity};
 use nodesnap_format::{Gap, GapReason};
 
 const SHIM: u32 = 900;
@@ -43,7 +44,7 @@ fn pod_node(tweak: impl FnOnce(Proc) -> Proc) -> NodeBuilder {
 }
 
 fn findings_of(node: &NodeBuilder, rule: &Rule) -> Vec<Finding> {
-    build(&node.build())
+    analyze(&node.build())
         .findings
         .into_iter()
         .filter(|f| f.rule == rule.id)
@@ -69,7 +70,7 @@ fn app_id() -> ContainerId {
 
 #[test]
 fn healthy_pod_has_no_findings_at_all() {
-    let model = build(&pod_node(|p| p).build());
+    let model = analyze(&pod_node(|p| p).build());
     assert!(model.findings.is_empty(), "{:?}", model.findings);
 }
 
@@ -225,7 +226,7 @@ fn shim_without_container_processes_fires() {
         found[0].message
     );
     // The target is the model's, computed once from the shim's arguments.
-    let model = build(&node.build());
+    let model = analyze(&node.build());
     let shim = model.processes.iter().find(|p| p.pid.0 == 901).unwrap();
     assert_eq!(shim.shim_for, ContainerId::parse(gone));
     healthy_is_quiet(&SHIM_WITHOUT_CONTAINER);
@@ -532,7 +533,7 @@ fn collection_gaps_name_the_partial_processes() {
         reason: GapReason::PermissionDenied,
         detail: None,
     });
-    let model = build(&node.build());
+    let model = analyze(&node.build());
     let found: Vec<&Finding> = model
         .findings
         .iter()
@@ -569,7 +570,7 @@ fn findings_are_sorted_critical_first() {
         reason: GapReason::NotFound,
         detail: None,
     });
-    let model = build(&node.build());
+    let model = analyze(&node.build());
     let severities: Vec<Severity> = model.findings.iter().map(|f| f.severity).collect();
     let mut sorted = severities.clone();
     sorted.sort();
@@ -590,7 +591,7 @@ fn absurd_counters_from_the_node_do_not_overflow() {
     node.cgroup_file(&app_path(), "pids.current", &format!("{max}\n"));
     node.cgroup_file(&app_path(), "memory.events", &format!("oom_kill {max}\n"));
     node.cgroup_file(&pod_path(), "memory.events", &format!("oom_kill {max}\n"));
-    let model = build(&node.build());
+    let model = analyze(&node.build());
     let rules: Vec<&str> = model.findings.iter().map(|f| f.rule.as_str()).collect();
     assert!(rules.contains(&CGROUP_CPU_THROTTLED.id), "{rules:?}");
     assert!(rules.contains(&CGROUP_OOM_KILLS.id), "{rules:?}");

@@ -1,5 +1,5 @@
 //! The typed facts the model is joined from, one step after parsing: per process, per cgroup
-//! and for the node. `gather` fills them from a snapshot; `assemble` (in build.rs) joins them
+//! and for the node. `gather` fills them from a snapshot; `build::assemble` joins them
 //! without touching files, so the joins are tested with values built in the test.
 
 use super::ids::{Inode, NsType};

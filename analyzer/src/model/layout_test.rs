@@ -3,6 +3,7 @@
 
 use super::testkit::{record, Fs, NodeBuilder, Proc};
 use super::*;
+use crate::analyze;
 use nodesnap_format::{ContainerLogLink, PodLogDir, RecordSource};
 
 pub const UID: &str = "0c9e1e53-7c6b-4f7e-9a55-2d3f1b0a9c11";
@@ -159,7 +160,7 @@ fn systemd_driver_v1_containerd_runc_v2_one_shim_per_pod_child_of_pid_1() {
         (900, &format!("{pod}/cri-containerd-{APP}.scope")),
         500,
     );
-    let model = build(&node.build());
+    let model = analyze(&node.build());
     assert_pod(&model, QosClass::Burstable, RuntimeKind::Containerd, 900);
     assert_eq!(container(&model, APP).shim_pid, Some(Pid(900)));
     assert_eq!(model.node.cgroup_driver, CgroupDriver::Systemd);
@@ -196,7 +197,7 @@ fn v2_systemd_guaranteed_pod_sits_directly_under_kubepods_slice() {
     );
     node.cgroup_file(&pod, "memory.max", "268435456\n");
     node.cgroup_file(&pod, "cpu.max", "50000 100000\n");
-    let model = build(&node.build());
+    let model = analyze(&node.build());
     assert_pod(&model, QosClass::Guaranteed, RuntimeKind::Containerd, 900);
     assert_eq!(model.node.cgroup_mode, CgroupMode::V2);
     assert_eq!(model.node.cgroup_driver, CgroupDriver::Systemd);
@@ -239,7 +240,7 @@ fn v2_cgroupfs_containerd_with_bare_ids() {
         name: format!("web-0_shop_nginx-{APP}.log"),
         target: format!("/var/log/pods/shop_web-0_{UID}/nginx/0.log"),
     });
-    let model = build(&node.build());
+    let model = analyze(&node.build());
     assert_pod(&model, QosClass::BestEffort, RuntimeKind::Containerd, 900);
     assert_eq!(model.node.cgroup_driver, CgroupDriver::Cgroupfs);
     let pod = only_pod(&model);
@@ -288,7 +289,7 @@ fn v1_systemd_docker_scopes_with_one_shim_v1_per_container() {
         &[("io.kubernetes.container.name", "nginx")],
         &[],
     ));
-    let model = build(&node.build());
+    let model = analyze(&node.build());
     assert_pod(&model, QosClass::BestEffort, RuntimeKind::Docker, 0);
     assert_eq!(container(&model, SANDBOX).shim_pid, Some(Pid(900)));
     assert_eq!(container(&model, APP).shim_pid, Some(Pid(901)));
@@ -331,7 +332,7 @@ fn crio_with_one_conmon_per_container_outside_the_container_scope() {
             ("io.kubernetes.pod.uid", UID),
         ],
     ));
-    let model = build(&node.build());
+    let model = analyze(&node.build());
     assert_pod(&model, QosClass::Burstable, RuntimeKind::CriO, 0);
     assert_eq!(container(&model, SANDBOX).shim_pid, Some(Pid(900)));
     assert_eq!(container(&model, APP).shim_pid, Some(Pid(901)));
@@ -373,7 +374,7 @@ fn crio_without_an_infra_container_still_names_the_pods_sandbox() {
             ("io.kubernetes.pod.uid", UID),
         ],
     ));
-    let model = build(&node.build());
+    let model = analyze(&node.build());
     let pod = only_pod(&model);
     assert_eq!(
         pod.sandbox_id.as_ref().map(ContainerId::as_str),
@@ -416,7 +417,7 @@ fn k3s_with_its_embedded_containerd() {
         (900, &format!("{pod}/{APP}")),
         300,
     );
-    let model = build(&node.build());
+    let model = analyze(&node.build());
     assert_pod(&model, QosClass::Burstable, RuntimeKind::Containerd, 900);
     let kinds: Vec<RuntimeKind> = model.node.runtimes.iter().map(|r| r.kind).collect();
     assert_eq!(kinds, vec![RuntimeKind::Containerd]);
@@ -463,7 +464,7 @@ fn plain_docker_cgroupfs_under_slash_docker() {
     node.process(Proc::new(801, 1, "dockerd", "/usr/bin/dockerd"));
     node.process(Proc::new(900, 800, "containerd-shim", &format!("containerd-shim -namespace moby -workdir /var/lib/containerd/io.containerd.runtime.v1.linux/moby/{APP}")));
     standalone(&mut node, 900, &format!("/docker/{APP}"));
-    let model = build(&node.build());
+    let model = analyze(&node.build());
     assert_standalone(&model, RuntimeKind::Docker, 900);
     assert_eq!(model.node.cgroup_driver, CgroupDriver::Cgroupfs);
 }
@@ -475,7 +476,7 @@ fn plain_docker_systemd_scope_with_a_runc_v2_moby_shim() {
     node.process(Proc::new(801, 1, "dockerd", "/usr/bin/dockerd"));
     node.process(Proc::new(900, 1, "containerd-shim", &format!("/usr/bin/containerd-shim-runc-v2 -namespace moby -id {APP} -address /run/containerd/containerd.sock")));
     standalone(&mut node, 900, &format!("/system.slice/docker-{APP}.scope"));
-    let model = build(&node.build());
+    let model = analyze(&node.build());
     assert_standalone(&model, RuntimeKind::Docker, 900);
     assert_eq!(model.node.cgroup_driver, CgroupDriver::Systemd);
 }
@@ -492,7 +493,7 @@ fn podman_container_in_a_sub_cgroup_with_conmon_in_its_own_scope() {
         900,
         &format!("/machine.slice/libpod-{APP}.scope/container"),
     );
-    let model = build(&node.build());
+    let model = analyze(&node.build());
     assert_standalone(&model, RuntimeKind::Podman, 900);
     let kinds: Vec<(RuntimeKind, Option<Pid>)> = model
         .node
@@ -513,7 +514,7 @@ fn host_without_containers() {
     node.process(
         Proc::new(500, 1, "sshd", "/usr/sbin/sshd -D").cgroup("/system.slice/sshd.service"),
     );
-    let model = build(&node.build());
+    let model = analyze(&node.build());
     assert!(model.pods.is_empty());
     assert!(model.containers.is_empty());
     assert!(model.node.runtimes.is_empty());
@@ -533,7 +534,7 @@ fn collector_pid_is_left_out() {
         "/tmp/collector -o /tmp/x.tar.gz",
     ));
     node.collector_pid(4242);
-    let model = build(&node.build());
+    let model = analyze(&node.build());
     assert!(model.processes.iter().all(|p| p.pid != Pid(4242)));
     assert_eq!(model.collection.collector_pid, Some(Pid(4242)));
 }
@@ -544,7 +545,7 @@ fn host_namespaces_come_from_kernel_threads_when_pid_1_is_unreadable() {
     // pid 1's ns file replaced by nothing readable: an empty file lists no links.
     node.file("proc/1/ns", "");
     node.process(Proc::new(11, 2, "kworker/0:0", ""));
-    let model = build(&node.build());
+    let model = analyze(&node.build());
     let net = model
         .namespaces
         .iter()
@@ -579,7 +580,7 @@ fn shim_placed_in_its_pods_sandbox_cgroup_is_not_a_container_process() {
         (900, &format!("{pod}/{APP}")),
         500,
     );
-    let model = build(&node.build());
+    let model = analyze(&node.build());
     assert_pod(&model, QosClass::Burstable, RuntimeKind::Containerd, 900);
     assert_eq!(container(&model, SANDBOX).pids, vec![Pid(910)]);
     let shim = model.processes.iter().find(|p| p.pid == Pid(900)).unwrap();
@@ -599,7 +600,7 @@ fn hybrid_node_with_docker_cgroupfs_reads_the_systemd_hierarchy_for_display() {
         &format!("containerd-shim -namespace moby -workdir /var/lib/containerd/io.containerd.runtime.v1.linux/moby/{APP}"),
     ));
     standalone(&mut node, 900, &format!("/docker/{APP}"));
-    let model = build(&node.build());
+    let model = analyze(&node.build());
     assert_eq!(model.node.cgroup_mode, CgroupMode::Hybrid);
     assert_standalone(&model, RuntimeKind::Docker, 900);
     let cgroup = model

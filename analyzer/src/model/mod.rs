@@ -9,7 +9,6 @@ pub mod ids;
 pub mod inputs;
 pub mod names;
 pub mod roles;
-pub mod runtimes;
 pub mod types;
 
 pub use build::{build, build_owned};

@@ -8,6 +8,7 @@
 
 use super::testkit::{record, Fs, NodeBuilder, Proc};
 use super::*;
+use crate::analyze;
 use crate::findings;
 use nodesnap_format::RecordSource;
 
@@ -221,7 +222,7 @@ fn pod<'a>(model: &'a Model, uid: &str) -> &'a Pod {
 
 #[test]
 fn seed_node_facts() {
-    let model = build(&seed_node().build());
+    let model = analyze(&seed_node().build());
     assert_eq!(model.node.hostname.as_deref(), Some("my-node1"));
     assert_eq!(model.node.os.as_deref(), Some("CentOS Linux 7 (Core)"));
     assert_eq!(model.node.cgroup_mode, CgroupMode::V1);
@@ -249,7 +250,7 @@ fn seed_node_facts() {
 
 #[test]
 fn seed_containerd_is_the_parent_of_every_shim() {
-    let model = build(&seed_node().build());
+    let model = analyze(&seed_node().build());
     let shims: Vec<&Process> = model
         .processes
         .iter()
@@ -262,7 +263,7 @@ fn seed_containerd_is_the_parent_of_every_shim() {
 
 #[test]
 fn seed_shim_7320_runs_safe_nginx_whose_first_process_is_7337() {
-    let model = build(&seed_node().build());
+    let model = analyze(&seed_node().build());
     let c = find_container(&model, "52eeb71ffa22");
     assert_eq!(c.shim_pid, Some(Pid(7320)));
     assert_eq!(c.init_pid, Some(Pid(7337)));
@@ -282,7 +283,7 @@ fn seed_shim_7320_runs_safe_nginx_whose_first_process_is_7337() {
 
 #[test]
 fn seed_redis_pod_is_burstable_with_pause_redis_and_nginx() {
-    let model = build(&seed_node().build());
+    let model = analyze(&seed_node().build());
     let p = pod(&model, REDIS_POD);
     assert_eq!(p.qos, Some(QosClass::Burstable));
     assert_eq!(
@@ -318,7 +319,7 @@ fn seed_redis_pod_is_burstable_with_pause_redis_and_nginx() {
 
 #[test]
 fn seed_redis_pod_shares_ipc_net_and_the_host_user_namespace() {
-    let model = build(&seed_node().build());
+    let model = analyze(&seed_node().build());
     let p = pod(&model, REDIS_POD);
     let sharing = |kind| p.namespace_sharing.get(&kind).copied();
     assert_eq!(sharing(NsType::Ipc), Some(Sharing::Pod));
@@ -357,7 +358,7 @@ fn seed_redis_pod_shares_ipc_net_and_the_host_user_namespace() {
 
 #[test]
 fn seed_empty_shims_7342_and_8087_are_flagged_and_nothing_else_is() {
-    let model = build(&seed_node().build());
+    let model = analyze(&seed_node().build());
     let flagged: Vec<&Finding> = model
         .findings
         .iter()
@@ -391,7 +392,7 @@ fn seed_empty_shims_7342_and_8087_are_flagged_and_nothing_else_is() {
 
 #[test]
 fn seed_kube_proxy_in_its_sub_cgroup_still_belongs_to_its_container() {
-    let model = build(&seed_node().build());
+    let model = analyze(&seed_node().build());
     let proxy = process(&model, 6227);
     assert_eq!(
         proxy.container_id.as_ref().map(ContainerId::as_str),
@@ -418,7 +419,7 @@ fn seed_kube_proxy_in_its_sub_cgroup_still_belongs_to_its_container() {
 
 #[test]
 fn seed_cgroup_tree_is_sorted_with_parents_listed() {
-    let model = build(&seed_node().build());
+    let model = analyze(&seed_node().build());
     let paths: Vec<String> = model.cgroups.iter().map(|c| c.path.to_string()).collect();
     let mut sorted = paths.clone();
     sorted.sort();
@@ -441,7 +442,7 @@ fn seed_cgroup_tree_is_sorted_with_parents_listed() {
 
 #[test]
 fn seed_kernel_threads_and_start_times() {
-    let model = build(&seed_node().build());
+    let model = analyze(&seed_node().build());
     assert!(process(&model, 9).kernel_thread);
     assert_eq!(process(&model, 9).role, ProcessRole::KernelThread);
     assert!(!process(&model, 1).kernel_thread);
@@ -458,7 +459,7 @@ fn seed_kernel_threads_and_start_times() {
 
 #[test]
 fn seed_model_serializes_with_the_documented_names() {
-    let model = build(&seed_node().build());
+    let model = analyze(&seed_node().build());
     let json = serde_json::to_value(&model).expect("the model serializes");
     let pod = json["pods"]
         .as_array()

@@ -134,7 +134,6 @@ fn note(finding: &Finding, cgroup: &Cgroup) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::build;
     use crate::model::testkit::{Fs, NodeBuilder, Proc};
 
     /// A v2 node whose container had OOM kills, counted again in its pod's and QoS cgroups as
@@ -157,7 +156,7 @@ mod tests {
 
     #[test]
     fn notes_follow_the_findings_where_the_event_happened() {
-        let model = build(&node().build());
+        let model = crate::analyze(&node().build());
         let notes = CgroupNotes::new(&model);
         let noted: Vec<(String, &[String])> = model
             .cgroups
@@ -174,7 +173,7 @@ mod tests {
 
     #[test]
     fn the_models_trouble_is_the_notes() {
-        let model = build(&node().build());
+        let model = crate::analyze(&node().build());
         let notes = CgroupNotes::new(&model);
         for (i, cgroup) in model.cgroups.iter().enumerate() {
             assert_eq!(cgroup.trouble, notes.at(i), "{}", cgroup.path);

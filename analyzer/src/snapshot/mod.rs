@@ -1,7 +1,7 @@
 //! A snapshot held in memory: its manifest, its runtime metadata, and the raw bytes of every
 //! file the collector copied from the node, keyed by their path relative to the node's root.
 //!
-//! `load` (in `load.rs`) reads a .tar.gz, a .tar or an extracted directory into this; the model
+//! `load` (in `load/`) reads a .tar.gz, a .tar or an extracted directory into this; the model
 //! only ever sees a `Snapshot`, never the filesystem.
 
 mod lenient;

@@ -1,19 +1,19 @@
-//! The node's container runtimes as instances: each daemon process (containerd, dockerd,
-//! crio) and each podman storage root in use is one instance, and every shim, container and
-//! pod is attributed to the instance that runs it, so that docker's own containerd, k3s'
-//! embedded one and a system containerd on one node are three instances, not one "containerd".
+//! Step 5 of the model build: the node's container runtimes as instances. Each daemon process
+//! (containerd, dockerd, crio) and each podman storage root in use is one instance, and every
+//! shim, container and pod is attributed to the instance that runs it, so that docker's own
+//! containerd, k3s' embedded one and a system containerd on one node are three instances, not
+//! one "containerd".
 //!
 //! What ties a process or record to an instance, in order of trust: the daemon socket a shim
 //! names (`-address`), the storage root a podman conmon names, the daemon a shim is a child of,
 //! the state or data directory a runtime record was read from, and last, a node with only one
 //! instance of the kind.
 
-use super::ids::{Pid, RuntimeId};
-use super::inputs::RawProcess;
-use super::roles::RoleInfo;
-use super::types::{ProcessRole, RuntimeInfo, RuntimeKind};
-use nodesnap_format::DaemonRecord;
-use std::collections::HashMap;
+use super::containers::ContainerDrafts;
+use super::processes::ProcessRecord;
+use crate::model::{ContainerId, Pid, ProcessRole, RuntimeId, RuntimeInfo, RuntimeKind};
+use nodesnap_format::{DaemonRecord, RuntimeMetadata};
+use std::collections::{BTreeSet, HashMap};
 
 /// containerd's, dockerd's and CRI-O's default sockets, and podman's default storage root:
 /// what an instance serves on when neither its arguments nor the collector's record say.
@@ -54,16 +54,18 @@ pub struct RuntimeIndex {
 }
 
 impl RuntimeIndex {
-    /// Finds the instances among `raw` (with their `roles`), completing each daemon with the
+    /// Finds the instances among the node's processes, completing each daemon with the
     /// collector's record of where it lives (`daemons`, absent in older snapshots).
-    pub fn build(raw: &[&RawProcess], roles: &[RoleInfo], daemons: &[DaemonRecord]) -> Self {
+    pub fn build(processes: &[ProcessRecord], daemons: &[DaemonRecord]) -> Self {
         let records: HashMap<u32, &DaemonRecord> = daemons.iter().map(|d| (d.pid, d)).collect();
         let mut index = RuntimeIndex::default();
-        for (i, role) in roles.iter().enumerate() {
+        for ProcessRecord {
+            raw: process, role, ..
+        } in processes
+        {
             let (ProcessRole::RuntimeDaemon, Some(kind)) = (role.role, role.runtime) else {
                 continue;
             };
-            let process = raw[i];
             let record = records.get(&process.pid);
             let address = record
                 .and_then(|r| r.address.clone())
@@ -89,13 +91,13 @@ impl RuntimeIndex {
             });
         }
         // Podman has no daemon: each storage root its conmon processes name is an instance.
-        for role in roles {
+        for ProcessRecord { role, .. } in processes {
             if role.role == ProcessRole::Shim && role.runtime == Some(RuntimeKind::Podman) {
                 index.podman_instance(role.storage_root.as_deref());
             }
         }
-        index.link_docker(raw, &records);
-        index.attribute_shims(raw, roles);
+        index.link_docker(processes, &records);
+        index.attribute_shims(processes);
         index
             .instances
             .sort_by(|a, b| (a.kind, &a.id).cmp(&(b.kind, &b.id)));
@@ -160,8 +162,9 @@ impl RuntimeIndex {
 
     /// Ties each dockerd to the containerd that runs its containers: the one it names with
     /// `--containerd`, else the one it started as its child (whose distribution is then docker).
-    fn link_docker(&mut self, raw: &[&RawProcess], records: &HashMap<u32, &DaemonRecord>) {
-        let parents: HashMap<u32, u32> = raw.iter().map(|p| (p.pid, p.ppid)).collect();
+    fn link_docker(&mut self, processes: &[ProcessRecord], records: &HashMap<u32, &DaemonRecord>) {
+        let parents: HashMap<u32, u32> =
+            processes.iter().map(|p| (p.raw.pid, p.raw.ppid)).collect();
         for at in 0..self.instances.len() {
             if self.instances[at].kind != RuntimeKind::Containerd {
                 continue;
@@ -197,20 +200,21 @@ impl RuntimeIndex {
     }
 
     /// Lists each shim under the instance it serves.
-    fn attribute_shims(&mut self, raw: &[&RawProcess], roles: &[RoleInfo]) {
-        for (i, role) in roles.iter().enumerate() {
-            if role.role != ProcessRole::Shim {
+    fn attribute_shims(&mut self, processes: &[ProcessRecord]) {
+        for shim in processes {
+            if shim.role.role != ProcessRole::Shim {
                 continue;
             }
-            if let Some(at) = self.shim_instance(raw[i], role) {
-                self.instances[at].shim_pids.push(Pid(raw[i].pid));
+            if let Some(at) = self.shim_instance(shim) {
+                self.instances[at].shim_pids.push(Pid(shim.raw.pid));
             }
         }
     }
 
     /// The instance a shim or conmon serves: by the socket it names, the storage root podman
     /// gave it, the daemon it is a child of, or the only instance of its kind.
-    fn shim_instance(&mut self, process: &RawProcess, role: &RoleInfo) -> Option<usize> {
+    fn shim_instance(&mut self, shim: &ProcessRecord) -> Option<usize> {
+        let (process, role) = (shim.raw, &shim.role);
         if role.runtime == Some(RuntimeKind::Podman) {
             return Some(self.podman_instance(role.storage_root.as_deref()));
         }
@@ -313,10 +317,88 @@ impl RuntimeIndex {
     }
 }
 
+/// Credits each container no cgroup path, record or shim placed to the only runtime kind that
+/// runs containers on the node; notes podman's default instance where containers are podman's
+/// but no conmon named its storage root.
+pub fn credit_containers(index: &mut RuntimeIndex, containers: &mut ContainerDrafts) {
+    if containers
+        .values()
+        .any(|c| c.runtime == Some(RuntimeKind::Podman))
+    {
+        index.note_podman();
+    }
+    let only_runtime = single_container_runtime(index.instances());
+    for draft in containers.values_mut() {
+        if draft.runtime.is_none() {
+            draft.runtime = only_runtime;
+        }
+    }
+}
+
+/// The runtime kind to credit a container to when nothing else says: the only kind running
+/// containers on the node (dockerd runs its containers through containerd, so docker wins).
+fn single_container_runtime(instances: &[RuntimeInfo]) -> Option<RuntimeKind> {
+    let kinds: BTreeSet<RuntimeKind> = instances.iter().map(|i| i.kind).collect();
+    let kinds: Vec<RuntimeKind> = kinds.into_iter().collect();
+    match kinds.as_slice() {
+        [only] => Some(*only),
+        [RuntimeKind::Docker, RuntimeKind::Containerd] => Some(RuntimeKind::Docker),
+        _ => None,
+    }
+}
+
+/// Which instance runs each container: the one its shim serves, the one whose directories hold
+/// its runtime record, else the only instance of its kind (see `RuntimeIndex::of_container`).
+pub struct ContainerInstances<'a> {
+    index: &'a RuntimeIndex,
+    /// Where each container's runtime record was read from.
+    record_paths: HashMap<ContainerId, &'a str>,
+}
+
+impl<'a> ContainerInstances<'a> {
+    pub fn new(index: &'a RuntimeIndex, metadata: &'a RuntimeMetadata) -> Self {
+        let record_paths = metadata
+            .containers
+            .iter()
+            .filter_map(|r| ContainerId::parse(&r.id).map(|id| (id, r.path.as_str())))
+            .collect();
+        ContainerInstances {
+            index,
+            record_paths,
+        }
+    }
+
+    /// The instance that runs container `id` of `kind`, managed by the shim `shim_pid`.
+    pub fn of(
+        &self,
+        id: &ContainerId,
+        kind: Option<RuntimeKind>,
+        shim_pid: Option<u32>,
+    ) -> Option<RuntimeId> {
+        let shim = shim_pid.and_then(|pid| self.index.of_shim(Pid(pid)));
+        let record = self
+            .record_paths
+            .get(id)
+            .and_then(|path| self.index.of_record_path(path));
+        self.index.of_container(kind, shim, record)
+    }
+
+    /// The image every sandbox of `instance` runs, from its config.
+    pub fn sandbox_image(&self, instance: &RuntimeId) -> Option<String> {
+        self.index
+            .instances()
+            .iter()
+            .find(|i| &i.id == instance)
+            .and_then(|i| i.sandbox_image.clone())
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::super::roles::classify_process;
     use super::*;
+    use crate::model::classify::CgroupClass;
+    use crate::model::inputs::RawProcess;
+    use crate::model::roles::classify_process;
 
     fn process(pid: u32, ppid: u32, argv: &str) -> RawProcess {
         let argv: Vec<String> = argv.split(' ').map(str::to_string).collect();
@@ -337,12 +419,15 @@ mod tests {
     }
 
     fn index_of(processes: &[RawProcess], daemons: &[DaemonRecord]) -> RuntimeIndex {
-        let raw: Vec<&RawProcess> = processes.iter().collect();
-        let roles: Vec<RoleInfo> = raw
+        let records: Vec<ProcessRecord> = processes
             .iter()
-            .map(|p| classify_process(p.pid, p.ppid, &p.comm, p.argv.as_deref().unwrap()))
+            .map(|p| ProcessRecord {
+                raw: p,
+                role: classify_process(p.pid, p.ppid, &p.comm, p.argv.as_deref().unwrap()),
+                class: CgroupClass::default(),
+            })
             .collect();
-        RuntimeIndex::build(&raw, &roles, daemons)
+        RuntimeIndex::build(&records, daemons)
     }
 
     const ID: &str = "52eeb71ffa22cd8020a6214fa1a556c2e22c3012858a75aa5799b021502916e1";
@@ -549,5 +634,44 @@ mod tests {
         assert_eq!(canonical_path("/var/runner"), "/var/runner");
         assert!(is_within("/run/x/y", "/run/x"));
         assert!(!is_within("/run/xy", "/run/x"));
+    }
+
+    #[test]
+    fn single_container_runtime_credits_docker_over_its_containerd() {
+        let info = |kind: RuntimeKind| RuntimeInfo {
+            id: RuntimeId::new(kind.name(), "/x"),
+            kind,
+            pid: None,
+            comm: None,
+            distribution: None,
+            address: None,
+            root: None,
+            state: None,
+            managed_by: None,
+            uses: None,
+            sandbox_image: None,
+            shim_pids: Vec::new(),
+        };
+        let of = |kinds: &[RuntimeKind]| -> Vec<RuntimeInfo> {
+            kinds.iter().map(|k| info(*k)).collect()
+        };
+        assert_eq!(
+            single_container_runtime(&of(&[RuntimeKind::Docker, RuntimeKind::Containerd])),
+            Some(RuntimeKind::Docker)
+        );
+        assert_eq!(
+            single_container_runtime(&of(&[RuntimeKind::Containerd, RuntimeKind::Containerd])),
+            Some(RuntimeKind::Containerd),
+            "two instances of one kind are still one kind"
+        );
+        assert_eq!(
+            single_container_runtime(&of(&[RuntimeKind::CriO])),
+            Some(RuntimeKind::CriO)
+        );
+        assert_eq!(
+            single_container_runtime(&of(&[RuntimeKind::CriO, RuntimeKind::Containerd])),
+            None
+        );
+        assert_eq!(single_container_runtime(&of(&[])), None);
     }
 }

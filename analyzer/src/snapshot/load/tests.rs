@@ -1,10 +1,12 @@
 //! The loader against good and hostile inputs: every case either loads what it can with gaps or
 //! fails with one line naming the input, never a panic, within the limits.
 
+use super::collected::normalize;
 use super::*;
 use crate::snapshot::tests::manifest;
 use flate2::write::GzEncoder;
 use flate2::Compression;
+use nodesnap_format::{GapReason, BUNDLE_FILE, ROOT_DIR};
 use std::io::Write;
 use std::path::PathBuf;
 
