@@ -6,6 +6,8 @@
 
 pub mod cgroupfs;
 pub mod findings;
+#[cfg(test)]
+pub(crate) mod fixture;
 pub mod model;
 pub mod procfs;
 pub mod report;

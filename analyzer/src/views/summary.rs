@@ -255,11 +255,13 @@ pub fn enum_name<T: serde::Serialize>(value: &T) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::views::{fixture, golden};
+    use crate::fixture;
+    use crate::views::golden;
+    use nodesnap_fixtures::layouts::seed;
 
     #[test]
     fn summary_of_the_seed_node() {
-        let model = fixture::model();
+        let model = fixture::seed();
         let out = render(&model, Width::Columns(80), Palette::PLAIN);
         golden::check("summary.txt", &out);
         assert!(out.lines().all(|l| l.chars().count() <= 80), "{out}");
@@ -267,7 +269,8 @@ mod tests {
 
     #[test]
     fn summary_colours_severities_only_when_asked() {
-        let model = fixture::model();
+        // The containerd node's OOM-killed container is critical.
+        let model = fixture::model("containerd-v2-systemd");
         let out = render(&model, Width::Columns(80), Palette { enabled: true });
         assert!(out.contains("\x1b[1;31m1 critical\x1b[0m"), "{out}");
         let plain = render(&model, Width::Columns(80), Palette::PLAIN);
@@ -276,7 +279,7 @@ mod tests {
 
     #[test]
     fn an_empty_node_reads_plainly() {
-        let mut model = fixture::model();
+        let mut model = fixture::seed();
         model.pods.clear();
         model.containers.clear();
         model.findings.clear();
@@ -297,7 +300,7 @@ mod tests {
 
     #[test]
     fn container_groups_add_up_when_a_sandbox_has_no_pod_uid() {
-        let mut model = fixture::model();
+        let mut model = fixture::seed();
         let total = model.containers.len();
         let sandboxes = model.containers.iter().filter(|c| c.sandbox).count();
         // A sandbox whose pod the snapshot could not name is still a sandbox, not also a
@@ -322,14 +325,14 @@ mod tests {
 
     #[test]
     fn subjects_read_as_words() {
-        let model = fixture::model();
+        let model = fixture::seed();
         let index = Index::new(&model);
-        let pod = crate::model::PodUid::parse(fixture::POD_NGINX_REDIS).unwrap();
+        let pod = crate::model::PodUid::parse(seed::POD_NGINX_REDIS).unwrap();
         assert_eq!(
             subject_label(&index, &Subject::Pod(pod)),
             "pod default/nginx-redis"
         );
-        let redis = crate::model::ContainerId::parse(fixture::REDIS).unwrap();
+        let redis = crate::model::ContainerId::parse(seed::REDIS).unwrap();
         assert_eq!(
             subject_label(&index, &Subject::Container(redis)),
             "container redis"
