@@ -49,10 +49,21 @@ fn collect(layout: &str) -> Snapshot {
     node.write_to(&root)
         .unwrap_or_else(|e| panic!("writing {layout}: {e}"));
     let tarball = dir.join("snapshot.tar.gz");
-    let config = collector::Config::new(root, collector::OutputTarget::Path(tarball.clone()));
+    let mut config = collector::Config::new(root, collector::OutputTarget::Path(tarball.clone()));
+    // A busy test machine must not turn a slow read into a gap that changes what tests see.
+    config.timeout = std::time::Duration::from_secs(300);
+    config.read_timeout = std::time::Duration::from_secs(60);
     collector::collect(&config, &mut |_| {}).unwrap_or_else(|e| panic!("collecting {layout}: {e}"));
     let mut snapshot = crate::snapshot::load(&tarball)
         .unwrap_or_else(|e| panic!("loading {}: {e}", tarball.display()));
+    let late: Vec<&str> = snapshot
+        .manifest
+        .gaps
+        .iter()
+        .filter(|gap| gap.reason == nodesnap_format::GapReason::TimedOut)
+        .map(|gap| gap.path.as_str())
+        .collect();
+    assert!(late.is_empty(), "collecting {layout} timed out on {late:?}");
     let at = layouts::snapshot_time(&node);
     let manifest = &mut snapshot.manifest;
     manifest.started_at = at.clone();
