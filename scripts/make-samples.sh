@@ -6,7 +6,7 @@
 #   scripts/make-samples.sh seed-node   # only the named ones
 #
 # The fixture trees themselves come from
-# `cargo run -p nodesnap-tests --bin make-fixtures -- tests/fixtures`; run that first when a
+# `cargo run -p nodesnap-fixtures --bin make-fixtures -- tests/fixtures`; run that first when a
 # layout changed. The collector is built in release mode (the binary that ships to nodes), or
 # taken from $COLLECTOR when that names a built binary.
 set -euo pipefail

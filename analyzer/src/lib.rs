@@ -8,6 +8,8 @@
 
 pub mod cgroupfs;
 pub mod findings;
+#[cfg(test)]
+pub(crate) mod fixture;
 pub mod model;
 pub mod present;
 pub mod procfs;

@@ -140,12 +140,12 @@ fn seed_report_opens_offline_with_every_section_and_working_search() {
         );
         assert!(visible(browser, "p19431") && !visible(browser, "p19453"));
         assert_eq!(
-            search(browser, "8104"),
+            search(browser, "2841"),
             0,
-            "a standalone container's pid is no pod"
+            "the runtime daemon's pid is no pod"
         );
-        assert!(visible(browser, "c-c3d3530cf2f5"));
-        assert_eq!(search(browser, ""), 2, "clearing the box shows every pod");
+        assert!(visible(browser, "p2841"));
+        assert_eq!(search(browser, ""), 5, "clearing the box shows every pod");
 
         browser.settle(Duration::from_millis(200));
         assert_clean(browser, &file);

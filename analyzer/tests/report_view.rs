@@ -3,7 +3,13 @@
 
 mod report_support;
 
+use analyzer::model::{Finding, Severity, Subject};
 use analyzer::report::view::{build, NsGridView, ReportView};
+use nodesnap_fixtures::layouts::seed::{
+    NGINX as NGINX_ID, PAUSE_NGINX_REDIS as PAUSE_ID, POD_KUBE_PROXY as PROXY_POD,
+    POD_NGINX_REDIS as NGINX_POD, REDIS as REDIS_ID,
+};
+use nodesnap_format::{Gap, GapReason};
 use report_support::*;
 
 fn seed() -> ReportView {
@@ -90,28 +96,40 @@ fn host_network_pod_shows_host_cells_and_an_alert() {
 
 #[test]
 fn runtime_tree_runs_from_the_daemon_through_shims_to_container_processes() {
-    let view = seed();
+    let mut model = seed_model();
+    // The walkthrough's last worker: its command line vanished while it was read.
+    let last = model
+        .processes
+        .iter_mut()
+        .find(|p| p.pid.0 == 19460)
+        .expect("19460");
+    last.cmdline = None;
+    last.partial = true;
+    let view = build(&model);
     let runtime = &view.process_tree.blocks[0];
     let lines: Vec<(String, &str, &str)> = runtime
         .lines
         .iter()
         .map(|l| (l.guide.clone(), l.pid.as_str(), l.role))
         .collect();
+    // containerd 2841 and its shims in pid order, each over its container's processes.
     let expected_head = [
         ("", "2841", "daemon"),
+        ("├─", "5914", "shim"),
+        ("│ └─", "5967", "sandbox"),
+        ("├─", "5918", "shim"),
+        ("│ └─", "5974", "sandbox"),
         ("├─", "5929", "shim"),
         ("│ └─", "5982", "sandbox"),
         ("├─", "6210", "shim"),
         ("│ └─", "6227", "cp"),
-        ("├─", "8087", "shim"),
-        ("│ └─", "8104", "cp"),
-        ("├─", "19039", "shim"),
-        ("│ └─", "19057", "sandbox"),
-        ("├─", "19338", "shim"),
-        ("│ └─", "19356", "cp"),
-        ("└─", "19407", "shim"),
-        ("  └─", "19431", "cp"),
-        ("    ├─", "19453", "cp"),
+        ("├─", "6575", "shim"),
+        ("│ └─", "6593", "cp"),
+        ("├─", "6698", "shim"),
+        ("│ └─", "6715", "cp"),
+        ("├─", "6944", "shim"),
+        ("│ └─", "6962", "cp"),
+        ("│   └─", "7233", "cp"),
     ];
     for (i, (guide, pid, role)) in expected_head.iter().enumerate() {
         assert_eq!(
@@ -120,28 +138,46 @@ fn runtime_tree_runs_from_the_daemon_through_shims_to_container_processes() {
             "line {i}"
         );
     }
-    let last = runtime.lines.last().expect("lines");
-    assert_eq!((last.pid.as_str(), last.role), ("2842", "daemon"));
-    let shim = &runtime.lines[7];
+    let tail: Vec<(&str, &str, &str)> = lines[lines.len() - 17..]
+        .iter()
+        .map(|(g, p, r)| (g.as_str(), *p, *r))
+        .collect();
     assert_eq!(
-        shim.tag
+        tail[..7],
+        [
+            ("├─", "7342", "shim"),
+            ("├─", "8087", "shim"),
+            ("├─", "19039", "shim"),
+            ("│ └─", "19057", "sandbox"),
+            ("├─", "19338", "shim"),
+            ("│ └─", "19356", "cp"),
+            ("└─", "19407", "shim"),
+        ],
+        "the two shims whose containers exited have no children"
+    );
+    assert_eq!(tail[16], ("", "2842", "daemon"), "dockerd comes last");
+    let line_of = |pid: &str| {
+        runtime
+            .lines
+            .iter()
+            .find(|l| l.pid == pid)
+            .unwrap_or_else(|| panic!("{pid} in the runtime tree"))
+    };
+    assert_eq!(
+        line_of("19039")
+            .tag
             .as_ref()
             .map(|t| (t.text.as_str(), t.href.as_deref())),
         Some((
-            "shim of default/web-cache-5b8f6d7c9-x2x7q · sandbox",
+            "shim of default/nginx-redis · sandbox",
             Some("#c-63ee2df4c255")
         ))
     );
-    let worker = &runtime.lines[13];
     assert!(
-        worker.tag.is_none(),
+        line_of("19453").tag.is_none(),
         "only a container's first process is tagged"
     );
-    let partial = runtime
-        .lines
-        .iter()
-        .find(|l| l.pid == "19460")
-        .expect("19460");
+    let partial = line_of("19460");
     assert!(partial.partial);
     assert_eq!(
         partial.cmd, "nginx",
@@ -166,7 +202,7 @@ fn other_processes_point_to_the_runtime_tree_and_count_kernel_threads() {
     );
     assert_eq!(
         other.note,
-        "2 kernel threads under kthreadd are counted, not listed."
+        "17 kernel threads under kthreadd are counted, not listed."
     );
 }
 
@@ -181,18 +217,11 @@ fn cgroup_tree_marks_limits_usage_and_trouble() {
         .find(|(_, g)| g.name == NGINX_ID)
         .expect("nginx cgroup");
     assert_eq!(
-        nginx.0.guide, "│     └─",
-        "/ > kubepods > burstable > pod > nginx"
+        nginx.0.guide, "│   │ └─",
+        "/ > kubepods > burstable > pod (not the last pod) > nginx"
     );
-    assert_eq!(
-        nginx.1.resources,
-        "mem 120 MiB / 512 MiB · cpu 0.5 CPU · pids 9 / 1024"
-    );
-    // The note of the finding about the cgroup, worded from its counters.
-    assert_eq!(
-        nginx.1.trouble,
-        ["cpu throttled in 1200 of 9000 periods (13%)"]
-    );
+    assert_eq!(nginx.1.resources, "mem 29.8 MiB / 256 MiB · cpu 0.5 CPU");
+    assert!(nginx.1.trouble.is_empty(), "{:?}", nginx.1.trouble);
     assert_eq!(nginx.1.tags[0].text, "nginx");
     let processes_under_nginx = view
         .cgroups
@@ -202,22 +231,49 @@ fn cgroup_tree_marks_limits_usage_and_trouble() {
         .filter(|p| p.cmd.starts_with("nginx: worker"))
         .count();
     assert_eq!(
-        processes_under_nginx, 7,
-        "workers with a command line; 19460 has none"
+        processes_under_nginx, 16,
+        "the 8 workers of each nginx master"
+    );
+    // The containerd node's `api` container was OOM-killed and throttled.
+    let view = build(&layout_model("containerd-v2-systemd"));
+    let api = view
+        .cgroups
+        .lines
+        .iter()
+        .filter_map(|l| l.group.as_ref())
+        .find(|g| g.name.starts_with("cri-containerd-2fdd24245a62"))
+        .expect("api's cgroup");
+    assert_eq!(api.resources, "mem 248 MiB / 256 MiB · cpu 0.2 CPU");
+    assert_eq!(
+        api.trouble,
+        [
+            "3 processes killed by the OOM killer",
+            "memory.max reached 41 times (memory.events max)",
+            "cpu throttled in 71902 of 88213 periods (81%)"
+        ]
     );
 }
 
 #[test]
 fn findings_are_grouped_by_severity_with_links_to_their_subjects() {
-    let view = seed();
+    let mut model = seed_model();
+    // A finding about a container links to the container's card.
+    model.findings.push(Finding {
+        rule: "test-container".to_string(),
+        severity: Severity::Info,
+        subject: Subject::Container(cid(REDIS_ID)),
+        message: "redis".to_string(),
+        explanation: String::new(),
+    });
+    let view = build(&model);
     let groups: Vec<(&str, usize)> = view
         .findings
         .groups
         .iter()
         .map(|g| (g.label, g.count))
         .collect();
-    assert_eq!(groups, [("Critical", 1), ("Warning", 2), ("Info", 2)]);
-    assert_eq!(view.findings.summary, "1 critical · 2 warnings · 2 info");
+    assert_eq!(groups, [("Warning", 3), ("Info", 4)]);
+    assert_eq!(view.findings.summary, "3 warnings · 4 info");
     let links: Vec<Option<&str>> = view
         .findings
         .groups
@@ -225,14 +281,37 @@ fn findings_are_grouped_by_severity_with_links_to_their_subjects() {
         .flat_map(|g| g.items.iter())
         .map(|f| f.subject.href.as_deref())
         .collect();
-    assert_eq!(links[0], Some("#c-9934ac36efad"));
-    assert_eq!(links[1], Some("#pod-f86494f1-aeea-11ea-8af4-0050569e47b9"));
-    assert!(links[2].is_some_and(|h| h.starts_with("#g")));
-    assert_eq!(links[4], Some("#p19460"));
+    assert_eq!(links[0], Some("#pod-f8662a28-aeea-11ea-8af4-0050569e47b9"));
+    assert_eq!(links[1], Some("#p7342"));
+    assert_eq!(links[2], Some("#p8087"));
+    assert_eq!(links[3], Some("#pod-f86494f1-aeea-11ea-8af4-0050569e47b9"));
+    assert_eq!(links[6], Some("#c-9934ac36efad"));
+    // A finding about a cgroup links to its line in the cgroup tree.
+    let view = build(&layout_model("containerd-v2-systemd"));
+    assert_eq!(view.findings.summary, "1 critical · 2 warnings · 1 info");
+    let first = &view.findings.groups[0].items[0];
+    assert!(
+        first
+            .subject
+            .href
+            .as_deref()
+            .is_some_and(|h| h.starts_with("#g")),
+        "{:?}",
+        first.subject.href
+    );
 }
 
 #[test]
 fn container_resources_read_in_human_units_and_flag_pressure() {
+    let resource = |container: &analyzer::report::view::ContainerView, label: &str| {
+        container
+            .resources
+            .iter()
+            .find(|f| f.label == label)
+            .map(|f| (f.value.clone(), f.warn))
+            .unwrap_or_else(|| panic!("{label} of {}", container.name))
+    };
+    // The walkthrough's redis is far from its limit.
     let view = seed();
     let pod = view
         .pods
@@ -245,39 +324,68 @@ fn container_resources_read_in_human_units_and_flag_pressure() {
         .iter()
         .find(|c| c.name == "redis")
         .expect("redis");
-    let memory = redis
-        .resources
+    assert_eq!(
+        resource(redis, "Memory"),
+        ("11.7 MiB of 512 MiB (2%)".to_string(), false)
+    );
+    assert_eq!(
+        pod.containers
+            .iter()
+            .find(|c| c.name == "nginx")
+            .expect("nginx")
+            .processes
+            .len(),
+        9
+    );
+    assert_eq!(pod.alert, None);
+    // The containerd node's `api` was OOM-killed 3 times and throttled in most periods.
+    let view = build(&layout_model("containerd-v2-systemd"));
+    let pod = view
+        .pods
+        .pods
         .iter()
-        .find(|f| f.label == "Memory")
-        .expect("memory");
-    assert_eq!(memory.value, "250 MiB of 256 MiB (98%)");
-    assert!(memory.warn);
-    let oom = redis
-        .resources
-        .iter()
-        .find(|f| f.label == "OOM kills")
-        .expect("oom");
-    assert_eq!((oom.value.as_str(), oom.warn), ("3", true));
-    let nginx = pod
+        .find(|p| p.containers.iter().any(|c| c.name == "api"))
+        .expect("api's pod");
+    let api = pod
         .containers
         .iter()
-        .find(|c| c.name == "nginx")
-        .expect("nginx");
-    let throttled = nginx
-        .resources
-        .iter()
-        .find(|f| f.label == "Throttled")
-        .expect("throttled");
-    assert_eq!(throttled.value, "1,200 of 9,000 periods (13%) · 1 min 24 s");
-    // Highlighted where findings' rule would fire: 13% is below its 20%.
-    assert!(!throttled.warn);
-    assert_eq!(nginx.processes.len(), 9);
-    assert_eq!(pod.alert.as_deref(), Some("3 OOM kills"));
+        .find(|c| c.name == "api")
+        .expect("api");
+    assert_eq!(
+        resource(api, "Memory"),
+        ("248 MiB of 256 MiB (97%)".to_string(), true)
+    );
+    assert_eq!(resource(api, "OOM kills"), ("3".to_string(), true));
+    assert_eq!(
+        resource(api, "Throttled"),
+        (
+            "71,902 of 88,213 periods (82%) · 156 min 52 s".to_string(),
+            true
+        )
+    );
+    // The pod's own memory.events counts its subtree's kills again: 3 + 3.
+    assert_eq!(pod.alert.as_deref(), Some("6 OOM kills"));
 }
 
 #[test]
 fn node_section_summarizes_gaps_by_reason() {
-    let view = seed();
+    // The seed node was read whole: these gaps stand for a collector that was not so lucky.
+    let mut model = seed_model();
+    let gap = |path: &str, reason| Gap {
+        path: path.to_string(),
+        reason,
+        detail: None,
+    };
+    model.gaps.extend([
+        gap("proc/19460/cmdline", GapReason::Vanished),
+        gap("proc/31551/ns", GapReason::PermissionDenied),
+        gap("proc/11908/ns", GapReason::Vanished),
+        gap(
+            "sys/fs/cgroup/memory/kubepods/memory.peak",
+            GapReason::NotFound,
+        ),
+    ]);
+    let view = build(&model);
     let reasons: Vec<(&str, &str)> = view
         .node
         .gap_reasons
@@ -355,8 +463,8 @@ fn hostile_text_is_made_visible_in_the_view() {
         .blocks
         .iter()
         .flat_map(|b| b.lines.iter())
-        .find(|l| l.pid == "8104")
-        .expect("8104");
+        .find(|l| l.pid == HOSTILE_HOST_PID.to_string())
+        .expect("the hostile host process");
     assert_eq!(
         registry.cmd,
         "registry\\u{7}\\u{1b}[31m red\\u{2066}isolate\\u{2069}\\u{d}\\u{a}next\\u{2028}line"
@@ -393,13 +501,21 @@ fn empty_node_renders_with_plain_statements_instead_of_sections() {
 #[test]
 fn parent_cycles_and_deep_chains_are_drawn_without_looping_or_overflowing() {
     let mut model = seed_model();
-    // 5 and 6 are each other's parent; 100000.. is a chain 5,000 deep.
-    model
-        .processes
-        .push(process(5, 6, "a", "a", analyzer::model::ProcessRole::Other));
-    model
-        .processes
-        .push(process(6, 5, "b", "b", analyzer::model::ProcessRole::Other));
+    // 32005 and 32006 are each other's parent; 100000.. is a chain 5,000 deep.
+    model.processes.push(process(
+        32005,
+        32006,
+        "a",
+        "a",
+        analyzer::model::ProcessRole::Other,
+    ));
+    model.processes.push(process(
+        32006,
+        32005,
+        "b",
+        "b",
+        analyzer::model::ProcessRole::Other,
+    ));
     for depth in 0..5000u32 {
         let pid = 100_000 + depth;
         let ppid = if depth == 0 { 1 } else { pid - 1 };
@@ -414,7 +530,10 @@ fn parent_cycles_and_deep_chains_are_drawn_without_looping_or_overflowing() {
     model.processes.sort_by_key(|p| p.pid);
     let view = build(&model);
     let other = &view.process_tree.blocks[1];
-    assert!(other.lines.iter().any(|l| l.pid == "5") && other.lines.iter().any(|l| l.pid == "6"));
+    assert!(
+        other.lines.iter().any(|l| l.pid == "32005")
+            && other.lines.iter().any(|l| l.pid == "32006")
+    );
     let deepest = other
         .lines
         .iter()
@@ -431,10 +550,16 @@ fn parent_cycles_and_deep_chains_are_drawn_without_looping_or_overflowing() {
         .iter()
         .map(|b| b.lines.iter().filter(|l| l.anchor.is_some()).count())
         .sum();
+    let under_kthreadd = model
+        .processes
+        .iter()
+        .filter(|p| p.kernel_thread && p.ppid.0 == 2)
+        .count();
+    assert_eq!(under_kthreadd, 17);
     assert_eq!(
         shown,
-        model.processes.len() - 2,
-        "every process but the 2 kernel threads has a home"
+        model.processes.len() - under_kthreadd,
+        "every process but the kernel threads under kthreadd has a home"
     );
 }
 

@@ -7,8 +7,8 @@ use flate2::write::GzEncoder;
 use flate2::Compression;
 use nodesnap_format::{
     bundle, CmdlinePolicy, CollectOptions, ContainerRecord, Counts, Manifest, PodLogDir,
-    RecordSource, RequestedNamespace, RuntimeMetadata, BUNDLE_FILE, FORMAT_VERSION, MANIFEST_PATH,
-    METADATA_PATH, NAMESPACE_LINKS_FILE, ROOT_DIR,
+    RecordSource, RequestedNamespace, RuntimeMetadata, BUNDLE_FILE, CGROUP_FILES, FORMAT_VERSION,
+    MANIFEST_PATH, METADATA_PATH, NAMESPACE_LINKS_FILE, ROOT_DIR,
 };
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -364,49 +364,19 @@ struct Process<'a> {
     kernel_thread: bool,
 }
 
-/// The v1 hierarchies: their /proc/<pid>/cgroup line numbers and names, and the control
-/// files the collector would find in a kubepods directory of each.
-const V1_HIERARCHIES: &[(u32, &str, &[&str])] = &[
-    (
-        11,
-        "cpuset",
-        &["cgroup.procs", "cpuset.cpus", "cpuset.mems"],
-    ),
-    (
-        10,
-        "cpu,cpuacct",
-        &[
-            "cgroup.procs",
-            "cpu.shares",
-            "cpu.cfs_quota_us",
-            "cpu.cfs_period_us",
-            "cpu.stat",
-        ],
-    ),
-    (
-        9,
-        "memory",
-        &[
-            "cgroup.procs",
-            "memory.limit_in_bytes",
-            "memory.usage_in_bytes",
-            "memory.max_usage_in_bytes",
-            "memory.failcnt",
-            "memory.oom_control",
-        ],
-    ),
-    (
-        8,
-        "pids",
-        &["cgroup.procs", "pids.max", "pids.current", "pids.events"],
-    ),
-    (7, "freezer", &["cgroup.procs", "freezer.state"]),
-    (6, "blkio", &["cgroup.procs"]),
-    (5, "devices", &["cgroup.procs"]),
-    (4, "net_cls,net_prio", &["cgroup.procs"]),
-    (3, "perf_event", &["cgroup.procs"]),
-    (2, "hugetlb", &["cgroup.procs"]),
-    (1, "name=systemd", &["cgroup.procs"]),
+/// The v1 hierarchies: their /proc/<pid>/cgroup line numbers and names.
+const V1_HIERARCHIES: &[(u32, &str)] = &[
+    (11, "cpuset"),
+    (10, "cpu,cpuacct"),
+    (9, "memory"),
+    (8, "pids"),
+    (7, "freezer"),
+    (6, "blkio"),
+    (5, "devices"),
+    (4, "net_cls,net_prio"),
+    (3, "perf_event"),
+    (2, "hugetlb"),
+    (1, "name=systemd"),
 ];
 
 /// The directory of a v1 hierarchy under /sys/fs/cgroup.
@@ -414,32 +384,15 @@ fn v1_mount_dir(name: &str) -> &str {
     name.strip_prefix("name=").unwrap_or(name)
 }
 
-/// The control files the collector would find in a v2 kubepods directory.
-const V2_FILES: &[&str] = &[
-    "cgroup.procs",
-    "cgroup.controllers",
-    "cgroup.subtree_control",
-    "cgroup.type",
-    "cgroup.events",
-    "cgroup.freeze",
-    "memory.max",
-    "memory.high",
-    "memory.low",
-    "memory.min",
-    "memory.current",
-    "memory.peak",
-    "memory.events",
-    "memory.swap.max",
-    "cpu.max",
-    "cpu.weight",
-    "cpu.stat",
-    "cpuset.cpus",
-    "cpuset.cpus.effective",
-    "cpuset.mems",
-    "pids.max",
-    "pids.current",
-    "pids.events",
-];
+/// The control files the collector copies (`CGROUP_FILES`) that a directory of this v1
+/// hierarchy can hold: `cgroup.procs`, and those of its controllers. Which of them the kernel
+/// really has (v1's, not v2's of the same controller) is up to the writer.
+fn v1_candidates(hierarchy: &str) -> impl Iterator<Item = &'static str> + '_ {
+    CGROUP_FILES.iter().copied().filter(move |name| {
+        let controller = name.split('.').next().unwrap_or(name);
+        *name == "cgroup.procs" || hierarchy.split(',').any(|c| c == controller)
+    })
+}
 
 /// Limits and usage of one cgroup, from which each layout writes its own files.
 #[derive(Debug, Clone, Copy, Default)]
@@ -585,7 +538,7 @@ fn node_files(spec: &NodeSpec) -> Vec<(String, String)> {
         CgroupLayout::V1Cgroupfs => {
             let mut cgroups = String::from("#subsys_name\thierarchy\tnum_cgroups\tenabled\n");
             let mut mountinfo = String::from("22 1 0:21 / / rw,relatime shared:1 - ext4 /dev/sda1 rw\n29 22 0:25 / /sys/fs/cgroup ro,nosuid,nodev,noexec shared:8 - tmpfs tmpfs ro,mode=755\n");
-            for (index, (line, name, _)) in V1_HIERARCHIES.iter().enumerate() {
+            for (index, (line, name)) in V1_HIERARCHIES.iter().enumerate() {
                 for controller in name.split(',').filter(|c| !c.starts_with("name=")) {
                     cgroups.push_str(&format!("{controller}\t{line}\t{}\t1\n", spec.pods * 4 + 8));
                 }
@@ -840,7 +793,9 @@ fn write_cgroup_dir<W: Write>(
         CgroupLayout::V2Systemd => {
             let base = format!("sys/fs/cgroup{}", dir.path);
             archive.root_dir(&base)?;
-            for name in V2_FILES {
+            // The collector copies every one of CGROUP_FILES a directory has; the match below
+            // writes those a v2 directory has and skips v1's.
+            for name in CGROUP_FILES {
                 let content = match *name {
                     "cgroup.procs" => procs.clone(),
                     "cgroup.controllers" => "cpuset cpu io memory hugetlb pids rdma misc\n".to_string(),
@@ -886,11 +841,11 @@ fn write_cgroup_dir<W: Write>(
             }
         }
         CgroupLayout::V1Cgroupfs => {
-            for (_, hierarchy, files) in V1_HIERARCHIES {
+            for (_, hierarchy) in V1_HIERARCHIES {
                 let base = format!("sys/fs/cgroup/{}{}", v1_mount_dir(hierarchy), dir.path);
                 archive.root_dir(&base)?;
-                for name in *files {
-                    let content = match *name {
+                for name in v1_candidates(hierarchy) {
+                    let content = match name {
                         "cgroup.procs" => procs.clone(),
                         "cpuset.cpus" => "0-63\n".to_string(),
                         "cpuset.mems" => "0\n".to_string(),
@@ -926,7 +881,7 @@ fn write_cgroup_dir<W: Write>(
                         "freezer.state" => "THAWED\n".to_string(),
                         _ => continue,
                     };
-                    if is_root && *name != "cgroup.procs" && !name.starts_with("cpuset.") {
+                    if is_root && name != "cgroup.procs" && !name.starts_with("cpuset.") {
                         continue;
                     }
                     archive.root_file(&format!("{base}/{name}"), content.as_bytes())?;
@@ -1020,7 +975,7 @@ fn write_process<W: Write>(
         CgroupLayout::V2Systemd => format!("0::{}\n", process.cgroup),
         CgroupLayout::V1Cgroupfs => V1_HIERARCHIES
             .iter()
-            .map(|(line, name, _)| format!("{line}:{name}:{}\n", process.cgroup))
+            .map(|(line, name)| format!("{line}:{name}:{}\n", process.cgroup))
             .collect(),
     };
     archive.root_file(&format!("{dir}/cgroup"), cgroup.as_bytes())?;

@@ -6,6 +6,7 @@ mod support;
 
 mod fake_tree;
 mod faults;
+mod layouts;
 mod live;
 mod odd_entries;
 mod output;

@@ -167,6 +167,34 @@ pub struct Manifest {
     pub gaps: Vec<Gap>,
 }
 
+impl Manifest {
+    /// The manifest of a snapshot nothing is known about: this format version, no hostname
+    /// or kernel, no times, zero options and counts, no gaps. Fill in what is known with
+    /// struct update syntax (`Manifest { hostname, ..Manifest::empty() }`).
+    pub fn empty() -> Manifest {
+        Manifest {
+            format_version: FORMAT_VERSION,
+            collector_version: String::new(),
+            hostname: None,
+            kernel: None,
+            started_at: String::new(),
+            finished_at: String::new(),
+            duration_ms: 0,
+            collector_pid: None,
+            options: CollectOptions {
+                root: String::new(),
+                cmdline: CmdlinePolicy::Redacted,
+                timeout_secs: 0,
+                read_timeout_ms: 0,
+                max_file_bytes: 0,
+                max_total_bytes: 0,
+            },
+            counts: Counts::default(),
+            gaps: Vec::new(),
+        }
+    }
+}
+
 /// The options the collector ran with.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CollectOptions {
@@ -461,5 +489,15 @@ mod tests {
         let dir = "sys/fs/cgroup/memory";
         let name = format!("{top}/{ROOT_DIR}/{dir}/{BUNDLE_FILE}");
         assert_eq!(bundle_entry_name_len(top, dir), name.len());
+    }
+
+    #[test]
+    fn an_empty_manifest_claims_this_format_and_knows_nothing_else() {
+        let empty = Manifest::empty();
+        assert_eq!(empty.format_version, FORMAT_VERSION);
+        assert_eq!((empty.hostname, empty.kernel), (None, None));
+        assert_eq!(empty.options.cmdline, CmdlinePolicy::Redacted);
+        assert_eq!(empty.counts, Counts::default());
+        assert!(empty.gaps.is_empty() && empty.collector_version.is_empty());
     }
 }

@@ -3,9 +3,9 @@
 //! the layout that declared it.
 
 use crate::util::{fixtures_dir, read, TempDir};
-use nodesnap_tests::fake_node::{FakeNode, NS_TYPES};
-use nodesnap_tests::layouts;
-use nodesnap_tests::runtime_files::FAKE_SECRET;
+use nodesnap_fixtures::fake_node::{FakeNode, NS_TYPES};
+use nodesnap_fixtures::layouts;
+use nodesnap_fixtures::runtime_files::FAKE_SECRET;
 use nodesnap_tests::tree::{differences, empty_dirs, read_tree, TreeEntry};
 use std::path::{Path, PathBuf};
 
@@ -38,7 +38,7 @@ fn regenerating_every_layout_reproduces_the_committed_tree_byte_for_byte() {
         assert!(
             diffs.is_empty(),
             "{name}: tests/fixtures/{name} drifted from the generator; run \
-             `cargo run -p nodesnap-tests --bin make-fixtures -- tests/fixtures`:\n{}",
+             `cargo run -p nodesnap-fixtures --bin make-fixtures -- tests/fixtures`:\n{}",
             diffs
                 .iter()
                 .take(20)

@@ -2,7 +2,6 @@
 //! each submodule is one area.
 
 mod deploy;
-mod fake_node;
 mod fixture_trees;
 mod golden;
 mod limits;

@@ -1,37 +1,14 @@
-//! Helpers shared by the integration tests: a self-removing temp dir and the fixture paths.
+//! Helpers shared by the integration tests: the fixture paths and the samples' models; the
+//! self-removing temp dir is nodesnap-fixtures'.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU32, Ordering};
 
 /// `tests/fixtures/` of this crate.
 pub fn fixtures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
 }
 
-/// A directory under the system temp dir, removed on drop even when the test fails.
-pub struct TempDir(PathBuf);
-
-impl TempDir {
-    pub fn new(label: &str) -> TempDir {
-        static NEXT: AtomicU32 = AtomicU32::new(0);
-        let n = NEXT.fetch_add(1, Ordering::SeqCst);
-        let path =
-            std::env::temp_dir().join(format!("nodesnap-tests-{label}-{}-{n}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&path);
-        std::fs::create_dir_all(&path).unwrap_or_else(|e| panic!("mkdir {}: {e}", path.display()));
-        TempDir(path)
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+pub use nodesnap_fixtures::TempDir;
 
 /// Reads a file of a fixture tree as text, naming it on failure.
 pub fn read(root: &Path, rel: &str) -> String {

@@ -19,7 +19,7 @@ pub use setup::{CgroupFacts, CgroupPath, CgroupSetup, FileProblem, Hierarchy, Ve
 #[doc(hidden)]
 pub fn fuzz_parsers(bytes: &[u8]) {
     use crate::snapshot::Snapshot;
-    use nodesnap_format::{CmdlinePolicy, CollectOptions, Counts, Manifest, RuntimeMetadata};
+    use nodesnap_format::{Manifest, RuntimeMetadata};
     use std::collections::{BTreeMap, BTreeSet};
 
     let text = String::from_utf8_lossy(bytes);
@@ -29,24 +29,8 @@ pub fn fuzz_parsers(bytes: &[u8]) {
     let _ = parse_procs(&text);
 
     let manifest = Manifest {
-        format_version: nodesnap_format::FORMAT_VERSION,
         collector_version: "fuzz".into(),
-        hostname: None,
-        kernel: None,
-        started_at: String::new(),
-        finished_at: String::new(),
-        duration_ms: 0,
-        collector_pid: None,
-        options: CollectOptions {
-            root: "/".into(),
-            cmdline: CmdlinePolicy::Redacted,
-            timeout_secs: 0,
-            read_timeout_ms: 0,
-            max_file_bytes: 0,
-            max_total_bytes: 0,
-        },
-        counts: Counts::default(),
-        gaps: Vec::new(),
+        ..Manifest::empty()
     };
     // (cgroup directories, whether the root is v2): v1, v2 and hybrid.
     let layouts: [(&[&str], bool); 3] = [

@@ -205,19 +205,21 @@ impl<'m> Index<'m> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::views::fixture;
+    use crate::fixture;
+    use nodesnap_fixtures::layouts::seed;
 
     #[test]
     fn the_index_answers_every_lookup_the_rules_and_views_ask() {
-        let model = fixture::model();
+        let model = fixture::seed();
         let index = Index::new(&model);
-        let redis = ContainerId::parse(fixture::REDIS).unwrap();
-        let pod = PodUid::parse(fixture::POD_NGINX_REDIS).unwrap();
+        let redis = ContainerId::parse(seed::REDIS).unwrap();
+        let pod = PodUid::parse(seed::POD_NGINX_REDIS).unwrap();
         assert_eq!(index.container_label(&redis), "redis");
         assert_eq!(index.pod_label(&pod), "default/nginx-redis");
         assert_eq!(index.process_label(Pid(19356)), "redis-server 19356");
-        assert_eq!(index.process_label(Pid(4)), "pid 4");
-        assert_eq!(index.children(Pid(19431)), [Pid(19453), Pid(19454)]);
+        assert_eq!(index.process_label(Pid(999_999)), "pid 999999");
+        let workers: Vec<Pid> = (19453..=19460).map(Pid).collect();
+        assert_eq!(index.children(Pid(19431)), workers);
         let shim = index.managed_by_shim(Pid(19338));
         assert_eq!(shim.iter().map(|c| &c.id).collect::<Vec<_>>(), [&redis]);
         assert_eq!(index.init_of(Pid(19356)).map(|c| &c.id), Some(&redis));

@@ -133,11 +133,11 @@ pub fn runtimes(runtimes: &[RuntimeInfo]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::views::fixture;
+    use crate::fixture;
 
     #[test]
     fn pods_are_named_like_kubectl_or_by_their_uids_first_group() {
-        let model = fixture::model();
+        let model = fixture::seed();
         let named = model.pods.iter().find(|p| p.name.is_some()).unwrap();
         assert_eq!(
             pod(named),
@@ -156,7 +156,7 @@ mod tests {
 
     #[test]
     fn containers_are_named_sandbox_by_name_or_by_short_id() {
-        let model = fixture::model();
+        let model = fixture::seed();
         let sandbox = model.containers.iter().find(|c| c.sandbox).unwrap();
         assert_eq!(container(sandbox), "sandbox");
         assert_eq!(
@@ -181,7 +181,7 @@ mod tests {
 
     #[test]
     fn commands_read_like_ps() {
-        let model = fixture::model();
+        let model = fixture::seed();
         let mut p = model
             .processes
             .iter()

@@ -103,7 +103,7 @@ mod tests {
 
     #[test]
     fn the_streamed_report_is_the_rendered_one_byte_for_byte() {
-        let model = crate::views::fixture::model();
+        let model = crate::fixture::seed();
         let mut streamed = Vec::new();
         write_html(&model, &mut streamed).unwrap();
         let rendered = render_html(&model).unwrap();

@@ -394,18 +394,16 @@ fn below<'a>(
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use nodesnap_format::{CmdlinePolicy, CollectOptions, Counts, FORMAT_VERSION};
+    use nodesnap_format::{CmdlinePolicy, CollectOptions};
 
     pub(crate) fn manifest() -> Manifest {
         Manifest {
-            format_version: FORMAT_VERSION,
             collector_version: "0.1.0".into(),
             hostname: Some("node".into()),
             kernel: Some("6.1.0".into()),
             started_at: "2026-01-01T00:00:00Z".into(),
             finished_at: "2026-01-01T00:00:01Z".into(),
             duration_ms: 1000,
-            collector_pid: None,
             options: CollectOptions {
                 root: "/".into(),
                 cmdline: CmdlinePolicy::Redacted,
@@ -414,8 +412,7 @@ pub(crate) mod tests {
                 max_file_bytes: 1 << 20,
                 max_total_bytes: 1 << 30,
             },
-            counts: Counts::default(),
-            gaps: Vec::new(),
+            ..Manifest::empty()
         }
     }
 

@@ -182,11 +182,13 @@ fn label(index: &Index, cgroup: &Cgroup) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::views::{fixture, golden};
+    use crate::fixture;
+    use crate::views::golden;
+    use nodesnap_fixtures::layouts::seed;
 
     #[test]
     fn whole_tree_labels_pods_and_containers() {
-        let model = fixture::model();
+        let model = fixture::seed();
         let out = render(
             &model,
             "/",
@@ -201,8 +203,8 @@ mod tests {
 
     #[test]
     fn wide_tree_of_one_pod_shows_full_ids() {
-        let model = fixture::model();
-        let path = format!("/kubepods/burstable/pod{}/", fixture::POD_NGINX_REDIS);
+        let model = fixture::seed();
+        let path = format!("/kubepods/burstable/pod{}/", seed::POD_NGINX_REDIS);
         let out = render(
             &model,
             &path,
@@ -216,9 +218,13 @@ mod tests {
 
     #[test]
     fn kernel_threads_and_empty_cgroups_only_on_request() {
-        let model = fixture::model();
+        let all = Options {
+            all: true,
+            kernel_threads: true,
+        };
+        let seed = fixture::seed();
         let plain = render(
-            &model,
+            &seed,
             "/",
             Options::default(),
             Width::Unlimited,
@@ -226,22 +232,29 @@ mod tests {
         )
         .unwrap();
         assert!(!plain.contains("kthreadd"));
-        assert!(!plain.contains("user.slice"));
-        let all = Options {
-            all: true,
-            kernel_threads: true,
-        };
-        let full = render(&model, "/", all, Width::Unlimited, Palette::PLAIN).unwrap();
-        assert!(full.contains("├─2 [kthreadd]"), "{full}");
-        assert!(full.contains("user.slice"));
+        let full = render(&seed, "/", all, Width::Unlimited, Palette::PLAIN).unwrap();
+        assert!(full.contains("├─ 2 [kthreadd]"), "{full}");
+        // The CRI-O node's besteffort slice holds no pod: an empty cgroup.
+        let crio = fixture::model("crio-v1-systemd");
+        let plain = render(
+            &crio,
+            "/",
+            Options::default(),
+            Width::Unlimited,
+            Palette::PLAIN,
+        )
+        .unwrap();
+        assert!(!plain.contains("kubepods-besteffort.slice"), "{plain}");
+        let full = render(&crio, "/", all, Width::Unlimited, Palette::PLAIN).unwrap();
+        assert!(full.contains("kubepods-besteffort.slice"), "{full}");
     }
 
     #[test]
     fn narrow_names_shorten_pod_uids_in_either_spelling() {
-        let model = fixture::model();
+        let model = fixture::seed();
         let index_of =
             |model: &Model, path: &str| model.cgroups.iter().position(|c| c.path == path);
-        let pod_path = format!("/kubepods/burstable/pod{}", fixture::POD_NGINX_REDIS);
+        let pod_path = format!("/kubepods/burstable/pod{}", seed::POD_NGINX_REDIS);
         let i = index_of(&model, &pod_path).unwrap();
         let index = Index::new(&model);
         let line = |cgroup: &Cgroup, width| {
@@ -272,11 +285,11 @@ mod tests {
 
     #[test]
     fn a_cgroup_is_flagged_exactly_where_a_finding_is_about_it() {
-        let mut model = fixture::model();
+        let mut model = fixture::seed();
         let redis = format!(
             "/kubepods/burstable/pod{}/{}",
-            fixture::POD_NGINX_REDIS,
-            fixture::REDIS
+            seed::POD_NGINX_REDIS,
+            seed::REDIS
         );
         let cgroup = model.cgroups.iter_mut().find(|c| c.path == redis.as_str());
         let cgroup = cgroup.expect("the redis cgroup");
@@ -285,7 +298,7 @@ mod tests {
         cgroup.trouble = vec!["stale note".into()];
         let path = cgroup.path.clone();
         let render_pod = |model: &Model| {
-            let pod = format!("/kubepods/burstable/pod{}", fixture::POD_NGINX_REDIS);
+            let pod = format!("/kubepods/burstable/pod{}", seed::POD_NGINX_REDIS);
             render(
                 model,
                 &pod,
@@ -318,7 +331,7 @@ mod tests {
 
     #[test]
     fn unknown_path_is_an_error_and_relative_paths_are_accepted() {
-        let model = fixture::model();
+        let model = fixture::seed();
         assert_eq!(
             render(
                 &model,

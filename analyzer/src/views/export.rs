@@ -153,12 +153,13 @@ fn visible_in_yaml(text: &str) -> Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::views::fixture;
+    use crate::fixture;
+    use nodesnap_fixtures::layouts::seed;
     use serde_json::Value;
 
     #[test]
     fn written_output_is_the_rendered_text_byte_for_byte() {
-        let model = fixture::model();
+        let model = fixture::seed();
         for format in [Format::Json, Format::Yaml] {
             let mut written = Vec::new();
             write(&model, format, &mut written).unwrap();
@@ -168,22 +169,30 @@ mod tests {
     }
 
     fn json() -> Value {
-        let text = render(&fixture::model(), Format::Json).unwrap();
+        let text = render(&fixture::seed(), Format::Json).unwrap();
         serde_json::from_str(&text).unwrap()
     }
 
     #[test]
     fn json_keeps_the_names_issue_3_promises() {
-        let model = json();
+        // The seed node has no gaps: one process vanished while it was read.
+        let mut seed = fixture::seed();
+        seed.gaps.push(nodesnap_format::Gap {
+            path: "proc/19460/cmdline".into(),
+            reason: nodesnap_format::GapReason::Vanished,
+            detail: None,
+        });
+        let model: Value = serde_json::from_str(&render(&seed, Format::Json).unwrap()).unwrap();
         assert_eq!(model["schema_version"], 2);
         assert_eq!(model["node"]["cgroup_mode"], "v1");
         assert_eq!(model["node"]["cgroup_driver"], "cgroupfs");
-        assert_eq!(model["node"]["runtimes"][0]["kind"], "containerd");
+        assert_eq!(model["node"]["runtimes"][0]["kind"], "docker");
+        assert_eq!(model["node"]["runtimes"][1]["kind"], "containerd");
         let pod = model["pods"]
             .as_array()
             .unwrap()
             .iter()
-            .find(|p| p["uid"] == "f5f16f15-af9e-11ea-8af4-0050569e47b9")
+            .find(|p| p["uid"] == seed::POD_NGINX_REDIS)
             .unwrap();
         assert_eq!(pod["qos"], "burstable");
         assert_eq!(pod["namespace_sharing"]["net"], "pod");
@@ -202,43 +211,63 @@ mod tests {
             ns.get("type").is_some() && ns.get("holder").is_some(),
             "{ns}"
         );
+        // Sorted by severity: node-exporter's hostPID is the seed node's first finding.
         let finding = &model["findings"][0];
-        assert_eq!(finding["severity"], "critical");
-        assert_eq!(finding["subject"]["kind"], "container");
+        assert_eq!(finding["severity"], "warning");
+        assert_eq!(finding["subject"]["kind"], "pod");
+        assert_eq!(finding["subject"]["id"], seed::POD_NODE_EXPORTER);
         assert_eq!(model["gaps"][0]["reason"], "vanished");
     }
 
     #[test]
     fn absent_values_are_null_not_missing() {
         let model = json();
-        let unnamed = model["pods"]
+        // The exited init container behind shim 8087 has no process and runc removed its
+        // cgroup.
+        let exited = model["containers"]
             .as_array()
             .unwrap()
             .iter()
-            .find(|p| p["uid"] == "4e11582d-aeea-11ea-8af4-0050569e47b9")
+            .find(|c| c["id"] == seed::INIT_CONFIG)
             .unwrap();
-        assert_eq!(unnamed.get("name"), Some(&Value::Null));
-        assert_eq!(unnamed.get("namespace"), Some(&Value::Null));
-        let standalone = model["containers"]
+        assert_eq!(exited.get("init_pid"), Some(&Value::Null));
+        assert_eq!(exited.get("cgroup"), Some(&Value::Null));
+        // A 3.10 kernel prints no NSpid line, and passwd has no name for redis' uid 100.
+        let redis = model["processes"]
             .as_array()
             .unwrap()
             .iter()
-            .find(|c| c["name"] == "registry")
+            .find(|p| p["pid"] == 19356)
             .unwrap();
+        assert_eq!(redis.get("nspid"), Some(&Value::Null));
+        assert_eq!(redis.get("user"), Some(&Value::Null));
+        // Plain docker's containers belong to no pod.
+        let docker = render(&fixture::model("docker-plain"), Format::Json).unwrap();
+        let docker: Value = serde_json::from_str(&docker).unwrap();
+        let standalone = &docker["containers"][0];
         assert_eq!(standalone.get("pod_uid"), Some(&Value::Null));
     }
 
     #[test]
     fn limits_say_max_rather_than_a_huge_number() {
         let model = json();
-        let redis = model["containers"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| c["name"] == "redis")
-            .unwrap();
-        assert_eq!(redis["limits"]["cpu_quota_usec"], "max");
-        assert_eq!(redis["limits"]["memory_max_bytes"], 128u64 << 20);
+        let container = |name: &str| {
+            model["containers"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|c| c["name"] == name)
+                .unwrap()
+                .clone()
+        };
+        // kube-proxy's pod is besteffort: no memory limit and no CPU quota.
+        let proxy = container("kube-proxy");
+        assert_eq!(proxy["limits"]["cpu_quota_usec"], "max");
+        assert_eq!(proxy["limits"]["memory_max_bytes"], "max");
+        assert_eq!(
+            container("redis")["limits"]["memory_max_bytes"],
+            512u64 << 20
+        );
     }
 
     fn collect_keys(value: &Value, keys: &mut std::collections::BTreeSet<String>) {
@@ -276,7 +305,7 @@ mod tests {
     const HOSTILE_USER: &str = "root\u{9b}31m";
 
     fn hostile_model() -> Model {
-        let mut model = fixture::model();
+        let mut model = fixture::seed();
         let process = &mut model.processes[0];
         process.comm = HOSTILE_COMM.to_string();
         process.cmdline = Some(HOSTILE_CMDLINE.to_string());
@@ -333,12 +362,14 @@ mod tests {
                 _ => {}
             }
         }
-        let text = render(&fixture::model(), Format::Yaml).unwrap();
+        let model = hostile_model();
+        let text = render(&model, Format::Yaml).unwrap();
         let from_yaml: Value = serde_yaml::from_str(&text).unwrap();
-        let mut expected = json();
+        let mut expected: Value =
+            serde_json::from_str(&render(&model, Format::Json).unwrap()).unwrap();
         visible_strings(&mut expected);
-        // The fixture's hostile command line holds a U+202E.
-        assert!(text.contains(r"\u{202e}txt.exe"));
+        // The hostile name holds a U+202E.
+        assert!(text.contains(r"\u{202e}fdp.exe"));
         assert!(from_yaml == expected, "YAML and JSON differ");
     }
 }

@@ -346,10 +346,11 @@ fn findings(index: &Index, doc: &mut Doc, about: impl Fn(&Subject) -> bool) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::views::{fixture, golden, resolve};
+    use crate::fixture;
+    use crate::views::{golden, resolve};
 
     fn inspect(query: &str) -> String {
-        let model = fixture::model();
+        let model = fixture::seed();
         let target = resolve::target(&model, query).unwrap();
         render(&model, target, Width::Columns(80), Palette::PLAIN)
     }
@@ -360,11 +361,35 @@ mod tests {
     }
 
     #[test]
-    fn container_shows_shim_limits_processes_and_oom_finding() {
+    fn container_shows_shim_limits_usage_and_processes() {
         let out = inspect("9934ac36");
         golden::check("inspect-container.txt", &out);
+        // redis' 1-CPU quota and 512Mi limit; the walkthrough's node is not under pressure.
         assert!(
-            out.contains("Limits       memory 128Mi, cpu max, shares 256, pids max\n"),
+            out.contains(
+                "Limits       memory 512Mi, cpu 1 CPU (100000us per 100000us), shares 102, pids\n"
+            ),
+            "{out}"
+        );
+        assert!(
+            out.contains("  Sl    19356   19338 100      redis-server\n"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn container_usage_counts_its_oom_kills() {
+        // The containerd node's `api` container was OOM-killed 3 times.
+        let model = fixture::model("containerd-v2-systemd");
+        let api = model
+            .containers
+            .iter()
+            .find(|c| c.name.as_deref() == Some("api"))
+            .unwrap();
+        let target = resolve::target(&model, api.id.as_str()).unwrap();
+        let out = render(&model, target, Width::Columns(80), Palette::PLAIN);
+        assert!(
+            out.contains("Usage        memory 248.2Mi, memory.max hits 41, OOM kills 3, pids 23,"),
             "{out}"
         );
     }
@@ -387,7 +412,7 @@ mod tests {
     fn a_shim_lists_what_it_manages() {
         let out = inspect("8087");
         assert!(
-            out.contains("Shim of      c3d3530cf2f5 (c3d3530cf2f5)\n"),
+            out.contains("Shim of      c3d3530cf2f5 (init-config)\n"),
             "{out}"
         );
         assert!(out.contains("shim-without-container"), "{out}");

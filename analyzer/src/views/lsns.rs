@@ -81,11 +81,12 @@ pub fn render(model: &Model, kind: Option<NsType>, width: Width, palette: Palett
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::views::{fixture, golden};
+    use crate::fixture;
+    use crate::views::golden;
 
     #[test]
     fn every_namespace_with_its_holder() {
-        let model = fixture::model();
+        let model = fixture::seed();
         golden::check(
             "lsns.txt",
             &render(&model, None, Width::Columns(80), Palette::PLAIN),
@@ -94,7 +95,7 @@ mod tests {
 
     #[test]
     fn net_namespaces_show_pod_f5f16f15_sharing_4026532662() {
-        let model = fixture::model();
+        let model = fixture::seed();
         let out = render(&model, Some(NsType::Net), Width::Unlimited, Palette::PLAIN);
         golden::check("lsns-net.txt", &out);
         let row = out.lines().find(|l| l.starts_with("4026532662")).unwrap();
@@ -103,7 +104,7 @@ mod tests {
             [
                 "4026532662",
                 "net",
-                "5",
+                "11",
                 "19057",
                 "pod",
                 "default/nginx-redis"
@@ -113,7 +114,7 @@ mod tests {
 
     #[test]
     fn a_type_with_no_namespaces_says_so() {
-        let model = fixture::model();
+        let model = fixture::seed();
         assert_eq!(
             render(&model, Some(NsType::Time), Width::Unlimited, Palette::PLAIN),
             "no namespaces match\n"

@@ -18,8 +18,6 @@ pub mod text;
 pub mod tree;
 
 #[cfg(test)]
-pub(crate) mod fixture;
-#[cfg(test)]
 pub(crate) mod golden;
 
 #[cfg(test)]
@@ -28,6 +26,7 @@ mod tests {
 
     use super::text::{Palette, Width};
     use super::*;
+    use crate::fixture;
     use crate::model::{Model, NsType};
 
     fn every_view(model: &Model, width: Width, palette: Palette) -> Vec<(&'static str, String)> {
@@ -78,7 +77,7 @@ mod tests {
                 lsns::render(model, Some(NsType::Net), width, palette),
             ),
         ];
-        for query in ["7398", "08bcf4df", "f5f16f15", "8087"] {
+        for query in ["19356", "08bcf4df", "f5f16f15", "8087"] {
             let target = resolve::target(model, query).unwrap();
             out.push(("inspect", inspect::render(model, target, width, palette)));
         }
@@ -119,14 +118,25 @@ mod tests {
 
     #[test]
     fn no_view_prints_control_characters_from_node_data() {
-        let mut model = fixture::model();
+        let mut model = fixture::seed();
         // Hostile names everywhere a view prints node data.
         model.node.hostname = Some("node\x1b]0;title\x07".into());
         model.pods[1].name = Some("web\u{202e}gnp.exe".into());
         model.containers[0].name = Some("reg\x1b[31mistry".into());
         model.cgroups[1].path = crate::model::CgroupPath::new("/dock\x1b[2Jer").unwrap();
         model.findings[0].message = "msg\r\x1b[1Aover".into();
-        model.gaps[0].path = "proc/1/\u{2066}x".into();
+        model.gaps.push(nodesnap_format::Gap {
+            path: "proc/1/\u{2066}x".into(),
+            reason: nodesnap_format::GapReason::Vanished,
+            detail: Some("gone\x1b[2K".into()),
+        });
+        let redis = model
+            .processes
+            .iter_mut()
+            .find(|p| p.pid.0 == 19356)
+            .unwrap();
+        redis.comm = "redis\x07".into();
+        redis.cmdline = Some("sh -c printf '\x1b[2J\x1b]0;owned\x07' \u{202e}txt.exe".into());
         for width in [Width::Columns(80), Width::Unlimited] {
             for (view, text) in every_view(&model, width, Palette::PLAIN) {
                 assert_safe(view, &text);
@@ -139,7 +149,7 @@ mod tests {
 
     #[test]
     fn narrow_views_fit_80_columns() {
-        let model = fixture::model();
+        let model = fixture::seed();
         for (view, text) in every_view(&model, Width::Columns(80), Palette::PLAIN) {
             for line in text.lines() {
                 assert!(

@@ -181,11 +181,13 @@ fn pod_label_or_dash(pod: &Pod) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::views::{fixture, golden};
+    use crate::fixture;
+    use crate::views::golden;
+    use nodesnap_fixtures::layouts::seed;
 
     #[test]
     fn pods_like_crictl_with_sharing_below_each_row() {
-        let model = fixture::model();
+        let model = fixture::seed();
         let out = render(&model, Width::Columns(80), Palette::PLAIN);
         golden::check("pods.txt", &out);
         assert!(out.lines().all(|l| l.chars().count() <= 80), "{out}");
@@ -193,7 +195,7 @@ mod tests {
 
     #[test]
     fn wide_pods_keep_one_line_each() {
-        let model = fixture::model();
+        let model = fixture::seed();
         golden::check(
             "pods-wide.txt",
             &render(&model, Width::Unlimited, Palette::PLAIN),
@@ -202,11 +204,11 @@ mod tests {
 
     #[test]
     fn sharing_of_the_walkthrough_pod() {
-        let model = fixture::model();
+        let model = fixture::seed();
         let pod = model
             .pods
             .iter()
-            .find(|p| p.uid.as_str() == fixture::POD_NGINX_REDIS)
+            .find(|p| p.uid.as_str() == seed::POD_NGINX_REDIS)
             .unwrap();
         assert_eq!(
             sharing_summary(pod),
@@ -216,11 +218,11 @@ mod tests {
 
     #[test]
     fn a_long_sharing_line_wraps_at_a_group_and_keeps_every_group() {
-        let mut model = fixture::model();
+        let mut model = fixture::seed();
         let pod = model
             .pods
             .iter_mut()
-            .find(|p| p.uid.as_str() == fixture::POD_NGINX_REDIS)
+            .find(|p| p.uid.as_str() == seed::POD_NGINX_REDIS)
             .unwrap();
         for kind in [
             NsType::Cgroup,
@@ -250,7 +252,7 @@ mod tests {
 
     #[test]
     fn a_node_without_pods_says_so() {
-        let mut model = fixture::model();
+        let mut model = fixture::seed();
         model.pods.clear();
         assert_eq!(
             render(&model, Width::Columns(80), Palette::PLAIN),

@@ -324,13 +324,15 @@ fn label(index: &Index, process: &Process) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::views::{fixture, golden};
+    use crate::fixture;
+    use crate::views::golden;
+    use nodesnap_fixtures::layouts::seed;
 
     const NARROW: Width = Width::Columns(80);
 
     #[test]
     fn ps_lists_every_process_with_container_and_pod() {
-        let model = fixture::model();
+        let model = fixture::seed();
         golden::check(
             "ps.txt",
             &table(&model, &Filter::default(), NARROW, Palette::PLAIN),
@@ -339,7 +341,7 @@ mod tests {
 
     #[test]
     fn ps_wide_shows_whole_commands_and_namespace_slash_name() {
-        let model = fixture::model();
+        let model = fixture::seed();
         golden::check(
             "ps-wide.txt",
             &table(&model, &Filter::default(), Width::Unlimited, Palette::PLAIN),
@@ -348,9 +350,9 @@ mod tests {
 
     #[test]
     fn ps_filters_by_pod_and_by_container() {
-        let model = fixture::model();
+        let model = fixture::seed();
         let pod = Filter {
-            pod: PodUid::parse(fixture::POD_NGINX_REDIS),
+            pod: PodUid::parse(seed::POD_NGINX_REDIS),
             container: None,
         };
         let out = table(&model, &pod, NARROW, Palette::PLAIN);
@@ -359,17 +361,24 @@ mod tests {
             .skip(1)
             .filter_map(|l| l.split_whitespace().nth(1))
             .collect();
-        assert_eq!(pids, ["19057", "19356", "19431", "19453", "19454"]);
+        // The pause, redis, and nginx with its 8 workers (the walkthrough's docker top).
+        let nginx = (19453..=19460).map(|pid| pid.to_string());
+        let expected: Vec<String> = ["19057", "19356", "19431"]
+            .map(String::from)
+            .into_iter()
+            .chain(nginx)
+            .collect();
+        assert_eq!(pids, expected);
         let both = Filter {
-            pod: PodUid::parse(fixture::POD_NGINX_REDIS),
-            container: ContainerId::parse(fixture::REDIS),
+            pod: PodUid::parse(seed::POD_NGINX_REDIS),
+            container: ContainerId::parse(seed::REDIS),
         };
         let out = table(&model, &both, NARROW, Palette::PLAIN);
         assert_eq!(out.lines().count(), 2, "{out}");
         assert!(out.contains("19356"));
         let none = Filter {
-            pod: PodUid::parse(fixture::POD_SAFE_NGINX),
-            container: ContainerId::parse(fixture::REDIS),
+            pod: PodUid::parse(seed::POD_SAFE_NGINX),
+            container: ContainerId::parse(seed::REDIS),
         };
         assert_eq!(
             table(&model, &none, NARROW, Palette::PLAIN),
@@ -379,7 +388,7 @@ mod tests {
 
     #[test]
     fn tree_runs_from_containerd_through_shims_to_containers() {
-        let model = fixture::model();
+        let model = fixture::seed();
         golden::check(
             "ps-tree.txt",
             &tree(
@@ -394,7 +403,7 @@ mod tests {
 
     #[test]
     fn tree_of_the_whole_node_starts_at_pid_1_and_kthreadd() {
-        let model = fixture::model();
+        let model = fixture::seed();
         let out = tree(
             &model,
             &Filter::default(),
@@ -412,9 +421,9 @@ mod tests {
 
     #[test]
     fn tree_of_one_pod_keeps_the_path_from_containerd() {
-        let model = fixture::model();
+        let model = fixture::seed();
         let filter = Filter {
-            pod: PodUid::parse(fixture::POD_NGINX_REDIS),
+            pod: PodUid::parse(seed::POD_NGINX_REDIS),
             container: None,
         };
         golden::check(
@@ -431,7 +440,7 @@ mod tests {
 
     #[test]
     fn processes_whose_parents_form_a_loop_are_shown_marked_not_dropped() {
-        let mut model = fixture::model();
+        let mut model = fixture::seed();
         // 19431 -> 19453 -> 19454 -> 19431 is a loop of parents; 19057 hangs below it.
         let loop_parents = [
             (19431, 19454),
@@ -475,7 +484,36 @@ mod tests {
 
     #[test]
     fn shim_labels_name_the_container_and_pod() {
-        let model = fixture::model();
+        let mut model = fixture::seed();
+        {
+            let index = Index::new(&model);
+            let label_of = |pid| label(&index, index.process(Pid(pid)).unwrap());
+            assert_eq!(
+                label_of(7320).unwrap(),
+                "shim: safe-nginx (52eeb71ffa22), pod xxx-xxxx/safe-nginx-668c459d6-pp7bx"
+            );
+            assert_eq!(
+                label_of(19039).unwrap(),
+                "shim: sandbox (63ee2df4c255), pod default/nginx-redis"
+            );
+            assert_eq!(
+                label_of(8087).unwrap(),
+                "shim: init-config (c3d3530cf2f5), pod xxx-xxxx/safe-nginx-668c459d6-pp7bx, no processes"
+            );
+            assert_eq!(
+                label_of(7337).unwrap(),
+                "safe-nginx (52eeb71ffa22), pod xxx-xxxx/safe-nginx-668c459d6-pp7bx"
+            );
+            assert_eq!(label_of(19453), None);
+        }
+        // A pod the snapshot could not name is labelled by its uid.
+        let safe_nginx = model
+            .pods
+            .iter_mut()
+            .find(|p| p.uid.as_str() == seed::POD_SAFE_NGINX)
+            .unwrap();
+        safe_nginx.name = None;
+        safe_nginx.namespace = None;
         let index = Index::new(&model);
         let label_of = |pid| label(&index, index.process(Pid(pid)).unwrap());
         assert_eq!(
@@ -486,20 +524,34 @@ mod tests {
             label_of(19039).unwrap(),
             "shim: sandbox (63ee2df4c255), pod default/nginx-redis"
         );
-        assert_eq!(label_of(8087).unwrap(), "shim: c3d3530cf2f5, no processes");
+        assert_eq!(
+            label_of(8087).unwrap(),
+            "shim: init-config (c3d3530cf2f5), pod 4e11582d, no processes"
+        );
         assert_eq!(
             label_of(7337).unwrap(),
             "safe-nginx (52eeb71ffa22), pod 4e11582d"
         );
-        assert_eq!(label_of(7360).unwrap(), "registry (08bcf4df1a20)");
-        assert_eq!(label_of(19453), None);
+        // A container outside any pod: plain docker's.
+        let docker = fixture::model("docker-plain");
+        let index = Index::new(&docker);
+        let app = docker
+            .containers
+            .iter()
+            .find(|c| c.name.as_deref() == Some("app"))
+            .unwrap();
+        let first = index.process(app.init_pid.unwrap()).unwrap();
+        assert_eq!(
+            label(&index, first).unwrap(),
+            format!("app ({})", app.id.short())
+        );
     }
 
     #[test]
     fn a_runc_v2_shim_under_pid_1_is_a_root_labelled_with_its_pod() {
         // containerd-shim-runc-v2: one shim per pod, reparented to pid 1.
-        let mut model = fixture::model();
-        let pod = PodUid::parse(fixture::POD_NGINX_REDIS).unwrap();
+        let mut model = fixture::seed();
+        let pod = PodUid::parse(seed::POD_NGINX_REDIS).unwrap();
         model
             .processes
             .retain(|p| ![19039, 19338].contains(&p.pid.0));
@@ -509,7 +561,7 @@ mod tests {
                 process.comm = "containerd-shim".into();
                 process.cmdline = Some(format!(
                     "/usr/bin/containerd-shim-runc-v2 -namespace k8s.io -id {} -address /run/containerd/containerd.sock",
-                    fixture::PAUSE_NGINX_REDIS
+                    seed::PAUSE_NGINX_REDIS
                 ));
             }
             if [19057, 19356].contains(&process.pid.0) {
@@ -540,7 +592,13 @@ mod tests {
              \x20 ├─19356 [redis (9934ac36efad), pod default/nginx-redis] redis-server\n\
              \x20 └─19431 [nginx (d62b4a22abd2), pod default/nginx-redis] nginx: master process…\n\
              \x20   ├─19453 nginx: worker process\n\
-             \x20   └─19454 nginx: worker process\n"
+             \x20   ├─19454 nginx: worker process\n\
+             \x20   ├─19455 nginx: worker process\n\
+             \x20   ├─19456 nginx: worker process\n\
+             \x20   ├─19457 nginx: worker process\n\
+             \x20   ├─19458 nginx: worker process\n\
+             \x20   ├─19459 nginx: worker process\n\
+             \x20   └─19460 nginx: worker process\n"
         );
         let whole = tree(
             &model,

@@ -168,11 +168,12 @@ fn one<'a, T>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::views::fixture;
+    use crate::fixture;
+    use nodesnap_fixtures::layouts::seed;
 
     #[test]
     fn container_by_unique_prefix_full_id_or_name() {
-        let model = fixture::model();
+        let model = fixture::seed();
         for query in [
             "52eeb71ffa22",
             "52eeb",
@@ -187,7 +188,7 @@ mod tests {
 
     #[test]
     fn ambiguous_container_prefix_lists_the_candidates() {
-        let model = fixture::model();
+        let model = fixture::seed();
         // 9934ac36... (redis) and 99e0fbfa... (install-cni) both start with 99.
         let err = container(&model, "99").unwrap_err();
         assert_eq!(
@@ -198,7 +199,7 @@ mod tests {
 
     #[test]
     fn unknown_or_empty_container_is_an_error() {
-        let model = fixture::model();
+        let model = fixture::seed();
         assert_eq!(
             container(&model, "ffff").unwrap_err().to_string(),
             "no container matches \"ffff\""
@@ -211,7 +212,7 @@ mod tests {
 
     #[test]
     fn pod_by_uid_prefix_name_or_namespace_and_name() {
-        let model = fixture::model();
+        let model = fixture::seed();
         for query in [
             "f5f16f15",
             "f5f16f15-af9e-11ea-8af4-0050569e47b9",
@@ -234,18 +235,19 @@ mod tests {
 
     #[test]
     fn ambiguous_pod_prefix_lists_uids_and_names() {
-        let model = fixture::model();
+        let model = fixture::seed();
         let err = pod(&model, "f8").unwrap_err();
         assert_eq!(
             err.to_string(),
-            "\"f8\" matches 2 pods: f86494f1-aeea-11ea-8af4-0050569e47b9 (kube-system/kube-proxy-7xk2p), \
-             f8697bea-aeea-11ea-8af4-0050569e47b9 (kube-system/kube-flannel-ds-amd64-x8q2v)"
+            "\"f8\" matches 3 pods: f86494f1-aeea-11ea-8af4-0050569e47b9 (kube-system/kube-proxy-6xk2p), \
+             f8662a28-aeea-11ea-8af4-0050569e47b9 (monitoring/node-exporter-5tq7w), \
+             f8697bea-aeea-11ea-8af4-0050569e47b9 (kube-system/kube-flannel-ds-amd64-r8h5k)"
         );
     }
 
     #[test]
     fn inspect_target_prefers_pids_then_containers_then_pods() {
-        let model = fixture::model();
+        let model = fixture::seed();
         assert!(matches!(target(&model, "19431"), Ok(Target::Process(p)) if p.pid == Pid(19431)));
         assert!(
             matches!(target(&model, "d62b4a22"), Ok(Target::Container(c)) if c.id.short() == "d62b4a22abd2")
@@ -271,14 +273,15 @@ mod tests {
 
     #[test]
     fn a_query_that_names_both_a_container_and_a_pod_is_ambiguous() {
-        let mut model = fixture::model();
+        let mut model = fixture::seed();
         assert!(matches!(target(&model, "1ac5"), Ok(Target::Container(_))));
-        let registry = model
+        // The flannel pod's exited init container, renamed after another pod.
+        let exited = model
             .containers
             .iter_mut()
-            .find(|c| c.name.as_deref() == Some("registry"))
+            .find(|c| c.id.as_str() == seed::INSTALL_CNI_CONF)
             .unwrap();
-        registry.name = Some("nginx-redis".into());
+        exited.name = Some("nginx-redis".into());
         let err = target(&model, "nginx-redis").unwrap_err();
         assert_eq!(
             err.to_string(),

@@ -240,11 +240,12 @@ pub fn finding_line(finding: &Finding, width: Width, palette: Palette) -> String
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::views::{fixture, golden};
+    use crate::fixture;
+    use crate::views::golden;
 
     #[test]
     fn summary_of_the_seed_node() {
-        let model = fixture::model();
+        let model = fixture::seed();
         let out = render(&model, Width::Columns(80), Palette::PLAIN);
         golden::check("summary.txt", &out);
         assert!(out.lines().all(|l| l.chars().count() <= 80), "{out}");
@@ -252,7 +253,8 @@ mod tests {
 
     #[test]
     fn summary_colours_severities_only_when_asked() {
-        let model = fixture::model();
+        // The containerd node's OOM-killed container is critical.
+        let model = fixture::model("containerd-v2-systemd");
         let out = render(&model, Width::Columns(80), Palette { enabled: true });
         assert!(out.contains("\x1b[1;31m1 critical\x1b[0m"), "{out}");
         let plain = render(&model, Width::Columns(80), Palette::PLAIN);
@@ -261,7 +263,7 @@ mod tests {
 
     #[test]
     fn an_empty_node_reads_plainly() {
-        let mut model = fixture::model();
+        let mut model = fixture::seed();
         model.pods.clear();
         model.containers.clear();
         model.findings.clear();
@@ -282,7 +284,7 @@ mod tests {
 
     #[test]
     fn container_groups_add_up_when_a_sandbox_has_no_pod_uid() {
-        let mut model = fixture::model();
+        let mut model = fixture::seed();
         let total = model.containers.len();
         let sandboxes = model.containers.iter().filter(|c| c.sandbox).count();
         // A sandbox whose pod the snapshot could not name is still a sandbox, not also a

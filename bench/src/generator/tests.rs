@@ -157,6 +157,33 @@ fn every_cgroup_directory_is_one_bundle_holding_its_procs_and_no_file_is_outside
 }
 
 #[test]
+fn every_cgroup_file_is_one_the_collector_copies_and_v1_keeps_to_its_controllers() {
+    for layout in [CgroupLayout::V2Systemd, CgroupLayout::V1Cgroupfs] {
+        let (_, read, _) = generate(25, layout, &format!("files-{}", layout.as_str()));
+        let prefix = format!("{}/root/sys/fs/cgroup/", read.top);
+        let mut seen = 0;
+        for file in read.files.keys().filter(|p| p.starts_with(&prefix)) {
+            let (dir, name) = file.rsplit_once('/').unwrap();
+            assert!(
+                CGROUP_FILES.contains(&name),
+                "{file} is not in CGROUP_FILES"
+            );
+            if layout == CgroupLayout::V1Cgroupfs {
+                // A v1 directory holds only its hierarchy's controllers' files and cgroup.procs.
+                let hierarchy = dir[prefix.len()..].split('/').next().unwrap();
+                let controller = name.split('.').next().unwrap();
+                assert!(
+                    name == "cgroup.procs" || hierarchy.split(',').any(|c| c == controller),
+                    "{file}"
+                );
+            }
+            seen += 1;
+        }
+        assert!(seen > 25, "{seen} cgroup files");
+    }
+}
+
+#[test]
 fn every_pod_process_is_listed_in_exactly_one_cgroup_procs_per_hierarchy() {
     let (_, read, _) = generate(50, CgroupLayout::V2Systemd, "procs");
     let mut listed: BTreeMap<u64, u32> = BTreeMap::new();

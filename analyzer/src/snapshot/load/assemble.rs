@@ -310,24 +310,10 @@ fn placeholder_manifest(files: &BTreeMap<String, Vec<u8>>, root_slash: &str) -> 
             .filter(|text| !text.is_empty())
     };
     Manifest {
-        format_version: FORMAT_VERSION,
         collector_version: "unknown".into(),
         hostname: text("proc/sys/kernel/hostname"),
         kernel: text("proc/sys/kernel/osrelease"),
-        started_at: String::new(),
-        finished_at: String::new(),
-        duration_ms: 0,
-        collector_pid: None,
-        options: nodesnap_format::CollectOptions {
-            root: String::new(),
-            cmdline: nodesnap_format::CmdlinePolicy::Redacted,
-            timeout_secs: 0,
-            read_timeout_ms: 0,
-            max_file_bytes: 0,
-            max_total_bytes: 0,
-        },
-        counts: nodesnap_format::Counts::default(),
-        gaps: Vec::new(),
+        ..Manifest::empty()
     }
 }
 
