@@ -9,6 +9,7 @@ pub mod identity;
 pub mod pool;
 pub mod priority;
 pub mod redact;
+pub mod review;
 pub mod runtime_meta;
 pub mod signals;
 pub mod time;
