@@ -91,7 +91,8 @@ impl<W: Write> Review<W> {
                         self.show(dir, "/stat:comm", &content[open + 1..close], false)?;
                     }
                 }
-                b"cmdline" => self.show(dir, "/cmdline", content, true)?,
+                // Kernel threads have an empty command line: nothing to show.
+                b"cmdline" if !content.is_empty() => self.show(dir, "/cmdline", content, true)?,
                 b"cgroup" => {
                     for line in content.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
                         self.show(dir, "/cgroup", line, false)?;

@@ -7,4 +7,5 @@ mod support;
 mod fake_tree;
 mod faults;
 mod live;
+mod redaction;
 mod safety;
