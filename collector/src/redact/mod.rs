@@ -27,6 +27,9 @@ use nodesnap_format::REDACTED;
 use std::borrow::Cow;
 use text::{mark_trimmed, Span};
 
+/// How many arguments after a program's name its positional rules look at.
+const MAX_OPERANDS: usize = 32;
+
 /// How deep arguments holding command lines are read (`sh -c "bash -c '…'"`).
 const MAX_SHELL_DEPTH: u8 = 3;
 
@@ -500,6 +503,9 @@ fn operands<'a>(args: &'a [&'a str], from: usize) -> impl Iterator<Item = (usize
 /// Marks the positional secrets of the program whose name is `args[at]`, per the POSITIONAL
 /// part of its rule (see `PROGRAMS`).
 fn positional(rule: &str, args: &[&str], at: usize, spans: &mut [Vec<Span>]) {
+    // A program's operands are near its name: looking no further than this keeps a command
+    // line made of thousands of program names linear.
+    let args = &args[..args.len().min(at + 1 + MAX_OPERANDS)];
     let (trigger, code) = match rule {
         "" => return,
         "oracle" => {

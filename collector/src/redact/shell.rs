@@ -102,8 +102,9 @@ pub fn map_span(word: &Word, (start, end): Span, quotes: &[usize], out: &mut Vec
     }
     // Multibyte characters are copied whole and in order, so these are character boundaries.
     let (mut from, to) = (word.offsets[start], word.offsets[end - 1] + 1);
-    let first = from;
-    for &quote in quotes.iter().filter(|&&q| q >= first && q < to) {
+    // `quotes` is in order: start at the first one inside the span.
+    let inside = quotes.partition_point(|&q| q < from);
+    for &quote in quotes[inside..].iter().take_while(|&&q| q < to) {
         if from < quote {
             out.push((from, quote));
         }

@@ -356,6 +356,33 @@ fn generated_arguments_never_panic_and_report_only_real_changes() {
     }
 }
 
+/// Inputs built to make a rule rescan the rest of the text at every step (a token prefix
+/// repeated, URLs nested without end, `@` after `@`, quotes, program names over and over)
+/// finish: each rule is linear in the text. No timing is asserted; a quadratic rule would
+/// take hours here, not a fraction of a second.
+#[test]
+fn hostile_repetitions_are_read_in_linear_time() {
+    for unit in [
+        "sk-",
+        "a://@",
+        "@",
+        "://",
+        "'\"",
+        "vault ",
+        "htpasswd -b ",
+        "password=\"",
+        "xoxb-a",
+        "-----BEGIN ",
+        "a=b&",
+        "mysql -p",
+    ] {
+        let long = unit.repeat(200_000 / unit.len());
+        let out = redact_args(&["sh", "-c", &long]);
+        assert_eq!(out.len(), 3, "{unit}");
+        let _ = redact_cmdline(long.replace(' ', "\0").as_bytes());
+    }
+}
+
 #[test]
 fn hostile_inputs_do_not_panic() {
     for line in [

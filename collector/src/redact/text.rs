@@ -82,62 +82,62 @@ fn ends_url(c: char) -> bool {
 }
 
 /// `scheme://user:password@host`: the password goes, even when it holds `/`, `#` or `@`; a
-/// token given as the user (`https://TOKEN@github.com`, a Sentry DSN's key) goes too.
+/// token given as the user (`https://TOKEN@github.com`, a Sentry DSN's key) goes too. One pass
+/// per URL, which ends at the next `://` (a URL inside a query string is read on its own), so
+/// the whole text costs one pass however it is built.
 fn urls(text: &str, spans: &mut Vec<Span>) {
     let b = text.as_bytes();
-    let mut from = 0;
-    while let Some(scheme_end) = find_at(text, from, "://") {
+    let mut next = find_at(text, 0, "://");
+    while let Some(scheme_end) = next {
         let start = scheme_end + 3;
-        from = start;
+        next = find_at(text, start, "://");
         if scheme_end == 0 || !b[scheme_end - 1].is_ascii_alphanumeric() {
             continue;
         }
-        let end = b[start..]
+        let limit = next.unwrap_or(b.len());
+        let end = b[start..limit]
             .iter()
             .position(|&c| ends_url(char::from(c)))
-            .map_or(b.len(), |i| start + i);
+            .map_or(limit, |i| start + i);
         // The '@' that ends the credentials: the last one before a host with a dot, a port or
-        // an IPv6 bracket, else the last one at all; never one inside a path.
+        // an IPv6 bracket, else the last one at all; never one after a user holding `/`, `?`
+        // or `#`, nor one after `host:port/path`.
+        let (mut colon, mut slash, mut bad_user, mut port_digits) = (None, None, false, true);
         let (mut any, mut dotted) = (None, None);
         for at in start..end {
-            if b[at] != b'@' || !valid_userinfo(&b[start..at]) {
-                continue;
+            let c = b[at];
+            if c == b'@' {
+                let port_path =
+                    matches!((colon, slash), (Some(c), Some(s)) if s > c + 1 && port_digits);
+                if !bad_user && !port_path {
+                    let host = &b[at + 1..end];
+                    let host = &host[..host
+                        .iter()
+                        .position(|c| matches!(c, b'/' | b'?' | b'#' | b'@'))
+                        .unwrap_or(host.len())];
+                    any = Some(at);
+                    if host.iter().any(|c| matches!(c, b'.' | b':' | b'[')) {
+                        dotted = Some(at);
+                    }
+                }
             }
-            let host = &b[at + 1..end];
-            let host = &host[..host
-                .iter()
-                .position(|c| matches!(c, b'/' | b'?' | b'#' | b'@'))
-                .unwrap_or(host.len())];
-            any = Some(at);
-            if host.iter().any(|c| matches!(c, b'.' | b':' | b'[')) {
-                dotted = Some(at);
+            match (colon, slash) {
+                (None, _) if c == b':' => colon = Some(at),
+                (None, _) => bad_user |= matches!(c, b'/' | b'?' | b'#'),
+                (Some(_), None) if c == b'/' => slash = Some(at),
+                (Some(_), None) => port_digits &= c.is_ascii_digit(),
+                _ => {}
             }
         }
         let Some(at) = dotted.or(any) else {
             continue;
         };
-        match b[start..at].iter().position(|&c| c == b':') {
-            Some(colon) => mark(spans, start + colon + 1, at),
+        match colon.filter(|&c| c < at) {
+            Some(colon) => mark(spans, colon + 1, at),
             None if user_is_token(&text[start..at]) => mark(spans, start, at),
             None => {}
         }
-        from = at;
     }
-}
-
-/// Whether `info` can be what comes between `://` and `@`: a user without `/`, `?` or `#`, and
-/// not `host:port/path`.
-fn valid_userinfo(info: &[u8]) -> bool {
-    let colon = info.iter().position(|&c| c == b':').unwrap_or(info.len());
-    if info[..colon]
-        .iter()
-        .any(|c| matches!(c, b'/' | b'?' | b'#'))
-    {
-        return false;
-    }
-    let rest = &info[(colon + 1).min(info.len())..];
-    let port = &rest[..rest.iter().position(|&c| c == b'/').unwrap_or(rest.len())];
-    port.len() == rest.len() || port.is_empty() || !port.iter().all(u8::is_ascii_digit)
 }
 
 /// A URL's user that is a credential: a known token shape, or 16 characters or more.
@@ -521,6 +521,9 @@ const fn first_bytes() -> [u64; SHAPES.len()] {
 
 const SHAPE_FIRST_BYTES: [u64; SHAPES.len()] = first_bytes();
 
+/// How far a token's body is scanned before it is taken for one whatever its class needs.
+const MAX_SHAPE_SCAN: usize = 300;
+
 /// The shortest token of `SHAPES` (`xoxb-` and ten characters).
 const SHORTEST_SHAPE: usize = 15;
 
@@ -539,8 +542,22 @@ fn shape_at(text: &str, at: usize) -> Option<usize> {
             if prefix[0] != first || !rest.starts_with(prefix) {
                 continue;
             }
+            // The scan stops past the longest body a match may have: a long run of one class
+            // costs that much per word start at most, not its whole length again.
             let body = &rest[prefix.len()..];
-            let len = body.iter().take_while(|&&c| in_class(class, c)).count();
+            let scan = usize::from(max).max(MAX_SHAPE_SCAN) + 1;
+            let mut len = body
+                .iter()
+                .take(scan)
+                .take_while(|&&c| in_class(class, c))
+                .count();
+            if max == 255 && len == scan {
+                len += body[len..]
+                    .iter()
+                    .take_while(|&&c| in_class(class, c))
+                    .count();
+                return Some(prefix.len() + len);
+            }
             let digit = body[..len].iter().any(u8::is_ascii_digit);
             let cases = body[..len].iter().any(u8::is_ascii_uppercase)
                 && body[..len].iter().any(u8::is_ascii_lowercase);
@@ -549,7 +566,7 @@ fn shape_at(text: &str, at: usize) -> Option<usize> {
                 b'M' => digit && cases,
                 _ => true,
             };
-            if len >= usize::from(min) && len <= usize::from(max) && needs {
+            if len >= usize::from(min) && (len <= usize::from(max) || max == 255) && needs {
                 return Some(prefix.len() + len);
             }
         }
