@@ -50,6 +50,7 @@ pub enum Command {
     Review {
         config: Box<Config>,
         nice: bool,
+        quiet: bool,
     },
     Help,
     Version,
@@ -167,6 +168,7 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, UsageEr
         return Ok(Command::Review {
             config: Box::new(config),
             nice: !no_nice,
+            quiet,
         });
     }
     Ok(Command::Collect {
@@ -240,7 +242,7 @@ mod tests {
     #[test]
     fn review_keeps_the_collection_options() {
         match parse_args(&["--review", "--root", "/host", "--no-redact", "--no-nice"]).unwrap() {
-            Command::Review { config, nice } => {
+            Command::Review { config, nice, .. } => {
                 assert_eq!(config.root, PathBuf::from("/host"));
                 assert_eq!(config.cmdline, CmdlinePolicy::Verbatim);
                 assert!(!nice);

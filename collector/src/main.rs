@@ -14,7 +14,11 @@ fn main() -> ExitCode {
             nice,
             quiet,
         }) => (config, nice, quiet, false),
-        Ok(cli::Command::Review { config, nice }) => (config, nice, false, true),
+        Ok(cli::Command::Review {
+            config,
+            nice,
+            quiet,
+        }) => (config, nice, quiet, true),
         Ok(cli::Command::Help) => {
             print!("{}", cli::HELP);
             return ExitCode::SUCCESS;
@@ -56,6 +60,9 @@ fn main() -> ExitCode {
         }
         return match result {
             Ok((summary, strings)) => {
+                if quiet {
+                    return ExitCode::SUCCESS;
+                }
                 eprintln!(
                     "review: {} strings, {} with redacted values, from {} processes and {} \
                      cgroups; nothing written",
