@@ -574,14 +574,14 @@ pub fn redact_mountinfo(data: &[u8], complete: bool) -> Cow<'_, [u8]> {
         at += line.len();
         // Fields are separated by single spaces (the kernel writes a space in a path as
         // `\040`) and read as a command line's arguments are, each on its own.
-        let fields: Vec<u8> = line
-            .iter()
-            .map(|&b| if b == b' ' { 0 } else { b })
-            .collect();
+        // (A line already holding a NUL, which the kernel never writes, is read as it is.)
+        let spaces = !line.contains(&0);
+        let swap = |from: u8, to: u8| move |&b: &u8| if b == from && spaces { to } else { b };
+        let fields: Vec<u8> = line.iter().map(swap(b' ', 0)).collect();
         match redact_cmdline(&fields) {
             Cow::Owned(changed) => out
                 .get_or_insert_with(|| kept[..start].to_vec())
-                .extend(changed.iter().map(|&b| if b == 0 { b' ' } else { b })),
+                .extend(changed.iter().map(swap(0, b' '))),
             Cow::Borrowed(_) => {
                 if let Some(out) = out.as_mut() {
                     out.extend_from_slice(line);
@@ -682,6 +682,7 @@ const PLANTED: &[(&[&str], &str)] = &[
 ///   replacement inside changed arguments) by more than the markers it added;
 /// - redacting twice gives what redacting once gave;
 /// - a command line cut at a cap keeps nothing the uncut redaction removed;
+/// - read as mountinfo, the input is redacted the same way, once for all;
 /// - a known secret planted at a position chosen by the input never survives.
 #[doc(hidden)]
 pub fn fuzz_redact(bytes: &[u8]) {
@@ -701,7 +702,15 @@ pub fn fuzz_redact(bytes: &[u8]) {
         "redacting twice differs from once"
     );
     assert_eq!(bytes.is_empty(), once.is_empty());
-    let _ = redact_mountinfo(bytes, bytes.len().is_multiple_of(2));
+    // The same promises for the input read as mountinfo; a cut file loses only its last line.
+    let mounts = redact_mountinfo(bytes, true);
+    assert_eq!(
+        redact_mountinfo(&mounts, true),
+        mounts,
+        "mountinfo: twice differs from once"
+    );
+    let cut = redact_mountinfo(bytes, false);
+    assert!(cut.len() <= mounts.len(), "a cut mountinfo grew");
 
     // Planted secrets: the first byte picks the form and the position among the arguments.
     let Some((&choice, rest)) = bytes.split_first() else {
