@@ -572,16 +572,21 @@ pub fn redact_mountinfo(data: &[u8], complete: bool) -> Cow<'_, [u8]> {
     for line in kept.split_inclusive(|&b| b == b'\n') {
         let start = at;
         at += line.len();
+        // The line's end stays out of reach: a value running to it must not take it (found by
+        // fuzzing: `-u=a:b` then a newline became `-u=a:***` joined to the next line).
+        let (body, end) = line.split_at(line.len() - usize::from(line.ends_with(b"\n")));
         // Fields are separated by single spaces (the kernel writes a space in a path as
         // `\040`) and read as a command line's arguments are, each on its own.
         // (A line already holding a NUL, which the kernel never writes, is read as it is.)
-        let spaces = !line.contains(&0);
+        let spaces = !body.contains(&0);
         let swap = |from: u8, to: u8| move |&b: &u8| if b == from && spaces { to } else { b };
-        let fields: Vec<u8> = line.iter().map(swap(b' ', 0)).collect();
+        let fields: Vec<u8> = body.iter().map(swap(b' ', 0)).collect();
         match redact_cmdline(&fields) {
-            Cow::Owned(changed) => out
-                .get_or_insert_with(|| kept[..start].to_vec())
-                .extend(changed.iter().map(swap(0, b' '))),
+            Cow::Owned(changed) => {
+                let out = out.get_or_insert_with(|| kept[..start].to_vec());
+                out.extend(changed.iter().map(swap(0, b' ')));
+                out.extend_from_slice(end);
+            }
             Cow::Borrowed(_) => {
                 if let Some(out) = out.as_mut() {
                     out.extend_from_slice(line);
