@@ -27,6 +27,10 @@ use nodesnap_format::REDACTED;
 use std::borrow::Cow;
 use text::{mark_trimmed, Span};
 
+/// How many times the rules are applied to their own output before an argument that keeps
+/// changing is redacted whole (see `redact_args`).
+const PRECISE_PASSES: usize = 8;
+
 /// How many arguments after a program's name its positional rules look at.
 const MAX_OPERANDS: usize = 32;
 
@@ -93,8 +97,11 @@ pub fn redact_args(args: &[&str]) -> Vec<Option<String>> {
         return out;
     }
     // Rules overlap (`-u` and `name=value` both match `-ux_key=y:z`): apply them to their own
-    // output until it settles. Each pass only turns text into markers, so this ends quickly.
-    for _ in 0..8 {
+    // output until it settles. A redaction can change how the rest of an argument reads (a
+    // quote or a line end taken into a marker), so on hostile input each pass may find more;
+    // after PRECISE_PASSES an argument still changing becomes `***` whole, and if that does
+    // not settle either, every argument does: redacting twice always gives what once gave.
+    for pass in 0..2 * PRECISE_PASSES {
         let current: Vec<&str> = out
             .iter()
             .zip(args)
@@ -107,9 +114,18 @@ pub fn redact_args(args: &[&str]) -> Vec<Option<String>> {
         let next: Vec<Option<String>> = again
             .into_iter()
             .zip(&current)
-            .map(|(replacement, shown)| replacement.or_else(|| Some(shown.to_string())))
+            .map(
+                |(replacement, shown)| match (replacement, pass < PRECISE_PASSES) {
+                    (Some(replacement), true) => Some(replacement),
+                    (Some(_), false) => Some(REDACTED.to_string()),
+                    (None, _) => Some(shown.to_string()),
+                },
+            )
             .collect();
         out = next;
+        if pass + 1 == 2 * PRECISE_PASSES {
+            out = args.iter().map(|_| Some(REDACTED.to_string())).collect();
+        }
     }
     // An argument already shaped like a redacted one (`-p***`) is not a change.
     for (replacement, original) in out.iter_mut().zip(args) {
