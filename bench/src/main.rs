@@ -424,7 +424,7 @@ fn sizes(args: &RunArgs, key: &mut KeyFigures) -> Table {
             ]),
         }
     }
-    table.note("Both built with RUSTFLAGS=\"-C target-feature=+crt-static -C relocation-model=static\" --target x86_64-unknown-linux-gnu and the workspace's release profile (opt-level s, lto, 1 codegen unit, panic abort, strip).");
+    table.note("Both built with RUSTFLAGS=\"-C target-feature=+crt-static -C relocation-model=static\" --target x86_64-unknown-linux-gnu and the workspace's release profile (opt-level z with the compressor at 3, lto, 1 codegen unit, panic abort, strip).");
     table
 }
 

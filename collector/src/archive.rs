@@ -28,19 +28,26 @@ impl<W: Write> Write for CountingWriter<W> {
 pub enum Sink {
     File(BufWriter<AtomicFile>),
     Stdout(BufWriter<io::Stdout>),
+    /// `collector --review`: nothing is written (the entries go to an `EntryTap`).
+    Discard,
 }
+
+/// Receives each entry, by its full path in the tarball, instead of the tar stream.
+pub type EntryTap = Box<dyn FnMut(&str, &[u8]) -> io::Result<()>>;
 
 impl Write for Sink {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         match self {
             Sink::File(file) => file.write(buf),
             Sink::Stdout(out) => out.write(buf),
+            Sink::Discard => Ok(buf.len()),
         }
     }
     fn flush(&mut self) -> io::Result<()> {
         match self {
             Sink::File(file) => file.flush(),
             Sink::Stdout(out) => out.flush(),
+            Sink::Discard => Ok(()),
         }
     }
 }
@@ -62,7 +69,7 @@ impl Sink {
     pub fn temp_path(&self) -> Option<PathBuf> {
         match self {
             Sink::File(file) => Some(file.get_ref().temp_path().to_path_buf()),
-            Sink::Stdout(_) => None,
+            Sink::Stdout(_) | Sink::Discard => None,
         }
     }
 
@@ -84,6 +91,7 @@ impl Sink {
                 action: "writing to standard output",
                 source,
             }),
+            Sink::Discard => Ok(()),
         }
     }
 }
@@ -98,6 +106,8 @@ pub struct SnapshotWriter<W: Write> {
     mtime: u64,
     /// Reused for each entry's full path.
     path: String,
+    /// `collector --review`: entries go here, not into the tar stream.
+    tap: Option<EntryTap>,
 }
 
 impl<W: Write> SnapshotWriter<W> {
@@ -119,7 +129,14 @@ impl<W: Write> SnapshotWriter<W> {
             top: top.to_string(),
             mtime,
             path: String::new(),
+            tap: None,
         }
+    }
+
+    /// Hands every entry to `tap` instead of writing it (`collector --review`).
+    pub fn with_tap(mut self, tap: Option<EntryTap>) -> SnapshotWriter<W> {
+        self.tap = tap;
+        self
     }
 
     /// A file at `<top>/<path>` (such as `manifest.yaml`).
@@ -162,6 +179,9 @@ impl<W: Write> SnapshotWriter<W> {
     }
 
     fn append(&mut self, full: &str, data: &[u8]) -> io::Result<()> {
+        if let Some(tap) = self.tap.as_mut() {
+            return tap(full, data);
+        }
         let mut header = tar::Header::new_gnu();
         header.set_entry_type(tar::EntryType::Regular);
         header.set_mode(0o644);

@@ -23,8 +23,12 @@ Options:
                                 recorded [default: 4194304]
       --max-total-bytes <BYTES> Largest total of copied bytes; files beyond it are skipped and
                                 recorded [default: 536870912]
-      --no-redact               Keep command lines verbatim instead of redacting secret-looking
-                                values
+      --no-redact               Keep command lines and mount sources verbatim instead of
+                                redacting secret-looking values
+      --review                  Write no tarball: print every free-text string the tarball
+                                would hold (command lines, names, cgroup paths, mount sources,
+                                labels), one per line, as it would be shipped, redactions
+                                marked
       --no-cmdline              Do not collect command lines at all
       --no-nice                 Run at normal CPU and IO priority instead of nice 19 and
                                 best-effort IO level 7
@@ -38,6 +42,12 @@ Options:
 #[derive(Debug)]
 pub enum Command {
     Collect {
+        config: Box<Config>,
+        nice: bool,
+        quiet: bool,
+    },
+    /// `--review`: the same run, printing what would be shipped instead of writing it.
+    Review {
         config: Box<Config>,
         nice: bool,
         quiet: bool,
@@ -64,6 +74,7 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, UsageEr
     let mut config = Config::new(PathBuf::from("/"), OutputTarget::Auto);
     let (mut nice, mut no_nice, mut quiet, mut no_redact, mut no_cmdline) =
         (false, false, false, false, false);
+    let (mut review, mut output_given) = (false, false);
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         let (name, inline) = match arg.split_once('=') {
@@ -98,6 +109,7 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, UsageEr
             "-h" | "--help" => return Ok(Command::Help),
             "-V" | "--version" => return Ok(Command::Version),
             "-o" | "--output" => {
+                output_given = true;
                 config.output = if value == "-" {
                     OutputTarget::Stdout
                 } else {
@@ -113,6 +125,7 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, UsageEr
             "--max-total-bytes" => config.max_total_bytes = number(&name, &value)?,
             "--no-redact" => no_redact = true,
             "--no-cmdline" => no_cmdline = true,
+            "--review" => review = true,
             "--nice" => nice = true,
             "--no-nice" => no_nice = true,
             "-q" | "--quiet" => quiet = true,
@@ -127,6 +140,11 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, UsageEr
     if no_redact && no_cmdline {
         return Err(UsageError(
             "'--no-redact' and '--no-cmdline' exclude each other".to_string(),
+        ));
+    }
+    if review && output_given {
+        return Err(UsageError(
+            "'--review' writes no tarball; it takes no '--output'".to_string(),
         ));
     }
     if config.timeout.is_zero() {
@@ -146,6 +164,13 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, UsageEr
     } else {
         CmdlinePolicy::Redacted
     };
+    if review {
+        return Ok(Command::Review {
+            config: Box::new(config),
+            nice: !no_nice,
+            quiet,
+        });
+    }
     Ok(Command::Collect {
         config: Box::new(config),
         nice: !no_nice,
@@ -215,6 +240,18 @@ mod tests {
     }
 
     #[test]
+    fn review_keeps_the_collection_options() {
+        match parse_args(&["--review", "--root", "/host", "--no-redact", "--no-nice"]).unwrap() {
+            Command::Review { config, nice, .. } => {
+                assert_eq!(config.root, PathBuf::from("/host"));
+                assert_eq!(config.cmdline, CmdlinePolicy::Verbatim);
+                assert!(!nice);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
     fn help_and_version_win() {
         assert!(matches!(parse_args(&["--help"]), Ok(Command::Help)));
         assert!(matches!(parse_args(&["-V"]), Ok(Command::Version)));
@@ -234,6 +271,8 @@ mod tests {
             (&["--quiet=yes"], "'--quiet' takes no value"),
             (&["--nice", "--no-nice"], "exclude each other"),
             (&["--no-redact", "--no-cmdline"], "exclude each other"),
+            (&["--review", "-o", "x"], "takes no '--output'"),
+            (&["--review=1"], "'--review' takes no value"),
             (&["extra"], "unexpected argument 'extra'"),
         ];
         for (args, expected) in cases {

@@ -2,7 +2,7 @@
 //! the node files, drives the reader pool under the per-read limit and the run's deadline,
 //! streams every result into the snapshot, and writes the runtime metadata and the manifest last.
 
-use crate::archive::{Sink, SnapshotWriter};
+use crate::archive::{EntryTap, Sink, SnapshotWriter};
 use crate::discovery::{self, ConfigPaths, Discovered};
 use crate::fsread::{self, EntryKind};
 use crate::identity;
@@ -364,6 +364,13 @@ impl<W: Write> Run<W> {
                 };
                 let Some(read) = reads.get(item) else {
                     return Ok(());
+                };
+                // Mount sources and options can carry credentials (`ftp://user:PASS@host`).
+                let data = match read.rel.ends_with("/mountinfo")
+                    && self.context.cmdline != CmdlinePolicy::Verbatim
+                {
+                    true => crate::redact::redact_mountinfo(&data, !truncated).into_owned(),
+                    false => data,
                 };
                 if truncated {
                     self.gaps.push(gap(
@@ -809,6 +816,24 @@ pub fn collect(
     config: &Config,
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<Summary, CollectError> {
+    collect_with(config, progress, None)
+}
+
+/// The same run as `collect`, but every entry goes to `tap` and nothing is written
+/// (`collector --review`).
+pub fn collect_reviewed(
+    config: &Config,
+    progress: &mut dyn FnMut(&Progress),
+    tap: EntryTap,
+) -> Result<Summary, CollectError> {
+    collect_with(config, progress, Some(tap))
+}
+
+fn collect_with(
+    config: &Config,
+    progress: &mut dyn FnMut(&Progress),
+    tap: Option<EntryTap>,
+) -> Result<Summary, CollectError> {
     let started_wall = SystemTime::now();
     let started = Instant::now();
     let start_seconds = unix_seconds(started_wall);
@@ -845,6 +870,7 @@ pub fn collect(
     );
 
     let (sink, output_display, temp_path) = match &config.output {
+        _ if tap.is_some() => (Sink::Discard, "review".to_string(), None),
         OutputTarget::Stdout => (Sink::stdout(), "-".to_string(), None),
         target => {
             let path = match target {
@@ -896,7 +922,7 @@ pub fn collect(
     runtime_dirs::list_logs(root.as_raw_fd(), &mut metadata, &mut gaps);
 
     let mut run = Run {
-        writer: SnapshotWriter::new(sink, &top, start_seconds.max(0) as u64),
+        writer: SnapshotWriter::new(sink, &top, start_seconds.max(0) as u64).with_tap(tap),
         gaps,
         counts: Counts::default(),
         metadata,

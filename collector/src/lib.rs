@@ -10,6 +10,7 @@ pub mod identity;
 pub mod pool;
 pub mod priority;
 pub mod redact;
+pub mod review;
 pub mod runtime_dirs;
 pub mod runtime_meta;
 pub mod signals;

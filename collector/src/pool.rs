@@ -20,6 +20,10 @@ use std::sync::mpsc::{Receiver, Sender};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
+/// How far past the per-file cap a command line is read when it is redacted: a secret whose
+/// end lies past the cap is still recognised, then cut (`redact::redact_cmdline_capped`).
+const CMDLINE_LOOKAHEAD: u64 = 64 << 10;
+
 /// Item 0 of a process job opens its /proc directory; then one item per process file, then the
 /// namespace links.
 pub const PROCESS_ITEM_DIR: usize = 0;
@@ -569,9 +573,14 @@ fn read_process(
         if is_cmdline && context.cmdline == CmdlinePolicy::Dropped {
             continue;
         }
+        let redact = is_cmdline && context.cmdline == CmdlinePolicy::Redacted;
+        let cap = match redact {
+            true => context.max_file_bytes.saturating_add(CMDLINE_LOOKAHEAD),
+            false => context.max_file_bytes,
+        };
         state.begin(job, item, name);
         let read = match fsread::open_at_c(dir.as_raw_fd(), c_name, libc::O_RDONLY) {
-            Ok(fd) => read_regular(fd, context.max_file_bytes, &mut scratch.data),
+            Ok(fd) => read_regular(fd, cap, &mut scratch.data),
             Err(error) if is_gone(&error) => Read::Failed(Outcome::Vanished),
             Err(error) => Read::Failed(classify_open_error(error)),
         };
@@ -583,10 +592,17 @@ fn read_process(
                         sink.send(item, Outcome::Runtime(Box::new(found)));
                     }
                 }
-                let data = if is_cmdline && context.cmdline == CmdlinePolicy::Redacted {
-                    redact::redact_cmdline(&scratch.data)
-                } else {
-                    std::borrow::Cow::Borrowed(scratch.data.as_slice())
+                // Redacted first, cut after: the cut never keeps the start of a secret.
+                let (data, truncated) = match redact {
+                    true => redact::redact_cmdline_capped(
+                        &scratch.data,
+                        !truncated,
+                        usize::try_from(context.max_file_bytes).unwrap_or(usize::MAX),
+                    ),
+                    false => (
+                        std::borrow::Cow::Borrowed(scratch.data.as_slice()),
+                        truncated,
+                    ),
                 };
                 sink.record(item, name, &data);
                 if truncated {

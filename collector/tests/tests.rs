@@ -10,4 +10,5 @@ mod layouts;
 mod live;
 mod odd_entries;
 mod output;
+mod redaction;
 mod safety;
