@@ -89,11 +89,7 @@ impl<'m> Side<'m> {
     }
 }
 
-pub(super) fn compare(
-    old: &Model,
-    new: &Model,
-    rebooted: bool,
-) -> (PodChanges, ContainerChanges) {
+pub(super) fn compare(old: &Model, new: &Model, rebooted: bool) -> (PodChanges, ContainerChanges) {
     (pods(old, new), containers(old, new, rebooted))
 }
 
@@ -171,8 +167,7 @@ fn containers(old: &Model, new: &Model, rebooted: bool) -> ContainerChanges {
             .filter(|c| !before.by_id.contains_key(&c.id))
             .copied()
             .collect();
-        let (Some(previous), Some(current)) = (before.current(olds), after.current(&fresh))
-        else {
+        let (Some(previous), Some(current)) = (before.current(olds), after.current(&fresh)) else {
             continue;
         };
         // The old container still runs beside the new one: two containers, no restart.
@@ -237,9 +232,9 @@ fn containers(old: &Model, new: &Model, rebooted: bool) -> ContainerChanges {
     changes.removed.sort();
     changes.started.sort();
     changes.stopped.sort();
-    changes.restarted.sort_by(|a, b| {
-        (&a.pod_uid, &a.name, &a.new_id).cmp(&(&b.pod_uid, &b.name, &b.new_id))
-    });
+    changes
+        .restarted
+        .sort_by(|a, b| (&a.pod_uid, &a.name, &a.new_id).cmp(&(&b.pod_uid, &b.name, &b.new_id)));
     changes
 }
 
@@ -283,7 +278,11 @@ pub(super) fn fill_details(diff: &mut super::Diff, old: &Model, new: &Model) {
         pods.extend(diff.pods.added.iter().cloned());
         pods.extend(diff.pods.removed.iter().cloned());
         let p = &diff.processes;
-        containers.extend(p.per_container.iter().filter_map(|g| g.container_id.clone()));
+        containers.extend(
+            p.per_container
+                .iter()
+                .filter_map(|g| g.container_id.clone()),
+        );
         for m in &p.moved {
             containers.extend(m.process.container_id.clone());
             containers.extend(m.old_container_id.clone());

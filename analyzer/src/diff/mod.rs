@@ -217,6 +217,8 @@ pub struct ProcessChanges {
 #[serde(rename_all = "kebab-case")]
 pub enum Group {
     Container,
+    /// In a pod's cgroup but no container's (CRI-O's conmon, a shim placed in the pod).
+    Pod,
     Host,
     KernelThreads,
 }
@@ -226,6 +228,7 @@ pub struct GroupCount {
     pub group: Group,
     /// For `container`: its id (OLD's for processes gone, NEW's for those started).
     pub container_id: Option<ContainerId>,
+    /// For `container` and `pod`: the pod.
     pub pod_uid: Option<PodUid>,
     pub started: usize,
     pub gone: usize,
@@ -244,6 +247,8 @@ pub struct ProcessRef {
     pub state: char,
     pub container_id: Option<ContainerId>,
     pub pod_uid: Option<PodUid>,
+    /// Where `per_container` counts it.
+    pub group: Group,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -427,10 +432,8 @@ pub struct FindingChanges {
 /// Compares two models of one node: OLD, then NEW. Pure: no findings of its own (see
 /// `findings::interval`), nothing read from anywhere but the two models.
 pub fn compare(old: &Model, new: &Model) -> Diff {
-    let interval_seconds = time::interval_seconds(
-        &old.collection.started_at,
-        &new.collection.started_at,
-    );
+    let interval_seconds =
+        time::interval_seconds(&old.collection.started_at, &new.collection.started_at);
     let mut warnings = node::warnings(old, new, interval_seconds);
     if interval_seconds.is_none() {
         warnings.push(Warning {

@@ -123,21 +123,19 @@ pub(super) fn compare(old: &Model, new: &Model) -> NodeChanges {
     fact("loadavg", value(&a.loadavg), value(&b.loadavg));
     NodeChanges {
         facts,
-        runtimes: runtimes(old, new),
+        runtimes: runtimes(old, new, rebooted(a, b)),
     }
 }
 
 /// The start time of the process with this pid (processes are sorted by pid).
 fn start_of(model: &Model, pid: Option<Pid>) -> Option<u64> {
     let pid = pid?;
-    let at = model
-        .processes
-        .binary_search_by_key(&pid, |p| p.pid)
-        .ok()?;
+    let at = model.processes.binary_search_by_key(&pid, |p| p.pid).ok()?;
     model.processes[at].start_ticks
 }
 
-fn runtimes(old: &Model, new: &Model) -> RuntimeChanges {
+/// Runtime instances by id; after a reboot every daemon in both was started again.
+fn runtimes(old: &Model, new: &Model, rebooted: bool) -> RuntimeChanges {
     let before: BTreeMap<_, _> = old.node.runtimes.iter().map(|r| (&r.id, r)).collect();
     let after: BTreeMap<_, _> = new.node.runtimes.iter().map(|r| (&r.id, r)).collect();
     let mut changes = RuntimeChanges::default();
@@ -145,14 +143,15 @@ fn runtimes(old: &Model, new: &Model) -> RuntimeChanges {
         match before.get(id) {
             None => changes.added.push((*id).clone()),
             Some(was)
-                if was.pid != runtime.pid
+                if rebooted
+                    || was.pid != runtime.pid
                     || start_of(old, was.pid) != start_of(new, runtime.pid) =>
             {
                 changes.restarted.push(RuntimeRestart {
-                id: (*id).clone(),
-                kind: runtime.kind,
-                old_pid: was.pid,
-                new_pid: runtime.pid,
+                    id: (*id).clone(),
+                    kind: runtime.kind,
+                    old_pid: was.pid,
+                    new_pid: runtime.pid,
                 })
             }
             Some(_) => {}

@@ -29,6 +29,7 @@ pub(super) fn reference(p: &Process) -> ProcessRef {
         state: p.state,
         container_id: p.container_id.clone(),
         pod_uid: p.pod_uid.clone(),
+        group: group_of(p).0,
     }
 }
 
@@ -41,11 +42,14 @@ fn processes(model: &Model) -> impl Iterator<Item = &Process> {
         .filter(move |p| Some(p.pid) != collector)
 }
 
-fn group_of(p: &Process) -> (Group, Option<ContainerId>) {
-    match &p.container_id {
-        Some(id) => (Group::Container, Some(id.clone())),
-        None if p.kernel_thread => (Group::KernelThreads, None),
-        None => (Group::Host, None),
+/// Where a process is counted: its container, its pod, the host or the kernel's threads.
+/// The pod is part of the key for processes in a pod but no container.
+fn group_of(p: &Process) -> (Group, Option<ContainerId>, Option<PodUid>) {
+    match (&p.container_id, &p.pod_uid) {
+        (Some(id), _) => (Group::Container, Some(id.clone()), None),
+        (None, Some(uid)) => (Group::Pod, None, Some(uid.clone())),
+        (None, None) if p.kernel_thread => (Group::KernelThreads, None, None),
+        (None, None) => (Group::Host, None, None),
     }
 }
 
@@ -58,11 +62,11 @@ struct Tally {
 
 pub(super) fn compare(old: &Model, new: &Model, rebooted: bool) -> ProcessChanges {
     let boot = u8::from(rebooted);
-    let before: HashMap<Identity, &Process> =
-        processes(old).map(|p| (identity(p, 0), p)).collect();
+    let before: HashMap<Identity, &Process> = processes(old).map(|p| (identity(p, 0), p)).collect();
     let after: HashMap<Identity, &Process> =
         processes(new).map(|p| (identity(p, boot), p)).collect();
-    let mut tallies: BTreeMap<(Group, Option<ContainerId>), Tally> = BTreeMap::new();
+    type Key = (Group, Option<ContainerId>, Option<PodUid>);
+    let mut tallies: BTreeMap<Key, Tally> = BTreeMap::new();
     let mut changes = ProcessChanges::default();
     let mut lists = ProcessLists::default();
     for p in processes(new) {
@@ -97,7 +101,7 @@ pub(super) fn compare(old: &Model, new: &Model, rebooted: bool) -> ProcessChange
     changes.gone = lists.gone.len();
     changes.per_container = tallies
         .into_iter()
-        .map(|((group, container_id), tally)| GroupCount {
+        .map(|((group, container_id, _), tally)| GroupCount {
             group,
             container_id,
             pod_uid: tally.pod_uid,

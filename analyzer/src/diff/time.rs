@@ -35,8 +35,8 @@ pub fn epoch_seconds(text: &str) -> Option<f64> {
         }
     };
     let days = days_from_civil(year, month, day);
-    let whole = days * 86_400 + i64::from(hour) * 3600 + i64::from(minute) * 60
-        - offset_minutes * 60;
+    let whole =
+        days * 86_400 + i64::from(hour) * 3600 + i64::from(minute) * 60 - offset_minutes * 60;
     Some(whole as f64 + second)
 }
 
@@ -72,12 +72,21 @@ mod tests {
         assert_eq!(epoch_seconds("1970-01-01T00:00:00Z"), Some(0.0));
         assert_eq!(epoch_seconds("2000-02-29T00:00:00Z"), Some(951_782_400.0));
         assert_eq!(epoch_seconds("2020-06-15T08:48:44Z"), Some(1_592_210_924.0));
-        assert_eq!(epoch_seconds("2020-06-15T08:48:44.25Z"), Some(1_592_210_924.25));
+        assert_eq!(
+            epoch_seconds("2020-06-15T08:48:44.25Z"),
+            Some(1_592_210_924.25)
+        );
         assert_eq!(
             epoch_seconds("2020-06-15T10:48:44+02:00"),
             Some(1_592_210_924.0)
         );
-        for bad in ["", "yesterday", "2020-13-01T00:00:00Z", "2020-06-15T08:48:44", "2020-06-15"] {
+        for bad in [
+            "",
+            "yesterday",
+            "2020-13-01T00:00:00Z",
+            "2020-06-15T08:48:44",
+            "2020-06-15",
+        ] {
             assert_eq!(epoch_seconds(bad), None, "{bad:?}");
         }
     }

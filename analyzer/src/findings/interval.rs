@@ -135,11 +135,7 @@ pub fn evaluate(diff: &Diff) -> Vec<Finding> {
         .iter()
         .any(|w| w.kind == WarningKind::Rebooted);
     if rebooted {
-        findings.push(finding(
-            &NODE_REBOOTED,
-            Subject::Node,
-            reboot_message(diff),
-        ));
+        findings.push(finding(&NODE_REBOOTED, Subject::Node, reboot_message(diff)));
     }
     let counters = CgroupCounters::new(&diff.counters);
     // After a reboot every container started again: the reboot says so once.
@@ -247,7 +243,11 @@ fn restarted(diff: &Diff, counters: &CgroupCounters, r: &Restart) -> Finding {
             plural(kills as usize, "OOM kill was", "OOM kills were")
         ));
     }
-    finding(&CONTAINER_RESTARTED, Subject::Container(r.new_id.clone()), message)
+    finding(
+        &CONTAINER_RESTARTED,
+        Subject::Container(r.new_id.clone()),
+        message,
+    )
 }
 
 fn growing(z: &ZombieChange) -> bool {
@@ -322,12 +322,13 @@ impl<'d> CgroupCounters<'d> {
     fn oom_kills_around(&self, r: &Restart) -> Option<u64> {
         let mut kills = 0;
         for (_, changes) in &self.by_cgroup {
-            for c in changes.iter().filter(|c| c.counter == Counter::OomKills && c.own) {
+            for c in changes
+                .iter()
+                .filter(|c| c.counter == Counter::OomKills && c.own)
+            {
                 let here = c.container_id.as_ref() == Some(&r.new_id)
                     || c.container_id.as_ref() == Some(&r.old_id)
-                    || (c.container_id.is_none()
-                        && r.pod_uid.is_some()
-                        && c.pod_uid == r.pod_uid);
+                    || (c.container_id.is_none() && r.pod_uid.is_some() && c.pod_uid == r.pod_uid);
                 if here {
                     kills += c.delta;
                 }
@@ -339,22 +340,35 @@ impl<'d> CgroupCounters<'d> {
     fn evaluate(&self, diff: &Diff, out: &mut Vec<Finding>) {
         for (path, changes) in &self.by_cgroup {
             let first = changes[0];
-            let owner = diff.cgroup_owner(path, first.container_id.as_ref(), first.pod_uid.as_ref());
+            let owner =
+                diff.cgroup_owner(path, first.container_id.as_ref(), first.pod_uid.as_ref());
             let during = format!("in the {} between the snapshots", interval_text(diff));
             let counted = |c: &CounterChange| -> String {
-                let mut text = format!("{} {}", c.delta, c.file);
+                let mut text = match c.old {
+                    Some(old) => format!(
+                        "{} {} -> {}",
+                        c.file,
+                        units::count(old),
+                        units::count(c.new)
+                    ),
+                    None => format!(
+                        "{} {} in a cgroup made in the interval",
+                        c.file,
+                        units::count(c.new)
+                    ),
+                };
+                if c.reset {
+                    text.push_str(&format!(
+                        ", went down: the cgroup was made again and counted {} since",
+                        units::count(c.new)
+                    ));
+                }
                 if let Some(rate) = c.per_second {
                     text.push_str(&format!(", {}", units::rate(rate)));
                 }
-                if c.reset {
-                    text.push_str(", counted since the cgroup was made again");
-                }
                 text
             };
-            let own = |counter: Counter| {
-                self.get(path, counter)
-                    .filter(|c| c.own && c.delta > 0)
-            };
+            let own = |counter: Counter| self.get(path, counter).filter(|c| c.own && c.delta > 0);
             if let Some(c) = own(Counter::OomKills) {
                 out.push(finding(
                     &OOM_KILLS_IN_INTERVAL,
@@ -388,7 +402,8 @@ impl<'d> CgroupCounters<'d> {
             if let Some(percent) = self.throttled(path) {
                 let (periods, throttled) = (
                     self.get(path, Counter::CpuNrPeriods).map_or(0, |c| c.delta),
-                    self.get(path, Counter::CpuNrThrottled).map_or(0, |c| c.delta),
+                    self.get(path, Counter::CpuNrThrottled)
+                        .map_or(0, |c| c.delta),
                 );
                 out.push(finding(
                     &CPU_THROTTLED_IN_INTERVAL,

@@ -16,8 +16,8 @@ mod rules;
 mod shims;
 
 pub use cgroups::{heavily_throttled, pids_near_limit};
-pub use pods::{expected_oom_score_adj, GUARANTEED_OOM_SCORE_ADJ};
 pub use interval::INTERVAL_RULES;
+pub use pods::{expected_oom_score_adj, GUARANTEED_OOM_SCORE_ADJ};
 pub use rules::*;
 
 use crate::model::{Finding, Model, Subject};
