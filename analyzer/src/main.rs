@@ -17,6 +17,7 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+mod diff_command;
 mod output;
 use output::{Destination, WriteError};
 
@@ -107,6 +108,9 @@ enum Command {
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
     },
+    /// What changed between two snapshots of one node: pods, containers (restarts), processes,
+    /// counters over the interval with their rates, limits, node facts and findings.
+    Diff(diff_command::DiffArgs),
     /// One self-contained HTML report.
     Report {
         /// The snapshot: a .tar.gz, a .tar, or the directory it was extracted to.
@@ -119,9 +123,19 @@ enum Command {
 }
 
 impl Command {
-    /// The snapshot a command reads and where its output goes.
+    /// The snapshots a command reads and where its output goes.
+    fn inputs_and_destination(&self) -> (Vec<&Path>, Destination) {
+        if let Command::Diff(args) = self {
+            return (vec![&args.old, &args.new], args.destination());
+        }
+        let (input, destination) = self.input_and_destination();
+        (vec![input], destination)
+    }
+
+    /// The snapshot a command of one snapshot reads and where its output goes.
     fn input_and_destination(&self) -> (&Path, Destination) {
         match self {
+            Command::Diff(args) => (&args.old, args.destination()),
             Command::Summary { snapshot }
             | Command::Pods { snapshot }
             | Command::Ps { snapshot, .. }
@@ -283,10 +297,25 @@ impl<W: Write> Write for PipeWriter<W> {
     }
 }
 
-/// What a successful run produced: text for stdout, or nothing (the report went to a file).
+/// What a successful run produced: text for stdout, or nothing (the report went to a file),
+/// and what `--fail-on` judges: a model's findings, or a diff's.
 struct Output {
     text: Option<String>,
-    model: Model,
+    judged: Judged,
+}
+
+enum Judged {
+    Model(Model),
+    Diff(Box<analyzer::diff::Diff>),
+}
+
+impl Judged {
+    fn fails(&self, threshold: Severity) -> bool {
+        match self {
+            Judged::Model(model) => fails(model, threshold),
+            Judged::Diff(diff) => diff_command::fails(diff, threshold),
+        }
+    }
 }
 
 /// How wide the views may be: as wide as the terminal (its own size, else `COLUMNS`, else 80
@@ -324,12 +353,21 @@ fn run(cli: &Cli, palette: Palette) -> Result<Output, Failure> {
         std::env::var("COLUMNS").ok().as_deref(),
     );
     // Checked before the snapshot is loaded: a refused output costs no work.
-    let (input, destination) = cli.command.input_and_destination();
-    output::check(input, &destination).map_err(|refusal| Failure {
-        file: None,
-        message: refusal.to_string(),
-    })?;
+    let (inputs, destination) = cli.command.inputs_and_destination();
+    for input in inputs {
+        output::check(input, &destination).map_err(|refusal| Failure {
+            file: None,
+            message: refusal.to_string(),
+        })?;
+    }
     let (model, text) = match &cli.command {
+        Command::Diff(args) => {
+            let (diff, text) = diff_command::run(args, &destination, width, palette)?;
+            return Ok(Output {
+                text,
+                judged: Judged::Diff(Box::new(diff)),
+            });
+        }
         Command::Summary { snapshot } => {
             let model = load(snapshot)?;
             let text = summary::render(&model, width, palette);
@@ -453,7 +491,10 @@ fn run(cli: &Cli, palette: Palette) -> Result<Output, Failure> {
             (model, None)
         }
     };
-    Ok(Output { text, model })
+    Ok(Output {
+        text,
+        judged: Judged::Model(model),
+    })
 }
 
 fn main() -> ExitCode {
@@ -494,12 +535,12 @@ fn main() -> ExitCode {
                 }
             }
             let code = match cli.fail_on {
-                Some(level) if fails(&output.model, level.severity()) => ExitCode::from(1),
+                Some(level) if output.judged.fails(level.severity()) => ExitCode::from(1),
                 _ => ExitCode::SUCCESS,
             };
             // The process ends here: handing a big node's model back to the allocator piece by
             // piece would cost a noticeable part of the run for nothing.
-            std::mem::forget(output.model);
+            std::mem::forget(output.judged);
             code
         }
         Err(failure) => {
