@@ -305,7 +305,7 @@ struct Output {
 }
 
 enum Judged {
-    Model(Model),
+    Model(Box<Model>),
     Diff(Box<analyzer::diff::Diff>),
 }
 
@@ -493,7 +493,7 @@ fn run(cli: &Cli, palette: Palette) -> Result<Output, Failure> {
     };
     Ok(Output {
         text,
-        judged: Judged::Model(model),
+        judged: Judged::Model(Box::new(model)),
     })
 }
 

@@ -7,6 +7,7 @@ use super::super::view::{Fact, Glance, LinkView, SearchEntry, SearchIndex, OPEN_
 use crate::diff::Diff;
 use crate::model::{Finding, Severity, Subject};
 use crate::present::changes::{self, Detail, Mark, Target};
+use crate::present::text::plural;
 use crate::present::units::count;
 use std::collections::{HashMap, HashSet};
 
@@ -121,7 +122,10 @@ impl Anchors {
             Subject::Cgroup(path) => Target::Cgroup(path.clone()),
         };
         let id = match &target {
-            Target::Cgroup(path) => self.cgroups.get(&path.to_string()).map(|n| format!("g-{n}")),
+            Target::Cgroup(path) => self
+                .cgroups
+                .get(&path.to_string())
+                .map(|n| format!("g-{n}")),
             other => Some(self.id(other)),
         }?;
         self.taken.contains(&id).then(|| format!("#{id}"))
@@ -217,8 +221,8 @@ pub(super) fn build(diff: &Diff) -> DiffView {
             nav: nav(section.key),
             count: count(shown as u64),
             summary: format!(
-                "{} lines: + new, - gone, ~ changed",
-                count(lines.len() as u64)
+                "{}: + new, - gone, ~ changed",
+                plural(lines.len(), "line", "lines")
             ),
             open: lines.len() <= OPEN_LINES_MAX,
             lines,
@@ -301,7 +305,9 @@ fn glance(diff: &Diff) -> Vec<Glance> {
             .count() as u64
     };
     let (critical, warnings) = (severe(Severity::Critical), severe(Severity::Warning));
-    let both = |added: usize, removed: usize| format!("+{} -{}", count(added as u64), count(removed as u64));
+    let both = |added: usize, removed: usize| {
+        format!("+{} -{}", count(added as u64), count(removed as u64))
+    };
     let c = &diff.containers;
     let restarts = c.restarted.len() as u64;
     vec![
