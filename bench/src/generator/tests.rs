@@ -253,11 +253,19 @@ fn the_later_node_remade_only_the_restarted_containers_and_the_replaced_pods() {
     for pod in 0..200 {
         let replaced = pod % 50 == 21;
         let restarted = pod % 10 == 4;
-        assert_eq!(later.pod_uid(pod) != first.pod_uid(pod), replaced, "pod {pod}");
+        assert_eq!(
+            later.pod_uid(pod) != first.pod_uid(pod),
+            replaced,
+            "pod {pod}"
+        );
         let (old_ids, new_ids) = (first.container_ids(pod), later.container_ids(pod));
         for slot in 0..3 {
             let remade = replaced || (restarted && slot == 1);
-            assert_eq!(old_ids[slot] != new_ids[slot], remade, "pod {pod} slot {slot}");
+            assert_eq!(
+                old_ids[slot] != new_ids[slot],
+                remade,
+                "pod {pod} slot {slot}"
+            );
         }
         let (old_pids, new_pids) = (first.pod_pids(pod), later.pod_pids(pod));
         assert_eq!(old_pids, pod_pids(pod));
