@@ -42,6 +42,8 @@ fn a_restarted_container_is_found_in_each_runtimes_naming() {
         ("crio-restart", "nginx", true, 1, "cri-o"),
         ("docker-restart", "app", false, 1, "docker"),
         ("podman-restart", "web", false, 1, "podman"),
+        ("k3s-restart", "crawler", true, 1, "containerd"),
+        ("seed-restart", "redis", true, 1, "docker"),
     ];
     for (name, container, in_pod, count, runtime) in cases {
         let diff = pair(name);
