@@ -304,6 +304,15 @@ struct Output {
     judged: Judged,
 }
 
+impl Output {
+    fn of_diff((diff, text): (analyzer::diff::Diff, Option<String>)) -> Output {
+        Output {
+            text,
+            judged: Judged::Diff(Box::new(diff)),
+        }
+    }
+}
+
 enum Judged {
     Model(Box<Model>),
     Diff(Box<analyzer::diff::Diff>),
@@ -344,6 +353,19 @@ fn terminal_columns() -> Option<usize> {
     (ok && size.ws_col > 0).then_some(usize::from(size.ws_col))
 }
 
+/// Where the command's output goes, checked before any snapshot is loaded: a refused output
+/// costs no work.
+fn checked_destination(command: &Command) -> Result<Destination, Failure> {
+    let (inputs, destination) = command.inputs_and_destination();
+    for input in inputs {
+        output::check(input, &destination).map_err(|refusal| Failure {
+            file: None,
+            message: refusal.to_string(),
+        })?;
+    }
+    Ok(destination)
+}
+
 fn run(cli: &Cli, palette: Palette) -> Result<Output, Failure> {
     let is_terminal = std::io::stdout().is_terminal();
     let width = output_width(
@@ -352,21 +374,10 @@ fn run(cli: &Cli, palette: Palette) -> Result<Output, Failure> {
         is_terminal.then(terminal_columns).flatten(),
         std::env::var("COLUMNS").ok().as_deref(),
     );
-    // Checked before the snapshot is loaded: a refused output costs no work.
-    let (inputs, destination) = cli.command.inputs_and_destination();
-    for input in inputs {
-        output::check(input, &destination).map_err(|refusal| Failure {
-            file: None,
-            message: refusal.to_string(),
-        })?;
-    }
+    let destination = checked_destination(&cli.command)?;
     let (model, text) = match &cli.command {
         Command::Diff(args) => {
-            let (diff, text) = diff_command::run(args, &destination, width, palette)?;
-            return Ok(Output {
-                text,
-                judged: Judged::Diff(Box::new(diff)),
-            });
+            return diff_command::run(args, &destination, width, palette).map(Output::of_diff)
         }
         Command::Summary { snapshot } => {
             let model = load(snapshot)?;
