@@ -6,7 +6,8 @@
 
 use crate::model::Model;
 use crate::snapshot::Snapshot;
-use nodesnap_fixtures::{layouts, TempDir};
+use nodesnap_fixtures::fake_node::FakeNode;
+use nodesnap_fixtures::{layouts, pairs, TempDir};
 use std::collections::BTreeMap;
 use std::sync::{Mutex, OnceLock};
 
@@ -42,8 +43,34 @@ pub fn snapshot(layout: &str) -> Snapshot {
         .clone()
 }
 
+/// The two models of a pair of nodesnap-fixtures (`pairs::NAMES`): the node as it was and
+/// as it is some minutes later, each collected like a layout.
+pub fn pair(name: &str) -> (Model, Model) {
+    static MODELS: OnceLock<Mutex<BTreeMap<String, (Model, Model)>>> = OnceLock::new();
+    let mut models = MODELS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    models
+        .entry(name.to_string())
+        .or_insert_with(|| {
+            let pair = pairs::build(name).unwrap_or_else(|| panic!("no pair named {name}"));
+            (
+                crate::analyze(&collect_node(&format!("{name}-old"), &pair.old)),
+                crate::analyze(&collect_node(&format!("{name}-new"), &pair.new)),
+            )
+        })
+        .clone()
+}
+
 fn collect(layout: &str) -> Snapshot {
     let node = layouts::build(layout).unwrap_or_else(|| panic!("no layout named {layout}"));
+    collect_node(layout, &node)
+}
+
+/// A node written as a tree under `layout`'s name, collected, loaded, and stamped with the
+/// node's clock.
+fn collect_node(layout: &str, node: &FakeNode) -> Snapshot {
     let dir = TempDir::new(&format!("analyzer-{layout}"));
     let root = dir.join(layout);
     node.write_to(&root)
@@ -64,7 +91,7 @@ fn collect(layout: &str) -> Snapshot {
         .map(|gap| gap.path.as_str())
         .collect();
     assert!(late.is_empty(), "collecting {layout} timed out on {late:?}");
-    let at = layouts::snapshot_time(&node);
+    let at = layouts::snapshot_time(node);
     let manifest = &mut snapshot.manifest;
     manifest.started_at = at.clone();
     manifest.finished_at = at;

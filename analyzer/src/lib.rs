@@ -7,6 +7,7 @@
 //! runs the middle of it: it builds the model, then evaluates its findings.
 
 pub mod cgroupfs;
+pub mod diff;
 pub mod findings;
 #[cfg(test)]
 pub(crate) mod fixture;
@@ -19,4 +20,4 @@ pub mod values;
 pub mod views;
 
 mod pipeline;
-pub use pipeline::{analyze, analyze_owned};
+pub use pipeline::{analyze, analyze_diff, analyze_owned};

@@ -17,6 +17,7 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+mod diff_command;
 mod output;
 use output::{Destination, WriteError};
 
@@ -107,6 +108,9 @@ enum Command {
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
     },
+    /// What changed between two snapshots of one node: pods, containers (restarts), processes,
+    /// counters over the interval with their rates, limits, node facts and findings.
+    Diff(diff_command::DiffArgs),
     /// One self-contained HTML report.
     Report {
         /// The snapshot: a .tar.gz, a .tar, or the directory it was extracted to.
@@ -119,9 +123,19 @@ enum Command {
 }
 
 impl Command {
-    /// The snapshot a command reads and where its output goes.
+    /// The snapshots a command reads and where its output goes.
+    fn inputs_and_destination(&self) -> (Vec<&Path>, Destination) {
+        if let Command::Diff(args) = self {
+            return (vec![&args.old, &args.new], args.destination());
+        }
+        let (input, destination) = self.input_and_destination();
+        (vec![input], destination)
+    }
+
+    /// The snapshot a command of one snapshot reads and where its output goes.
     fn input_and_destination(&self) -> (&Path, Destination) {
         match self {
+            Command::Diff(args) => (&args.old, args.destination()),
             Command::Summary { snapshot }
             | Command::Pods { snapshot }
             | Command::Ps { snapshot, .. }
@@ -283,10 +297,34 @@ impl<W: Write> Write for PipeWriter<W> {
     }
 }
 
-/// What a successful run produced: text for stdout, or nothing (the report went to a file).
+/// What a successful run produced: text for stdout, or nothing (the report went to a file),
+/// and what `--fail-on` judges: a model's findings, or a diff's.
 struct Output {
     text: Option<String>,
-    model: Model,
+    judged: Judged,
+}
+
+impl Output {
+    fn of_diff((diff, text): (analyzer::diff::Diff, Option<String>)) -> Output {
+        Output {
+            text,
+            judged: Judged::Diff(Box::new(diff)),
+        }
+    }
+}
+
+enum Judged {
+    Model(Box<Model>),
+    Diff(Box<analyzer::diff::Diff>),
+}
+
+impl Judged {
+    fn fails(&self, threshold: Severity) -> bool {
+        match self {
+            Judged::Model(model) => fails(model, threshold),
+            Judged::Diff(diff) => diff_command::fails(diff, threshold),
+        }
+    }
 }
 
 /// How wide the views may be: as wide as the terminal (its own size, else `COLUMNS`, else 80
@@ -315,6 +353,19 @@ fn terminal_columns() -> Option<usize> {
     (ok && size.ws_col > 0).then_some(usize::from(size.ws_col))
 }
 
+/// Where the command's output goes, checked before any snapshot is loaded: a refused output
+/// costs no work.
+fn checked_destination(command: &Command) -> Result<Destination, Failure> {
+    let (inputs, destination) = command.inputs_and_destination();
+    for input in inputs {
+        output::check(input, &destination).map_err(|refusal| Failure {
+            file: None,
+            message: refusal.to_string(),
+        })?;
+    }
+    Ok(destination)
+}
+
 fn run(cli: &Cli, palette: Palette) -> Result<Output, Failure> {
     let is_terminal = std::io::stdout().is_terminal();
     let width = output_width(
@@ -323,13 +374,11 @@ fn run(cli: &Cli, palette: Palette) -> Result<Output, Failure> {
         is_terminal.then(terminal_columns).flatten(),
         std::env::var("COLUMNS").ok().as_deref(),
     );
-    // Checked before the snapshot is loaded: a refused output costs no work.
-    let (input, destination) = cli.command.input_and_destination();
-    output::check(input, &destination).map_err(|refusal| Failure {
-        file: None,
-        message: refusal.to_string(),
-    })?;
+    let destination = checked_destination(&cli.command)?;
     let (model, text) = match &cli.command {
+        Command::Diff(args) => {
+            return diff_command::run(args, &destination, width, palette).map(Output::of_diff)
+        }
         Command::Summary { snapshot } => {
             let model = load(snapshot)?;
             let text = summary::render(&model, width, palette);
@@ -453,7 +502,10 @@ fn run(cli: &Cli, palette: Palette) -> Result<Output, Failure> {
             (model, None)
         }
     };
-    Ok(Output { text, model })
+    Ok(Output {
+        text,
+        judged: Judged::Model(Box::new(model)),
+    })
 }
 
 fn main() -> ExitCode {
@@ -494,12 +546,12 @@ fn main() -> ExitCode {
                 }
             }
             let code = match cli.fail_on {
-                Some(level) if fails(&output.model, level.severity()) => ExitCode::from(1),
+                Some(level) if output.judged.fails(level.severity()) => ExitCode::from(1),
                 _ => ExitCode::SUCCESS,
             };
             // The process ends here: handing a big node's model back to the allocator piece by
             // piece would cost a noticeable part of the run for nothing.
-            std::mem::forget(output.model);
+            std::mem::forget(output.judged);
             code
         }
         Err(failure) => {
@@ -616,12 +668,14 @@ mod tests {
                 kernel: None,
                 os: None,
                 boot_time: None,
+                boot_id: None,
                 uptime_secs: None,
                 cgroup_mode: CgroupMode::Unknown,
                 cgroup_driver: CgroupDriver::Unknown,
                 runtimes: Vec::new(),
                 kubelet_pid: None,
                 memory_total_bytes: None,
+                memory_available_bytes: None,
                 cpus: None,
                 pid_max: None,
                 loadavg: None,

@@ -2,6 +2,7 @@
 //! model built. Every front end (the binary, the tests, the benchmarks) goes through here, so
 //! findings always judge a whole model and the model never depends on them.
 
+use crate::diff::{self, Diff};
 use crate::findings;
 use crate::model::{self, Model};
 use crate::snapshot::Snapshot;
@@ -22,4 +23,12 @@ fn with_findings(mut model: Model) -> Model {
     // A cgroup's notes are the findings about it: one judge decides both.
     crate::present::notes::fill_trouble(&mut model);
     model
+}
+
+/// What changed from OLD to NEW, two models of one node (each from `analyze`), with the
+/// findings about the interval between them: `diff::compare`, then the judge's interval rules.
+pub fn analyze_diff(old: &Model, new: &Model) -> Diff {
+    let mut diff = diff::compare(old, new);
+    diff.findings.interval = findings::interval::evaluate(&diff);
+    diff
 }

@@ -213,6 +213,8 @@ fn templates_use_safe_only_on_the_pages_own_assets() {
             {
                 let allowed = [
                     "{{ style|safe }}",
+                    // The diff report's own stylesheet, templates/diff.css.
+                    "{{ diff_style|safe }}",
                     "{{ script|safe }}",
                     "{{ search_json|safe }}",
                 ];

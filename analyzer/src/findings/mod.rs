@@ -8,6 +8,7 @@
 //! look at: pods, processes, shims, cgroups, the collection.
 
 mod cgroups;
+pub mod interval;
 mod node;
 mod pods;
 mod processes;
@@ -15,6 +16,7 @@ mod rules;
 mod shims;
 
 pub use cgroups::{heavily_throttled, pids_near_limit};
+pub use interval::INTERVAL_RULES;
 pub use pods::{expected_oom_score_adj, GUARANTEED_OOM_SCORE_ADJ};
 pub use rules::*;
 

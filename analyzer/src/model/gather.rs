@@ -156,6 +156,12 @@ pub fn gather_node(snapshot: &Snapshot, cgroup_mode: CgroupMode) -> RawNode {
             .filter(|l| !l.is_empty())
     };
     let proc_stat = text("proc/stat");
+    let meminfo = text("proc/meminfo").map(|t| procfs::parse_meminfo(&t));
+    let meminfo_bytes = |key: &str| {
+        meminfo
+            .as_ref()
+            .and_then(|m| m.get(key).map(|kb| kb.saturating_mul(1024)))
+    };
     RawNode {
         hostname: snapshot
             .manifest
@@ -171,13 +177,13 @@ pub fn gather_node(snapshot: &Snapshot, cgroup_mode: CgroupMode) -> RawNode {
             .map(|t| procfs::parse_os_release(&t))
             .and_then(|fields| fields.get("PRETTY_NAME").cloned()),
         boot_time_secs: proc_stat.as_deref().and_then(procfs::parse_boot_time),
+        boot_id: first_line("proc/sys/kernel/random/boot_id"),
         uptime_secs: text("proc/uptime")
             .and_then(|t| procfs::parse_uptime(&t).ok())
             .map(|secs| secs as u64),
         cgroup_mode,
-        memory_total_bytes: text("proc/meminfo")
-            .map(|t| procfs::parse_meminfo(&t))
-            .and_then(|m| m.get("MemTotal").map(|kb| kb.saturating_mul(1024))),
+        memory_total_bytes: meminfo_bytes("MemTotal"),
+        memory_available_bytes: meminfo_bytes("MemAvailable"),
         cpus: proc_stat
             .as_deref()
             .map(procfs::count_cpus)

@@ -45,12 +45,17 @@ pub struct Node {
     pub os: Option<String>,
     /// RFC 3339, UTC, from proc/stat btime.
     pub boot_time: Option<String>,
+    /// From `proc/sys/kernel/random/boot_id`: a new value at every boot.
+    pub boot_id: Option<String>,
     pub uptime_secs: Option<u64>,
     pub cgroup_mode: CgroupMode,
     pub cgroup_driver: CgroupDriver,
     pub runtimes: Vec<RuntimeInfo>,
     pub kubelet_pid: Option<Pid>,
     pub memory_total_bytes: Option<u64>,
+    /// `MemAvailable` from `proc/meminfo`: what the kernel estimates it can give without
+    /// swapping, at the moment of the snapshot.
+    pub memory_available_bytes: Option<u64>,
     pub cpus: Option<u32>,
     pub pid_max: Option<u64>,
     /// The 1, 5 and 15 minute load averages.

@@ -8,7 +8,9 @@
 //! - `labels`: the one label of a pod, container, process, command line, user, runtime;
 //! - `index`: the one index over a model (lookups by id, children, shims' containers);
 //! - `tree`: the one tree walker and its depth cap;
-//! - `notes`: the findings about each cgroup, worded for the views and `Cgroup.trouble`.
+//! - `notes`: the findings about each cgroup, worded for the views and `Cgroup.trouble`;
+//! - `changes`: a diff between two snapshots in sections of `+`/`-`/`~` lines, for the diff
+//!   view and the diff report.
 //!
 //! Enum names are the enums' own `Display` (the names of the JSON model). What is specific to
 //! one medium stays with it: the terminal's sanitizer, widths and colours in `views::text`,
@@ -16,8 +18,10 @@
 //!
 //! Layering: `units` and `text` depend on nothing (the snapshot loader uses `units` for its
 //! messages); `labels`, `index` and `tree` read the model; `findings` uses those; `notes` reads
-//! the findings' rule ids and is used by the views, the report and the pipeline.
+//! the findings' rule ids and is used by the views, the report and the pipeline; `changes` reads
+//! a `diff::Diff` and is used by the diff view and the diff report.
 
+pub mod changes;
 pub mod index;
 pub mod labels;
 pub mod notes;

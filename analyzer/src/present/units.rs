@@ -113,6 +113,19 @@ pub fn duration_ms(ms: u64) -> String {
     }
 }
 
+/// A rate of events as people read it, in the unit that gives a readable number: `3.5/s`,
+/// `12/min`, `0.2/min`, `1.5/h`; the same in prose and in columns.
+pub fn rate(per_second: f64) -> String {
+    let per_minute = per_second * 60.0;
+    if per_second >= 1.0 {
+        format!("{}/s", decimal(per_second))
+    } else if per_minute >= 0.1 {
+        format!("{}/min", decimal(per_minute))
+    } else {
+        format!("{}/h", decimal(per_minute * 60.0))
+    }
+}
+
 /// Microseconds, compact: `1.5s`, `2m03s`, `4h07m`.
 pub fn duration_compact(usec: u64) -> String {
     let secs = usec / 1_000_000;
@@ -227,6 +240,16 @@ mod tests {
         assert_eq!(duration_ms(123_000), "2 min 3 s");
         assert_eq!(uptime(149_000), "1 d 17 h");
         assert_eq!(uptime(45), "45 s");
+    }
+
+    #[test]
+    fn rates_take_the_unit_that_gives_a_readable_number() {
+        assert_eq!(rate(3.5), "3.5/s");
+        assert_eq!(rate(120.0), "120/s");
+        assert_eq!(rate(0.2), "12/min");
+        assert_eq!(rate(1.0 / 300.0), "0.2/min");
+        assert_eq!(rate(1.0 / 3600.0), "1/h");
+        assert_eq!(rate(0.0), "0/h");
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! made control and bidi characters visible); the only unescaped output is the page's own CSS
 //! and script, and the search index as JSON escaped for a `<script>` element.
 
+pub mod diff;
 mod fuzz;
 pub mod text;
 pub mod view;

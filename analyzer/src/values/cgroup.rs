@@ -69,6 +69,8 @@ pub struct Usage {
     pub memory_failcnt: Option<u64>,
     /// v2 `memory.events` `max`: how often usage was about to go over memory.max.
     pub memory_max_events: Option<u64>,
+    /// v2 `memory.events` `high`: how often usage went over memory.high and was throttled.
+    pub memory_high_events: Option<u64>,
     /// v1 `memory.oom_control` `under_oom`: out of memory at the moment of the snapshot.
     pub memory_under_oom: Option<bool>,
     pub oom_kills: Option<u64>,

@@ -5,6 +5,7 @@
 
 pub mod cgls;
 pub mod cleaned;
+pub mod diff;
 pub mod export;
 pub mod inspect;
 pub mod lsns;

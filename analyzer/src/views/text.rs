@@ -227,6 +227,10 @@ pub enum Style {
     Label,
     Dim,
     Severity(Severity),
+    /// What a diff shows as new (`+`).
+    Added,
+    /// What a diff shows as gone (`-`).
+    Removed,
 }
 
 impl Palette {
@@ -240,6 +244,8 @@ impl Palette {
             Style::Header => "1",
             Style::Label => "36",
             Style::Dim => "2",
+            Style::Added => "32",
+            Style::Removed => "31",
             Style::Severity(Severity::Critical) => "1;31",
             Style::Severity(Severity::Warning) => "33",
             Style::Severity(Severity::Info) => "34",
