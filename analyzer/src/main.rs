@@ -17,6 +17,7 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+mod export_cmd;
 mod output;
 use output::{Destination, WriteError};
 
@@ -116,12 +117,16 @@ enum Command {
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
     },
+    /// Many snapshots as tables for DuckDB, Spark, ClickHouse or BigQuery (NDJSON or Parquet).
+    #[command(after_help = export_cmd::AFTER_HELP)]
+    Export(export_cmd::ExportArgs),
 }
 
 impl Command {
-    /// The snapshot a command reads and where its output goes.
-    fn input_and_destination(&self) -> (&Path, Destination) {
-        match self {
+    /// The snapshot a command reads and where its output goes; None for `export`, which reads
+    /// many and runs on its own (`export_cmd`).
+    fn input_and_destination(&self) -> Option<(&Path, Destination)> {
+        Some(match self {
             Command::Summary { snapshot }
             | Command::Pods { snapshot }
             | Command::Ps { snapshot, .. }
@@ -138,7 +143,8 @@ impl Command {
                 Some(path) => (snapshot, Destination::from_arg(path)),
                 None => (snapshot, Destination::File(default_report_path(snapshot))),
             },
-        }
+            Command::Export(_) => return None,
+        })
     }
 }
 
@@ -315,6 +321,14 @@ fn terminal_columns() -> Option<usize> {
     (ok && size.ws_col > 0).then_some(usize::from(size.ws_col))
 }
 
+/// `main` hands `export` to `export_cmd` before `run`, which serves the one-snapshot commands.
+fn export_runs_alone() -> Failure {
+    Failure {
+        file: None,
+        message: "export reads many snapshots and runs on its own".to_string(),
+    }
+}
+
 fn run(cli: &Cli, palette: Palette) -> Result<Output, Failure> {
     let is_terminal = std::io::stdout().is_terminal();
     let width = output_width(
@@ -324,7 +338,9 @@ fn run(cli: &Cli, palette: Palette) -> Result<Output, Failure> {
         std::env::var("COLUMNS").ok().as_deref(),
     );
     // Checked before the snapshot is loaded: a refused output costs no work.
-    let (input, destination) = cli.command.input_and_destination();
+    let Some((input, destination)) = cli.command.input_and_destination() else {
+        return Err(export_runs_alone());
+    };
     output::check(input, &destination).map_err(|refusal| Failure {
         file: None,
         message: refusal.to_string(),
@@ -452,6 +468,7 @@ fn run(cli: &Cli, palette: Palette) -> Result<Output, Failure> {
             }
             (model, None)
         }
+        Command::Export(_) => return Err(export_runs_alone()),
     };
     Ok(Output { text, model })
 }
@@ -476,6 +493,9 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let Command::Export(args) = &cli.command {
+        return export_cmd::run(args, cli.fail_on.is_some());
+    }
     let stdout = std::io::stdout();
     let no_color = std::env::var_os("NO_COLOR");
     let palette = Palette {

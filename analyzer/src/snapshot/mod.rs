@@ -4,6 +4,7 @@
 //! `load` (in `load/`) reads a .tar.gz, a .tar or an extracted directory into this; the model
 //! only ever sees a `Snapshot`, never the filesystem.
 
+pub mod discover;
 mod lenient;
 mod load;
 #[doc(hidden)]
