@@ -295,6 +295,15 @@ impl Snapshot {
         }))
     }
 
+    /// Every file: its path and content, directory by directory in sorted order.
+    pub fn all_files(&self) -> impl Iterator<Item = (String, &[u8])> + '_ {
+        self.dirs.iter().flat_map(|(dir, files)| {
+            files
+                .iter()
+                .map(move |(name, content)| (join(dir, name), content))
+        })
+    }
+
     /// The pids that have a directory under `proc/`, ascending.
     pub fn pids(&self) -> Vec<u32> {
         let mut pids: Vec<u32> = self

@@ -56,7 +56,7 @@ pub fn snapshot_id(snapshot: &Snapshot) -> SnapshotId {
         || snapshot.file("proc/uptime").is_some()
         || snapshot.file("proc/stat").is_some();
     if !has_clock {
-        for (path, content) in snapshot.files_under("") {
+        for (path, content) in snapshot.all_files() {
             record.field(&path, Some(content));
         }
     }

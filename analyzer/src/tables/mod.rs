@@ -169,3 +169,6 @@ fn write_schema(dir: &Path, format: Format) -> Result<Written, ExportError> {
         bytes: text.len() as u64,
     })
 }
+
+#[cfg(test)]
+mod tests;

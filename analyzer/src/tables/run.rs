@@ -46,11 +46,20 @@ pub fn export(
     format: Format,
     observer: &mut dyn Observer,
 ) -> Result<Summary, ExportError> {
+    refuse_inside_inputs(found, dir)?;
+    if std::fs::metadata(dir).is_ok_and(|m| !m.is_dir()) {
+        return Err(ExportError::Directory {
+            path: dir.to_path_buf(),
+            source: std::io::Error::new(
+                std::io::ErrorKind::NotADirectory,
+                "it exists and is not a directory",
+            ),
+        });
+    }
     std::fs::create_dir_all(dir).map_err(|source| ExportError::Directory {
         path: dir.to_path_buf(),
         source,
     })?;
-    refuse_inside_inputs(found, dir)?;
     let mut writer = create_writer(dir, format)?;
     let write_error = |source| ExportError::Write {
         path: dir.to_path_buf(),
@@ -126,9 +135,24 @@ pub fn export(
     Ok(summary)
 }
 
-/// An export written inside an extracted snapshot being read would change it.
+/// `path` with its links resolved, as far as it exists (the rest, not yet created, appended).
+fn resolved(path: &Path) -> Option<PathBuf> {
+    let absolute = std::path::absolute(path).ok()?;
+    let mut existing = absolute.as_path();
+    let mut rest = Vec::new();
+    loop {
+        if let Ok(real) = std::fs::canonicalize(existing) {
+            return Some(rest.iter().rev().fold(real, |acc, name| acc.join(name)));
+        }
+        rest.push(existing.file_name()?.to_os_string());
+        existing = existing.parent()?;
+    }
+}
+
+/// An export written inside an extracted snapshot being read would change it: refused before
+/// anything is created.
 fn refuse_inside_inputs(found: &[Found], dir: &Path) -> Result<(), ExportError> {
-    let Ok(out) = std::fs::canonicalize(dir) else {
+    let Some(out) = resolved(dir) else {
         return Ok(());
     };
     for input in found {

@@ -119,20 +119,20 @@ fn req(name: &str, kind: Kind) -> Column {
 
 /// The cgroup limits that may be the kernel's `max`: each is a number column (null when
 /// unlimited or unknown) and an `_unlimited` flag (null when unknown).
-pub(super) const LIMITS_WITH_MAX: [&str; 4] = [
-    "memory_max_bytes",
-    "memory_high_bytes",
-    "cpu_quota_usec",
-    "pids_max",
+pub(super) const LIMITS_WITH_MAX: [(&str, &str); 4] = [
+    ("memory_max_bytes", "memory_max_unlimited"),
+    ("memory_high_bytes", "memory_high_unlimited"),
+    ("cpu_quota_usec", "cpu_quota_unlimited"),
+    ("pids_max", "pids_max_unlimited"),
 ];
 
 /// `limits` and `usage` of pods, containers and cgroups, flattened.
 fn resource_columns() -> Vec<Column> {
     use Kind::*;
     let mut columns = Vec::new();
-    for name in LIMITS_WITH_MAX {
-        columns.push(col(name, Int));
-        columns.push(col(&format!("{name}_unlimited"), Bool));
+    for (number, flag) in LIMITS_WITH_MAX {
+        columns.push(col(number, Int));
+        columns.push(col(flag, Bool));
     }
     columns.extend([
         col("cpu_period_usec", Int),
