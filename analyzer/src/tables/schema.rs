@@ -392,6 +392,96 @@ mod tests {
     use super::*;
     use std::collections::HashSet;
 
+    /// docs/MODEL.md's "Export tables" section, table by table: its column rows as (name,
+    /// type, nullable), placeholders expanded (`*limits and usage*`, `sharing_<type>`,
+    /// `ns_<type>`).
+    fn documented_tables(doc: &str) -> Vec<(String, Vec<(String, String, bool)>)> {
+        let start = doc
+            .find("## Export tables (`analyzer export`)")
+            .expect("docs/MODEL.md has an \"Export tables\" section");
+        let section = &doc[start..];
+        let end = section[3..]
+            .find("\n## ")
+            .map_or(section.len(), |at| at + 3);
+        let section = &section[..end];
+        let mut tables: Vec<(String, Vec<(String, String, bool)>)> = Vec::new();
+        for line in section.lines() {
+            if let Some(heading) = line.strip_prefix("### ") {
+                let name = heading.trim().trim_matches('`').to_string();
+                tables.push((name, Vec::new()));
+                continue;
+            }
+            let Some((_, columns)) = tables.last_mut() else {
+                continue;
+            };
+            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+            if cells.len() < 5 || !line.starts_with('|') {
+                continue;
+            }
+            let (name, kind, null) = (cells[1], cells[2], cells[3]);
+            if name == "*limits and usage*" {
+                for c in resource_columns() {
+                    columns.push((c.name, c.kind.name().to_string(), !c.required));
+                }
+                continue;
+            }
+            let Some(name) = name.strip_prefix('`').and_then(|n| n.strip_suffix('`')) else {
+                continue;
+            };
+            let nullable = null.starts_with("yes");
+            match name.strip_suffix("<type>") {
+                Some(prefix) => {
+                    for t in NsType::ALL {
+                        columns.push((format!("{prefix}{}", t.as_str()), kind.into(), nullable));
+                    }
+                }
+                None => columns.push((name.to_string(), kind.to_string(), nullable)),
+            }
+        }
+        tables
+    }
+
+    fn as_documented(columns: &[Column]) -> Vec<(String, String, bool)> {
+        columns
+            .iter()
+            .map(|c| (c.name.clone(), c.kind.name().to_string(), !c.required))
+            .collect()
+    }
+
+    #[test]
+    fn docs_model_md_documents_every_export_column_with_its_type_and_nullability() {
+        let doc = include_str!("../../../docs/MODEL.md");
+        let documented = documented_tables(doc);
+        let find = |name: &str| {
+            documented
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, columns)| columns.clone())
+                .unwrap_or_else(|| panic!("docs/MODEL.md has no \"### {name}\" table"))
+        };
+        let key = find("Every table's key");
+        assert_eq!(
+            key,
+            as_documented(&Table::Pods.columns()[..2]),
+            "the key columns"
+        );
+        assert_eq!(
+            find("Limits and usage columns"),
+            as_documented(&resource_columns())
+        );
+        for table in Table::ALL {
+            assert_eq!(
+                find(table.name()),
+                as_documented(&table.columns()[2..]),
+                "docs/MODEL.md's columns of {} differ from the schema",
+                table.name()
+            );
+        }
+        assert!(doc.contains(&format!(
+            "`EXPORT_SCHEMA_VERSION`, **{EXPORT_SCHEMA_VERSION}** today"
+        )));
+    }
+
     #[test]
     fn every_table_starts_with_its_key_and_names_each_column_once() {
         for table in Table::ALL {
