@@ -395,7 +395,10 @@ mod tests {
     /// docs/MODEL.md's "Export tables" section, table by table: its column rows as (name,
     /// type, nullable), placeholders expanded (`*limits and usage*`, `sharing_<type>`,
     /// `ns_<type>`).
-    fn documented_tables(doc: &str) -> Vec<(String, Vec<(String, String, bool)>)> {
+    /// A column as the doc gives it: name, type, nullable.
+    type DocColumn = (String, String, bool);
+
+    fn documented_tables(doc: &str) -> Vec<(String, Vec<DocColumn>)> {
         let start = doc
             .find("## Export tables (`analyzer export`)")
             .expect("docs/MODEL.md has an \"Export tables\" section");
@@ -404,7 +407,7 @@ mod tests {
             .find("\n## ")
             .map_or(section.len(), |at| at + 3);
         let section = &section[..end];
-        let mut tables: Vec<(String, Vec<(String, String, bool)>)> = Vec::new();
+        let mut tables: Vec<(String, Vec<DocColumn>)> = Vec::new();
         for line in section.lines() {
             if let Some(heading) = line.strip_prefix("### ") {
                 let name = heading.trim().trim_matches('`').to_string();
@@ -441,7 +444,7 @@ mod tests {
         tables
     }
 
-    fn as_documented(columns: &[Column]) -> Vec<(String, String, bool)> {
+    fn as_documented(columns: &[Column]) -> Vec<DocColumn> {
         columns
             .iter()
             .map(|c| (c.name.clone(), c.kind.name().to_string(), !c.required))
