@@ -16,6 +16,7 @@ pub mod present;
 pub mod procfs;
 pub mod report;
 pub mod snapshot;
+pub mod tables;
 pub mod values;
 pub mod views;
 

@@ -18,6 +18,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 mod diff_command;
+mod export_cmd;
 mod output;
 use output::{Destination, WriteError};
 
@@ -111,6 +112,9 @@ enum Command {
     /// What changed between two snapshots of one node: pods, containers (restarts), processes,
     /// counters over the interval with their rates, limits, node facts and findings.
     Diff(diff_command::DiffArgs),
+    /// Many snapshots as tables for DuckDB, Spark, ClickHouse or BigQuery (NDJSON or Parquet).
+    #[command(after_help = export_cmd::AFTER_HELP)]
+    Export(export_cmd::ExportArgs),
     /// One self-contained HTML report.
     Report {
         /// The snapshot: a .tar.gz, a .tar, or the directory it was extracted to.
@@ -123,34 +127,28 @@ enum Command {
 }
 
 impl Command {
-    /// The snapshots a command reads and where its output goes.
+    /// The snapshots a command reads and where its output goes. `export` (and the other
+    /// commands over many snapshots) check their own inputs and output: `main` hands them over
+    /// before `run`.
     fn inputs_and_destination(&self) -> (Vec<&Path>, Destination) {
-        if let Command::Diff(args) = self {
-            return (vec![&args.old, &args.new], args.destination());
-        }
-        let (input, destination) = self.input_and_destination();
-        (vec![input], destination)
-    }
-
-    /// The snapshot a command of one snapshot reads and where its output goes.
-    fn input_and_destination(&self) -> (&Path, Destination) {
         match self {
-            Command::Diff(args) => (&args.old, args.destination()),
+            Command::Diff(args) => (vec![&args.old, &args.new], args.destination()),
+            Command::Export(_) => (Vec::new(), Destination::Stdout),
             Command::Summary { snapshot }
             | Command::Pods { snapshot }
             | Command::Ps { snapshot, .. }
             | Command::Cgls { snapshot, .. }
             | Command::Lsns { snapshot, .. }
-            | Command::Inspect { snapshot, .. } => (snapshot, Destination::Stdout),
+            | Command::Inspect { snapshot, .. } => (vec![snapshot], Destination::Stdout),
             Command::Model {
                 snapshot, output, ..
             } => match output {
-                Some(path) => (snapshot, Destination::from_arg(path)),
-                None => (snapshot, Destination::Stdout),
+                Some(path) => (vec![snapshot], Destination::from_arg(path)),
+                None => (vec![snapshot], Destination::Stdout),
             },
             Command::Report { snapshot, output } => match output {
-                Some(path) => (snapshot, Destination::from_arg(path)),
-                None => (snapshot, Destination::File(default_report_path(snapshot))),
+                Some(path) => (vec![snapshot], Destination::from_arg(path)),
+                None => (vec![snapshot], Destination::File(default_report_path(snapshot))),
             },
         }
     }
@@ -366,6 +364,15 @@ fn checked_destination(command: &Command) -> Result<Destination, Failure> {
     Ok(destination)
 }
 
+/// `main` hands the commands over many snapshots to their own modules before `run`, which
+/// serves the commands of one or two snapshots.
+fn runs_alone(command: &str) -> Failure {
+    Failure {
+        file: None,
+        message: format!("{command} reads many snapshots and runs on its own"),
+    }
+}
+
 fn run(cli: &Cli, palette: Palette) -> Result<Output, Failure> {
     let is_terminal = std::io::stdout().is_terminal();
     let width = output_width(
@@ -501,6 +508,7 @@ fn run(cli: &Cli, palette: Palette) -> Result<Output, Failure> {
             }
             (model, None)
         }
+        Command::Export(_) => return Err(runs_alone("export")),
     };
     Ok(Output {
         text,
@@ -528,6 +536,9 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let Command::Export(args) = &cli.command {
+        return export_cmd::run(args, cli.fail_on.is_some());
+    }
     let stdout = std::io::stdout();
     let no_color = std::env::var_os("NO_COLOR");
     let palette = Palette {

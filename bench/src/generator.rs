@@ -74,6 +74,10 @@ impl CgroupLayout {
 pub struct NodeSpec {
     pub pods: u64,
     pub layout: CgroupLayout,
+    /// Which node of a fleet: 0 is the single node of the analyzer's benchmarks (its snapshot
+    /// unchanged); others differ in hostname, boot id and uptime, so each is a collection of
+    /// its own (its own snapshot id in `analyzer export`).
+    pub node: u32,
 }
 
 impl NodeSpec {
@@ -84,7 +88,16 @@ impl NodeSpec {
         if pods == 0 {
             return Err(GenerateError::TooSmall { processes });
         }
-        Ok(NodeSpec { pods, layout })
+        Ok(NodeSpec {
+            pods,
+            layout,
+            node: 0,
+        })
+    }
+
+    /// The same node spec as node `node` of a fleet.
+    pub fn fleet_node(self, node: u32) -> NodeSpec {
+        NodeSpec { node, ..self }
     }
 
     pub fn process_count(&self) -> u64 {
@@ -571,11 +584,15 @@ fn build<W: Write>(
 const KERNEL_RELEASE: &str = "6.1.0-27-amd64";
 
 fn hostname(spec: &NodeSpec) -> String {
-    format!(
+    let host = format!(
         "synthetic-{}-{}",
         spec.layout.as_str(),
         spec.process_count()
-    )
+    );
+    match spec.node {
+        0 => host,
+        node => format!("{host}-node{node:04}"),
+    }
 }
 
 fn node_files(spec: &NodeSpec) -> Vec<(String, String)> {
@@ -584,7 +601,10 @@ fn node_files(spec: &NodeSpec) -> Vec<(String, String)> {
             "proc/version".to_string(),
             format!("Linux version {KERNEL_RELEASE} (debian-kernel@lists.debian.org) (gcc-12 (Debian 12.2.0-14) 12.2.0, GNU ld (GNU Binutils for Debian) 2.40) #1 SMP PREEMPT_DYNAMIC Debian 6.1.115-1 (2024-11-01)\n"),
         ),
-        ("proc/uptime".to_string(), "864000.12 1700000.40\n".to_string()),
+        (
+            "proc/uptime".to_string(),
+            format!("{}.12 1700000.40\n", 864_000 + u64::from(spec.node)),
+        ),
         (
             "proc/stat".to_string(),
             "cpu  1000 0 1000 100000 10 0 10 0 0 0\ncpu0 500 0 500 50000 5 0 5 0 0 0\ncpu1 500 0 500 50000 5 0 5 0 0 0\nbtime 1763510400\nprocesses 200000\nprocs_running 2\nprocs_blocked 0\n".to_string(),
@@ -599,7 +619,10 @@ fn node_files(spec: &NodeSpec) -> Vec<(String, String)> {
         ("proc/sys/kernel/pid_max".to_string(), "4194304\n".to_string()),
         (
             "proc/sys/kernel/random/boot_id".to_string(),
-            "6f1c2a8e-0d1b-4c77-9a59-1b2f3c4d5e6f\n".to_string(),
+            match spec.node {
+                0 => "6f1c2a8e-0d1b-4c77-9a59-1b2f3c4d5e6f\n".to_string(),
+                node => format!("6f1c2a8e-0d1b-4c77-9a59-{node:012x}\n"),
+            },
         ),
         (
             "etc/os-release".to_string(),

@@ -2,6 +2,8 @@
 //! table, or runs one of its parts (`floor`, `generate`) on its own. `bench/run.sh` builds the
 //! binaries it measures and calls `nodesnap-bench run`.
 
+mod export;
+
 use bench::browser::Browser;
 use bench::floor;
 use bench::generator::{self, CgroupLayout, Moment, NodeSpec};
@@ -29,7 +31,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Mode {
     /// Run every benchmark and write the results table.
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Read the files the collector copies under ROOT, keep nothing, print the counts.
     Floor {
         #[arg(long, default_value = "/")]
@@ -103,14 +105,20 @@ struct RunArgs {
     no_sos: bool,
     #[arg(long, default_value = "chromium")]
     chromium: String,
-    /// Parts to run (sizes, analyzer, browser, collector); the others are kept from the
-    /// previous latest.json.
+    /// Parts to run (sizes, analyzer, browser, collector, export); the others are kept from
+    /// the previous latest.json.
     #[arg(
         long,
         value_delimiter = ',',
-        default_value = "sizes,analyzer,browser,collector"
+        default_value = "sizes,analyzer,browser,collector,export"
     )]
     sections: Vec<String>,
+    /// Fleet sizes (snapshots) `analyzer export` is measured on.
+    #[arg(long, value_delimiter = ',', default_value = "100,500,1000")]
+    fleet: Vec<usize>,
+    /// Processes in each snapshot of a fleet.
+    #[arg(long, default_value_t = 500)]
+    fleet_processes: u64,
 }
 
 fn main() -> ExitCode {
@@ -223,9 +231,14 @@ struct KeyFigures {
     collector_bytes: Option<u64>,
     /// The slowest `analyzer diff` of the 10,000-process snapshot and its later one.
     diff_10k_worst: Option<(String, Measured)>,
+
+    /// Export: CPU time per snapshot at the largest fleet over the smallest's (snapshots, ratio).
+    export_cpu_per_snapshot_growth: Option<(usize, usize, f64)>,
+    /// Export: peak RSS at the largest fleet over the second largest's.
+    export_rss_growth: Option<(usize, usize, f64)>,
 }
 
-const SECTIONS: [&str; 4] = ["sizes", "analyzer", "browser", "collector"];
+const SECTIONS: [&str; 5] = ["sizes", "analyzer", "browser", "collector", "export"];
 
 impl KeyFigures {
     /// Takes the figures of `section` from an earlier run.
@@ -243,6 +256,10 @@ impl KeyFigures {
                 self.collector_10k = earlier.collector_10k;
                 self.collector_over_floor_10k = earlier.collector_over_floor_10k;
                 self.sos_over_collector_10k = earlier.sos_over_collector_10k;
+            }
+            "export" => {
+                self.export_cpu_per_snapshot_growth = earlier.export_cpu_per_snapshot_growth;
+                self.export_rss_growth = earlier.export_rss_growth;
             }
             _ => {}
         }
@@ -289,6 +306,10 @@ fn run(args: &RunArgs) -> Result<(), String> {
     if wants("collector") {
         eprintln!("== collector on live scenes");
         tables.push(collector(args, &mut key));
+    }
+    if wants("export") {
+        eprintln!("== analyzer export of a fleet");
+        tables.push(export::export(args, &mut key));
     }
 
     // A partial run keeps the other sections of the previous one.
@@ -401,6 +422,20 @@ fn targets(key: &KeyFigures) -> Vec<Target> {
             key.report_2000_render
                 .map(|d| (d.as_secs_f64(), format!("{} ms", millis(d)))),
             3.0,
+        ),
+        Target::at_most(
+            "export: CPU per snapshot, largest fleet over smallest (linear)",
+            "<= 1.3x",
+            key.export_cpu_per_snapshot_growth
+                .map(|(small, big, g)| (g, format!("{} ({small} -> {big} snapshots)", ratio(g)))),
+            1.3,
+        ),
+        Target::at_most(
+            "export: peak RSS, largest fleet over the next (one snapshot at a time)",
+            "<= 1.2x",
+            key.export_rss_growth
+                .map(|(small, big, g)| (g, format!("{} ({small} -> {big} snapshots)", ratio(g)))),
+            1.2,
         ),
         Target::at_most(
             "static collector binary",

@@ -3,6 +3,7 @@
 
 mod deploy;
 mod fixture_trees;
+mod fleet_export;
 mod golden;
 mod limits;
 mod live_pipeline;

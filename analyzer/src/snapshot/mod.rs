@@ -4,6 +4,7 @@
 //! `load` (in `load/`) reads a .tar.gz, a .tar or an extracted directory into this; the model
 //! only ever sees a `Snapshot`, never the filesystem.
 
+pub mod discover;
 mod lenient;
 mod load;
 #[doc(hidden)]
@@ -292,6 +293,15 @@ impl Snapshot {
                 .iter()
                 .map(move |(name, content)| (join(dir, name), content))
         }))
+    }
+
+    /// Every file: its path and content, directory by directory in sorted order.
+    pub fn all_files(&self) -> impl Iterator<Item = (String, &[u8])> + '_ {
+        self.dirs.iter().flat_map(|(dir, files)| {
+            files
+                .iter()
+                .map(move |(name, content)| (join(dir, name), content))
+        })
     }
 
     /// The pids that have a directory under `proc/`, ascending.

@@ -65,12 +65,12 @@ pub fn render(model: &Model, format: Format) -> Result<String, ExportError> {
     String::from_utf8(bytes).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e).into())
 }
 
-/// serde_json's pretty layout, with every character of `must_escape` that serde_json would
-/// write raw (DEL, C1 controls, bidi and invisible characters) written as `\uXXXX`; it escapes
-/// C0 controls itself.
-struct EscapingFormatter(PrettyFormatter<'static>);
+/// serde_json's layout `F` (pretty here, compact for the export's NDJSON), with every character
+/// of `must_escape` that serde_json would write raw (DEL, C1 controls, bidi and invisible
+/// characters) written as `\uXXXX`; it escapes C0 controls itself.
+pub(crate) struct EscapingFormatter<F>(pub(crate) F);
 
-impl Formatter for EscapingFormatter {
+impl<F: Formatter> Formatter for EscapingFormatter<F> {
     fn write_string_fragment<W: ?Sized + io::Write>(
         &mut self,
         writer: &mut W,

@@ -19,10 +19,21 @@ struct ReadBack {
 }
 
 fn generate(processes: u64, layout: CgroupLayout, name: &str) -> (Generated, ReadBack, Vec<u8>) {
+    generate_node(processes, layout, 0, name)
+}
+
+fn generate_node(
+    processes: u64,
+    layout: CgroupLayout,
+    node: u32,
+    name: &str,
+) -> (Generated, ReadBack, Vec<u8>) {
     let dir = std::env::temp_dir().join(format!("nodesnap-gen-{}-{name}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join(format!("{name}.tar.gz"));
-    let spec = NodeSpec::with_processes(processes, layout).unwrap();
+    let spec = NodeSpec::with_processes(processes, layout)
+        .unwrap()
+        .fleet_node(node);
     let generated = write_snapshot(&spec, &path).unwrap();
     let bytes = std::fs::read(&path).unwrap();
     std::fs::remove_dir_all(&dir).unwrap();
@@ -230,6 +241,42 @@ fn the_same_spec_gives_the_same_bytes() {
     let (_, _, first) = generate(15, CgroupLayout::V1Cgroupfs, "same-a");
     let (_, _, second) = generate(15, CgroupLayout::V1Cgroupfs, "same-a");
     assert_eq!(first, second);
+}
+
+#[test]
+fn nodes_of_a_fleet_are_separate_collections_of_separate_hosts() {
+    let (_, zero, _) = generate_node(15, CgroupLayout::V2Systemd, 0, "fleet-x");
+    let (_, seven, _) = generate_node(15, CgroupLayout::V2Systemd, 7, "fleet-x");
+    let (_, eight, _) = generate_node(15, CgroupLayout::V2Systemd, 8, "fleet-x");
+    // Node 0 is the analyzer benchmarks' snapshot as it always was.
+    assert_eq!(
+        text(&zero, "root/proc/sys/kernel/hostname"),
+        "synthetic-v2-23\n"
+    );
+    assert_eq!(
+        text(&seven, "root/proc/sys/kernel/hostname"),
+        "synthetic-v2-23-node0007\n"
+    );
+    // What `analyzer export` derives a snapshot id from differs between any two nodes.
+    for rel in [
+        "root/proc/sys/kernel/hostname",
+        "root/proc/sys/kernel/random/boot_id",
+        "root/proc/uptime",
+        MANIFEST_PATH,
+    ] {
+        let values = [text(&zero, rel), text(&seven, rel), text(&eight, rel)];
+        assert!(
+            values[0] != values[1] && values[1] != values[2] && values[0] != values[2],
+            "{rel}: {values:?}"
+        );
+    }
+    // Only those: the nodes run the same pods.
+    let differing: Vec<&String> = seven
+        .files
+        .keys()
+        .filter(|path| seven.files.get(*path) != eight.files.get(*path))
+        .collect();
+    assert_eq!(differing.len(), 4, "{differing:?}");
 }
 
 #[test]
