@@ -523,6 +523,49 @@ pub fn big_model() -> Model {
     model
 }
 
+/// A page whose collapsed bodies are stored compressed (`<!--z LENGTH BASE64-->`, see
+/// analyzer/src/report/lazy.rs) turned back into the page with plain bodies, the way the page's
+/// script reads them: the pieces joined in document order, ended, inflated, cut by length.
+/// Panics on anything malformed, as a test should.
+pub fn expand_lazy(html: &str) -> String {
+    use std::io::Write;
+    let mut stream = Vec::new();
+    let mut lengths = Vec::new();
+    let mut rest = html;
+    while let Some(start) = rest.find("<!--z ") {
+        let after = &rest[start + 6..];
+        let end = after.find("-->").expect("a compressed body is closed");
+        let (length, data) = after[..end].split_once(' ').expect("a length and base64");
+        lengths.push(length.parse::<usize>().expect("a length"));
+        stream.extend(cdp::decode_base64(data).expect("base64"));
+        rest = &after[end + 3..];
+    }
+    stream.extend([3, 0]);
+    let mut decoder = flate2::write::DeflateDecoder::new(Vec::new());
+    decoder.write_all(&stream).expect("the pieces inflate");
+    let inflated = decoder.finish().expect("one complete deflate stream");
+    let mut bodies = Vec::new();
+    let mut at = 0;
+    for length in lengths {
+        bodies.push(std::str::from_utf8(&inflated[at..at + length]).expect("UTF-8 bodies"));
+        at += length;
+    }
+    assert_eq!(at, inflated.len(), "the lengths cover the stream");
+    let mut page = String::with_capacity(html.len() + inflated.len());
+    let mut rest = html;
+    for body in bodies {
+        let start = rest.find("<!--z ").expect("as many pieces as lengths");
+        let end = start + rest[start..].find("-->").expect("closed") + 3;
+        page.push_str(&rest[..start]);
+        page.push_str("<!--");
+        page.push_str(body);
+        page.push_str("-->");
+        rest = &rest[end..];
+    }
+    page.push_str(rest);
+    page.replacen("data-lazy=\"deflate-raw\"", "data-lazy=\"plain\"", 1)
+}
+
 /// Where the tests leave files for people to look at: `target/report-screenshots/`.
 pub fn screenshot_dir() -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR")
