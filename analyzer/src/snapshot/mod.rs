@@ -4,8 +4,11 @@
 //! `load` (in `load/`) reads a .tar.gz, a .tar or an extracted directory into this; the model
 //! only ever sees a `Snapshot`, never the filesystem.
 
+pub mod id;
 mod lenient;
 mod load;
+pub mod sources;
+pub use id::SnapshotId;
 #[doc(hidden)]
 pub use load::{fuzz_load, FUZZ_LIMITS};
 pub use load::{
