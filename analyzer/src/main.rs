@@ -17,6 +17,7 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+mod fleet_cmd;
 mod output;
 use output::{Destination, WriteError};
 
@@ -107,6 +108,21 @@ enum Command {
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
     },
+    /// One self-contained HTML page over many snapshots: nodes, findings by rule, outliers.
+    #[command(after_help = fleet_cmd::HELP)]
+    Fleet {
+        /// Snapshots, and directories that hold snapshots.
+        #[arg(required = true, value_name = "SNAPSHOT|DIR")]
+        snapshots: Vec<PathBuf>,
+        /// Where to write the page; `-` for standard output. Default: fleet.html in the current
+        /// directory.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Also write each node's own report beside the page (named after its host and
+        /// snapshot id) and link it from the page.
+        #[arg(long)]
+        with_reports: bool,
+    },
     /// One self-contained HTML report.
     Report {
         /// The snapshot: a .tar.gz, a .tar, or the directory it was extracted to.
@@ -138,6 +154,7 @@ impl Command {
                 Some(path) => (snapshot, Destination::from_arg(path)),
                 None => (snapshot, Destination::File(default_report_path(snapshot))),
             },
+            Command::Fleet { .. } => unreachable!("main runs the fleet command on its own"),
         }
     }
 }
@@ -452,6 +469,7 @@ fn run(cli: &Cli, palette: Palette) -> Result<Output, Failure> {
             }
             (model, None)
         }
+        Command::Fleet { .. } => unreachable!("main runs the fleet command on its own"),
     };
     Ok(Output { text, model })
 }
@@ -476,6 +494,19 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let Command::Fleet {
+        snapshots,
+        output,
+        with_reports,
+    } = &cli.command
+    {
+        return fleet_cmd::run(&fleet_cmd::Request {
+            snapshots,
+            output: output.as_deref(),
+            with_reports: *with_reports,
+            fail_on: cli.fail_on.map(SeverityArg::severity),
+        });
+    }
     let stdout = std::io::stdout();
     let no_color = std::env::var_os("NO_COLOR");
     let palette = Palette {

@@ -34,8 +34,16 @@ pub enum ReportError {
 }
 
 /// Text that the template writes without escaping. Only this module creates it, from the
-/// page's own constant assets and from JSON passed through `text::json_for_script`.
+/// page's own constant assets and from JSON passed through `text::json_for_script`, and the
+/// fleet page from its own assets (`asset`).
 pub struct Unescaped(String);
+
+impl Unescaped {
+    /// One of the analyzer's own stylesheets or scripts, compiled in.
+    pub(crate) fn asset(text: &str) -> Unescaped {
+        Unescaped(text.to_string())
+    }
+}
 
 impl fmt::Display for Unescaped {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -127,7 +127,7 @@ mod tests {
         touch(&fleet.join("extracted/node-d/manifest.yaml"));
         touch(&fleet.join("top/manifest.yaml"));
         touch(&fleet.join("empty/notes.txt"));
-        let sources = expand(&[fleet.clone()]);
+        let sources = expand(std::slice::from_ref(&fleet));
         assert_eq!(
             sources.snapshots,
             ["a.tgz", "b.tar.gz", "c.tar", "extracted", "top"]
