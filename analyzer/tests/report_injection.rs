@@ -5,6 +5,7 @@
 mod report_support;
 
 use analyzer::report::LazyBodies;
+use report_support::tags_and_attributes;
 use std::collections::BTreeSet;
 
 /// The elements and attributes the report's templates write, and nothing else.
@@ -34,59 +35,6 @@ const TEMPLATE_ATTRIBUTES: &[&str] = &[
     "data-lazy",
     "hidden",
 ];
-
-/// Each start tag's name and attribute names, skipping the raw text of `<style>` and
-/// `<script>` (checked separately). Node text is escaped, so any `<` left is markup. The
-/// comments that hold lazy bodies are markup the page parses later, so their content counts.
-fn tags_and_attributes(html: &str) -> Vec<(String, Vec<String>)> {
-    let mut found = Vec::new();
-    let mut rest = html;
-    while let Some(start) = rest.find('<') {
-        rest = &rest[start + 1..];
-        if rest.starts_with('/') {
-            continue;
-        }
-        if let Some(comment_body) = rest.strip_prefix("!--") {
-            rest = comment_body;
-            continue;
-        }
-        let end = rest.find('>').expect("every tag is closed");
-        let tag = &rest[..end];
-        let mut words = tag.split_whitespace();
-        let name = words.next().unwrap_or_default().to_ascii_lowercase();
-        // Attribute names sit before `=` outside quoted values.
-        let mut attributes = Vec::new();
-        let mut in_quotes = false;
-        let mut current = String::new();
-        for c in tag[name.len()..].chars() {
-            match c {
-                '"' => in_quotes = !in_quotes,
-                _ if in_quotes => {}
-                '=' => {
-                    attributes.push(std::mem::take(&mut current));
-                }
-                c if c.is_whitespace() => {
-                    if !current.is_empty() {
-                        attributes.push(std::mem::take(&mut current));
-                    }
-                }
-                c => current.push(c),
-            }
-        }
-        if !current.is_empty() {
-            attributes.push(current);
-        }
-        rest = &rest[end + 1..];
-        if name == "style" || name == "script" {
-            let close = format!("</{name}>");
-            let close_at = rest.find(&close).expect("raw text element is closed");
-            rest = &rest[close_at + close.len()..];
-        }
-        attributes.retain(|a| !a.is_empty() && a != "html");
-        found.push((name, attributes));
-    }
-    found
-}
 
 fn render(model: &analyzer::model::Model) -> String {
     analyzer::report::render_html(model).expect("renders")
