@@ -74,6 +74,10 @@ impl CgroupLayout {
 pub struct NodeSpec {
     pub pods: u64,
     pub layout: CgroupLayout,
+    /// The node's place in a synthetic fleet (`fleet_member`); 0 for a lone node. It changes
+    /// the hostname, boot id and collection time (so every member has its own snapshot id),
+    /// which pods are OOM-killed, and the kernel of one node in a hundred.
+    pub node: u64,
 }
 
 impl NodeSpec {
@@ -84,7 +88,16 @@ impl NodeSpec {
         if pods == 0 {
             return Err(GenerateError::TooSmall { processes });
         }
-        Ok(NodeSpec { pods, layout })
+        Ok(NodeSpec {
+            pods,
+            layout,
+            node: 0,
+        })
+    }
+
+    /// Member `node` (from 1) of a synthetic fleet of nodes like this one.
+    pub fn fleet_member(self, node: u64) -> NodeSpec {
+        NodeSpec { node, ..self }
     }
 
     pub fn process_count(&self) -> u64 {
@@ -459,9 +472,9 @@ fn build<W: Write>(spec: &NodeSpec, archive: &mut Archive<W>) -> Result<Generate
         format_version: FORMAT_VERSION,
         collector_version: format!("nodesnap-bench {}", env!("CARGO_PKG_VERSION")),
         hostname: Some(hostname(spec)),
-        kernel: Some(KERNEL_RELEASE.to_string()),
-        started_at: "2025-11-29T00:00:00Z".to_string(),
-        finished_at: "2025-11-29T00:00:01Z".to_string(),
+        kernel: Some(kernel_release(spec).to_string()),
+        started_at: collected_at(spec, 0),
+        finished_at: collected_at(spec, 1),
         duration_ms: 1000,
         collector_pid: None,
         options: CollectOptions {
@@ -490,18 +503,54 @@ fn build<W: Write>(spec: &NodeSpec, archive: &mut Archive<W>) -> Result<Generate
 const KERNEL_RELEASE: &str = "6.1.0-27-amd64";
 
 fn hostname(spec: &NodeSpec) -> String {
-    format!(
+    let lone = format!(
         "synthetic-{}-{}",
         spec.layout.as_str(),
         spec.process_count()
+    );
+    match spec.node {
+        0 => lone,
+        node => format!("{lone}-n{node:04}"),
+    }
+}
+
+/// The kernel one node in a hundred of a fleet was not upgraded from.
+const OLDER_KERNEL_RELEASE: &str = "5.10.0-32-amd64";
+
+fn kernel_release(spec: &NodeSpec) -> &'static str {
+    if spec.node % 100 == 99 {
+        OLDER_KERNEL_RELEASE
+    } else {
+        KERNEL_RELEASE
+    }
+}
+
+/// The collection's start (`second` 0) and end: a fleet's members a minute apart.
+fn collected_at(spec: &NodeSpec, second: u64) -> String {
+    let minutes = spec.node % (24 * 60);
+    format!(
+        "2025-11-29T{:02}:{:02}:{:02}Z",
+        minutes / 60,
+        minutes % 60,
+        second
     )
+}
+
+fn boot_id(spec: &NodeSpec) -> String {
+    match spec.node {
+        0 => "6f1c2a8e-0d1b-4c77-9a59-1b2f3c4d5e6f".to_string(),
+        node => format!(
+            "6f1c2a8e-0d1b-4c77-9a59-{:012x}",
+            mix(node) & 0xffff_ffff_ffff
+        ),
+    }
 }
 
 fn node_files(spec: &NodeSpec) -> Vec<(String, String)> {
     let mut files = vec![
         (
             "proc/version".to_string(),
-            format!("Linux version {KERNEL_RELEASE} (debian-kernel@lists.debian.org) (gcc-12 (Debian 12.2.0-14) 12.2.0, GNU ld (GNU Binutils for Debian) 2.40) #1 SMP PREEMPT_DYNAMIC Debian 6.1.115-1 (2024-11-01)\n"),
+            format!("Linux version {} (debian-kernel@lists.debian.org) (gcc-12 (Debian 12.2.0-14) 12.2.0, GNU ld (GNU Binutils for Debian) 2.40) #1 SMP PREEMPT_DYNAMIC Debian 6.1.115-1 (2024-11-01)\n", kernel_release(spec)),
         ),
         ("proc/uptime".to_string(), "864000.12 1700000.40\n".to_string()),
         (
@@ -514,11 +563,11 @@ fn node_files(spec: &NodeSpec) -> Vec<(String, String)> {
             "MemTotal:       1056768000 kB\nMemFree:        500000000 kB\nMemAvailable:   800000000 kB\n".to_string(),
         ),
         ("proc/sys/kernel/hostname".to_string(), format!("{}\n", hostname(spec))),
-        ("proc/sys/kernel/osrelease".to_string(), format!("{KERNEL_RELEASE}\n")),
+        ("proc/sys/kernel/osrelease".to_string(), format!("{}\n", kernel_release(spec))),
         ("proc/sys/kernel/pid_max".to_string(), "4194304\n".to_string()),
         (
             "proc/sys/kernel/random/boot_id".to_string(),
-            "6f1c2a8e-0d1b-4c77-9a59-1b2f3c4d5e6f\n".to_string(),
+            format!("{}\n", boot_id(spec)),
         ),
         (
             "etc/os-release".to_string(),
@@ -659,7 +708,8 @@ const HOST_PIDS: [(u64, &str); 8] = [
     (1000, "/system.slice/containerd.service"),
 ];
 
-fn pod_resources(pod: u64, qos: Qos, slot: Option<usize>) -> Resources {
+/// A pod's cgroup figures; `node` (a fleet member's index) moves which pods are OOM-killed.
+fn pod_resources(node: u64, pod: u64, qos: Qos, slot: Option<usize>) -> Resources {
     let noise = mix(pod * 17 + slot.map_or(9, |s| s as u64));
     let memory_limit_bytes = match (qos, slot) {
         (Qos::BestEffort, _) => None,
@@ -692,7 +742,7 @@ fn pod_resources(pod: u64, qos: Qos, slot: Option<usize>) -> Resources {
         } else {
             0
         },
-        oom_kills: if pod % 97 == 3 && slot == Some(1) {
+        oom_kills: if (pod + node) % 97 == 3 && slot == Some(1) {
             1 + noise % 3
         } else {
             0
@@ -770,10 +820,20 @@ impl CgroupTree {
             for pod in (0..spec.pods).filter(|pod| Qos::of_pod(*pod) == qos) {
                 let cgroups = pod_cgroups(layout, pod);
                 let pids = pod_pids(pod);
-                push(&cgroups.pod, vec![], pod_resources(pod, qos, None), true);
+                push(
+                    &cgroups.pod,
+                    vec![],
+                    pod_resources(spec.node, pod, qos, None),
+                    true,
+                );
                 let members: [Vec<u64>; 3] = [vec![pids[1]], vec![pids[2], pids[3]], vec![pids[4]]];
                 for (slot, (path, procs)) in cgroups.containers.iter().zip(members).enumerate() {
-                    push(path, procs, pod_resources(pod, qos, Some(slot)), false);
+                    push(
+                        path,
+                        procs,
+                        pod_resources(spec.node, pod, qos, Some(slot)),
+                        false,
+                    );
                 }
             }
         }

@@ -19,10 +19,13 @@ struct ReadBack {
 }
 
 fn generate(processes: u64, layout: CgroupLayout, name: &str) -> (Generated, ReadBack, Vec<u8>) {
+    generate_spec(NodeSpec::with_processes(processes, layout).unwrap(), name)
+}
+
+fn generate_spec(spec: NodeSpec, name: &str) -> (Generated, ReadBack, Vec<u8>) {
     let dir = std::env::temp_dir().join(format!("nodesnap-gen-{}-{name}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join(format!("{name}.tar.gz"));
-    let spec = NodeSpec::with_processes(processes, layout).unwrap();
     let generated = write_snapshot(&spec, &path).unwrap();
     let bytes = std::fs::read(&path).unwrap();
     std::fs::remove_dir_all(&dir).unwrap();
@@ -244,4 +247,60 @@ fn fewer_processes_than_one_pod_is_an_error() {
             .pods,
         20_000
     );
+}
+
+/// The pods (by their cgroup directory) whose memory controller counts OOM kills.
+fn oom_killed_cgroups(read: &ReadBack) -> BTreeSet<String> {
+    read.files
+        .iter()
+        .filter(|(path, data)| {
+            path.ends_with("/memory.events")
+                && String::from_utf8_lossy(data)
+                    .lines()
+                    .any(|line| line.starts_with("oom_kill ") && line != "oom_kill 0")
+        })
+        .map(|(path, _)| {
+            path.split_once('/')
+                .map_or(path.clone(), |(_, rest)| rest.to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn fleet_members_differ_in_host_boot_time_and_trouble_and_one_in_a_hundred_in_kernel() {
+    let lone = NodeSpec::with_processes(500, CgroupLayout::V2Systemd).unwrap();
+    let (_, first, _) = generate_spec(lone.fleet_member(1), "member-1");
+    let (_, second, _) = generate_spec(lone.fleet_member(2), "member-2");
+    let (_, older, _) = generate_spec(lone.fleet_member(99), "member-99");
+    let manifest =
+        |read: &ReadBack| -> Manifest { serde_yaml::from_str(&text(read, MANIFEST_PATH)).unwrap() };
+    let (one, two) = (manifest(&first), manifest(&second));
+    assert_eq!(one.hostname.as_deref(), Some("synthetic-v2-508-n0001"));
+    assert_eq!(
+        text(&first, "root/proc/sys/kernel/hostname"),
+        "synthetic-v2-508-n0001\n"
+    );
+    assert_ne!(one.started_at, two.started_at);
+    assert_ne!(
+        text(&first, "root/proc/sys/kernel/random/boot_id"),
+        text(&second, "root/proc/sys/kernel/random/boot_id")
+    );
+    assert_eq!(one.kernel.as_deref(), Some(KERNEL_RELEASE));
+    assert_eq!(
+        manifest(&older).kernel.as_deref(),
+        Some(OLDER_KERNEL_RELEASE)
+    );
+    assert!(text(&older, "root/proc/version").contains(OLDER_KERNEL_RELEASE));
+    let (oom_one, oom_two) = (oom_killed_cgroups(&first), oom_killed_cgroups(&second));
+    assert!(!oom_one.is_empty() && !oom_two.is_empty());
+    assert!(oom_one.is_disjoint(&oom_two), "{oom_one:?} {oom_two:?}");
+}
+
+#[test]
+fn a_lone_node_is_member_zero() {
+    let lone = NodeSpec::with_processes(15, CgroupLayout::V1Cgroupfs).unwrap();
+    assert_eq!(lone.node, 0);
+    let (_, _, as_lone) = generate_spec(lone, "lone-a");
+    let (_, _, as_member) = generate_spec(lone.fleet_member(0), "lone-a");
+    assert_eq!(as_lone, as_member);
 }
