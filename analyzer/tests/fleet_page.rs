@@ -203,3 +203,64 @@ fn fleet_csp_forbids_loading_anything_and_pins_its_own_assets_by_hash() {
     let style = &html[html.find("<style>").unwrap()..html.find("</style>").unwrap()];
     assert!(!style.contains("url(") && !style.contains("@import"));
 }
+
+/// What the page of 500 nodes may weigh: under the 10 MB attachment limit of common ticket
+/// systems with room to spare.
+const FLEET_500_BUDGET_BYTES: usize = 5_000_000;
+
+#[test]
+fn fleet_page_of_500_nodes_stays_within_its_size_budget() {
+    use analyzer::model::{CgroupDriver, Finding, Severity, Subject};
+    let mut fleet = analyzer::fleet::Fleet::new();
+    let mut members = Vec::new();
+    let seed = report_support::seed_model();
+    for node in 0..500 {
+        let mut model = seed.clone();
+        model.node.hostname = Some(format!("worker-{node:03}.prod.eu-west-1.example.internal"));
+        model.collection.started_at =
+            format!("2026-12-04T{:02}:{:02}:00Z", node / 60 % 24, node % 60);
+        if node % 100 == 99 {
+            model.node.kernel = Some("5.14.0-284.el9.x86_64".to_string());
+        }
+        if node % 250 == 17 {
+            model.node.cgroup_driver = CgroupDriver::Systemd;
+        }
+        // Each pod fails on one node in seven: every pod is an outlier listing ~70 nodes.
+        let failing: Vec<_> = model
+            .pods
+            .iter()
+            .enumerate()
+            .filter(|(p, _)| (p + node) % 7 == 0)
+            .map(|(_, pod)| pod.uid.clone())
+            .collect();
+        for uid in failing {
+            model.findings.push(Finding {
+                rule: "cgroup-oom-kills".to_string(),
+                severity: Severity::Critical,
+                subject: Subject::Pod(uid),
+                message: "2 processes were OOM-killed".to_string(),
+                explanation: String::new(),
+            });
+        }
+        report_support::fleet::add(
+            &mut fleet,
+            &mut members,
+            &format!("/srv/tickets/48151/worker-{node:03}.tar.gz"),
+            model,
+        );
+    }
+    let html = analyzer::fleet::render_html(&fleet).expect("renders");
+    eprintln!("fleet page of 500 nodes: {} bytes", html.len());
+    assert_eq!(html.matches("<tr id=\"n-").count(), 500);
+    let outliers = analyzer::fleet::pod_outliers(&fleet);
+    // The seed's five owners; the one with a host-pid warning fails everywhere, so it is no
+    // outlier.
+    assert_eq!(fleet.pod_keys.len(), 5);
+    assert_eq!(outliers.len(), 4, "the others fail on a few nodes");
+    assert!(outliers.iter().all(|o| o.failing.len() >= 70));
+    assert!(
+        html.len() <= FLEET_500_BUDGET_BYTES,
+        "{} bytes is over the budget of {FLEET_500_BUDGET_BYTES}",
+        html.len()
+    );
+}
