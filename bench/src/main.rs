@@ -16,6 +16,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
+mod fleet_bench;
+
 #[derive(Parser)]
 #[command(
     name = "nodesnap-bench",
@@ -99,12 +101,18 @@ struct RunArgs {
     no_sos: bool,
     #[arg(long, default_value = "chromium")]
     chromium: String,
-    /// Parts to run (sizes, analyzer, browser, collector); the others are kept from the
+    /// Fleet sizes in nodes for `analyzer fleet` (the largest is also rendered in Chromium).
+    #[arg(long, value_delimiter = ',', default_value = "100,500")]
+    fleet_nodes: Vec<u64>,
+    /// Processes of each fleet node (pods of five processes each).
+    #[arg(long, default_value_t = 500)]
+    fleet_processes: u64,
+    /// Parts to run (sizes, analyzer, browser, fleet, collector); the others are kept from the
     /// previous latest.json.
     #[arg(
         long,
         value_delimiter = ',',
-        default_value = "sizes,analyzer,browser,collector"
+        default_value = "sizes,analyzer,browser,fleet,collector"
     )]
     sections: Vec<String>,
 }
@@ -215,9 +223,11 @@ struct KeyFigures {
     report_2000_bytes: Option<u64>,
     report_2000_render: Option<Duration>,
     collector_bytes: Option<u64>,
+    #[serde(default)]
+    fleet: fleet_bench::FleetFigures,
 }
 
-const SECTIONS: [&str; 4] = ["sizes", "analyzer", "browser", "collector"];
+const SECTIONS: [&str; 5] = ["sizes", "analyzer", "browser", "fleet", "collector"];
 
 impl KeyFigures {
     /// Takes the figures of `section` from an earlier run.
@@ -230,6 +240,7 @@ impl KeyFigures {
                 self.report_2000_bytes = earlier.report_2000_bytes;
             }
             "browser" => self.report_2000_render = earlier.report_2000_render,
+            "fleet" => self.fleet = earlier.fleet.clone(),
             "collector" => {
                 self.collector_10k = earlier.collector_10k;
                 self.collector_over_floor_10k = earlier.collector_over_floor_10k;
@@ -276,6 +287,10 @@ fn run(args: &RunArgs) -> Result<(), String> {
             path.exists().then_some(path)
         });
         tables.push(browser(args, report.as_deref(), &mut key));
+    }
+    if wants("fleet") {
+        eprintln!("== analyzer fleet over synthetic fleets");
+        tables.push(fleet_bench::fleet(args, &mut key.fleet));
     }
     if wants("collector") {
         eprintln!("== collector on live scenes");
@@ -370,17 +385,25 @@ fn targets(key: &KeyFigures) -> Vec<Target> {
         ),
         Target::at_most(
             "report for 2,000 pods: size",
-            "< 20 MB",
+            "<= 5,000,000 bytes",
             key.report_2000_bytes
-                .map(|b| (b as f64, format!("{} MiB", mebibytes(b)))),
-            20e6,
+                .map(|b| (b as f64, format!("{} bytes", thousands(b)))),
+            5e6,
         ),
         Target::at_most(
             "report for 2,000 pods: rendered in Chromium",
-            "< 3 s",
+            "< 1 s",
             key.report_2000_render
                 .map(|d| (d.as_secs_f64(), format!("{} ms", millis(d)))),
-            3.0,
+            1.0,
+        ),
+        Target::at_most(
+            "fleet page for 500 nodes: size",
+            "< 5 MB",
+            key.fleet
+                .page_500_bytes
+                .map(|b| (b as f64, format!("{} bytes", thousands(b)))),
+            5e6,
         ),
         Target::at_most(
             "static collector binary",
@@ -664,9 +687,10 @@ fn browser(args: &RunArgs, report: Option<&Path>, key: &mut KeyFigures) -> Table
             "navigate->load ms",
             "navigate->rendered ms",
             "first contentful paint ms",
+            "navigate->bodies expanded ms",
         ],
     );
-    table.note("Method (bench/src/browser.rs): Chromium started headless with a fresh profile and --remote-debugging-pipe; a blank tab is opened first so start-up is excluded. The clock starts when Page.navigate is sent to the file:// URL and stops after Page.loadEventFired and one more animation frame (requestAnimationFrame then a task, awaited with Runtime.evaluate). First contentful paint is the page's own performance entry. Median of the runs; an empty page is measured the same way as a baseline.");
+    table.note("Method (bench/src/browser.rs): Chromium started headless with a fresh profile and --remote-debugging-pipe; a blank tab is opened first so start-up is excluded. The clock starts when Page.navigate is sent to the file:// URL and stops after Page.loadEventFired and one more animation frame (requestAnimationFrame then a task, awaited with Runtime.evaluate). First contentful paint is the page's own performance entry. Median of the runs; an empty page is measured the same way as a baseline. Bodies expanded: the report's collapsed sections are stored as one raw deflate stream; right after the first frame the page expands them with DecompressionStream and sets <html data-bodies> (polled every millisecond), which search, links into collapsed sections and print wait for.");
     let Some(report) = report else {
         table.note("Not run: no report for 2,000 pods was produced (see the analyzer table).");
         return table;
@@ -714,6 +738,7 @@ fn browser(args: &RunArgs, report: Option<&Path>, key: &mut KeyFigures) -> Table
                     millis(timing.navigate_to_load),
                     millis(timing.navigate_to_rendered),
                     timing.first_contentful_paint.map_or("-".into(), millis),
+                    timing.navigate_to_bodies.map_or("-".into(), millis),
                 ]);
             }
             (failure, _) => table.row(vec![
@@ -722,6 +747,7 @@ fn browser(args: &RunArgs, report: Option<&Path>, key: &mut KeyFigures) -> Table
                 "-".into(),
                 "-".into(),
                 failure.unwrap_or_else(|| "no run".into()),
+                "-".into(),
             ]),
         }
     }
