@@ -76,7 +76,8 @@ pub struct NodeSpec {
     pub layout: CgroupLayout,
     /// The node's place in a synthetic fleet (`fleet_member`); 0 for a lone node. It changes
     /// the hostname, boot id and collection time (so every member has its own snapshot id),
-    /// which pods are OOM-killed, and the kernel of one node in a hundred.
+    /// the pods' names (one DaemonSet each, its suffix drawn per node), which pods are
+    /// OOM-killed, and the kernel of one node in a hundred.
     pub node: u64,
 }
 
@@ -432,7 +433,7 @@ fn build<W: Write>(spec: &NodeSpec, archive: &mut Archive<W>) -> Result<Generate
     let mut log_dirs = Vec::new();
     let mut containers = 0;
     for pod in 0..spec.pods {
-        let written = write_pod(spec.layout, pod, archive)?;
+        let written = write_pod(spec.layout, spec.node, pod, archive)?;
         containers += written.containers.len() as u64;
         log_dirs.push(PodLogDir {
             name: format!("default_{}_{}", written.name, pod_uid(pod)),
@@ -512,6 +513,27 @@ fn hostname(spec: &NodeSpec) -> String {
         0 => lone,
         node => format!("{lone}-n{node:04}"),
     }
+}
+
+/// The characters Kubernetes draws generated name suffixes from (apimachinery's `rand.String`).
+const GENERATED_NAME_CHARACTERS: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
+
+/// A lone node's pods are one StatefulSet's (`web-000042`); a fleet member's are a DaemonSet's
+/// each (`app-000042-x7k2p`, the suffix drawn per node), so that pods are matched across nodes
+/// by owner as the fleet page does.
+fn pod_name(node: u64, pod: u64) -> String {
+    if node == 0 {
+        return format!("web-{pod:06}");
+    }
+    let mut draw = mix(pod.wrapping_mul(1_000_003) ^ node.wrapping_mul(0x5851_F42D));
+    let suffix: String = (0..5)
+        .map(|_| {
+            let at = (draw % GENERATED_NAME_CHARACTERS.len() as u64) as usize;
+            draw /= GENERATED_NAME_CHARACTERS.len() as u64;
+            GENERATED_NAME_CHARACTERS[at] as char
+        })
+        .collect();
+    format!("app-{pod:06}-{suffix}")
 }
 
 /// The kernel one node in a hundred of a fleet was not upgraded from.
@@ -1154,6 +1176,7 @@ struct WrittenPod {
 
 fn write_pod<W: Write>(
     layout: CgroupLayout,
+    node: u64,
     pod: u64,
     archive: &mut Archive<W>,
 ) -> Result<WrittenPod, BuildError> {
@@ -1166,7 +1189,7 @@ fn write_pod<W: Write>(
         container_id(pod, 2),
     ];
     let uid = pod_uid(pod);
-    let name = format!("web-{pod:06}");
+    let name = pod_name(node, pod);
 
     let inode = |n: u64| FIRST_POD_NAMESPACE_INODE + pod * 16 + n;
     let cgroup_ns = |n: u64| match layout {

@@ -237,7 +237,8 @@ impl KeyFigures {
             "analyzer" => {
                 self.analyzer_100k = earlier.analyzer_100k;
                 self.analyzer_100k_worst = earlier.analyzer_100k_worst.clone();
-                self.report_2000_bytes = earlier.report_2000_bytes;
+                // The browser section measures the page it opens too.
+                self.report_2000_bytes = self.report_2000_bytes.or(earlier.report_2000_bytes);
             }
             "browser" => self.report_2000_render = earlier.report_2000_render,
             "fleet" => self.fleet = earlier.fleet.clone(),
@@ -731,6 +732,7 @@ fn browser(args: &RunArgs, report: Option<&Path>, key: &mut KeyFigures) -> Table
             (None, Some(timing)) => {
                 if page == report {
                     key.report_2000_render = Some(timing.navigate_to_rendered);
+                    key.report_2000_bytes = Some(bytes);
                 }
                 table.row(vec![
                     label.to_string(),

@@ -291,6 +291,30 @@ fn fleet_members_differ_in_host_boot_time_and_trouble_and_one_in_a_hundred_in_ke
         Some(OLDER_KERNEL_RELEASE)
     );
     assert!(text(&older, "root/proc/version").contains(OLDER_KERNEL_RELEASE));
+    let metadata = |read: &ReadBack| -> RuntimeMetadata {
+        serde_json::from_str(&text(read, METADATA_PATH)).unwrap()
+    };
+    let pod_names = |read: &ReadBack| -> BTreeSet<String> {
+        metadata(read)
+            .containers
+            .iter()
+            .filter_map(|c| c.annotations.get("io.kubernetes.cri.sandbox-name").cloned())
+            .collect()
+    };
+    let (names_one, names_two) = (pod_names(&first), pod_names(&second));
+    assert_eq!(names_one.len(), 100);
+    assert!(names_one
+        .iter()
+        .all(|n| n.starts_with("app-0000") && n.len() == 16));
+    assert!(
+        names_one.is_disjoint(&names_two),
+        "DaemonSet suffixes are drawn per node"
+    );
+    let owner = |n: &String| n[..10].to_string();
+    assert_eq!(
+        names_one.iter().map(owner).collect::<BTreeSet<_>>(),
+        names_two.iter().map(owner).collect::<BTreeSet<_>>()
+    );
     let (oom_one, oom_two) = (oom_killed_cgroups(&first), oom_killed_cgroups(&second));
     assert!(!oom_one.is_empty() && !oom_two.is_empty());
     assert!(oom_one.is_disjoint(&oom_two), "{oom_one:?} {oom_two:?}");
