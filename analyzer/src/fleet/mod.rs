@@ -20,7 +20,7 @@ pub use outliers::{
 pub use owner::{owner_name, pod_key};
 pub use page::{content_security_policy, render_html, write_html};
 pub use summary::{severity_slot, NodeSummary, PodPresence};
-pub use view::{build as build_view, FleetView};
+pub use view::{build as build_view, FleetView, NODES_SHOWN_PER_POD};
 
 use crate::model::{Model, Severity};
 use crate::snapshot::SnapshotId;

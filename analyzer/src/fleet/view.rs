@@ -86,9 +86,26 @@ pub struct PodOutlierRow {
     pub key: String,
     /// `runs on 9 of 10 nodes with pods`.
     pub present: String,
-    /// Where it fails, each node with the rules of its findings there.
+    /// Where it fails, each node with the rules of its findings there (the first
+    /// `NODES_SHOWN_PER_POD`).
     pub failing: Vec<(NodeRef, String)>,
+    /// `and 224 more nodes` when the list is cut; empty when not.
+    pub failing_more: String,
     pub absent: Vec<NodeRef>,
+    pub absent_more: String,
+}
+
+/// How many nodes a pod outlier's lists show: a pod can fail on almost half of a big fleet, and
+/// the matrix and each node's report hold the rest; this keeps a 500-node page far from 5 MB.
+pub const NODES_SHOWN_PER_POD: usize = 25;
+
+/// `and 3 more nodes` for what a list left out.
+fn more_nodes(total: usize) -> String {
+    match total.saturating_sub(NODES_SHOWN_PER_POD) {
+        0 => String::new(),
+        1 => "and 1 more node".to_string(),
+        n => format!("and {} more nodes", count(n as u64)),
+    }
 }
 
 /// Findings by rule against nodes: a row per node read, a column per rule found in the fleet,
@@ -234,12 +251,20 @@ pub fn build(fleet: &Fleet) -> FleetView {
                 failing: p
                     .failing
                     .iter()
+                    .take(NODES_SHOWN_PER_POD)
                     .map(|(at, rules)| {
                         let names: Vec<&str> = rules.iter().map(|r| fleet.rules.name(*r)).collect();
                         (node_ref(*at), visible(&names.join(", ")))
                     })
                     .collect(),
-                absent: p.absent.iter().map(|at| node_ref(*at)).collect(),
+                failing_more: more_nodes(p.failing.len()),
+                absent: p
+                    .absent
+                    .iter()
+                    .take(NODES_SHOWN_PER_POD)
+                    .map(|at| node_ref(*at))
+                    .collect(),
+                absent_more: more_nodes(p.absent.len()),
             })
             .collect(),
         outlier_count: count(outlier_total as u64),
