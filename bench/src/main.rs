@@ -31,7 +31,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Mode {
     /// Run every benchmark and write the results table.
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Read the files the collector copies under ROOT, keep nothing, print the counts.
     Floor {
         #[arg(long, default_value = "/")]
