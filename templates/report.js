@@ -3,8 +3,76 @@
   // Lazy bodies: a <details> that starts closed holds its body as an HTML comment (the parser
   // only scans it, which keeps a big node's report quick to open). `materialize` turns that
   // comment into elements; it runs before a details opens, before search or a link needs what
-  // is inside, and before printing. Nothing here walks the page at load.
+  // is inside, and before printing. Nothing here walks the page before its first frame.
+  //
+  // On a big page (`data-lazy="deflate-raw"` on <body>) each comment holds `z LENGTH BASE64`
+  // instead: a piece of one raw deflate stream over every body in document order
+  // (analyzer/src/report/lazy.rs). Right after the first frame the pieces are joined and
+  // expanded once with the browser's DecompressionStream; whatever needs a body before then
+  // waits for it (`whenReady`). <html data-bodies> says `ready` or `failed` once settled.
   var COMMENT = 8;
+  var compressed = document.body.getAttribute('data-lazy') === 'deflate-raw';
+  var inflated = null;
+  var failure = null;
+  var waiting = [];
+  var decoder = new TextDecoder();
+
+  function ready() { return !compressed || inflated !== null || failure !== null; }
+
+  function whenReady(fn) {
+    if (ready()) { fn(); } else { waiting.push(fn); }
+  }
+
+  function settle() {
+    document.documentElement.setAttribute('data-bodies', failure === null ? 'ready' : 'failed');
+    var queued = waiting;
+    waiting = [];
+    queued.forEach(function (fn) { fn(); });
+  }
+
+  function expandAll() {
+    var walker = document.createTreeWalker(document.body, NodeFilter.SHOW_COMMENT);
+    var parts = [];
+    var total = 0;
+    for (var n = walker.nextNode(); n; n = walker.nextNode()) {
+      if (n.data.lastIndexOf('z ', 0) !== 0) { continue; }
+      var space = n.data.indexOf(' ', 2);
+      var binary = atob(n.data.slice(space + 1));
+      var bytes = new Uint8Array(binary.length);
+      for (var i = 0; i < binary.length; i++) { bytes[i] = binary.charCodeAt(i); }
+      parts.push(bytes);
+      n.bodyStart = total;
+      n.bodyLength = Number(n.data.slice(2, space));
+      total += n.bodyLength;
+    }
+    // Every piece ends in a sync flush; a last empty final block closes the stream.
+    parts.push(new Uint8Array([3, 0]));
+    var stream = new Blob(parts).stream().pipeThrough(new DecompressionStream('deflate-raw'));
+    return new Response(stream).arrayBuffer().then(function (buffer) {
+      if (buffer.byteLength !== total) {
+        throw new Error('expanded ' + buffer.byteLength + ' bytes where the page says ' + total);
+      }
+      inflated = new Uint8Array(buffer);
+    });
+  }
+
+  if (compressed) {
+    setTimeout(function () {
+      if (typeof DecompressionStream !== 'function') {
+        failure = 'this browser has no DecompressionStream';
+        settle();
+        return;
+      }
+      try {
+        expandAll().then(settle, function (e) { failure = String(e && e.message || e); settle(); });
+      } catch (e) {
+        failure = String(e && e.message || e);
+        settle();
+      }
+    }, 0);
+  } else {
+    settle();
+  }
 
   function lazyBody(d) {
     for (var n = d.lastChild; n; n = n.previousSibling) {
@@ -13,16 +81,39 @@
     return null;
   }
 
+  // The HTML a lazy body holds; empty when it cannot be expanded.
+  function bodyText(comment) {
+    if (!compressed) { return comment.data; }
+    if (inflated === null) { return ''; }
+    if (comment.bodyText === undefined) {
+      comment.bodyText = decoder.decode(inflated.subarray(comment.bodyStart, comment.bodyStart + comment.bodyLength));
+    }
+    return comment.bodyText;
+  }
+
   // `quiet` skips re-applying the search filter, for callers that fill many and apply it once.
   function materialize(d, quiet) {
     var body = lazyBody(d);
     if (!body) { return; }
+    if (!ready()) {
+      whenReady(function () { materialize(d, quiet); });
+      return;
+    }
     var holder = document.createElement('template');
-    holder.innerHTML = body.data;
+    if (failure === null) {
+      holder.innerHTML = bodyText(body);
+    } else {
+      var note = document.createElement('p');
+      note.className = 'muted';
+      note.textContent = 'This section is stored compressed and this browser cannot expand it (' +
+        failure + '). Open the report in a current Chromium, Firefox or Safari.';
+      holder.content.appendChild(note);
+    }
     d.replaceChild(holder.content, body);
     if (!quiet) { applyFilter(); }
   }
 
+  // Callers run once bodies are ready (`whenReady`), so every fill happens now.
   function materializeAll(scope) {
     lazyDetails(scope).forEach(function (d) { materialize(d, true); });
     applyFilter();
@@ -56,7 +147,7 @@
     if (ev.target.open) { materialize(ev.target); }
   }, true);
 
-  // Search. Pods and standalone containers come from the embedded index:
+  // Search. Pods and standalone containers come from the embedded index (a lazy body of its own):
   // [[element id, names, [id...], [pid...], [[pid...] of each id]], ...], names and ids
   // lowercased. Processes come from the process tree's lines: their id is `p<pid>`, their text
   // holds the names. Both are read on the first search, not at load.
@@ -67,7 +158,7 @@
   var OPEN_MATCHES_MAX = 20;
 
   function loadEntries() {
-    var index = JSON.parse(document.getElementById('search-index').textContent);
+    var index = JSON.parse(bodyText(lazyBody(document.getElementById('search-index'))));
     entries = index.map(function (e) {
       return { id: e[0], process: false, names: e[1], ids: e[2], pids: e[3].map(String), idPids: e[4], el: null, hit: true };
     });
@@ -143,7 +234,7 @@
   var timer = null;
   box.addEventListener('input', function () {
     clearTimeout(timer);
-    timer = setTimeout(run, 120);
+    timer = setTimeout(function () { whenReady(run); }, 120);
   });
 
   // A link into a collapsed section opens what holds its target, filling lazy bodies that
@@ -152,7 +243,7 @@
     var el = document.getElementById(id);
     var marker = 'id="' + id + '"';
     while (!el) {
-      var holder = lazyDetails().filter(function (d) { return lazyBody(d).data.indexOf(marker) !== -1; })[0];
+      var holder = lazyDetails().filter(function (d) { return bodyText(lazyBody(d)).indexOf(marker) !== -1; })[0];
       if (!holder) { return null; }
       materialize(holder);
       el = document.getElementById(id);
@@ -172,14 +263,15 @@
     if (!existed) { location.replace(location.hash); }
     el.scrollIntoView({ block: 'start' });
   }
-  window.addEventListener('hashchange', reveal);
-  if (location.hash) { reveal(); }
+  window.addEventListener('hashchange', function () { whenReady(reveal); });
+  if (location.hash) { whenReady(reveal); }
 
   // Printing shows everything; the page returns to how it was afterwards (lazy bodies stay
-  // filled, only closed again).
+  // filled, only closed again). The browser prints right after this event, so on a compressed
+  // page only bodies already expanded can be shown (they are, a moment after the page opens).
   var opened = [];
   window.addEventListener('beforeprint', function () {
-    materializeAll();
+    if (ready()) { materializeAll(); }
     document.querySelectorAll('details:not([open])').forEach(function (d) { d.open = true; opened.push(d); });
   });
   window.addEventListener('afterprint', function () {

@@ -3,7 +3,8 @@
 //!
 //! Data flows one way: `snapshot` (bytes) -> `procfs`/`cgroupfs` (the typed `values`) ->
 //! `model` (joined) -> `findings` (the one judge) -> `views`/`report` (text), the last three
-//! sharing one presentation layer, `present`. Nothing here reads the live system. [`analyze`]
+//! sharing one presentation layer, `present`; `fleet` sums up many models and shows them on
+//! one page. Nothing here reads the live system. [`analyze`]
 //! runs the middle of it: it builds the model, then evaluates its findings.
 
 pub mod cgroupfs;
@@ -11,6 +12,7 @@ pub mod diff;
 pub mod findings;
 #[cfg(test)]
 pub(crate) mod fixture;
+pub mod fleet;
 pub mod model;
 pub mod present;
 pub mod procfs;

@@ -19,6 +19,7 @@ use std::process::ExitCode;
 
 mod diff_command;
 mod export_cmd;
+mod fleet_cmd;
 mod output;
 use output::{Destination, WriteError};
 
@@ -115,6 +116,21 @@ enum Command {
     /// Many snapshots as tables for DuckDB, Spark, ClickHouse or BigQuery (NDJSON or Parquet).
     #[command(after_help = export_cmd::AFTER_HELP)]
     Export(export_cmd::ExportArgs),
+    /// One self-contained HTML page over many snapshots: nodes, findings by rule, outliers.
+    #[command(after_help = fleet_cmd::HELP)]
+    Fleet {
+        /// Snapshots, and directories that hold snapshots.
+        #[arg(required = true, value_name = "SNAPSHOT|DIR")]
+        snapshots: Vec<PathBuf>,
+        /// Where to write the page; `-` for standard output. Default: fleet.html in the current
+        /// directory.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Also write each node's own report beside the page (named after its host and
+        /// snapshot id) and link it from the page.
+        #[arg(long)]
+        with_reports: bool,
+    },
     /// One self-contained HTML report.
     Report {
         /// The snapshot: a .tar.gz, a .tar, or the directory it was extracted to.
@@ -133,7 +149,7 @@ impl Command {
     fn inputs_and_destination(&self) -> (Vec<&Path>, Destination) {
         match self {
             Command::Diff(args) => (vec![&args.old, &args.new], args.destination()),
-            Command::Export(_) => (Vec::new(), Destination::Stdout),
+            Command::Export(_) | Command::Fleet { .. } => (Vec::new(), Destination::Stdout),
             Command::Summary { snapshot }
             | Command::Pods { snapshot }
             | Command::Ps { snapshot, .. }
@@ -148,7 +164,10 @@ impl Command {
             },
             Command::Report { snapshot, output } => match output {
                 Some(path) => (vec![snapshot], Destination::from_arg(path)),
-                None => (vec![snapshot], Destination::File(default_report_path(snapshot))),
+                None => (
+                    vec![snapshot],
+                    Destination::File(default_report_path(snapshot)),
+                ),
             },
         }
     }
@@ -509,6 +528,7 @@ fn run(cli: &Cli, palette: Palette) -> Result<Output, Failure> {
             (model, None)
         }
         Command::Export(_) => return Err(runs_alone("export")),
+        Command::Fleet { .. } => return Err(runs_alone("fleet")),
     };
     Ok(Output {
         text,
@@ -538,6 +558,19 @@ fn main() -> ExitCode {
     };
     if let Command::Export(args) = &cli.command {
         return export_cmd::run(args, cli.fail_on.is_some());
+    }
+    if let Command::Fleet {
+        snapshots,
+        output,
+        with_reports,
+    } = &cli.command
+    {
+        return fleet_cmd::run(&fleet_cmd::Request {
+            snapshots,
+            output: output.as_deref(),
+            with_reports: *with_reports,
+            fail_on: cli.fail_on.map(SeverityArg::severity),
+        });
     }
     let stdout = std::io::stdout();
     let no_color = std::env::var_os("NO_COLOR");

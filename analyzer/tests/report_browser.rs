@@ -6,6 +6,7 @@
 mod report_support;
 
 use analyzer::model::Model;
+use analyzer::report::LazyBodies;
 use report_support::cdp::{with_browser, Browser};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -22,6 +23,10 @@ const SECTIONS: [&str; 7] = [
 
 fn write_report(name: &str, model: &Model) -> PathBuf {
     let html = analyzer::report::render_html(model).expect("renders");
+    write_page(name, &html)
+}
+
+fn write_page(name: &str, html: &str) -> PathBuf {
     let path = report_support::screenshot_dir().join(format!("{name}.html"));
     std::fs::write(&path, html).expect("write report");
     path
@@ -76,6 +81,11 @@ fn seed_report_opens_offline_with_every_section_and_working_search() {
         browser
             .open(&file, Duration::from_secs(30))
             .expect("report loads");
+        assert_eq!(
+            browser.wait_for_bodies().expect("evaluates"),
+            "ready",
+            "a small page keeps its bodies plain and readable at once"
+        );
         for id in SECTIONS {
             let present = browser
                 .eval(&format!(
@@ -214,50 +224,57 @@ fn seed_report_opens_offline_with_every_section_and_working_search() {
 #[test]
 fn hostile_strings_show_as_text_and_run_nothing() {
     with_browser("hostile_strings_run_nothing", |browser| {
-        let file = write_report("hostile", &report_support::hostile_model());
-        browser
-            .open(&file, Duration::from_secs(30))
-            .expect("report loads");
-        browser.settle(Duration::from_millis(500));
-        // Fill every lazy body, as printing does, so the whole page's text is there to check.
-        print_event(browser, "beforeprint");
-        let checks = browser
-            .eval(
-                "({ scripts: document.scripts.length, \
-                    injected: document.querySelectorAll('img, svg, iframe, a[href^=\"http\"], a[href^=\"javascript\"], [onerror], [onload], [onmouseover]').length, \
-                    title: document.title })",
-            )
-            .expect("evaluates");
-        assert_eq!(
-            checks["scripts"], 2,
-            "only the page's JSON and script: {checks}"
-        );
-        assert_eq!(
-            checks["injected"], 0,
-            "no element or attribute from node data: {checks}"
-        );
-        for shown in [
-            "<script>alert(1)</script> was OOM-killed",
-            "redis-server \"><img src=x onerror=alert(1)>",
-            "registry\\u{7}\\u{1b}[31m red\\u{2066}isolate\\u{2069}\\u{d}\\u{a}next\\u{2028}line",
-            "app.kubernetes.io/name=</script><img src=x onerror=alert(6)>",
-        ] {
-            let found = browser
-                .eval(&format!(
-                    "document.querySelector('main').textContent.includes({})",
-                    serde_json::to_string(shown).expect("JSON")
-                ))
+        let model = report_support::hostile_model();
+        let view = analyzer::report::view::build(&model);
+        for lazy in [LazyBodies::Plain, LazyBodies::Compressed] {
+            let html = analyzer::report::render_view_with(&view, lazy).expect("renders");
+            let file = write_page(&format!("hostile-{}", lazy.attribute()), &html);
+            browser
+                .open(&file, Duration::from_secs(30))
+                .expect("report loads");
+            assert_eq!(browser.wait_for_bodies().expect("evaluates"), "ready");
+            browser.settle(Duration::from_millis(300));
+            // Fill every lazy body, as printing does, so the whole page's text is there to check.
+            print_event(browser, "beforeprint");
+            let checks = browser
+                .eval(
+                    "({ scripts: document.scripts.length, \
+                        lazy: document.querySelectorAll('details').length - document.querySelectorAll('details[open]').length, \
+                        injected: document.querySelectorAll('img, svg, iframe, a[href^=\"http\"], a[href^=\"javascript\"], [onerror], [onload], [onmouseover]').length, \
+                        title: document.title })",
+                )
                 .expect("evaluates");
-            assert_eq!(found, true, "shown as text: {shown}");
+            assert_eq!(checks["scripts"], 1, "only the page's script: {checks}");
+            assert_eq!(checks["lazy"], 0, "printing opened everything: {checks}");
+            assert_eq!(
+                checks["injected"], 0,
+                "no element or attribute from node data: {checks}"
+            );
+            for shown in [
+                "<script>alert(1)</script> was OOM-killed",
+                "redis-server \"><img src=x onerror=alert(1)>",
+                "registry\\u{7}\\u{1b}[31m red\\u{2066}isolate\\u{2069}\\u{d}\\u{a}next\\u{2028}line",
+                "app.kubernetes.io/name=</script><img src=x onerror=alert(6)>",
+            ] {
+                let found = browser
+                    .eval(&format!(
+                        "document.querySelector('main').textContent.includes({})",
+                        serde_json::to_string(shown).expect("JSON")
+                    ))
+                    .expect("evaluates");
+                assert_eq!(found, true, "shown as text ({}): {shown}", lazy.attribute());
+            }
+            print_event(browser, "afterprint");
+            assert_eq!(
+                search(browser, "<script>"),
+                1,
+                "hostile names are searchable text"
+            );
+            assert_clean(browser, &file);
+            let shot =
+                report_support::screenshot_dir().join(format!("hostile-{}.png", lazy.attribute()));
+            browser.screenshot(1400, 2400, &shot).expect("screenshot");
         }
-        assert_eq!(
-            search(browser, "<script>"),
-            1,
-            "hostile names are searchable text"
-        );
-        assert_clean(browser, &file);
-        let shot = report_support::screenshot_dir().join("hostile.png");
-        browser.screenshot(1400, 2400, &shot).expect("screenshot");
     });
 }
 
@@ -270,6 +287,13 @@ fn big_node_report_opens_and_filters_two_thousand_pods() {
         let load = browser
             .open(&file, Duration::from_secs(120))
             .expect("report loads");
+        let expanded = std::time::Instant::now();
+        assert_eq!(
+            browser.wait_for_bodies().expect("evaluates"),
+            "ready",
+            "the compressed bodies expand"
+        );
+        let expanded = load + expanded.elapsed();
         let timing = browser
             .eval("(() => { const t = performance.getEntriesByType('navigation')[0]; \
                    return `parsed ${Math.round(t.domInteractive)} ms, DOMContentLoaded ${Math.round(t.domContentLoadedEventEnd)} ms, \
@@ -352,12 +376,51 @@ fn big_node_report_opens_and_filters_two_thousand_pods() {
             )
             .expect("screenshot");
         eprintln!(
-            "big node: {} pods, {} processes: {:.1} MB, loaded in {:.1} s ({})",
+            "big node: {} pods, {} processes: {:.1} MB, loaded in {:.1} s, bodies expanded by {:.1} s ({})",
             model.pods.len(),
             model.processes.len(),
             size as f64 / 1e6,
             load.as_secs_f64(),
+            expanded.as_secs_f64(),
             timing.as_str().unwrap_or_default()
         );
+    });
+}
+
+#[test]
+fn a_link_from_outside_into_a_compressed_section_shows_its_target() {
+    with_browser("link_into_compressed_section", |browser| {
+        let model = report_support::big_model();
+        let html = analyzer::report::render_html(&model).expect("renders");
+        assert!(
+            html.contains("data-lazy=\"deflate-raw\""),
+            "the big page is compressed"
+        );
+        let file = write_page("big-linked", &html);
+        // The last pod's app process: in the collapsed process tree and in a collapsed card.
+        let pid = model
+            .processes
+            .iter()
+            .rev()
+            .find(|p| p.comm == "app")
+            .expect("an app process")
+            .pid;
+        browser
+            .open_at(&file, &format!("p{pid}"), Duration::from_secs(120))
+            .expect("report loads");
+        assert_eq!(browser.wait_for_bodies().expect("evaluates"), "ready");
+        let shown = browser
+            .eval(&format!(
+                "new Promise(done => setTimeout(() => {{ const el = document.getElementById('p{pid}'); \
+                 done(el !== null && el.getBoundingClientRect().height > 0 \
+                   && document.querySelector(':target') === el \
+                   && el.closest('details').open); }}, 200))"
+            ))
+            .expect("evaluates");
+        assert_eq!(
+            shown, true,
+            "the process's line is filled, opened and marked as the target"
+        );
+        assert_clean(browser, &file);
     });
 }

@@ -7,7 +7,8 @@
 //! load event and then painted one more animation frame (a `requestAnimationFrame` callback
 //! followed by a task, awaited through `Runtime.evaluate`): by then the HTML is parsed, its
 //! inline scripts have run and the first frame with their result is drawn. The in-page
-//! first-contentful-paint time is read as well.
+//! first-contentful-paint time is read as well. On a report whose collapsed bodies are stored
+//! compressed, the clock also reads when the page says they are expanded (`<html data-bodies>`).
 
 use serde_json::{json, Value};
 use std::collections::VecDeque;
@@ -43,6 +44,10 @@ pub struct RenderTiming {
     pub navigate_to_load: Duration,
     /// The page's own first-contentful-paint time, relative to its navigation start.
     pub first_contentful_paint: Option<Duration>,
+    /// On a report whose collapsed bodies are stored compressed (`<body data-lazy>`): from
+    /// sending `Page.navigate` to `<html data-bodies>` saying they are expanded, which search,
+    /// links into collapsed sections and print wait for.
+    pub navigate_to_bodies: Option<Duration>,
 }
 
 /// A running headless Chromium driven over its debugging pipe.
@@ -265,6 +270,17 @@ impl Browser {
             deadline.saturating_duration_since(Instant::now()),
         )?;
         let rendered = started.elapsed();
+        let bodies = self.call(
+            "Runtime.evaluate",
+            json!({
+                "expression": "new Promise(done => { if (!document.body || !document.body.hasAttribute('data-lazy')) { done(false); return; } const check = () => document.documentElement.hasAttribute('data-bodies') ? done(true) : setTimeout(check, 1); check(); })",
+                "awaitPromise": true,
+                "returnByValue": true,
+            }),
+            deadline.saturating_duration_since(Instant::now()),
+        )?;
+        let navigate_to_bodies =
+            (bodies["result"]["value"].as_bool() == Some(true)).then(|| started.elapsed());
         let first_contentful_paint = frame["result"]["value"]
             .as_str()
             .and_then(|text| serde_json::from_str::<Vec<f64>>(text).ok())
@@ -274,6 +290,7 @@ impl Browser {
             navigate_to_rendered: rendered,
             navigate_to_load: loaded.unwrap_or(rendered),
             first_contentful_paint,
+            navigate_to_bodies,
         })
     }
 

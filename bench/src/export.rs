@@ -66,10 +66,10 @@ pub fn export(args: &RunArgs, key: &mut KeyFigures) -> Table {
     let mut compressed: Vec<u64> = Vec::with_capacity(largest);
     for node in 1..=largest {
         let path = dir.join(format!("node-{node:04}.tar.gz"));
-        let Ok(node_index) = u32::try_from(node) else {
+        let Ok(node_index) = u64::try_from(node) else {
             break;
         };
-        match generator::write_snapshot(&spec.fleet_node(node_index), &path) {
+        match generator::write_snapshot(&spec.fleet_member(node_index), &path) {
             Ok(generated) => compressed.push(generated.compressed_bytes),
             Err(e) => {
                 table.note(format!("node {node}: not generated: {e}"));

@@ -74,10 +74,11 @@ impl CgroupLayout {
 pub struct NodeSpec {
     pub pods: u64,
     pub layout: CgroupLayout,
-    /// Which node of a fleet: 0 is the single node of the analyzer's benchmarks (its snapshot
-    /// unchanged); others differ in hostname, boot id and uptime, so each is a collection of
-    /// its own (its own snapshot id in `analyzer export`).
-    pub node: u32,
+    /// The node's place in a synthetic fleet (`fleet_member`); 0 for a lone node. It changes
+    /// the hostname, boot id and collection time (so every member has its own snapshot id),
+    /// the pods' names (one DaemonSet each, its suffix drawn per node), which pods are
+    /// OOM-killed, and the kernel of one node in a hundred.
+    pub node: u64,
 }
 
 impl NodeSpec {
@@ -95,8 +96,8 @@ impl NodeSpec {
         })
     }
 
-    /// The same node spec as node `node` of a fleet.
-    pub fn fleet_node(self, node: u32) -> NodeSpec {
+    /// Member `node` (from 1) of a synthetic fleet of nodes like this one.
+    pub fn fleet_member(self, node: u64) -> NodeSpec {
         NodeSpec { node, ..self }
     }
 
@@ -165,10 +166,11 @@ impl Moment {
         })
     }
 
-    fn started_at(self) -> (&'static str, &'static str) {
+    /// Minutes from the first collection to this one.
+    fn minutes_later(self) -> u64 {
         match self {
-            Moment::First => ("2025-11-29T00:00:00Z", "2025-11-29T00:00:01Z"),
-            Moment::Later => ("2025-11-29T00:05:00Z", "2025-11-29T00:05:01Z"),
+            Moment::First => 0,
+            Moment::Later => 5,
         }
     }
 }
@@ -513,7 +515,7 @@ fn build<W: Write>(
     let mut log_dirs = Vec::new();
     let mut containers = 0;
     for pod in 0..spec.pods {
-        let written = write_pod(spec.layout, moment, pod, archive)?;
+        let written = write_pod(spec.layout, moment, spec.node, pod, archive)?;
         containers += written.containers.len() as u64;
         log_dirs.push(PodLogDir {
             name: format!("default_{}_{}", written.name, moment.pod_uid(pod)),
@@ -553,9 +555,9 @@ fn build<W: Write>(
         format_version: FORMAT_VERSION,
         collector_version: format!("nodesnap-bench {}", env!("CARGO_PKG_VERSION")),
         hostname: Some(hostname(spec)),
-        kernel: Some(KERNEL_RELEASE.to_string()),
-        started_at: moment.started_at().0.to_string(),
-        finished_at: moment.started_at().1.to_string(),
+        kernel: Some(kernel_release(spec).to_string()),
+        started_at: collected_at(spec, moment, 0),
+        finished_at: collected_at(spec, moment, 1),
         duration_ms: 1000,
         collector_pid: None,
         options: CollectOptions {
@@ -584,14 +586,68 @@ fn build<W: Write>(
 const KERNEL_RELEASE: &str = "6.1.0-27-amd64";
 
 fn hostname(spec: &NodeSpec) -> String {
-    let host = format!(
+    let lone = format!(
         "synthetic-{}-{}",
         spec.layout.as_str(),
         spec.process_count()
     );
     match spec.node {
-        0 => host,
-        node => format!("{host}-node{node:04}"),
+        0 => lone,
+        node => format!("{lone}-n{node:04}"),
+    }
+}
+
+/// The characters Kubernetes draws generated name suffixes from (apimachinery's `rand.String`).
+const GENERATED_NAME_CHARACTERS: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
+
+/// A lone node's pods are one StatefulSet's (`web-000042`); a fleet member's are a DaemonSet's
+/// each (`app-000042-x7k2p`, the suffix drawn per node), so that pods are matched across nodes
+/// by owner as the fleet page does.
+fn pod_name(node: u64, pod: u64) -> String {
+    if node == 0 {
+        return format!("web-{pod:06}");
+    }
+    let mut draw = mix(pod.wrapping_mul(1_000_003) ^ node.wrapping_mul(0x5851_F42D));
+    let suffix: String = (0..5)
+        .map(|_| {
+            let at = (draw % GENERATED_NAME_CHARACTERS.len() as u64) as usize;
+            draw /= GENERATED_NAME_CHARACTERS.len() as u64;
+            GENERATED_NAME_CHARACTERS[at] as char
+        })
+        .collect();
+    format!("app-{pod:06}-{suffix}")
+}
+
+/// The kernel one node in a hundred of a fleet was not upgraded from.
+const OLDER_KERNEL_RELEASE: &str = "5.10.0-32-amd64";
+
+fn kernel_release(spec: &NodeSpec) -> &'static str {
+    if spec.node % 100 == 99 {
+        OLDER_KERNEL_RELEASE
+    } else {
+        KERNEL_RELEASE
+    }
+}
+
+/// The collection's start (`second` 0) and end: a fleet's members a minute apart, the later
+/// moment five minutes after the first.
+fn collected_at(spec: &NodeSpec, moment: Moment, second: u64) -> String {
+    let minutes = (spec.node + moment.minutes_later()) % (24 * 60);
+    format!(
+        "2025-11-29T{:02}:{:02}:{:02}Z",
+        minutes / 60,
+        minutes % 60,
+        second
+    )
+}
+
+fn boot_id(spec: &NodeSpec) -> String {
+    match spec.node {
+        0 => "6f1c2a8e-0d1b-4c77-9a59-1b2f3c4d5e6f".to_string(),
+        node => format!(
+            "6f1c2a8e-0d1b-4c77-9a59-{:012x}",
+            mix(node) & 0xffff_ffff_ffff
+        ),
     }
 }
 
@@ -599,7 +655,7 @@ fn node_files(spec: &NodeSpec) -> Vec<(String, String)> {
     let mut files = vec![
         (
             "proc/version".to_string(),
-            format!("Linux version {KERNEL_RELEASE} (debian-kernel@lists.debian.org) (gcc-12 (Debian 12.2.0-14) 12.2.0, GNU ld (GNU Binutils for Debian) 2.40) #1 SMP PREEMPT_DYNAMIC Debian 6.1.115-1 (2024-11-01)\n"),
+            format!("Linux version {} (debian-kernel@lists.debian.org) (gcc-12 (Debian 12.2.0-14) 12.2.0, GNU ld (GNU Binutils for Debian) 2.40) #1 SMP PREEMPT_DYNAMIC Debian 6.1.115-1 (2024-11-01)\n", kernel_release(spec)),
         ),
         (
             "proc/uptime".to_string(),
@@ -615,14 +671,11 @@ fn node_files(spec: &NodeSpec) -> Vec<(String, String)> {
             "MemTotal:       1056768000 kB\nMemFree:        500000000 kB\nMemAvailable:   800000000 kB\n".to_string(),
         ),
         ("proc/sys/kernel/hostname".to_string(), format!("{}\n", hostname(spec))),
-        ("proc/sys/kernel/osrelease".to_string(), format!("{KERNEL_RELEASE}\n")),
+        ("proc/sys/kernel/osrelease".to_string(), format!("{}\n", kernel_release(spec))),
         ("proc/sys/kernel/pid_max".to_string(), "4194304\n".to_string()),
         (
             "proc/sys/kernel/random/boot_id".to_string(),
-            match spec.node {
-                0 => "6f1c2a8e-0d1b-4c77-9a59-1b2f3c4d5e6f\n".to_string(),
-                node => format!("6f1c2a8e-0d1b-4c77-9a59-{node:012x}\n"),
-            },
+            format!("{}\n", boot_id(spec)),
         ),
         (
             "etc/os-release".to_string(),
@@ -759,7 +812,8 @@ const HOST_PIDS: [(u64, &str); 8] = [
     (1000, "/system.slice/containerd.service"),
 ];
 
-fn pod_resources(pod: u64, moment: Moment, qos: Qos, slot: Option<usize>) -> Resources {
+/// A pod's cgroup figures; `node` (a fleet member's index) moves which pods are OOM-killed.
+fn pod_resources(node: u64, pod: u64, moment: Moment, qos: Qos, slot: Option<usize>) -> Resources {
     // What the pods in trouble added in the five minutes.
     let later = u64::from(moment == Moment::Later);
     let noise = mix(pod * 17 + slot.map_or(9, |s| s as u64));
@@ -794,7 +848,7 @@ fn pod_resources(pod: u64, moment: Moment, qos: Qos, slot: Option<usize>) -> Res
         } else {
             0
         },
-        oom_kills: if pod % 97 == 3 && slot == Some(1) {
+        oom_kills: if (pod + node) % 97 == 3 && slot == Some(1) {
             1 + noise % 3 + later
         } else {
             0
@@ -872,7 +926,7 @@ impl CgroupTree {
             for pod in (0..spec.pods).filter(|pod| Qos::of_pod(*pod) == qos) {
                 let cgroups = pod_cgroups(layout, moment, pod);
                 let pids = moment.pod_pids(pod);
-                let resources = |slot| pod_resources(pod, moment, qos, slot);
+                let resources = |slot| pod_resources(spec.node, pod, moment, qos, slot);
                 push(&cgroups.pod, vec![], resources(None), true);
                 let members: [Vec<u64>; 3] = [vec![pids[1]], vec![pids[2], pids[3]], vec![pids[4]]];
                 for (slot, (path, procs)) in cgroups.containers.iter().zip(members).enumerate() {
@@ -1198,6 +1252,7 @@ struct WrittenPod {
 fn write_pod<W: Write>(
     layout: CgroupLayout,
     moment: Moment,
+    node: u64,
     pod: u64,
     archive: &mut Archive<W>,
 ) -> Result<WrittenPod, BuildError> {
@@ -1206,7 +1261,7 @@ fn write_pod<W: Write>(
     let cgroups = pod_cgroups(layout, moment, pod);
     let ids = moment.container_ids(pod);
     let uid = moment.pod_uid(pod);
-    let name = format!("web-{pod:06}");
+    let name = pod_name(node, pod);
 
     let inode = |n: u64| FIRST_POD_NAMESPACE_INODE + pod * 16 + n;
     let cgroup_ns = |n: u64| match layout {

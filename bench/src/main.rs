@@ -18,6 +18,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
+mod fleet_bench;
+
 #[derive(Parser)]
 #[command(
     name = "nodesnap-bench",
@@ -105,12 +107,15 @@ struct RunArgs {
     no_sos: bool,
     #[arg(long, default_value = "chromium")]
     chromium: String,
-    /// Parts to run (sizes, analyzer, browser, collector, export); the others are kept from
-    /// the previous latest.json.
+    /// Fleet sizes in nodes for `analyzer fleet` (the largest is also rendered in Chromium).
+    #[arg(long, value_delimiter = ',', default_value = "100,500")]
+    fleet_nodes: Vec<u64>,
+    /// Parts to run (sizes, analyzer, browser, fleet, collector, export); the others are kept
+    /// from the previous latest.json.
     #[arg(
         long,
         value_delimiter = ',',
-        default_value = "sizes,analyzer,browser,collector,export"
+        default_value = "sizes,analyzer,browser,fleet,collector,export"
     )]
     sections: Vec<String>,
     /// Fleet sizes (snapshots) `analyzer export` is measured on.
@@ -236,9 +241,18 @@ struct KeyFigures {
     export_cpu_per_snapshot_growth: Option<(usize, usize, f64)>,
     /// Export: peak RSS at the largest fleet over the second largest's.
     export_rss_growth: Option<(usize, usize, f64)>,
+    #[serde(default)]
+    fleet: fleet_bench::FleetFigures,
 }
 
-const SECTIONS: [&str; 5] = ["sizes", "analyzer", "browser", "collector", "export"];
+const SECTIONS: [&str; 6] = [
+    "sizes",
+    "analyzer",
+    "browser",
+    "fleet",
+    "collector",
+    "export",
+];
 
 impl KeyFigures {
     /// Takes the figures of `section` from an earlier run.
@@ -248,10 +262,12 @@ impl KeyFigures {
             "analyzer" => {
                 self.analyzer_100k = earlier.analyzer_100k;
                 self.analyzer_100k_worst = earlier.analyzer_100k_worst.clone();
-                self.report_2000_bytes = earlier.report_2000_bytes;
+                // The browser section measures the page it opens too.
+                self.report_2000_bytes = self.report_2000_bytes.or(earlier.report_2000_bytes);
                 self.diff_10k_worst = earlier.diff_10k_worst.clone();
             }
             "browser" => self.report_2000_render = earlier.report_2000_render,
+            "fleet" => self.fleet = earlier.fleet.clone(),
             "collector" => {
                 self.collector_10k = earlier.collector_10k;
                 self.collector_over_floor_10k = earlier.collector_over_floor_10k;
@@ -302,6 +318,10 @@ fn run(args: &RunArgs) -> Result<(), String> {
             path.exists().then_some(path)
         });
         tables.push(browser(args, report.as_deref(), &mut key));
+    }
+    if wants("fleet") {
+        eprintln!("== analyzer fleet over synthetic fleets");
+        tables.push(fleet_bench::fleet(args, &mut key.fleet));
     }
     if wants("collector") {
         eprintln!("== collector on live scenes");
@@ -411,17 +431,25 @@ fn targets(key: &KeyFigures) -> Vec<Target> {
         ),
         Target::at_most(
             "report for 2,000 pods: size",
-            "< 20 MB",
+            "<= 5,000,000 bytes",
             key.report_2000_bytes
-                .map(|b| (b as f64, format!("{} MiB", mebibytes(b)))),
-            20e6,
+                .map(|b| (b as f64, format!("{} bytes", thousands(b)))),
+            5e6,
         ),
         Target::at_most(
             "report for 2,000 pods: rendered in Chromium",
-            "< 3 s",
+            "< 1 s",
             key.report_2000_render
                 .map(|d| (d.as_secs_f64(), format!("{} ms", millis(d)))),
-            3.0,
+            1.0,
+        ),
+        Target::at_most(
+            "fleet page for 500 nodes: size",
+            "< 5 MB",
+            key.fleet
+                .page_500_bytes
+                .map(|b| (b as f64, format!("{} bytes", thousands(b)))),
+            5e6,
         ),
         Target::at_most(
             "export: CPU per snapshot, largest fleet over smallest (linear)",
@@ -774,9 +802,10 @@ fn browser(args: &RunArgs, report: Option<&Path>, key: &mut KeyFigures) -> Table
             "navigate->load ms",
             "navigate->rendered ms",
             "first contentful paint ms",
+            "navigate->bodies expanded ms",
         ],
     );
-    table.note("Method (bench/src/browser.rs): Chromium started headless with a fresh profile and --remote-debugging-pipe; a blank tab is opened first so start-up is excluded. The clock starts when Page.navigate is sent to the file:// URL and stops after Page.loadEventFired and one more animation frame (requestAnimationFrame then a task, awaited with Runtime.evaluate). First contentful paint is the page's own performance entry. Median of the runs; an empty page is measured the same way as a baseline.");
+    table.note("Method (bench/src/browser.rs): Chromium started headless with a fresh profile and --remote-debugging-pipe; a blank tab is opened first so start-up is excluded. The clock starts when Page.navigate is sent to the file:// URL and stops after Page.loadEventFired and one more animation frame (requestAnimationFrame then a task, awaited with Runtime.evaluate). First contentful paint is the page's own performance entry. Median of the runs; an empty page is measured the same way as a baseline. Bodies expanded: the report's collapsed sections are stored as one raw deflate stream; right after the first frame the page expands them with DecompressionStream and sets <html data-bodies> (polled every millisecond), which search, links into collapsed sections and print wait for.");
     let Some(report) = report else {
         table.note("Not run: no report for 2,000 pods was produced (see the analyzer table).");
         return table;
@@ -817,6 +846,7 @@ fn browser(args: &RunArgs, report: Option<&Path>, key: &mut KeyFigures) -> Table
             (None, Some(timing)) => {
                 if page == report {
                     key.report_2000_render = Some(timing.navigate_to_rendered);
+                    key.report_2000_bytes = Some(bytes);
                 }
                 table.row(vec![
                     label.to_string(),
@@ -824,6 +854,7 @@ fn browser(args: &RunArgs, report: Option<&Path>, key: &mut KeyFigures) -> Table
                     millis(timing.navigate_to_load),
                     millis(timing.navigate_to_rendered),
                     timing.first_contentful_paint.map_or("-".into(), millis),
+                    timing.navigate_to_bodies.map_or("-".into(), millis),
                 ]);
             }
             (failure, _) => table.row(vec![
@@ -832,6 +863,7 @@ fn browser(args: &RunArgs, report: Option<&Path>, key: &mut KeyFigures) -> Table
                 "-".into(),
                 "-".into(),
                 failure.unwrap_or_else(|| "no run".into()),
+                "-".into(),
             ]),
         }
     }

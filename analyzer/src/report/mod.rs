@@ -4,10 +4,12 @@
 //!
 //! Node text reaches the page only through askama's HTML escaping (after `text::visible` has
 //! made control and bidi characters visible); the only unescaped output is the page's own CSS
-//! and script, and the search index as JSON escaped for a `<script>` element.
+//! and script, and the search index as JSON escaped so that it cannot end the comment that
+//! holds it. A big page stores its collapsed bodies compressed (`lazy`).
 
 pub mod diff;
 mod fuzz;
+pub mod lazy;
 pub mod text;
 pub mod view;
 
@@ -18,6 +20,7 @@ use std::fmt;
 
 #[doc(hidden)]
 pub use fuzz::fuzz_render;
+pub use lazy::LazyBodies;
 pub use view::ReportView;
 
 /// The page's stylesheet, inlined and allowed by its hash.
@@ -32,8 +35,16 @@ pub enum ReportError {
 }
 
 /// Text that the template writes without escaping. Only this module creates it, from the
-/// page's own constant assets and from JSON passed through `text::json_for_script`.
+/// page's own constant assets and from JSON passed through `text::json_for_script`, and the
+/// fleet page from its own assets (`asset`).
 pub struct Unescaped(String);
+
+impl Unescaped {
+    /// One of the analyzer's own stylesheets or scripts, compiled in.
+    pub(crate) fn asset(text: &str) -> Unescaped {
+        Unescaped(text.to_string())
+    }
+}
 
 impl fmt::Display for Unescaped {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -50,16 +61,23 @@ struct ReportPage<'a> {
     script: Unescaped,
     search_json: Unescaped,
     generator: String,
+    /// How the page stores its collapsed bodies (`data-lazy` on `<body>`, for the script).
+    lazy: &'static str,
 }
 
 /// The Content-Security-Policy: nothing may load; only the page's own style and script, by
 /// hash, may apply or run.
 pub fn content_security_policy() -> String {
+    policy_for(STYLE, SCRIPT)
+}
+
+/// The policy of a page whose only style and script are these (the fleet page has its own).
+pub(crate) fn policy_for(style: &str, script: &str) -> String {
     format!(
         "default-src 'none'; style-src '{}'; script-src '{}'; img-src 'none'; \
          base-uri 'none'; form-action 'none'",
-        csp_hash(STYLE),
-        csp_hash(SCRIPT)
+        csp_hash(style),
+        csp_hash(script)
     )
 }
 
@@ -76,18 +94,43 @@ pub fn render_html(model: &Model) -> Result<String, ReportError> {
 }
 
 /// Writes the report to `out` as it is rendered, without holding the whole page in memory
-/// (about 200 MB for a node of 20,000 pods).
+/// (about 200 MB before compression for a node of 20,000 pods).
 pub fn write_html(model: &Model, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let view = view::build(model);
-    page(&view).write_into(out)
+    write_view(&view, LazyBodies::for_view(&view), out)
 }
 
-/// Renders view structs already built (the golden and view tests build them once).
+/// Renders view structs already built (the golden and view tests build them once), storing
+/// collapsed bodies the way the page's size calls for.
 pub fn render_view(view: &ReportView) -> Result<String, ReportError> {
-    Ok(page(view).render()?)
+    render_view_with(view, LazyBodies::for_view(view))
 }
 
-fn page(view: &ReportView) -> ReportPage<'_> {
+/// `render_view` with collapsed bodies stored as asked (tests force each way).
+pub fn render_view_with(view: &ReportView, lazy: LazyBodies) -> Result<String, ReportError> {
+    let mut out = Vec::new();
+    write_view(view, lazy, &mut out).map_err(|e| ReportError::Render(askama::Error::custom(e)))?;
+    // The templates and the compressed pieces are UTF-8 (askama writes `str`s).
+    Ok(String::from_utf8(out).expect("the page is UTF-8"))
+}
+
+fn write_view(
+    view: &ReportView,
+    lazy: LazyBodies,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    let page = page(view, lazy);
+    match lazy {
+        LazyBodies::Plain => page.write_into(out),
+        LazyBodies::Compressed => {
+            let mut compressing = lazy::CompressBodies::new(out);
+            page.write_into(&mut compressing)?;
+            compressing.finish().map(drop)
+        }
+    }
+}
+
+fn page(view: &ReportView, lazy: LazyBodies) -> ReportPage<'_> {
     ReportPage {
         v: view,
         csp: content_security_policy(),
@@ -95,6 +138,7 @@ fn page(view: &ReportView) -> ReportPage<'_> {
         script: Unescaped(SCRIPT.to_string()),
         search_json: Unescaped(text::json_for_script(&view.search.to_json())),
         generator: format!("nodesnap analyzer {}", env!("CARGO_PKG_VERSION")),
+        lazy: lazy.attribute(),
     }
 }
 

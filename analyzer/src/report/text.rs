@@ -35,9 +35,10 @@ pub fn visible_short(text: &str, max_chars: usize) -> String {
     }
 }
 
-/// JSON that can sit inside `<script type="application/json">`: the characters that could end
-/// the element or start markup (`<`, `>`, `&`) and the JavaScript line separators are written
-/// as `\u` escapes, which JSON.parse reads back unchanged.
+/// JSON that can sit inside `<script type="application/json">` or an HTML comment (where the
+/// report keeps its search index): the characters that could end the element or comment or
+/// start markup (`<`, `>`, `&`) and the JavaScript line separators are written as `\u`
+/// escapes, which JSON.parse reads back unchanged.
 pub fn json_for_script(value: &serde_json::Value) -> String {
     let json = value.to_string();
     let mut out = String::with_capacity(json.len());

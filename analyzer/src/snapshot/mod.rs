@@ -5,8 +5,11 @@
 //! only ever sees a `Snapshot`, never the filesystem.
 
 pub mod discover;
+
+pub mod id;
 mod lenient;
 mod load;
+pub use id::SnapshotId;
 #[doc(hidden)]
 pub use load::{fuzz_load, FUZZ_LIMITS};
 pub use load::{

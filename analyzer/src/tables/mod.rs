@@ -2,12 +2,11 @@
 //! ClickHouse, BigQuery), in newline-delimited JSON or Parquet, one file per table, every row
 //! keyed by the snapshot's id and the node's hostname.
 //!
-//! `schema` defines the tables (docs/MODEL.md "Export tables" documents them), `id` names a
-//! snapshot by its content, `rows` turns one model into rows, `ndjson` and `parquet` write
+//! `schema` defines the tables (docs/MODEL.md "Export tables" documents them; a row's snapshot
+//! id is `snapshot::SnapshotId`), `rows` turns one model into rows, `ndjson` and `parquet` write
 //! them, and `run` drives a fleet through it one snapshot at a time: memory holds one
 //! snapshot's model and the writers' bounded buffers, never the fleet.
 
-pub mod id;
 mod ndjson;
 mod parquet;
 pub mod rows;

@@ -2,10 +2,10 @@
 //! nested fields flattened into columns (limits and usage, namespace sharing and inodes per
 //! type), short lists as counts or JSON text, long ones as rows of their own table.
 
-use super::id::SnapshotId;
 use super::schema::{Kind, Table, EXPORT_SCHEMA_VERSION, LIMITS_WITH_MAX};
 use super::time::micros_since_epoch;
 use crate::model::{Holder, Limit, Limits, Model, NsType, Pid, Severity, Subject, Usage};
+use crate::snapshot::SnapshotId;
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::io;

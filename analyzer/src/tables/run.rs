@@ -3,10 +3,10 @@
 //! of `gaps` and the run goes on; a snapshot met twice (a copy, or the tarball beside its
 //! extracted directory) is written once.
 
-use super::id::{snapshot_id, SnapshotId};
 use super::rows::{emit, unreadable_input, SnapshotFacts};
 use super::{create_writer, write_schema, ExportError, Format, Written};
 use crate::snapshot::discover::Found;
+use crate::snapshot::SnapshotId;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -92,7 +92,7 @@ pub fn export(
                         Outcome::Unreadable { message }
                     }
                     Ok(snapshot) => {
-                        let id = snapshot_id(&snapshot);
+                        let id = SnapshotId::of(&snapshot);
                         if let Some(first) = seen.get(&id) {
                             Outcome::Duplicate {
                                 id,

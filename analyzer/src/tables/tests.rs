@@ -1,13 +1,13 @@
 //! The export's rows against the models they come from, and the two writers against each
 //! other: what NDJSON says, Parquet read back says too.
 
-use super::id::snapshot_id;
 use super::rows::{check_row, emit, Cell, RowSink, SnapshotFacts};
 use super::schema::{Kind, Table};
 use super::time::micros_since_epoch;
 use super::{create_writer, Format};
 use crate::fixture;
 use crate::model::Model;
+use crate::snapshot::SnapshotId;
 use nodesnap_fixtures::TempDir;
 use std::collections::BTreeMap;
 use std::io;
@@ -55,7 +55,7 @@ impl RowSink for Collect {
 fn facts(layout: &str) -> SnapshotFacts {
     let snapshot = fixture::snapshot(layout);
     SnapshotFacts {
-        id: snapshot_id(&snapshot),
+        id: SnapshotId::of(&snapshot),
         hostname: snapshot.manifest.hostname.clone(),
         boot_id: Some("boot".into()),
         source_path: format!("{layout}.tar.gz"),

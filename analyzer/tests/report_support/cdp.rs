@@ -248,7 +248,31 @@ impl Browser {
 
     /// Opens a file and waits for its load event; returns how long that took.
     pub fn open(&mut self, file: &Path, timeout: Duration) -> Result<Duration, String> {
-        let url = file_url(file)?;
+        self.open_url(file_url(file)?, timeout)
+    }
+
+    /// Opens a file at a fragment (`#p123`), as a link from another page does.
+    pub fn open_at(
+        &mut self,
+        file: &Path,
+        fragment: &str,
+        timeout: Duration,
+    ) -> Result<Duration, String> {
+        self.open_url(format!("{}#{fragment}", file_url(file)?), timeout)
+    }
+
+    /// Waits until the report says its collapsed bodies can be read (`<html data-bodies>`:
+    /// at once on a plain page, once expanded on a compressed one) and returns what it says.
+    pub fn wait_for_bodies(&mut self) -> Result<String, String> {
+        let state = self.eval(
+            "new Promise(done => { const check = () => { \
+               const state = document.documentElement.getAttribute('data-bodies'); \
+               if (state) { done(state); } else { setTimeout(check, 10); } }; check(); })",
+        )?;
+        Ok(state.as_str().unwrap_or_default().to_string())
+    }
+
+    fn open_url(&mut self, url: String, timeout: Duration) -> Result<Duration, String> {
         self.events.clear();
         let started = Instant::now();
         self.call("Page.navigate", json!({"url": url}))?;
@@ -396,7 +420,7 @@ fn file_url(file: &Path) -> Result<String, String> {
     Ok(url)
 }
 
-fn decode_base64(text: &str) -> Option<Vec<u8>> {
+pub fn decode_base64(text: &str) -> Option<Vec<u8>> {
     let value = |c: u8| -> Option<u32> {
         Some(match c {
             b'A'..=b'Z' => c - b'A',

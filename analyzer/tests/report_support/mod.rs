@@ -6,6 +6,7 @@
 #![allow(dead_code)]
 
 pub mod cdp;
+pub mod fleet;
 
 use analyzer::model::*;
 use nodesnap_fixtures::{layouts, TempDir};
@@ -537,6 +538,49 @@ pub fn big_model() -> Model {
     model
 }
 
+/// A page whose collapsed bodies are stored compressed (`<!--z LENGTH BASE64-->`, see
+/// analyzer/src/report/lazy.rs) turned back into the page with plain bodies, the way the page's
+/// script reads them: the pieces joined in document order, ended, inflated, cut by length.
+/// Panics on anything malformed, as a test should.
+pub fn expand_lazy(html: &str) -> String {
+    use std::io::Write;
+    let mut stream = Vec::new();
+    let mut lengths = Vec::new();
+    let mut rest = html;
+    while let Some(start) = rest.find("<!--z ") {
+        let after = &rest[start + 6..];
+        let end = after.find("-->").expect("a compressed body is closed");
+        let (length, data) = after[..end].split_once(' ').expect("a length and base64");
+        lengths.push(length.parse::<usize>().expect("a length"));
+        stream.extend(cdp::decode_base64(data).expect("base64"));
+        rest = &after[end + 3..];
+    }
+    stream.extend([3, 0]);
+    let mut decoder = flate2::write::DeflateDecoder::new(Vec::new());
+    decoder.write_all(&stream).expect("the pieces inflate");
+    let inflated = decoder.finish().expect("one complete deflate stream");
+    let mut bodies = Vec::new();
+    let mut at = 0;
+    for length in lengths {
+        bodies.push(std::str::from_utf8(&inflated[at..at + length]).expect("UTF-8 bodies"));
+        at += length;
+    }
+    assert_eq!(at, inflated.len(), "the lengths cover the stream");
+    let mut page = String::with_capacity(html.len() + inflated.len());
+    let mut rest = html;
+    for body in bodies {
+        let start = rest.find("<!--z ").expect("as many pieces as lengths");
+        let end = start + rest[start..].find("-->").expect("closed") + 3;
+        page.push_str(&rest[..start]);
+        page.push_str("<!--");
+        page.push_str(body);
+        page.push_str("-->");
+        rest = &rest[end..];
+    }
+    page.push_str(rest);
+    page.replacen("data-lazy=\"deflate-raw\"", "data-lazy=\"plain\"", 1)
+}
+
 /// Where the tests leave files for people to look at: `target/report-screenshots/`.
 pub fn screenshot_dir() -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR")
@@ -545,4 +589,57 @@ pub fn screenshot_dir() -> PathBuf {
     let dir = target.join("report-screenshots");
     std::fs::create_dir_all(&dir).expect("cannot create target/report-screenshots");
     dir
+}
+
+/// Each start tag's name and attribute names, skipping the raw text of `<style>` and
+/// `<script>` (checked separately). Node text is escaped, so any `<` left is markup. The
+/// comments that hold lazy bodies are markup the page parses later, so their content counts.
+pub fn tags_and_attributes(html: &str) -> Vec<(String, Vec<String>)> {
+    let mut found = Vec::new();
+    let mut rest = html;
+    while let Some(start) = rest.find('<') {
+        rest = &rest[start + 1..];
+        if rest.starts_with('/') {
+            continue;
+        }
+        if let Some(comment_body) = rest.strip_prefix("!--") {
+            rest = comment_body;
+            continue;
+        }
+        let end = rest.find('>').expect("every tag is closed");
+        let tag = &rest[..end];
+        let mut words = tag.split_whitespace();
+        let name = words.next().unwrap_or_default().to_ascii_lowercase();
+        // Attribute names sit before `=` outside quoted values.
+        let mut attributes = Vec::new();
+        let mut in_quotes = false;
+        let mut current = String::new();
+        for c in tag[name.len()..].chars() {
+            match c {
+                '"' => in_quotes = !in_quotes,
+                _ if in_quotes => {}
+                '=' => {
+                    attributes.push(std::mem::take(&mut current));
+                }
+                c if c.is_whitespace() => {
+                    if !current.is_empty() {
+                        attributes.push(std::mem::take(&mut current));
+                    }
+                }
+                c => current.push(c),
+            }
+        }
+        if !current.is_empty() {
+            attributes.push(current);
+        }
+        rest = &rest[end + 1..];
+        if name == "style" || name == "script" {
+            let close = format!("</{name}>");
+            let close_at = rest.find(&close).expect("raw text element is closed");
+            rest = &rest[close_at + close.len()..];
+        }
+        attributes.retain(|a| !a.is_empty() && a != "html");
+        found.push((name, attributes));
+    }
+    found
 }

@@ -25,15 +25,19 @@ fn generate(processes: u64, layout: CgroupLayout, name: &str) -> (Generated, Rea
 fn generate_node(
     processes: u64,
     layout: CgroupLayout,
-    node: u32,
+    node: u64,
     name: &str,
 ) -> (Generated, ReadBack, Vec<u8>) {
+    let spec = NodeSpec::with_processes(processes, layout)
+        .unwrap()
+        .fleet_member(node);
+    generate_spec(spec, name)
+}
+
+fn generate_spec(spec: NodeSpec, name: &str) -> (Generated, ReadBack, Vec<u8>) {
     let dir = std::env::temp_dir().join(format!("nodesnap-gen-{}-{name}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join(format!("{name}.tar.gz"));
-    let spec = NodeSpec::with_processes(processes, layout)
-        .unwrap()
-        .fleet_node(node);
     let generated = write_snapshot(&spec, &path).unwrap();
     let bytes = std::fs::read(&path).unwrap();
     std::fs::remove_dir_all(&dir).unwrap();
@@ -255,7 +259,7 @@ fn nodes_of_a_fleet_are_separate_collections_of_separate_hosts() {
     );
     assert_eq!(
         text(&seven, "root/proc/sys/kernel/hostname"),
-        "synthetic-v2-23-node0007\n"
+        "synthetic-v2-23-n0007\n"
     );
     // What `analyzer export` derives a snapshot id from differs between any two nodes.
     for rel in [
@@ -331,4 +335,84 @@ fn the_later_node_remade_only_the_restarted_containers_and_the_replaced_pods() {
     std::fs::remove_dir_all(&dir).unwrap();
     assert_eq!(first_written.processes, later_written.processes);
     assert_eq!(first_written.cgroups, later_written.cgroups);
+}
+
+/// The pods (by their cgroup directory) whose memory controller counts OOM kills.
+fn oom_killed_cgroups(read: &ReadBack) -> BTreeSet<String> {
+    read.files
+        .iter()
+        .filter(|(path, data)| {
+            path.ends_with("/memory.events")
+                && String::from_utf8_lossy(data)
+                    .lines()
+                    .any(|line| line.starts_with("oom_kill ") && line != "oom_kill 0")
+        })
+        .map(|(path, _)| {
+            path.split_once('/')
+                .map_or(path.clone(), |(_, rest)| rest.to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn fleet_members_differ_in_host_boot_time_and_trouble_and_one_in_a_hundred_in_kernel() {
+    let lone = NodeSpec::with_processes(500, CgroupLayout::V2Systemd).unwrap();
+    let (_, first, _) = generate_spec(lone.fleet_member(1), "member-1");
+    let (_, second, _) = generate_spec(lone.fleet_member(2), "member-2");
+    let (_, older, _) = generate_spec(lone.fleet_member(99), "member-99");
+    let manifest =
+        |read: &ReadBack| -> Manifest { serde_yaml::from_str(&text(read, MANIFEST_PATH)).unwrap() };
+    let (one, two) = (manifest(&first), manifest(&second));
+    assert_eq!(one.hostname.as_deref(), Some("synthetic-v2-508-n0001"));
+    assert_eq!(
+        text(&first, "root/proc/sys/kernel/hostname"),
+        "synthetic-v2-508-n0001\n"
+    );
+    assert_ne!(one.started_at, two.started_at);
+    assert_ne!(
+        text(&first, "root/proc/sys/kernel/random/boot_id"),
+        text(&second, "root/proc/sys/kernel/random/boot_id")
+    );
+    assert_eq!(one.kernel.as_deref(), Some(KERNEL_RELEASE));
+    assert_eq!(
+        manifest(&older).kernel.as_deref(),
+        Some(OLDER_KERNEL_RELEASE)
+    );
+    assert!(text(&older, "root/proc/version").contains(OLDER_KERNEL_RELEASE));
+    let metadata = |read: &ReadBack| -> RuntimeMetadata {
+        serde_json::from_str(&text(read, METADATA_PATH)).unwrap()
+    };
+    let pod_names = |read: &ReadBack| -> BTreeSet<String> {
+        metadata(read)
+            .containers
+            .iter()
+            .filter_map(|c| c.annotations.get("io.kubernetes.cri.sandbox-name").cloned())
+            .collect()
+    };
+    let (names_one, names_two) = (pod_names(&first), pod_names(&second));
+    assert_eq!(names_one.len(), 100);
+    assert!(names_one
+        .iter()
+        .all(|n| n.starts_with("app-0000") && n.len() == 16));
+    assert!(
+        names_one.is_disjoint(&names_two),
+        "DaemonSet suffixes are drawn per node"
+    );
+    let owner = |n: &String| n[..10].to_string();
+    assert_eq!(
+        names_one.iter().map(owner).collect::<BTreeSet<_>>(),
+        names_two.iter().map(owner).collect::<BTreeSet<_>>()
+    );
+    let (oom_one, oom_two) = (oom_killed_cgroups(&first), oom_killed_cgroups(&second));
+    assert!(!oom_one.is_empty() && !oom_two.is_empty());
+    assert!(oom_one.is_disjoint(&oom_two), "{oom_one:?} {oom_two:?}");
+}
+
+#[test]
+fn a_lone_node_is_member_zero() {
+    let lone = NodeSpec::with_processes(15, CgroupLayout::V1Cgroupfs).unwrap();
+    assert_eq!(lone.node, 0);
+    let (_, _, as_lone) = generate_spec(lone, "lone-a");
+    let (_, _, as_member) = generate_spec(lone.fleet_member(0), "lone-a");
+    assert_eq!(as_lone, as_member);
 }

@@ -1,6 +1,7 @@
-//! The snapshot id: one collection's name in every exported row, derived from what the snapshot
-//! holds so that a copy, a rename or the extracted directory of one tarball all get the same id,
-//! while two collections of one host never do.
+//! The snapshot id: one collection's name, the same wherever its file is copied, renamed or
+//! extracted, different for two collections of one host. The one definition for every front end
+//! that handles many snapshots: it keys the export's rows, the fleet page's rows and the names of
+//! the reports written beside that page.
 //!
 //! It is the first 128 bits, in hex, of SHA-256 over a versioned record of: the manifest's
 //! hostname, `started_at`, `finished_at`, `duration_ms`, `collector_pid` and counts, and the
@@ -10,15 +11,47 @@
 //! differ. A snapshot that lost all of those to damage (no manifest, no uptime, no stat) is named
 //! by a digest of every file it holds instead.
 
-use crate::snapshot::Snapshot;
+use super::Snapshot;
+use nodesnap_format::{Manifest, RuntimeMetadata};
+use serde::Serialize;
 use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
+/// The node's boot id, one UUID per boot, under the snapshot's root.
+pub const BOOT_ID_FILE: &str = "proc/sys/kernel/random/boot_id";
+
 /// 32 lowercase hex digits.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
 pub struct SnapshotId(String);
 
 impl SnapshotId {
+    /// The id of a loaded snapshot.
+    pub fn of(snapshot: &Snapshot) -> SnapshotId {
+        snapshot_id(snapshot)
+    }
+
+    /// The id of a collection known only by its boot id and manifest: that of a snapshot
+    /// holding nothing else.
+    pub fn from_parts(boot_id: Option<&str>, manifest: &Manifest) -> SnapshotId {
+        let mut files = BTreeMap::new();
+        if let Some(boot_id) = boot_id {
+            files.insert(
+                BOOT_ID_FILE.to_string(),
+                format!("{boot_id}\n").into_bytes(),
+            );
+        }
+        let snapshot = Snapshot::from_parts(
+            "",
+            manifest.clone(),
+            RuntimeMetadata::default(),
+            files,
+            BTreeSet::new(),
+        );
+        snapshot_id(&snapshot)
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -26,17 +59,17 @@ impl SnapshotId {
 
 impl fmt::Display for SnapshotId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.pad(&self.0)
     }
 }
 
 /// The node files that tell one collection from another.
-const CLOCK_FILES: [&str; 3] = ["proc/sys/kernel/random/boot_id", "proc/uptime", "proc/stat"];
+const CLOCK_FILES: [&str; 3] = [BOOT_ID_FILE, "proc/uptime", "proc/stat"];
 
 /// Bumped if the record below ever changes, which changes every id.
 const RECORD_VERSION: &str = "nodesnap-snapshot-id-1";
 
-pub fn snapshot_id(snapshot: &Snapshot) -> SnapshotId {
+fn snapshot_id(snapshot: &Snapshot) -> SnapshotId {
     let manifest = &snapshot.manifest;
     let mut record = Record(Sha256::new());
     record.field("version", Some(RECORD_VERSION.as_bytes()));
@@ -93,6 +126,95 @@ impl Record {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeMap;
+
+    fn manifest(hostname: &str, started_at: &str) -> Manifest {
+        Manifest {
+            hostname: Some(hostname.to_string()),
+            started_at: started_at.to_string(),
+            finished_at: started_at.to_string(),
+            ..Manifest::empty()
+        }
+    }
+
+    fn snapshot(boot_id: Option<&str>, manifest: Manifest, source: &str) -> Snapshot {
+        let mut files = BTreeMap::new();
+        if let Some(boot_id) = boot_id {
+            files.insert(
+                BOOT_ID_FILE.to_string(),
+                format!("{boot_id}\n").into_bytes(),
+            );
+        }
+        Snapshot::from_parts(
+            source,
+            manifest,
+            Default::default(),
+            files,
+            Default::default(),
+        )
+    }
+
+    const BOOT: &str = "5b1e0f7c-3d9a-4c61-8f0e-2a7d94c1b6e3";
+
+    #[test]
+    fn the_same_collection_has_the_same_id_wherever_it_is_read_from() {
+        let a = snapshot(
+            Some(BOOT),
+            manifest("node-a", "2025-01-01T00:00:00Z"),
+            "a.tar.gz",
+        );
+        let b = snapshot(
+            Some(BOOT),
+            manifest("node-a", "2025-01-01T00:00:00Z"),
+            "renamed/elsewhere.tgz",
+        );
+        assert_eq!(SnapshotId::of(&a), SnapshotId::of(&b));
+        assert_eq!(SnapshotId::of(&a).as_str().len(), 32);
+        assert!(SnapshotId::of(&a)
+            .as_str()
+            .bytes()
+            .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+    }
+
+    #[test]
+    fn another_collection_another_boot_or_another_host_has_another_id() {
+        let id = |boot: Option<&str>, host: &str, at: &str| {
+            SnapshotId::of(&snapshot(boot, manifest(host, at), "x.tar.gz"))
+        };
+        let first = id(Some(BOOT), "node-a", "2025-01-01T00:00:00Z");
+        for other in [
+            id(Some(BOOT), "node-a", "2025-01-01T00:00:01Z"),
+            id(
+                Some("0e9d8c7b-6a5f-4e3d-9c2b-1a0f9e8d7c6b"),
+                "node-a",
+                "2025-01-01T00:00:00Z",
+            ),
+            id(Some(BOOT), "node-b", "2025-01-01T00:00:00Z"),
+            id(None, "node-a", "2025-01-01T00:00:00Z"),
+            id(Some(""), "node-a", "2025-01-01T00:00:00Z"),
+        ] {
+            assert_ne!(first, other);
+        }
+        let mut second_run = manifest("node-a", "2025-01-01T00:00:00Z");
+        second_run.collector_pid = Some(4242);
+        assert_ne!(
+            first,
+            SnapshotId::of(&snapshot(Some(BOOT), second_run, "x.tar.gz")),
+            "two runs in one second differ by the collector's pid"
+        );
+    }
+
+    #[test]
+    fn fields_cannot_run_together() {
+        let a = SnapshotId::from_parts(Some("ab"), &manifest("c", "t"));
+        let b = SnapshotId::from_parts(Some("a"), &manifest("bc", "t"));
+        assert_ne!(a, b);
+    }
+}
+
+#[cfg(test)]
+mod derivation_tests {
+    use super::*;
     use crate::snapshot::tests::manifest;
     use nodesnap_format::RuntimeMetadata;
     use std::collections::{BTreeMap, BTreeSet};
@@ -122,12 +244,12 @@ mod tests {
 
     #[test]
     fn the_same_content_gets_the_same_id_wherever_it_was_read_from() {
-        let a = snapshot_id(&snapshot(
+        let a = SnapshotId::of(&snapshot(
             "2026-01-01T00:00:00Z",
             Some("5.01 9.00\n"),
             "a.tar.gz",
         ));
-        let b = snapshot_id(&snapshot(
+        let b = SnapshotId::of(&snapshot(
             "2026-01-01T00:00:00Z",
             Some("5.01 9.00\n"),
             "/x/b",
@@ -139,9 +261,10 @@ mod tests {
 
     #[test]
     fn two_collections_of_one_host_differ_even_within_one_second() {
-        let first = snapshot_id(&snapshot("2026-01-01T00:00:00Z", Some("5.01 9.00\n"), "a"));
-        let later = snapshot_id(&snapshot("2026-01-01T00:00:07Z", Some("12.0 9.00\n"), "a"));
-        let same_second = snapshot_id(&snapshot("2026-01-01T00:00:00Z", Some("5.43 9.80\n"), "a"));
+        let first = SnapshotId::of(&snapshot("2026-01-01T00:00:00Z", Some("5.01 9.00\n"), "a"));
+        let later = SnapshotId::of(&snapshot("2026-01-01T00:00:07Z", Some("12.0 9.00\n"), "a"));
+        let same_second =
+            SnapshotId::of(&snapshot("2026-01-01T00:00:00Z", Some("5.43 9.80\n"), "a"));
         assert_ne!(first, later);
         assert_ne!(first, same_second);
     }
@@ -153,7 +276,7 @@ mod tests {
             let mut files = BTreeMap::new();
             files.insert("proc/1/stat".to_string(), stat.to_vec());
             s = Snapshot::from_parts("a", s.manifest, s.metadata, files, BTreeSet::new());
-            snapshot_id(&s)
+            SnapshotId::of(&s)
         };
         assert_eq!(bare(b"1 (init) S 0"), bare(b"1 (init) S 0"));
         assert_ne!(bare(b"1 (init) S 0"), bare(b"1 (init) R 0"));
