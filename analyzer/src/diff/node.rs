@@ -37,18 +37,26 @@ pub fn rebooted(old: &Node, new: &Node) -> bool {
 pub(super) fn warnings(old: &Model, new: &Model, interval: Option<f64>) -> Vec<Warning> {
     let mut warnings = Vec::new();
     let (a, b) = (&old.node, &new.node);
+    let mut other_host = false;
     if let (Some(x), Some(y)) = (&a.hostname, &b.hostname) {
         if x != y {
+            other_host = true;
+            let boots = if rebooted(a, b) {
+                "; their boots differ too, so no process is taken for the same"
+            } else {
+                ""
+            };
             warnings.push(Warning {
                 kind: WarningKind::DifferentHost,
                 message: format!(
                     "the snapshots are of different hosts ({x} and {y}): the diff compares two \
-                     nodes, not one node at two moments"
+                     nodes, not one node at two moments{boots}"
                 ),
             });
         }
     }
-    if rebooted(a, b) {
+    // Two hosts' boots differ without either rebooting: only one host's can be a reboot.
+    if rebooted(a, b) && !other_host {
         let how = match (&a.boot_id, &b.boot_id) {
             (Some(x), Some(y)) => format!("boot id {x} -> {y}"),
             _ => format!(
