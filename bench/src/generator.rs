@@ -659,7 +659,7 @@ fn node_files(spec: &NodeSpec) -> Vec<(String, String)> {
         ),
         (
             "proc/uptime".to_string(),
-            format!("{}.12 1700000.40\n", 864_000 + u64::from(spec.node)),
+            format!("{}.12 1700000.40\n", 864_000 + spec.node),
         ),
         (
             "proc/stat".to_string(),

@@ -174,185 +174,234 @@ static SCHEMA: LazyLock<Vec<Vec<Column>>> = LazyLock::new(|| {
 });
 
 fn table_columns(table: Table) -> Vec<Column> {
-    use Kind::*;
     match table {
-        Table::Nodes => keyed(
-            true,
-            vec![
-                req("schema_version", Int),
-                col("collected_at", Timestamp),
-                col("finished_at", Timestamp),
-                req("duration_ms", Int),
-                req("collector_version", Text),
-                req("format_version", Int),
-                req("cmdline_policy", Text),
-                col("boot_id", Text),
-                col("kernel", Text),
-                col("os", Text),
-                col("boot_time", Timestamp),
-                col("uptime_secs", Int),
-                req("cgroup_mode", Text),
-                req("cgroup_driver", Text),
-                col("kubelet_pid", Int),
-                col("memory_total_bytes", Int),
-                col("cpus", Int),
-                col("pid_max", Int),
-                col("load1", Float),
-                col("load5", Float),
-                col("load15", Float),
-                req("runtimes", Int),
-                req("pods", Int),
-                req("containers", Int),
-                req("processes", Int),
-                req("cgroups", Int),
-                req("findings_critical", Int),
-                req("findings_warning", Int),
-                req("findings_info", Int),
-                req("gaps", Int),
-                req("collected_files", Int),
-                req("collected_bytes", Int),
-                req("source_path", Text),
-            ],
-        ),
-        Table::Runtimes => keyed(
-            true,
-            vec![
-                req("runtime_id", Text),
-                req("kind", Text),
-                col("pid", Int),
-                col("comm", Text),
-                col("distribution", Text),
-                col("address", Text),
-                col("root", Text),
-                col("state", Text),
-                col("managed_by", Text),
-                col("uses", Text),
-                col("sandbox_image", Text),
-                req("shims", Int),
-                req("shim_pids", Text),
-            ],
-        ),
-        Table::Pods => {
-            let mut rest = vec![
-                req("uid", Text),
-                req("kind", Text),
-                col("namespace", Text),
-                col("name", Text),
-                col("qos", Text),
-                col("sandbox_id", Text),
-                col("sandbox_pid", Int),
-                col("runtime_instance", Text),
-                col("cgroup", Text),
-                req("containers", Int),
-            ];
-            rest.extend(
-                NsType::ALL
-                    .iter()
-                    .map(|t| col(&format!("sharing_{}", t.as_str()), Text)),
-            );
-            rest.extend(resource_columns());
-            keyed(true, rest)
-        }
-        Table::Containers => {
-            let mut rest = vec![
-                req("id", Text),
-                col("name", Text),
-                col("image", Text),
-                col("runtime", Text),
-                col("runtime_instance", Text),
-                col("pod_uid", Text),
-                req("sandbox", Bool),
-                req("processes", Int),
-                col("init_pid", Int),
-                col("shim_pid", Int),
-                col("cgroup", Text),
-                col("node_container_id", Text),
-                col("podman_pod_id", Text),
-            ];
-            rest.extend(resource_columns());
-            keyed(true, rest)
-        }
-        Table::Processes => {
-            let mut rest = vec![
-                req("pid", Int),
-                req("ppid", Int),
-                req("comm", Text),
-                col("cmdline", Text),
-                req("state", Text),
-                col("uid", Int),
-                col("user", Text),
-                col("threads", Int),
-                col("start_ticks", Int),
-                col("start_time", Timestamp),
-                col("rss_bytes", Int),
-                col("oom_score_adj", Int),
-                col("inner_pid", Int),
-                col("nspid", Text),
-                req("kernel_thread", Bool),
-                req("role", Text),
-                col("shim_for", Text),
-                col("container_id", Text),
-                col("pod_uid", Text),
-                col("cgroup", Text),
-                req("partial", Bool),
-            ];
-            rest.extend(
-                NsType::ALL
-                    .iter()
-                    .map(|t| col(&format!("ns_{}", t.as_str()), Int)),
-            );
-            keyed(true, rest)
-        }
-        Table::ProcessCgroups => keyed(
-            true,
-            vec![
-                req("pid", Int),
-                req("hierarchy_id", Int),
-                req("controllers", Text),
-                req("path", Text),
-            ],
-        ),
-        Table::Namespaces => keyed(
-            true,
-            vec![
-                req("type", Text),
-                req("inode", Int),
-                req("processes", Int),
-                req("holder_kind", Text),
-                col("holder_id", Text),
-            ],
-        ),
-        Table::Cgroups => {
-            let mut rest = vec![
-                req("path", Text),
-                col("parent", Text),
-                req("depth", Int),
-                req("hierarchies", Text),
-                req("processes", Int),
-                col("pod_uid", Text),
-                col("container_id", Text),
-                col("qos", Text),
-            ];
-            rest.extend(resource_columns());
-            rest.push(req("trouble", Text));
-            keyed(true, rest)
-        }
-        Table::Findings => keyed(
-            true,
-            vec![
-                req("rule", Text),
-                req("severity", Text),
-                req("subject_kind", Text),
-                col("subject_id", Text),
-                req("message", Text),
-                req("explanation", Text),
-            ],
-        ),
-        Table::Gaps => keyed(
-            false,
-            vec![req("path", Text), req("reason", Text), col("detail", Text)],
-        ),
+        Table::Nodes => nodes_columns(),
+        Table::Runtimes => runtimes_columns(),
+        Table::Pods => pods_columns(),
+        Table::Containers => containers_columns(),
+        Table::Processes => processes_columns(),
+        Table::ProcessCgroups => process_cgroups_columns(),
+        Table::Namespaces => namespaces_columns(),
+        Table::Cgroups => cgroups_columns(),
+        Table::Findings => findings_columns(),
+        Table::Gaps => gaps_columns(),
     }
+}
+
+fn nodes_columns() -> Vec<Column> {
+    use Kind::*;
+    keyed(
+        true,
+        vec![
+            req("schema_version", Int),
+            col("collected_at", Timestamp),
+            col("finished_at", Timestamp),
+            req("duration_ms", Int),
+            req("collector_version", Text),
+            req("format_version", Int),
+            req("cmdline_policy", Text),
+            col("boot_id", Text),
+            col("kernel", Text),
+            col("os", Text),
+            col("boot_time", Timestamp),
+            col("uptime_secs", Int),
+            req("cgroup_mode", Text),
+            req("cgroup_driver", Text),
+            col("kubelet_pid", Int),
+            col("memory_total_bytes", Int),
+            col("cpus", Int),
+            col("pid_max", Int),
+            col("load1", Float),
+            col("load5", Float),
+            col("load15", Float),
+            req("runtimes", Int),
+            req("pods", Int),
+            req("containers", Int),
+            req("processes", Int),
+            req("cgroups", Int),
+            req("findings_critical", Int),
+            req("findings_warning", Int),
+            req("findings_info", Int),
+            req("gaps", Int),
+            req("collected_files", Int),
+            req("collected_bytes", Int),
+            req("source_path", Text),
+        ],
+    )
+}
+
+fn runtimes_columns() -> Vec<Column> {
+    use Kind::*;
+    keyed(
+        true,
+        vec![
+            req("runtime_id", Text),
+            req("kind", Text),
+            col("pid", Int),
+            col("comm", Text),
+            col("distribution", Text),
+            col("address", Text),
+            col("root", Text),
+            col("state", Text),
+            col("managed_by", Text),
+            col("uses", Text),
+            col("sandbox_image", Text),
+            req("shims", Int),
+            req("shim_pids", Text),
+        ],
+    )
+}
+
+fn pods_columns() -> Vec<Column> {
+    use Kind::*;
+    {
+        let mut rest = vec![
+            req("uid", Text),
+            req("kind", Text),
+            col("namespace", Text),
+            col("name", Text),
+            col("qos", Text),
+            col("sandbox_id", Text),
+            col("sandbox_pid", Int),
+            col("runtime_instance", Text),
+            col("cgroup", Text),
+            req("containers", Int),
+        ];
+        rest.extend(
+            NsType::ALL
+                .iter()
+                .map(|t| col(&format!("sharing_{}", t.as_str()), Text)),
+        );
+        rest.extend(resource_columns());
+        keyed(true, rest)
+    }
+}
+
+fn containers_columns() -> Vec<Column> {
+    use Kind::*;
+    {
+        let mut rest = vec![
+            req("id", Text),
+            col("name", Text),
+            col("image", Text),
+            col("runtime", Text),
+            col("runtime_instance", Text),
+            col("pod_uid", Text),
+            req("sandbox", Bool),
+            req("processes", Int),
+            col("init_pid", Int),
+            col("shim_pid", Int),
+            col("cgroup", Text),
+            col("node_container_id", Text),
+            col("podman_pod_id", Text),
+        ];
+        rest.extend(resource_columns());
+        keyed(true, rest)
+    }
+}
+
+fn processes_columns() -> Vec<Column> {
+    use Kind::*;
+    {
+        let mut rest = vec![
+            req("pid", Int),
+            req("ppid", Int),
+            req("comm", Text),
+            col("cmdline", Text),
+            req("state", Text),
+            col("uid", Int),
+            col("user", Text),
+            col("threads", Int),
+            col("start_ticks", Int),
+            col("start_time", Timestamp),
+            col("rss_bytes", Int),
+            col("oom_score_adj", Int),
+            col("inner_pid", Int),
+            col("nspid", Text),
+            req("kernel_thread", Bool),
+            req("role", Text),
+            col("shim_for", Text),
+            col("container_id", Text),
+            col("pod_uid", Text),
+            col("cgroup", Text),
+            req("partial", Bool),
+        ];
+        rest.extend(
+            NsType::ALL
+                .iter()
+                .map(|t| col(&format!("ns_{}", t.as_str()), Int)),
+        );
+        keyed(true, rest)
+    }
+}
+
+fn process_cgroups_columns() -> Vec<Column> {
+    use Kind::*;
+    keyed(
+        true,
+        vec![
+            req("pid", Int),
+            req("hierarchy_id", Int),
+            req("controllers", Text),
+            req("path", Text),
+        ],
+    )
+}
+
+fn namespaces_columns() -> Vec<Column> {
+    use Kind::*;
+    keyed(
+        true,
+        vec![
+            req("type", Text),
+            req("inode", Int),
+            req("processes", Int),
+            req("holder_kind", Text),
+            col("holder_id", Text),
+        ],
+    )
+}
+
+fn cgroups_columns() -> Vec<Column> {
+    use Kind::*;
+    {
+        let mut rest = vec![
+            req("path", Text),
+            col("parent", Text),
+            req("depth", Int),
+            req("hierarchies", Text),
+            req("processes", Int),
+            col("pod_uid", Text),
+            col("container_id", Text),
+            col("qos", Text),
+        ];
+        rest.extend(resource_columns());
+        rest.push(req("trouble", Text));
+        keyed(true, rest)
+    }
+}
+
+fn findings_columns() -> Vec<Column> {
+    use Kind::*;
+    keyed(
+        true,
+        vec![
+            req("rule", Text),
+            req("severity", Text),
+            req("subject_kind", Text),
+            col("subject_id", Text),
+            req("message", Text),
+            req("explanation", Text),
+        ],
+    )
+}
+
+fn gaps_columns() -> Vec<Column> {
+    use Kind::*;
+    keyed(
+        false,
+        vec![req("path", Text), req("reason", Text), col("detail", Text)],
+    )
 }
 
 /// `schema.json`, written beside the tables: the version, the format and every table's columns.
