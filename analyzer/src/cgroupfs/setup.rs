@@ -719,6 +719,8 @@ mod tests {
                 cpu_nr_periods: Some(100),
                 cpu_nr_throttled: Some(50),
                 cpu_throttled_usec: Some(2000),
+                // The seed's node has no memory.stat, and v1 no pressure or cgroup.stat.
+                ..Usage::default()
             }
         );
         assert!(facts.problems.is_empty(), "{:?}", facts.problems);

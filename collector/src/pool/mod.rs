@@ -471,25 +471,31 @@ fn read_process(
     // What a process in D state waits on, read only for those: one more file per process
     // would cost every node, and a sleeping process's wchan says little.
     if in_d_state && !skip(PROCESS_ITEM_WCHAN) {
-        state.begin(job, PROCESS_ITEM_WCHAN, D_STATE_FILE);
-        let read = match fsread::open_at_c(dir.as_raw_fd(), &context.names.wchan, libc::O_RDONLY) {
-            Ok(fd) => read_regular(fd, context.max_file_bytes, &mut scratch.data),
-            Err(error) => Read::Failed(classify_open_error(error)),
-        };
-        state.end();
-        match read {
-            Read::Done { truncated } => {
-                sink.record(PROCESS_ITEM_WCHAN, D_STATE_FILE, &scratch.data);
-                if truncated {
-                    let kept = scratch.data.len();
-                    sink.send(PROCESS_ITEM_WCHAN, Outcome::Truncated { kept });
-                }
+        read_wchan(sink, &dir, scratch);
+    }
+}
+
+/// Reads a D-state process's `wchan` into its bundle.
+fn read_wchan(sink: &JobSink, dir: &OwnedFd, scratch: &mut Scratch) {
+    let (context, state, job) = (sink.context, sink.state, sink.job);
+    state.begin(job, PROCESS_ITEM_WCHAN, D_STATE_FILE);
+    let read = match fsread::open_at_c(dir.as_raw_fd(), &context.names.wchan, libc::O_RDONLY) {
+        Ok(fd) => read_regular(fd, context.max_file_bytes, &mut scratch.data),
+        Err(error) => Read::Failed(classify_open_error(error)),
+    };
+    state.end();
+    match read {
+        Read::Done { truncated } => {
+            sink.record(PROCESS_ITEM_WCHAN, D_STATE_FILE, &scratch.data);
+            if truncated {
+                let kept = scratch.data.len();
+                sink.send(PROCESS_ITEM_WCHAN, Outcome::Truncated { kept });
             }
-            Read::Failed(Outcome::Failed(error)) if is_gone(&error) => {
-                sink.send(PROCESS_ITEM_WCHAN, Outcome::Vanished)
-            }
-            Read::Failed(outcome) => sink.send(PROCESS_ITEM_WCHAN, outcome),
         }
+        Read::Failed(Outcome::Failed(error)) if is_gone(&error) => {
+            sink.send(PROCESS_ITEM_WCHAN, Outcome::Vanished)
+        }
+        Read::Failed(outcome) => sink.send(PROCESS_ITEM_WCHAN, outcome),
     }
 }
 
