@@ -175,6 +175,7 @@ impl CgroupVersion for V2Files {
                 if let Some(events) = files.keyed("memory.events") {
                     usage.oom_kills = events.get("oom_kill").copied();
                     usage.memory_max_events = events.get("max").copied();
+                    usage.memory_oom_events = events.get("oom").copied();
                 }
             }
             Controller::Cpu => {
@@ -680,6 +681,7 @@ mod tests {
                 memory_failcnt: Some(3),
                 // v1 has no memory.events.
                 memory_max_events: None,
+                memory_oom_events: None,
                 memory_under_oom: Some(false),
                 // Kernel 3.10 has no oom_kill line: unknown, not zero.
                 oom_kills: None,
@@ -688,6 +690,9 @@ mod tests {
                 cpu_nr_periods: Some(100),
                 cpu_nr_throttled: Some(50),
                 cpu_throttled_usec: Some(2000),
+                // Set by the model's build, never by the parser.
+                events_counted: None,
+                subtree: None,
             }
         );
         assert!(facts.problems.is_empty(), "{:?}", facts.problems);
@@ -824,6 +829,7 @@ mod tests {
         assert_eq!(facts.usage.cpu_throttled_usec, Some(700));
         // The event counters behind limit hits, read as they are; findings judge them.
         assert_eq!(facts.usage.memory_max_events, Some(4));
+        assert_eq!(facts.usage.memory_oom_events, Some(1));
         assert_eq!(facts.usage.memory_under_oom, None);
         assert_eq!(facts.usage.pids_current, Some(95));
         assert_eq!(facts.usage.pids_max_events, Some(7));

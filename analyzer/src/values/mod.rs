@@ -8,5 +8,5 @@
 pub mod cgroup;
 pub mod ids;
 
-pub use cgroup::{CgroupMode, Limit, Limits, Usage};
+pub use cgroup::{CgroupMode, EventsCounted, Limit, Limits, SubtreeEvents, Usage};
 pub use ids::*;
