@@ -67,3 +67,34 @@ fn docs_state_the_cgroup_path_limits_the_analyzer_applies() {
         "docs/SECURITY.md must state the limits: {levels} levels, {bytes} bytes"
     );
 }
+
+#[test]
+fn docs_state_every_threshold_the_findings_use() {
+    use analyzer::findings::*;
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/MODEL.md");
+    let doc = std::fs::read_to_string(path).expect("docs/MODEL.md");
+    let thresholds = &doc[doc.find("### Thresholds").expect("the thresholds section")..];
+    let rows = [
+        ("THROTTLED_PERCENT", format!("{THROTTLED_PERCENT}%")),
+        (
+            "THROTTLED_MIN_PERIODS",
+            format!("{THROTTLED_MIN_PERIODS} periods"),
+        ),
+        ("PIDS_NEAR_PERCENT", format!("{PIDS_NEAR_PERCENT}%")),
+        (
+            "ZOMBIES_OF_PIDS_MAX_PERCENT",
+            format!("{ZOMBIES_OF_PIDS_MAX_PERCENT}%"),
+        ),
+        ("PID_MAX_NEAR_PERCENT", format!("{PID_MAX_NEAR_PERCENT}%")),
+    ];
+    for (name, value) in rows {
+        let line = thresholds
+            .lines()
+            .find(|l| l.contains(&format!("`{name}`")))
+            .unwrap_or_else(|| panic!("docs/MODEL.md's thresholds do not name {name}"));
+        assert!(
+            line.contains(&value),
+            "{name} is {value}, the doc says: {line}"
+        );
+    }
+}

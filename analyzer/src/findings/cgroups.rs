@@ -34,7 +34,7 @@ pub(super) fn maybe_removed_children(index: &Index, c: &Cgroup) -> &'static str 
 }
 
 /// Who owns a cgroup, for messages: the container or pod it belongs to, or its path.
-fn owner(index: &Index, cgroup: &Cgroup) -> String {
+pub(super) fn owner(index: &Index, cgroup: &Cgroup) -> String {
     if let Some(id) = &cgroup.container_id {
         let mut label = format!("container {}", index.container_label_with_id(id));
         if let Some(uid) = &cgroup.pod_uid {

@@ -8,6 +8,10 @@
 //! look at: pods, processes, shims, cgroups, the collection.
 
 mod cgroups;
+mod headroom;
+mod kubelet;
+mod leaks;
+mod memory;
 mod node;
 mod pods;
 mod processes;
@@ -15,6 +19,8 @@ mod rules;
 mod shims;
 
 pub use cgroups::{heavily_throttled, pids_near_limit};
+pub use headroom::{at_least_percent, node_tasks};
+pub use kubelet::kubelet_cgroup_driver;
 pub use pods::{expected_oom_score_adj, GUARANTEED_OOM_SCORE_ADJ};
 pub use rules::*;
 
@@ -27,6 +33,10 @@ pub const THROTTLED_PERCENT: u64 = 20;
 pub const THROTTLED_MIN_PERIODS: u64 = 100;
 /// pids.current at or above this share of pids.max is near the limit.
 pub const PIDS_NEAR_PERCENT: u64 = 90;
+/// Zombies in a pod or container cgroup holding at least this share of its pids.max.
+pub const ZOMBIES_OF_PIDS_MAX_PERCENT: u64 = 10;
+/// The node's tasks (processes and threads) at or above this share of kernel.pid_max.
+pub const PID_MAX_NEAR_PERCENT: u64 = 80;
 
 /// Runs every rule over the model; sorted by severity (critical first), rule, subject.
 pub fn evaluate(model: &Model) -> Vec<Finding> {
@@ -41,6 +51,11 @@ pub fn evaluate(model: &Model) -> Vec<Finding> {
     processes::states(&index, &mut findings);
     cgroups::evaluate(&index, &mut findings);
     pods::qos_oom_score_mismatch(&index, &mut findings);
+    memory::oom_at_pod_level(&index, &mut findings);
+    leaks::leaked_pod_cgroup(&index, &mut findings);
+    leaks::zombies_against_pids_limit(&index, &mut findings);
+    kubelet::cgroup_driver_mismatch(&index, &mut findings);
+    headroom::pids_near_pid_max(&index, &mut findings);
     node::collection_gaps(&index, &mut findings);
     findings
         .sort_by(|a, b| (a.severity, &a.rule, &a.subject).cmp(&(b.severity, &b.rule, &b.subject)));

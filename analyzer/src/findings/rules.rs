@@ -193,6 +193,84 @@ pub const QOS_OOM_SCORE_MISMATCH: Rule = Rule {
         else that writes oom_score_adj.",
 };
 
+pub const OOM_AT_POD_LEVEL: Rule = Rule {
+    id: "oom-at-pod-level",
+    severity: Severity::Critical,
+    title: "The pod's own memory limit fired, not its container's",
+    explanation: "A pod's cgroup can have a memory limit of its own above its containers' (the \
+        sum of their limits, or the pod overhead), and when the pod's total reaches it the \
+        kernel's OOM killer picks a victim anywhere in the pod, in a container that never \
+        reached its own limit. The kernel counts `oom` in memory.events where the limit fired \
+        and `oom_kill` where the victim lived, so the pod's own `oom` (memory.events.local, or \
+        its count minus its containers' on kernels without it) says the pod's limit fired. On \
+        cgroup v1 the sign is a killed container whose own memory.failcnt is 0 under a pod \
+        whose failcnt is not. Look at all the pod's containers together: the container killed \
+        may be the victim of another's growth; compare the pod's limit with the sum of its \
+        containers' usage, and check sidecars and emptyDir volumes in memory (tmpfs counts \
+        against the pod).",
+};
+
+pub const LEAKED_POD_CGROUP: Rule = Rule {
+    id: "leaked-pod-cgroup",
+    severity: Severity::Warning,
+    title: "Pod or container cgroup with no processes and no runtime record",
+    explanation: "Every pod and container cgroup belongs to a pod or container the runtime \
+        knows. One with no process anywhere below it and no record in the runtime's state was \
+        left behind when its pod or container was removed: the kubelet or runtime crashed \
+        mid-cleanup, a process stayed in D state while the cgroup was removed, or the \
+        kubelet's cgroup driver disagrees with the runtime's. Each leaked cgroup keeps kernel \
+        memory (and, with a memory controller, the page cache charged to it: a dying cgroup), \
+        and thousands of them slow every cgroup operation on the node. Check the pod uid or \
+        container id with `crictl pods`/`crictl ps -a` or `docker ps -a`; if neither knows it, \
+        the empty directory can be removed with rmdir (systemd-managed slices with systemctl \
+        stop). A snapshot taken while a pod was being created or deleted can catch one \
+        briefly: collect again before acting.",
+};
+
+pub const ZOMBIES_AGAINST_PIDS_LIMIT: Rule = Rule {
+    id: "zombies-against-pids-limit",
+    severity: Severity::Warning,
+    title: "Zombies use up a share of pids.max",
+    explanation: "A zombie keeps its pid until its parent reaps it, and the pids controller \
+        counts it in pids.current like a live process. In a container whose pid 1 is the \
+        application rather than an init (tini, dumb-init, catatonit, or the runtime's --init), \
+        orphaned children are reparented to that application, which never waits for them, so \
+        zombies pile up until fork and thread creation fail with EAGAIN at pids.max. \
+        Applications often report that as out of memory ('cannot allocate memory', 'unable to \
+        create native thread'), which sends the search the wrong way. Find the parent that \
+        does not reap (the zombies' ppid), run the container with an init (shareProcessNamespace, \
+        tini, `docker run --init`), or fix the application's child handling.",
+};
+
+pub const CGROUP_DRIVER_MISMATCH: Rule = Rule {
+    id: "cgroup-driver-mismatch",
+    severity: Severity::Critical,
+    title: "The kubelet's cgroup driver differs from the runtime's",
+    explanation: "The kubelet and the container runtime must manage cgroups the same way: \
+        both through systemd (slices such as kubepods-burstable-pod<uid>.slice) or both \
+        through cgroupfs (directories such as /kubepods/burstable/pod<uid>). When the \
+        kubelet's --cgroup-driver (or cgroupDriver in its config file) names one and the \
+        runtime writes the other layout, pods fail to start ('cgroup driver: cgroupfs is \
+        different from docker cgroup driver: systemd'), or start with limits the kubelet \
+        cannot see, and on a systemd host two managers fight over the same tree. Set the \
+        kubelet's cgroupDriver and the runtime's (containerd's SystemdCgroup, CRI-O's \
+        cgroup_manager, dockerd's native.cgroupdriver) to the same value, systemd on any \
+        systemd host, and restart both.",
+};
+
+pub const PIDS_NEAR_PID_MAX: Rule = Rule {
+    id: "pids-near-pid-max",
+    severity: Severity::Critical,
+    title: "The node's tasks near kernel.pid_max",
+    explanation: "Every process and every thread takes a pid, and the kernel hands out no \
+        more than kernel.pid_max of them node-wide. Near it, fork and thread creation fail \
+        everywhere on the node, in system daemons as much as in pods: the kubelet, the runtime \
+        and sshd stop working. Pod pids limits (podPidsLimit) exist to keep one pod from \
+        doing this. Find the process with the most threads or children (`analyzer ps`), \
+        set podPidsLimit, and raise kernel.pid_max (4194304 on 64-bit) if the node really \
+        runs that many tasks.",
+};
+
 pub const COLLECTION_GAPS: Rule = Rule {
     id: "collection-gaps",
     severity: Severity::Info,
@@ -221,6 +299,11 @@ pub const RULES: &[Rule] = &[
     CGROUP_PIDS_NEAR_LIMIT,
     CGROUP_PIDS_LIMIT_HIT,
     QOS_OOM_SCORE_MISMATCH,
+    OOM_AT_POD_LEVEL,
+    LEAKED_POD_CGROUP,
+    ZOMBIES_AGAINST_PIDS_LIMIT,
+    CGROUP_DRIVER_MISMATCH,
+    PIDS_NEAR_PID_MAX,
     COLLECTION_GAPS,
 ];
 
