@@ -625,6 +625,9 @@ mod tests {
                 cpus: None,
                 pid_max: None,
                 loadavg: None,
+                pressure: Pressure::default(),
+                headroom: Headroom::default(),
+                kubelet_cgroup_driver: None,
             },
             collection: Collection {
                 collector_version: String::new(),

@@ -107,7 +107,7 @@ mod tests {
         let cgroup = root.join("sys/fs/cgroup/kubepods/pod1");
         fs::create_dir_all(&cgroup).unwrap();
         fs::write(cgroup.join("cgroup.procs"), "42\n").unwrap();
-        fs::write(cgroup.join("memory.stat"), "not copied\n").unwrap();
+        fs::write(cgroup.join("memory.numa_stat"), "not copied\n").unwrap();
 
         let count = read_all(&root);
         fs::remove_dir_all(&root).unwrap();

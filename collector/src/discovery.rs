@@ -18,6 +18,8 @@ pub enum RuntimeProgram {
     Crio,
     /// CRI-O's and podman's per-container monitor: its `-b` names the container's bundle.
     Conmon,
+    /// Read for its cgroup driver only (`--cgroup-driver`, its config's `cgroupDriver`).
+    Kubelet,
 }
 
 impl RuntimeProgram {
@@ -31,6 +33,7 @@ impl RuntimeProgram {
             "dockerd" => Some(RuntimeProgram::Dockerd),
             "crio" => Some(RuntimeProgram::Crio),
             "conmon" => Some(RuntimeProgram::Conmon),
+            "kubelet" => Some(RuntimeProgram::Kubelet),
             _ => None,
         }
     }
@@ -41,6 +44,7 @@ impl RuntimeProgram {
             RuntimeProgram::Dockerd => "dockerd",
             RuntimeProgram::Crio => "crio",
             RuntimeProgram::Conmon => "conmon",
+            RuntimeProgram::Kubelet => "kubelet",
         }
     }
 }
@@ -54,6 +58,8 @@ pub enum ConfigKind {
     DockerJson,
     /// crio.conf: `[crio] root`, `runroot`; `[crio.api] listen`.
     CrioToml,
+    /// The kubelet's KubeletConfiguration (YAML or JSON): its `cgroupDriver` line alone.
+    KubeletConfig,
 }
 
 /// A directory to look for container records in, relative to nothing: an absolute node path.
@@ -206,6 +212,19 @@ pub fn discover(pid: u32, cmdline: &[u8]) -> Option<Discovered> {
                 dirs: Vec::new(),
             }
         }
+        RuntimeProgram::Kubelet => {
+            // No default config: a kubelet without --config runs on its flags alone.
+            let config = flag(&argv, &["--config"]);
+            let mut daemon = record(config);
+            daemon.cgroup_driver = flag(&argv, &["--cgroup-driver"]).and_then(driver_name);
+            daemon.cgroup_driver_from = daemon.cgroup_driver.as_ref().map(|_| "flag".into());
+            Discovered {
+                program,
+                record: Some(daemon),
+                config: config.map(|c| (c.to_string(), ConfigKind::KubeletConfig)),
+                dirs: Vec::new(),
+            }
+        }
         RuntimeProgram::Conmon => {
             let mut dirs = Vec::new();
             if let Some(bundle) = flag(&argv, &["-b", "--bundle"]) {
@@ -248,6 +267,8 @@ pub struct ConfigPaths {
     pub address: Option<String>,
     /// The CRI sandbox (pause) image, which names no path but every pod's sandbox image.
     pub sandbox_image: Option<String>,
+    /// The kubelet's `cgroupDriver`.
+    pub cgroup_driver: Option<String>,
 }
 
 /// Reads the config file text of `kind`. A file that cannot be parsed says nothing: the
@@ -262,12 +283,14 @@ pub fn read_config(kind: ConfigKind, text: &[u8]) -> ConfigPaths {
             // Version 2 configs name the plugin by its full id, version 1 as `cri`.
             sandbox_image: toml_value(&text, "plugins.io.containerd.grpc.v1.cri", "sandbox_image")
                 .or_else(|| toml_value(&text, "plugins.cri", "sandbox_image")),
+            cgroup_driver: None,
         },
         ConfigKind::CrioToml => ConfigPaths {
             root: toml_value(&text, "crio", "root"),
             state: toml_value(&text, "crio", "runroot"),
             address: toml_value(&text, "crio.api", "listen").and_then(|a| unix_path(&a)),
             sandbox_image: toml_value(&text, "crio.image", "pause_image"),
+            cgroup_driver: None,
         },
         ConfigKind::DockerJson => {
             #[derive(Deserialize, Default)]
@@ -286,10 +309,39 @@ pub fn read_config(kind: ConfigKind, text: &[u8]) -> ConfigPaths {
                 root: parsed.data_root.or(parsed.graph),
                 state: parsed.exec_root,
                 address: None,
-                sandbox_image: None,
+                ..ConfigPaths::default()
             }
         }
+        ConfigKind::KubeletConfig => ConfigPaths {
+            cgroup_driver: text.lines().find_map(cgroup_driver_line),
+            ..ConfigPaths::default()
+        },
     }
+}
+
+/// The value of a top-level `cgroupDriver: systemd` line (YAML) or of the `"cgroupDriver":
+/// "systemd"` pair in a JSON line; any other line says nothing.
+fn cgroup_driver_line(line: &str) -> Option<String> {
+    let rest = match line.strip_prefix("cgroupDriver") {
+        Some(rest) => rest,
+        None => line.split_once("\"cgroupDriver\"")?.1,
+    };
+    let value = rest.trim_start().strip_prefix(':')?.trim_start();
+    let value = match value.strip_prefix(['"', '\'']) {
+        Some(quoted) => quoted.split(['"', '\'']).next(),
+        None => value.split([' ', '\t', '#', ',', '}']).next(),
+    };
+    driver_name(value?)
+}
+
+/// A driver name as the kubelet spells one; anything else (a template, garbage) is dropped, so
+/// nothing but a short word leaves the node.
+fn driver_name(value: &str) -> Option<String> {
+    let word = value.len() <= 32
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    (word && !value.is_empty()).then(|| value.to_string())
 }
 
 /// The string value of `key` in the TOML table `table` ("" for the top level), read line by
@@ -344,6 +396,10 @@ pub fn complete(record: &mut DaemonRecord, config: &ConfigPaths) {
         }
     }
     fill(&mut record.sandbox_image, &config.sandbox_image, None);
+    if record.cgroup_driver.is_none() && config.cgroup_driver.is_some() {
+        record.cgroup_driver = config.cgroup_driver.clone();
+        record.cgroup_driver_from = Some("config".into());
+    }
     match record.program.as_str() {
         "containerd" => {
             fill(&mut record.root, &config.root, Some(CONTAINERD_ROOT));
@@ -430,6 +486,69 @@ mod tests {
         let mut bytes = args.join("\0").into_bytes();
         bytes.push(0);
         bytes
+    }
+
+    #[test]
+    fn the_kubelets_flag_names_its_driver_and_wins_over_its_config() {
+        let argv = ["/usr/bin/kubelet", "--config=/var/lib/kubelet/config.yaml"];
+        let found = discover(900, &cmdline(&argv)).unwrap();
+        let mut record = found.record.unwrap();
+        assert_eq!(
+            (record.program.as_str(), record.cgroup_driver.as_deref()),
+            ("kubelet", None)
+        );
+        let kind = ConfigKind::KubeletConfig;
+        assert_eq!(
+            found.config,
+            Some(("/var/lib/kubelet/config.yaml".into(), kind))
+        );
+        let config = "apiVersion: kubelet.config.k8s.io/v1beta1\nauthentication:\n  x509:\n    \
+                      clientCAFile: /etc/kubernetes/pki/ca.crt\ncgroupDriver: systemd\n";
+        complete(&mut record, &read_config(kind, config.as_bytes()));
+        assert_eq!(record.cgroup_driver.as_deref(), Some("systemd"));
+        assert_eq!(record.cgroup_driver_from.as_deref(), Some("config"));
+        assert_eq!(
+            (record.root.as_ref(), record.address.as_ref()),
+            (None, None)
+        );
+
+        let flagged = [
+            "kubelet",
+            "--cgroup-driver",
+            "cgroupfs",
+            "--config",
+            "/k.yaml",
+        ];
+        let mut record = discover(901, &cmdline(&flagged)).unwrap().record.unwrap();
+        complete(&mut record, &read_config(kind, config.as_bytes()));
+        assert_eq!(record.cgroup_driver.as_deref(), Some("cgroupfs"));
+        assert_eq!(record.cgroup_driver_from.as_deref(), Some("flag"));
+
+        let bare = discover(902, &cmdline(&["kubelet", "--v=2"])).unwrap();
+        assert_eq!((bare.config, bare.record.unwrap().config), (None, None));
+    }
+
+    #[test]
+    fn only_a_driver_word_is_taken_from_the_kubelet_config() {
+        let driver =
+            |text: &str| read_config(ConfigKind::KubeletConfig, text.as_bytes()).cgroup_driver;
+        assert_eq!(
+            driver("cgroupDriver: \"systemd\" # set by kubeadm\n"),
+            Some("systemd".into())
+        );
+        assert_eq!(
+            driver("{\"kind\":\"KubeletConfiguration\",\"cgroupDriver\":\"systemd\"}"),
+            Some("systemd".into())
+        );
+        assert_eq!(
+            driver("  cgroupDriver: systemd\n"),
+            None,
+            "not at the top level"
+        );
+        assert_eq!(driver("cgroupDriver: {{ .Driver }}\n"), None);
+        assert_eq!(driver("cgroupDriver: token=s3cr3t\n"), None);
+        assert_eq!(driver("cgroupDriverX: systemd\n"), None);
+        assert_eq!(driver(""), None);
     }
 
     #[test]

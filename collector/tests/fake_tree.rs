@@ -66,7 +66,7 @@ fn an_empty_cgroup_directory_gets_an_empty_bundle() {
     let tree = small_node("bundle-empty");
     tree.dir("sys/fs/cgroup/memory/empty");
     // Only files the collector does not copy: still an empty bundle.
-    tree.cgroup("memory/unlisted", &[("memory.stat", "cache 0\n")]);
+    tree.cgroup("memory/unlisted", &[("memory.numa_stat", "total=0 N0=0\n")]);
     let (snap, _) = collect_ok(tree.root(), &[]);
     for dir in [
         "sys/fs/cgroup/memory/empty",
@@ -224,7 +224,9 @@ fn cgroup_tree_has_a_bundle_per_directory_with_only_the_listed_control_files() {
         snap.text("sys/fs/cgroup/memory/kubepods/besteffort/pod1234/abcd/memory.limit_in_bytes"),
         "268435456\n"
     );
-    assert!(!snap.files.contains_key("sys/fs/cgroup/memory/memory.stat"));
+    assert!(!snap
+        .files
+        .contains_key("sys/fs/cgroup/memory/memory.numa_stat"));
     for path in snap.files.keys().filter(|p| p.starts_with("sys/")) {
         let name = path.rsplit('/').next().unwrap();
         assert!(

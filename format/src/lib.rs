@@ -62,6 +62,11 @@ pub const METADATA_PATH: &str = "meta/runtime.json";
 /// The files copied for every process, bundled in `root/proc/<pid>/nodesnap-files.txt`.
 pub const PROCESS_FILES: &[&str] = &["stat", "status", "cmdline", "cgroup", "oom_score_adj"];
 
+/// The file read, into the process's bundle after `ns`, only for a process whose `stat` says it
+/// is in uninterruptible sleep (state `D`): the kernel function it waits in. Other processes
+/// have no such record (their wchan changes by the microsecond and says little).
+pub const D_STATE_FILE: &str = "wchan";
+
 /// The namespace links read for every process, whichever exist. They are not stored as tar
 /// symlinks (which break on extraction and on Windows) but as one text file per process,
 /// `ns` in the process's bundle, with one line per link: its name, a space, and its target
@@ -96,6 +101,24 @@ pub const NODE_FILES: &[&str] = &[
     "etc/os-release",
 ];
 
+/// Node-wide files copied when the kernel has them, relative to the node's root. A file of
+/// this list that does not exist is no gap: the kernel was built or booted without the feature
+/// (pressure stall information, `psi=0`) or the module is not loaded (`nf_conntrack`). Any other
+/// failure to read one is a gap. Snapshots of older collectors lack them all, also without a
+/// gap: to a reader every one is optional, and a missing one is unknown.
+pub const OPTIONAL_NODE_FILES: &[&str] = &[
+    "proc/pressure/cpu",
+    "proc/pressure/memory",
+    "proc/pressure/io",
+    "proc/sys/net/netfilter/nf_conntrack_count",
+    "proc/sys/net/netfilter/nf_conntrack_max",
+    "proc/sys/fs/inotify/max_user_watches",
+    "proc/sys/fs/inotify/max_user_instances",
+    "proc/sys/kernel/threads-max",
+    "proc/sys/fs/file-nr",
+    "proc/sys/fs/file-max",
+];
+
 /// Identity files reduced to names and ids before they leave the node (see `docs/FORMAT.md`).
 pub const IDENTITY_FILES: &[&str] = &["etc/passwd", "etc/group"];
 
@@ -109,6 +132,10 @@ pub const CGROUP_FILES: &[&str] = &[
     "cgroup.type",
     "cgroup.events",
     "cgroup.freeze",
+    "cgroup.stat",
+    "cpu.pressure",
+    "memory.pressure",
+    "io.pressure",
     "memory.max",
     "memory.high",
     "memory.low",
@@ -116,6 +143,8 @@ pub const CGROUP_FILES: &[&str] = &[
     "memory.current",
     "memory.peak",
     "memory.events",
+    "memory.events.local",
+    "memory.stat",
     "memory.swap.max",
     "memory.limit_in_bytes",
     "memory.usage_in_bytes",
@@ -321,7 +350,8 @@ pub struct RuntimeMetadata {
     /// One record per runtime config file found.
     #[serde(default)]
     pub containers: Vec<ContainerRecord>,
-    /// One record per runtime daemon process the collector found (containerd, dockerd, crio):
+    /// One record per runtime daemon process the collector found (containerd, dockerd, crio,
+    /// and the kubelet for its cgroup driver):
     /// where it keeps its state and listens, from its arguments and the few lines of its config
     /// file that say so. This is how a second daemon of one kind, or one in a non-default place,
     /// is found and told apart. Absent in snapshots of collectors before 0.2.
@@ -333,7 +363,7 @@ pub struct RuntimeMetadata {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DaemonRecord {
     pub pid: u32,
-    /// `containerd`, `dockerd` or `crio`: the program's base name.
+    /// `containerd`, `dockerd`, `crio` or `kubelet`: the program's base name.
     pub program: String,
     /// The config file the daemon reads (its argument, or the default that exists).
     #[serde(default)]
@@ -356,6 +386,15 @@ pub struct DaemonRecord {
     /// `sandbox_image`, CRI-O's `pause_image`), where its config names one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sandbox_image: Option<String>,
+    /// For the kubelet: its cgroup driver (`systemd`, `cgroupfs`) from `--cgroup-driver`, else
+    /// from the `cgroupDriver` line of its `--config` file (the only line of that file that
+    /// leaves the node). Absent when neither says (the kubelet's default is `cgroupfs`) and
+    /// for other programs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cgroup_driver: Option<String>,
+    /// Where `cgroup_driver` came from: `flag` or `config`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cgroup_driver_from: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -8,10 +8,12 @@
 
 mod parse;
 mod setup;
+mod signals;
 
 pub use crate::procfs::ParseError;
 pub use parse::{parse_cpu_max, parse_flat_keyed, parse_limit, parse_procs, V1_UNLIMITED_FLOOR};
 pub use setup::{CgroupFacts, CgroupPath, CgroupSetup, FileProblem, Hierarchy, Version, V2_NAME};
+pub use signals::{parse_cgroup_stat, parse_memory_events, parse_memory_stat, working_set};
 
 /// Runs the control-file parsers on the input, then reads it as every control file and as the
 /// mountinfo of a v1, a v2 and a hybrid snapshot; the fuzz target's body and the replay of its
@@ -27,6 +29,11 @@ pub fn fuzz_parsers(bytes: &[u8]) {
     let _ = parse_cpu_max(&text);
     let _ = parse_flat_keyed(&text);
     let _ = parse_procs(&text);
+    if let Ok(breakdown) = parse_memory_stat(&text, Some(u64::MAX)) {
+        assert!(breakdown.working_set_bytes.is_some() == breakdown.inactive_file_bytes.is_some());
+    }
+    let _ = parse_memory_events(&text);
+    let _ = parse_cgroup_stat(&text);
 
     let manifest = Manifest {
         collector_version: "fuzz".into(),

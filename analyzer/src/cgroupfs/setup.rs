@@ -3,6 +3,8 @@
 //! [`CgroupVersion`] that owns each controller. Counters only: findings judge them.
 
 use super::parse::{parse_cpu_max, parse_flat_keyed, parse_limit};
+use super::signals::{parse_cgroup_stat, parse_memory_events, parse_memory_stat};
+use crate::procfs::parse_pressure;
 use crate::procfs::{parse_mountinfo, CgroupLine};
 use crate::snapshot::{DirFiles, Snapshot};
 use crate::values::cgroup::{CgroupMode, Limit, Limits, Usage};
@@ -89,22 +91,28 @@ enum Controller {
     Cpu,
     Pids,
     Cpuset,
+    /// v2's core files, there whatever the controllers: pressure and `cgroup.stat`. No v1
+    /// hierarchy carries them; on a hybrid node they come from the unified one.
+    Core,
 }
 
 impl Controller {
-    const ALL: [Controller; 4] = [
+    const ALL: [Controller; 5] = [
         Controller::Memory,
         Controller::Cpu,
         Controller::Pids,
         Controller::Cpuset,
+        Controller::Core,
     ];
 
-    fn v1_name(self) -> &'static str {
+    /// The name in a v1 hierarchy's controllers; none for the v2 core.
+    fn v1_name(self) -> Option<&'static str> {
         match self {
-            Controller::Memory => "memory",
-            Controller::Cpu => "cpu",
-            Controller::Pids => "pids",
-            Controller::Cpuset => "cpuset",
+            Controller::Memory => Some("memory"),
+            Controller::Cpu => Some("cpu"),
+            Controller::Pids => Some("pids"),
+            Controller::Cpuset => Some("cpuset"),
+            Controller::Core => None,
         }
     }
 }
@@ -145,6 +153,9 @@ impl CgroupVersion for V1Files {
                 usage.memory_under_oom = oom_control
                     .and_then(|m| m.get("under_oom").copied())
                     .map(|n| n > 0);
+                let current = usage.memory_current_bytes;
+                usage.memory_breakdown =
+                    files.parsed("memory.stat", |text| parse_memory_stat(text, current));
             }
             Controller::Cpu => {
                 limits.cpu_quota_usec = files.limit("cpu.cfs_quota_us");
@@ -159,6 +170,7 @@ impl CgroupVersion for V1Files {
             }
             Controller::Pids => read_pids(files, facts),
             Controller::Cpuset => limits.cpuset_cpus = files.cpu_list("cpuset.cpus"),
+            Controller::Core => {}
         }
     }
 }
@@ -177,6 +189,11 @@ impl CgroupVersion for V2Files {
                     usage.memory_max_events = events.get("max").copied();
                     usage.memory_oom_events = events.get("oom").copied();
                 }
+                usage.memory_events_local =
+                    files.parsed("memory.events.local", parse_memory_events);
+                let current = usage.memory_current_bytes;
+                usage.memory_breakdown =
+                    files.parsed("memory.stat", |text| parse_memory_stat(text, current));
             }
             Controller::Cpu => {
                 let path = files.path("cpu.max");
@@ -198,6 +215,16 @@ impl CgroupVersion for V2Files {
             }
             Controller::Pids => read_pids(files, facts),
             Controller::Cpuset => limits.cpuset_cpus = files.cpu_list("cpuset.cpus"),
+            Controller::Core => {
+                let pressure = &mut usage.pressure;
+                pressure.cpu = files.parsed("cpu.pressure", parse_pressure);
+                pressure.memory = files.parsed("memory.pressure", parse_pressure);
+                pressure.io = files.parsed("io.pressure", parse_pressure);
+                if let Some(stat) = files.parsed("cgroup.stat", parse_cgroup_stat) {
+                    usage.nr_descendants = stat.nr_descendants;
+                    usage.nr_dying_descendants = stat.nr_dying_descendants;
+                }
+            }
         }
     }
 }
@@ -333,7 +360,10 @@ impl CgroupSetup {
             .into_iter()
             .filter_map(|controller| {
                 let v1 = hierarchies.iter().find(|h| {
-                    h.version == Version::V1 && h.controllers.contains(controller.v1_name())
+                    h.version == Version::V1
+                        && controller
+                            .v1_name()
+                            .is_some_and(|name| h.controllers.contains(name))
                 });
                 let v2 = hierarchies.iter().find(|h| h.version == Version::V2);
                 match (v1, v2) {
@@ -690,9 +720,8 @@ mod tests {
                 cpu_nr_periods: Some(100),
                 cpu_nr_throttled: Some(50),
                 cpu_throttled_usec: Some(2000),
-                // Set by the model's build, never by the parser.
-                events_counted: None,
-                subtree: None,
+                // The seed's node has no memory.stat, and v1 no pressure or cgroup.stat.
+                ..Usage::default()
             }
         );
         assert!(facts.problems.is_empty(), "{:?}", facts.problems);

@@ -19,8 +19,7 @@ mod rules;
 mod shims;
 
 pub use cgroups::{heavily_throttled, pids_near_limit};
-pub use headroom::{at_least_percent, node_tasks};
-pub use kubelet::kubelet_cgroup_driver;
+pub use headroom::at_least_percent;
 pub use pods::{expected_oom_score_adj, GUARANTEED_OOM_SCORE_ADJ};
 pub use rules::*;
 

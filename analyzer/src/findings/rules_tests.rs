@@ -304,7 +304,7 @@ fn with_pid_max(pid_max: u64, extra: u32) -> NodeBuilder {
 fn tasks_at_80_percent_of_pid_max_fire_and_one_fewer_does_not() {
     let tasks = {
         let model = analyze(&with_pid_max(1_000_000, 0).build());
-        node_tasks(&crate::present::Index::new(&model))
+        model.node.headroom.pids.and_then(|p| p.used).unwrap()
     };
     // Enough processes for 8 tasks: 8 of pid_max 10 is 80%.
     let extra = u32::try_from(8 - tasks).unwrap();

@@ -7,7 +7,8 @@
 //! before anything joins them, so that the model, the findings, the views and the report all
 //! see the same counts and a sum over a pod's cgroups counts each event once:
 //! - v1 (the controller mounted on a v1 hierarchy): as read (`events_counted` `own`);
-//! - v2 with a `.local` file read (`memory.events.local`): from it (`local`);
+//! - v2 with `memory.events.local` read: the memory events from it (`local`; Linux 5.7), the
+//!   pids events still by subtraction (the collector reads no `pids.events.local`);
 //! - v2 otherwise: the cgroup's count minus its children's (`children-subtracted`). A child
 //!   the snapshot does not have (a container removed after its OOM kill, its cgroup with it)
 //!   leaves its events at the parent, which is where they are then reported.
@@ -124,7 +125,15 @@ pub fn count_once(cgroups: &mut [RawCgroup], hierarchical: Hierarchical) {
             Some((subtree, mine)) => {
                 let memory = hierarchical.memory;
                 let pids = hierarchical.pids;
-                if memory {
+                let local = usage.memory_events_local.filter(|_| memory);
+                usage.events_counted = Some(EventsCounted::ChildrenSubtracted);
+                if let Some(local) = local {
+                    // The kernel's own count of this level: nothing to subtract.
+                    usage.memory_max_events = local.max.or(mine.memory_max_events);
+                    usage.memory_oom_events = local.oom.or(mine.memory_oom_events);
+                    usage.oom_kills = local.oom_kill.or(mine.oom_kills);
+                    usage.events_counted = Some(EventsCounted::Local);
+                } else if memory {
                     usage.memory_max_events = mine.memory_max_events;
                     usage.memory_oom_events = mine.memory_oom_events;
                     usage.oom_kills = mine.oom_kills;
@@ -133,7 +142,6 @@ pub fn count_once(cgroups: &mut [RawCgroup], hierarchical: Hierarchical) {
                     usage.pids_max_events = mine.pids_max_events;
                 }
                 usage.subtree = Some(subtree);
-                usage.events_counted = Some(EventsCounted::ChildrenSubtracted);
             }
             None if has_events(usage) => usage.events_counted = Some(EventsCounted::Own),
             None => {}
@@ -257,6 +265,28 @@ mod tests {
         assert_eq!(pod.oom_kills, Some(3));
         assert_eq!(pod.subtree, None);
         assert_eq!(pod.events_counted, Some(EventsCounted::Own));
+    }
+
+    #[test]
+    fn memory_events_local_wins_over_subtraction() {
+        use crate::values::signals::MemoryEvents;
+        // The container removed since had 3 kills; the local file says the pod had none and
+        // its own limit fired once.
+        let mut cgroups = vec![cgroup("/pod", 3, 4, 4, 2), cgroup("/pod/new", 0, 0, 0, 0)];
+        cgroups[0].usage.memory_events_local = Some(MemoryEvents {
+            max: Some(4),
+            oom: Some(1),
+            oom_kill: Some(0),
+            ..MemoryEvents::default()
+        });
+        count_once(&mut cgroups, V2);
+        let pod = at(&cgroups, "/pod");
+        assert_eq!(pod.events_counted, Some(EventsCounted::Local));
+        assert_eq!(pod.oom_kills, Some(0));
+        assert_eq!(pod.memory_oom_events, Some(1));
+        assert_eq!(pod.memory_max_events, Some(4));
+        assert_eq!(pod.pids_max_events, Some(2), "pids by subtraction");
+        assert_eq!(pod.subtree.unwrap().oom_kills, Some(3));
     }
 
     #[test]

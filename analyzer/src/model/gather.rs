@@ -42,8 +42,10 @@ pub fn gather(snapshot: &Snapshot) -> Inputs {
         (processes, cgroups)
     });
     problems.extend(cgroup_problems);
+    let mut node = gather_node(snapshot, setup.mode());
+    gather_node_signals(snapshot, &mut node, &mut problems);
     Inputs {
-        node: gather_node(snapshot, setup.mode()),
+        node,
         processes,
         cgroups,
         problems,
@@ -100,6 +102,10 @@ pub fn gather_process(
     partial |= namespaces.is_none();
     let namespaces: BTreeMap<NsType, Inode> = namespaces.unwrap_or_default().into_iter().collect();
     let oom_score_adj = file("oom_score_adj").and_then(|t| t.trim().parse().ok());
+    // The kernel writes `0` when it does not say where the process waits.
+    let wchan = file(nodesnap_format::D_STATE_FILE)
+        .map(|t| t.trim().to_string())
+        .filter(|w| !w.is_empty() && w != "0");
     let display_cgroup = setup.display_line(&cgroups).map(|line| line.path.clone());
     let status = status.unwrap_or_default();
     let (comm, state, ppid, start_ticks, threads, rss_pages) = match &stat {
@@ -134,6 +140,7 @@ pub fn gather_process(
             .map(|kb| kb.saturating_mul(1024))
             .or(rss_pages.map(|p| p.saturating_mul(PAGE_BYTES))),
         oom_score_adj,
+        wchan,
         nspid: status.nspid,
         cgroups: cgroups
             .into_iter()
@@ -147,6 +154,72 @@ pub fn gather_process(
         namespaces,
         partial,
     })
+}
+
+/// The node's signal files: pressure, the sysctl limits and counters, and the kubelet's
+/// records with the configs the collector could not read. A file that does not parse is left
+/// out with a gap in `problems`.
+pub fn gather_node_signals(snapshot: &Snapshot, node: &mut RawNode, problems: &mut Vec<Gap>) {
+    use procfs::{parse_file_nr, parse_pressure, parse_sysctl_number};
+    let pressure = |name: &str, problems: &mut Vec<Gap>| {
+        parse_node_file(
+            snapshot,
+            &format!("proc/pressure/{name}"),
+            problems,
+            parse_pressure,
+        )
+    };
+    node.pressure.cpu = pressure("cpu", problems);
+    node.pressure.memory = pressure("memory", problems);
+    node.pressure.io = pressure("io", problems);
+    let number = |path: &'static str, problems: &mut Vec<Gap>| {
+        let what = path.rsplit('/').next().unwrap_or(path);
+        parse_node_file(snapshot, path, problems, |t| parse_sysctl_number(what, t))
+    };
+    let sysctls = &mut node.sysctls;
+    sysctls.conntrack_count = number("proc/sys/net/netfilter/nf_conntrack_count", problems);
+    sysctls.conntrack_max = number("proc/sys/net/netfilter/nf_conntrack_max", problems);
+    sysctls.inotify_max_user_watches = number("proc/sys/fs/inotify/max_user_watches", problems);
+    sysctls.inotify_max_user_instances = number("proc/sys/fs/inotify/max_user_instances", problems);
+    sysctls.threads_max = number("proc/sys/kernel/threads-max", problems);
+    sysctls.file_max = number("proc/sys/fs/file-max", problems);
+    sysctls.file_nr = parse_node_file(snapshot, "proc/sys/fs/file-nr", problems, parse_file_nr);
+    node.kubelets = snapshot
+        .metadata
+        .daemons
+        .iter()
+        .filter(|d| d.program == "kubelet")
+        .cloned()
+        .collect();
+    node.unread_kubelet_configs = node
+        .kubelets
+        .iter()
+        .filter_map(|k| k.config.as_deref())
+        .map(|config| config.trim_start_matches('/'))
+        .filter(|config| snapshot.manifest.gaps.iter().any(|g| g.path == *config))
+        .map(str::to_string)
+        .collect();
+}
+
+/// A node file parsed; None where it is absent, and also, with a gap in `problems`, where it
+/// does not parse.
+fn parse_node_file<T>(
+    snapshot: &Snapshot,
+    path: &str,
+    problems: &mut Vec<Gap>,
+    parse: impl FnOnce(&str) -> Result<T, procfs::ParseError>,
+) -> Option<T> {
+    match parse(&snapshot.text(path)?) {
+        Ok(value) => Some(value),
+        Err(error) => {
+            problems.push(Gap {
+                path: path.to_string(),
+                reason: GapReason::Unreadable,
+                detail: Some(error.to_string()),
+            });
+            None
+        }
+    }
 }
 
 pub fn gather_node(snapshot: &Snapshot, cgroup_mode: CgroupMode) -> RawNode {
@@ -188,6 +261,7 @@ pub fn gather_node(snapshot: &Snapshot, cgroup_mode: CgroupMode) -> RawNode {
         users: text("etc/passwd")
             .map(|t| procfs::parse_passwd(&t).into_iter().collect())
             .unwrap_or_else(HashMap::new),
+        ..RawNode::default()
     }
 }
 

@@ -4,7 +4,8 @@
 
 use super::ids::{Inode, NsType};
 use super::types::{CgroupMode, Limits, ProcessCgroup, Usage};
-use nodesnap_format::Gap;
+use crate::values::{FileNr, Pressure};
+use nodesnap_format::{DaemonRecord, Gap};
 use std::collections::{BTreeMap, HashMap};
 
 /// One process as its files describe it, before any join.
@@ -21,6 +22,8 @@ pub struct RawProcess {
     pub start_ticks: Option<u64>,
     pub rss_bytes: Option<u64>,
     pub oom_score_adj: Option<i32>,
+    /// The D-state process's wait channel; None for `0` or no record.
+    pub wchan: Option<String>,
     pub nspid: Option<Vec<u32>>,
     /// Lines whose paths are within the limits of `cgroup_path.rs`; `gather` leaves the others
     /// out with a gap on the process's cgroup file.
@@ -58,6 +61,26 @@ pub struct RawNode {
     pub loadavg: Option<[f64; 3]>,
     /// Names by uid, from etc/passwd.
     pub users: HashMap<u32, String>,
+    /// /proc/pressure/*.
+    pub pressure: Pressure,
+    /// The one-number limit and usage files, each None where not collected or malformed.
+    pub sysctls: Sysctls,
+    /// The collector's kubelet records (`daemons` with program `kubelet`).
+    pub kubelets: Vec<DaemonRecord>,
+    /// Paths of the kubelet config files the collector could not read (gaps).
+    pub unread_kubelet_configs: Vec<String>,
+}
+
+/// The node-wide limits and counters of /proc/sys.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Sysctls {
+    pub conntrack_count: Option<u64>,
+    pub conntrack_max: Option<u64>,
+    pub inotify_max_user_watches: Option<u64>,
+    pub inotify_max_user_instances: Option<u64>,
+    pub threads_max: Option<u64>,
+    pub file_nr: Option<FileNr>,
+    pub file_max: Option<u64>,
 }
 
 impl Default for RawNode {
@@ -74,6 +97,10 @@ impl Default for RawNode {
             pid_max: None,
             loadavg: None,
             users: HashMap::new(),
+            pressure: Pressure::default(),
+            sysctls: Sysctls::default(),
+            kubelets: Vec::new(),
+            unread_kubelet_configs: Vec::new(),
         }
     }
 }

@@ -24,4 +24,6 @@ pub(crate) mod layout_test;
 #[cfg(test)]
 mod seed_test;
 #[cfg(test)]
+mod signals_test;
+#[cfg(test)]
 pub(crate) mod testkit;

@@ -7,6 +7,10 @@
 use super::cgroup_path::CgroupPath;
 use super::ids::{ContainerId, Inode, NsType, Pid, PodUid, PodmanPodId, QosClass, RuntimeId};
 pub use crate::values::cgroup::{CgroupMode, EventsCounted, Limit, Limits, SubtreeEvents, Usage};
+pub use crate::values::signals::{
+    Headroom, HeadroomLimit, MemoryBreakdown, MemoryEvents, Pressure, PressureLine,
+    ResourcePressure,
+};
 use nodesnap_format::{CmdlinePolicy, Counts, Gap};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -55,6 +59,51 @@ pub struct Node {
     pub pid_max: Option<u64>,
     /// The 1, 5 and 15 minute load averages.
     pub loadavg: Option<[f64; 3]>,
+    /// The node's pressure stall information (/proc/pressure/*); each resource null where
+    /// its file was not collected.
+    pub pressure: Pressure,
+    /// The kernel-wide limits a busy node runs into, each with what is used of it.
+    pub headroom: Headroom,
+    /// The cgroup driver the kubelet is configured with; null where no kubelet was found or
+    /// the snapshot does not say.
+    pub kubelet_cgroup_driver: Option<KubeletCgroupDriver>,
+}
+
+/// The kubelet's cgroup driver and where the snapshot says so.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct KubeletCgroupDriver {
+    /// `unknown` for a value the analyzer does not know.
+    pub driver: CgroupDriver,
+    pub source: DriverSource,
+}
+
+/// Where the kubelet's cgroup driver comes from, in the kubelet's own order of precedence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DriverSource {
+    /// `--cgroup-driver` on its command line.
+    Flag,
+    /// The `cgroupDriver` line of its `--config` file.
+    Config,
+    /// Neither says: the kubelet's built-in default, `cgroupfs`.
+    Default,
+}
+
+impl DriverSource {
+    /// The name in the JSON model and the views.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DriverSource::Flag => "flag",
+            DriverSource::Config => "config",
+            DriverSource::Default => "default",
+        }
+    }
+}
+
+impl std::fmt::Display for DriverSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -293,6 +342,10 @@ pub struct Process {
     pub start_time: Option<String>,
     pub rss_bytes: Option<u64>,
     pub oom_score_adj: Option<i32>,
+    /// For a process in D state: the kernel function it sleeps in (/proc/<pid>/wchan), such as
+    /// `rpc_wait_bit_killable` (NFS) or `io_schedule`; null for other states, for snapshots
+    /// without it, and where the kernel does not say (it writes `0`).
+    pub wchan: Option<String>,
     /// The pid in each nested pid namespace, outermost first (`NSpid`); null on old kernels.
     pub nspid: Option<Vec<u32>>,
     pub kernel_thread: bool,

@@ -8,6 +8,7 @@
 
 mod node;
 mod process;
+mod signals;
 
 pub use node::{
     count_cpus, parse_boot_time, parse_loadavg, parse_meminfo, parse_mountinfo, parse_os_release,
@@ -16,6 +17,7 @@ pub use node::{
 pub use process::{
     parse_cgroup, parse_cmdline, parse_ns_links, parse_stat, parse_status, CgroupLine, Stat, Status,
 };
+pub use signals::{parse_file_nr, parse_pressure, parse_sysctl_number};
 
 use std::fmt;
 
@@ -134,6 +136,12 @@ pub fn fuzz_parsers(bytes: &[u8]) {
     let _ = parse_boot_time(&text);
     let _ = count_cpus(&text);
     let _ = parse_proc_cgroups(&text);
+    if let Ok(pressure) = parse_pressure(&text) {
+        let lines = pressure.some.iter().chain(pressure.full.iter());
+        assert!(lines.clone().all(|l| (0.0..=100.0).contains(&l.avg10)));
+    }
+    let _ = parse_file_nr(&text);
+    let _ = parse_sysctl_number("fuzz", &text);
     for error in [parse_stat(&text).err(), parse_status(&text).err()]
         .into_iter()
         .flatten()

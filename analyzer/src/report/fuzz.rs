@@ -78,6 +78,7 @@ fn fuzzed_model(next: &mut dyn FnMut() -> String) -> Model {
         start_time: None,
         rss_bytes: Some(1 << 20),
         oom_score_adj: Some(0),
+        wchan: None,
         nspid: Some(vec![pid]),
         kernel_thread: false,
         role: ProcessRole::Other,
@@ -91,6 +92,7 @@ fn fuzzed_model(next: &mut dyn FnMut() -> String) -> Model {
     let init = process(1, 0, next(), next(), next());
     let mut app = process(42, 1, next(), next(), next());
     app.role = ProcessRole::Container;
+    app.wchan = Some(next());
     app.container_id = container.clone();
     app.pod_uid = pod.clone();
     let cgroup_path = format!("/kubepods/pod{POD_UID}/{}", next());
@@ -200,6 +202,9 @@ fn fuzzed_model(next: &mut dyn FnMut() -> String) -> Model {
             cpus: Some(2),
             pid_max: Some(32768),
             loadavg: Some([0.5, 0.25, 0.125]),
+            pressure: Default::default(),
+            headroom: Default::default(),
+            kubelet_cgroup_driver: None,
         },
         collection: Collection {
             collector_version: next(),

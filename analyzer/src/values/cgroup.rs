@@ -3,6 +3,7 @@
 //! carries them for pods, containers and cgroups; findings judge them. Counters only: nothing
 //! here says whether a value is trouble.
 
+use super::signals::{MemoryBreakdown, MemoryEvents, Pressure};
 use serde::Serialize;
 use std::fmt;
 
@@ -86,6 +87,18 @@ pub struct Usage {
     pub cpu_nr_periods: Option<u64>,
     pub cpu_nr_throttled: Option<u64>,
     pub cpu_throttled_usec: Option<u64>,
+    /// v2 `memory.events.local`: the same events counted at this level only (Linux 5.7).
+    pub memory_events_local: Option<MemoryEvents>,
+    /// What the memory is, from `memory.stat` (v1 and v2).
+    pub memory_breakdown: Option<MemoryBreakdown>,
+    /// v2 `cpu.pressure`, `memory.pressure`, `io.pressure` (on a hybrid node, from the cgroup's
+    /// directory in the unified hierarchy).
+    pub pressure: Pressure,
+    /// v2 `cgroup.stat`: live cgroups below this one.
+    pub nr_descendants: Option<u64>,
+    /// v2 `cgroup.stat`: cgroups below this one that were removed but are still held by the
+    /// kernel (page cache or kernel memory charged to them).
+    pub nr_dying_descendants: Option<u64>,
     /// How the event counts above were made this level's own; null without event counts.
     pub events_counted: Option<EventsCounted>,
     /// The kernel's hierarchical event counts (this cgroup and its descendants, v2); null

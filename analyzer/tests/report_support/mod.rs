@@ -111,6 +111,7 @@ pub fn process(pid: u32, ppid: u32, comm: &str, cmdline: &str, role: ProcessRole
         start_time: None,
         rss_bytes: Some(4 * 1024 * 1024),
         oom_score_adj: Some(0),
+        wchan: None,
         nspid: Some(vec![pid]),
         kernel_thread: role == ProcessRole::KernelThread,
         role,

@@ -29,7 +29,7 @@ use node::{
 };
 use nodesnap_format::{
     CollectOptions, Counts, Gap, GapReason, Manifest, RuntimeMetadata, CGROUP_ROOT, FORMAT_VERSION,
-    IDENTITY_FILES, MANIFEST_PATH, METADATA_PATH, NODE_FILES,
+    IDENTITY_FILES, MANIFEST_PATH, METADATA_PATH, NODE_FILES, OPTIONAL_NODE_FILES,
 };
 use run::{InFlight, Run};
 use std::collections::{HashMap, VecDeque};
@@ -281,6 +281,7 @@ fn node_reads(cap: u64) -> Vec<FileRead> {
     };
     NODE_FILES
         .iter()
+        .chain(OPTIONAL_NODE_FILES)
         .filter(|rel| **rel != HOSTNAME_FILE)
         .map(|rel| read(rel, Purpose::Copy))
         .chain(

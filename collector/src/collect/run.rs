@@ -10,12 +10,12 @@ use crate::discovery::ConfigPaths;
 use crate::identity;
 use crate::pool::{
     self, Event, Job, JobKind, MetaFile, Outcome, PartialBundle, Purpose, ReadContext,
-    PROCESS_ITEM_NS,
+    PROCESS_ITEM_NS, PROCESS_ITEM_WCHAN,
 };
 use crate::runtime_dirs::RuntimeLister;
 use nodesnap_format::{
     CmdlinePolicy, Counts, Gap, GapReason, RuntimeMetadata, BUNDLE_FILE, CGROUP_FILES,
-    MAX_ENTRY_NAME_BYTES, NAMESPACE_LINKS_FILE, PROCESS_FILES,
+    D_STATE_FILE, MAX_ENTRY_NAME_BYTES, NAMESPACE_LINKS_FILE, OPTIONAL_NODE_FILES, PROCESS_FILES,
 };
 use std::collections::{HashMap, VecDeque};
 use std::io::{self, Write};
@@ -377,7 +377,13 @@ impl<W: Write> Run<W> {
             // Unreadable or absent: the daemon runs on its defaults, and so do we.
             self.complete_daemon(*pid, &ConfigPaths::default());
         }
-        let may_be_missing = meta.as_ref().is_some_and(MetaFile::may_be_missing);
+        // A node file of a feature this kernel lacks (PSI, conntrack) is absent, not unread.
+        let may_be_missing = match kind {
+            JobKind::Files { reads } => reads.get(item).is_some_and(|r| {
+                r.purpose == Purpose::Copy && OPTIONAL_NODE_FILES.contains(&r.rel.as_str())
+            }),
+            _ => false,
+        } || meta.as_ref().is_some_and(MetaFile::may_be_missing);
         if !(may_be_missing && error.raw_os_error() == Some(libc::ENOENT)) {
             self.gaps.push(gap(
                 item_path(kind, item),
@@ -446,6 +452,7 @@ impl std::fmt::Display for ProcessDir {
 pub(super) fn item_path(kind: &JobKind, item: usize) -> String {
     let name = match kind {
         JobKind::Process { .. } if item == PROCESS_ITEM_NS => NAMESPACE_LINKS_FILE,
+        JobKind::Process { .. } if item == PROCESS_ITEM_WCHAN => D_STATE_FILE,
         JobKind::Process { .. } => item
             .checked_sub(1)
             .and_then(|index| PROCESS_FILES.get(index))

@@ -8,9 +8,10 @@ use std::io;
 use std::sync::Arc;
 
 /// Item 0 of a process job opens its /proc directory; then one item per process file, then the
-/// namespace links.
+/// namespace links, then `wchan` for a process in D state.
 pub const PROCESS_ITEM_DIR: usize = 0;
 pub const PROCESS_ITEM_NS: usize = PROCESS_FILES.len() + 1;
+pub const PROCESS_ITEM_WCHAN: usize = PROCESS_ITEM_NS + 1;
 
 /// What a file read by a `Files` job is for.
 #[derive(Debug, Clone, PartialEq)]

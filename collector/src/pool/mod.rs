@@ -10,7 +10,8 @@ use crate::discovery;
 use crate::fsread::{self, EntryKind};
 use crate::redact;
 use nodesnap_format::{
-    bundle, CmdlinePolicy, CGROUP_FILES, NAMESPACE_LINKS, NAMESPACE_LINKS_FILE, PROCESS_FILES,
+    bundle, CmdlinePolicy, CGROUP_FILES, D_STATE_FILE, NAMESPACE_LINKS, NAMESPACE_LINKS_FILE,
+    PROCESS_FILES,
 };
 use std::ffi::CString;
 use std::io;
@@ -123,6 +124,7 @@ struct Names {
     ns: Vec<CString>,
     ns_dir: CString,
     stat: CString,
+    wchan: CString,
 }
 
 impl Names {
@@ -139,6 +141,7 @@ impl Names {
             ns: c(NAMESPACE_LINKS),
             ns_dir: c"ns".to_owned(),
             stat: c"stat".to_owned(),
+            wchan: c"wchan".to_owned(),
         }
     }
 }
@@ -332,6 +335,12 @@ pub fn stat_start_ticks(stat: &[u8]) -> Option<u64> {
     rest.split_whitespace().nth(19)?.parse().ok()
 }
 
+/// Field 3 of /proc/<pid>/stat says `D`: the process sleeps uninterruptibly.
+pub fn stat_in_d_state(stat: &[u8]) -> bool {
+    let close = stat.iter().rposition(|&b| b == b')');
+    close.and_then(|c| stat.get(c + 2)) == Some(&b'D')
+}
+
 fn read_process(
     sink: &JobSink,
     job_record: &Job,
@@ -362,6 +371,7 @@ fn read_process(
             return;
         }
     };
+    let mut in_d_state = false;
     if let (Some(_), Some(expected)) = (job_record.resume_after, job_record.start_ticks) {
         state.begin(job, 1, "stat");
         let now = match fsread::open_at_c(dir.as_raw_fd(), &context.names.stat, libc::O_RDONLY) {
@@ -370,6 +380,7 @@ fn read_process(
                 .and_then(|_| stat_start_ticks(&scratch.data)),
             Err(_) => None,
         };
+        in_d_state = stat_in_d_state(&scratch.data);
         state.end();
         if now != Some(expected) {
             // Another life under the same pid: the process this job began is gone.
@@ -422,6 +433,7 @@ fn read_process(
                     sink.send(item, Outcome::Truncated { kept: data.len() });
                 }
                 if item == 1 {
+                    in_d_state = stat_in_d_state(&data);
                     let ticks = stat_start_ticks(&data);
                     sink.update(|bundle| {
                         bundle.has_stat = true;
@@ -442,20 +454,48 @@ fn read_process(
             }
         }
     }
-    if skip(PROCESS_ITEM_NS) {
-        return;
+    if !skip(PROCESS_ITEM_NS) {
+        state.begin(job, PROCESS_ITEM_NS, "ns");
+        let outcome = read_ns_links(context, &dir, &mut scratch.ns);
+        state.end();
+        match outcome {
+            Ok(unreadable) => {
+                sink.record(PROCESS_ITEM_NS, NAMESPACE_LINKS_FILE, &scratch.ns);
+                if !unreadable.is_empty() {
+                    sink.send(PROCESS_ITEM_NS, Outcome::NsUnreadable { links: unreadable });
+                }
+            }
+            Err(outcome) => sink.send(PROCESS_ITEM_NS, outcome),
+        }
     }
-    state.begin(job, PROCESS_ITEM_NS, "ns");
-    let outcome = read_ns_links(context, &dir, &mut scratch.ns);
+    // What a process in D state waits on, read only for those: one more file per process
+    // would cost every node, and a sleeping process's wchan says little.
+    if in_d_state && !skip(PROCESS_ITEM_WCHAN) {
+        read_wchan(sink, &dir, scratch);
+    }
+}
+
+/// Reads a D-state process's `wchan` into its bundle.
+fn read_wchan(sink: &JobSink, dir: &OwnedFd, scratch: &mut Scratch) {
+    let (context, state, job) = (sink.context, sink.state, sink.job);
+    state.begin(job, PROCESS_ITEM_WCHAN, D_STATE_FILE);
+    let read = match fsread::open_at_c(dir.as_raw_fd(), &context.names.wchan, libc::O_RDONLY) {
+        Ok(fd) => read_regular(fd, context.max_file_bytes, &mut scratch.data),
+        Err(error) => Read::Failed(classify_open_error(error)),
+    };
     state.end();
-    match outcome {
-        Ok(unreadable) => {
-            sink.record(PROCESS_ITEM_NS, NAMESPACE_LINKS_FILE, &scratch.ns);
-            if !unreadable.is_empty() {
-                sink.send(PROCESS_ITEM_NS, Outcome::NsUnreadable { links: unreadable });
+    match read {
+        Read::Done { truncated } => {
+            sink.record(PROCESS_ITEM_WCHAN, D_STATE_FILE, &scratch.data);
+            if truncated {
+                let kept = scratch.data.len();
+                sink.send(PROCESS_ITEM_WCHAN, Outcome::Truncated { kept });
             }
         }
-        Err(outcome) => sink.send(PROCESS_ITEM_NS, outcome),
+        Read::Failed(Outcome::Failed(error)) if is_gone(&error) => {
+            sink.send(PROCESS_ITEM_WCHAN, Outcome::Vanished)
+        }
+        Read::Failed(outcome) => sink.send(PROCESS_ITEM_WCHAN, outcome),
     }
 }
 

@@ -223,7 +223,7 @@ pub fn small_node(label: &str) -> FakeTree {
         &[
             ("cgroup.procs", "1\n812\n"),
             ("memory.limit_in_bytes", "9223372036854771712\n"),
-            ("memory.stat", "cache 0\n"),
+            ("memory.numa_stat", "total=0 N0=0\n"),
         ],
     );
     tree.cgroup(

@@ -3,7 +3,10 @@
 //! the model writes.
 
 use crate::model::inputs::RawNode;
-use crate::model::{CgroupDriver, Collection, Node, Pid, Process, ProcessRole, RuntimeInfo};
+use crate::model::{
+    CgroupDriver, Collection, DriverSource, Headroom, HeadroomLimit, KubeletCgroupDriver, Node,
+    Pid, Process, ProcessRole, RuntimeInfo,
+};
 use nodesnap_format::Manifest;
 
 /// The kernel's USER_HZ: /proc/<pid>/stat counts start times in these ticks on every
@@ -20,10 +23,8 @@ pub fn node(
 ) -> Node {
     // k3s and rke2 run the kubelet inside their server or agent process, which counts as the
     // kubelet.
-    let kubelet_pid = processes
-        .iter()
-        .find(|p| p.role == ProcessRole::Kubelet)
-        .map(|p| p.pid);
+    let kubelet = processes.iter().find(|p| p.role == ProcessRole::Kubelet);
+    let kubelet_pid = kubelet.map(|p| p.pid);
     Node {
         hostname: facts.hostname.clone(),
         kernel: facts.kernel.clone(),
@@ -38,6 +39,75 @@ pub fn node(
         cpus: facts.cpus,
         pid_max: facts.pid_max,
         loadavg: facts.loadavg,
+        pressure: facts.pressure,
+        headroom: headroom(facts, processes),
+        kubelet_cgroup_driver: kubelet.and_then(|k| kubelet_cgroup_driver(facts, k)),
+    }
+}
+
+/// The node's limits with what is in use: threads and pids from the processes' thread counts
+/// (a process whose count is unknown counts as one), the rest from /proc/sys.
+fn headroom(facts: &RawNode, processes: &[Process]) -> Headroom {
+    let sysctls = &facts.sysctls;
+    let threads: u64 = processes
+        .iter()
+        .map(|p| u64::from(p.threads.unwrap_or(1)))
+        .sum();
+    let threads = (!processes.is_empty()).then_some(threads);
+    let limit = |used: Option<u64>, max: Option<u64>| max.map(|max| HeadroomLimit::new(used, max));
+    let file_max = sysctls.file_max.or(sysctls.file_nr.map(|nr| nr.max));
+    Headroom {
+        conntrack: limit(sysctls.conntrack_count, sysctls.conntrack_max),
+        inotify_watches: limit(None, sysctls.inotify_max_user_watches),
+        inotify_instances: limit(None, sysctls.inotify_max_user_instances),
+        threads: limit(threads, sysctls.threads_max),
+        file_handles: limit(sysctls.file_nr.map(|nr| nr.used()), file_max),
+        pids: limit(threads, facts.pid_max),
+    }
+}
+
+/// The kubelet's cgroup driver as the kubelet itself decides it: its flag, else its config
+/// file, else the default. From the collector's record of it where there is one; from its
+/// command line alone in snapshots without (the config is then unknown, and so is the
+/// default). None where the record's config could not be read, as it may name the driver.
+fn kubelet_cgroup_driver(facts: &RawNode, kubelet: &Process) -> Option<KubeletCgroupDriver> {
+    let found = |driver: &str, source| {
+        let driver = match driver {
+            "systemd" => CgroupDriver::Systemd,
+            "cgroupfs" => CgroupDriver::Cgroupfs,
+            _ => CgroupDriver::Unknown,
+        };
+        Some(KubeletCgroupDriver { driver, source })
+    };
+    let record = facts.kubelets.iter().find(|r| r.pid == kubelet.pid.0);
+    let Some(record) = record else {
+        let argv = kubelet.cmdline.as_deref()?;
+        let mut words = argv.split(' ');
+        while let Some(word) = words.next() {
+            if let Some(value) = word.strip_prefix("--cgroup-driver=") {
+                return found(value, DriverSource::Flag);
+            }
+            if word == "--cgroup-driver" {
+                return found(words.next()?, DriverSource::Flag);
+            }
+        }
+        return None;
+    };
+    match (
+        record.cgroup_driver.as_deref(),
+        record.cgroup_driver_from.as_deref(),
+    ) {
+        (Some(driver), Some("config")) => found(driver, DriverSource::Config),
+        (Some(driver), _) => found(driver, DriverSource::Flag),
+        (None, _) => {
+            let config = record.config.as_deref().map(|c| c.trim_start_matches('/'));
+            let unread =
+                config.is_some_and(|c| facts.unread_kubelet_configs.iter().any(|u| u == c));
+            (!unread).then_some(KubeletCgroupDriver {
+                driver: CgroupDriver::Cgroupfs,
+                source: DriverSource::Default,
+            })
+        }
     }
 }
 

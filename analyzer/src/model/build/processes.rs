@@ -134,6 +134,7 @@ pub fn to_model(
                 },
                 rss_bytes: p.rss_bytes,
                 oom_score_adj: p.oom_score_adj,
+                wchan: p.wchan.clone(),
                 nspid: p.nspid.clone(),
                 kernel_thread: record.role.role == ProcessRole::KernelThread,
                 shim_for: record.role.shim_for(),
