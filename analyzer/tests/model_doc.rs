@@ -86,6 +86,28 @@ fn docs_state_every_threshold_the_findings_use() {
             format!("{ZOMBIES_OF_PIDS_MAX_PERCENT}%"),
         ),
         ("PID_MAX_NEAR_PERCENT", format!("{PID_MAX_NEAR_PERCENT}%")),
+        ("PRESSURE_SOME_PERCENT", format!("{PRESSURE_SOME_PERCENT}%")),
+        ("PRESSURE_FULL_PERCENT", format!("{PRESSURE_FULL_PERCENT}%")),
+        (
+            "MEMORY_NEAR_LIMIT_PERCENT",
+            format!("{MEMORY_NEAR_LIMIT_PERCENT}%"),
+        ),
+        ("RECLAIMABLE_PERCENT", format!("{RECLAIMABLE_PERCENT}%")),
+        ("SLAB_PERCENT", format!("{SLAB_PERCENT}%")),
+        ("SLAB_MIN_BYTES", format!("{} MiB", SLAB_MIN_BYTES >> 20)),
+        ("DYING_CGROUPS_MIN", DYING_CGROUPS_MIN.to_string()),
+        (
+            "NODE_LIMIT_NEAR_PERCENT",
+            format!("{NODE_LIMIT_NEAR_PERCENT}%"),
+        ),
+        (
+            "INOTIFY_INSTANCES_PER_CONTAINER",
+            format!("{INOTIFY_INSTANCES_PER_CONTAINER}, "),
+        ),
+        (
+            "INOTIFY_WATCHES_PER_CONTAINER",
+            format!("{INOTIFY_WATCHES_PER_CONTAINER} per"),
+        ),
     ];
     for (name, value) in rows {
         let line = thresholds

@@ -1,6 +1,10 @@
-//! Rules about the node's own limits (`node.headroom`): tasks against kernel.pid_max.
+//! Rules about the node's own limits (`node.headroom`): tasks against kernel.pid_max, threads,
+//! open files, conntrack entries, and inotify's limits against the number of containers.
 
-use super::{finding, rules::*, PID_MAX_NEAR_PERCENT};
+use super::{
+    finding, rules::*, INOTIFY_INSTANCES_PER_CONTAINER, INOTIFY_WATCHES_PER_CONTAINER,
+    NODE_LIMIT_NEAR_PERCENT, PID_MAX_NEAR_PERCENT,
+};
 use crate::model::{Finding, HeadroomLimit, Subject};
 use crate::present::Index;
 
@@ -47,4 +51,81 @@ pub(super) fn pids_near_pid_max(index: &Index, out: &mut Vec<Finding>) {
             share(tasks, pid_max)
         ),
     ));
+}
+
+/// Running containers (not sandboxes), for the limits whose use the snapshot cannot read.
+fn running_containers(index: &Index) -> u64 {
+    index
+        .model
+        .containers
+        .iter()
+        .filter(|c| !c.sandbox && !c.pids.is_empty())
+        .count() as u64
+}
+
+/// The node's other limits: conntrack, threads, file handles at [`NODE_LIMIT_NEAR_PERCENT`]
+/// of their maximum; inotify's per-user limits against the number of running containers.
+pub(super) fn node_limits(index: &Index, out: &mut Vec<Finding>) {
+    let headroom = &index.model.node.headroom;
+    let used_of = [
+        (
+            &CONNTRACK_NEAR_LIMIT,
+            headroom.conntrack,
+            "connection tracking entries (nf_conntrack_count) of net.netfilter.nf_conntrack_max",
+        ),
+        (
+            &THREADS_NEAR_LIMIT,
+            headroom.threads,
+            "threads of kernel.threads-max",
+        ),
+        (
+            &FILE_HANDLES_NEAR_LIMIT,
+            headroom.file_handles,
+            "open file handles (file-nr) of fs.file-max",
+        ),
+    ];
+    for (rule, limit, what) in used_of {
+        if let Some((used, max)) = near(limit, NODE_LIMIT_NEAR_PERCENT) {
+            out.push(finding(
+                rule,
+                Subject::Node,
+                format!("{used} {what} {max} ({})", share(used, max)),
+            ));
+        }
+    }
+    let containers = running_containers(index);
+    let mut low = Vec::new();
+    let per = [
+        (
+            headroom.inotify_instances,
+            INOTIFY_INSTANCES_PER_CONTAINER,
+            "fs.inotify.max_user_instances",
+        ),
+        (
+            headroom.inotify_watches,
+            INOTIFY_WATCHES_PER_CONTAINER,
+            "fs.inotify.max_user_watches",
+        ),
+    ];
+    for (limit, each, name) in per {
+        let Some(limit) = limit else { continue };
+        let wanted = containers.saturating_mul(each);
+        if limit.max < wanted {
+            low.push(format!(
+                "{name} {} (below {each} per container, {wanted})",
+                limit.max
+            ));
+        }
+    }
+    if !low.is_empty() {
+        out.push(finding(
+            &INOTIFY_NEAR_LIMIT,
+            Subject::Node,
+            format!(
+                "{} for the node's {containers} running containers; usage is not in the \
+                 snapshot",
+                low.join(" and ")
+            ),
+        ));
+    }
 }

@@ -1,7 +1,7 @@
 //! Rules about what a pod or container leaves behind: cgroups of pods and containers that are
-//! gone, and zombies that use up a cgroup's pids.max.
+//! gone, dying cgroups the kernel still holds, and zombies that use up a cgroup's pids.max.
 
-use super::{finding, rules::*, ZOMBIES_OF_PIDS_MAX_PERCENT};
+use super::{finding, rules::*, DYING_CGROUPS_MIN, ZOMBIES_OF_PIDS_MAX_PERCENT};
 use crate::model::{Cgroup, Container, Finding, Limit, Pid, Process, Subject};
 use crate::present::text::abbreviate;
 use crate::present::Index;
@@ -198,4 +198,43 @@ fn init_note(index: &Index, c: &Cgroup) -> String {
         "; the container's pid 1 is {}, not an init",
         index.process_label(init.pid)
     )
+}
+
+/// The topmost cgroups with at least [`DYING_CGROUPS_MIN`] dying descendants (cgroup.stat counts
+/// every level below, so each ancestor repeats a child's; the highest one is reported, with the
+/// child holding most of them named).
+pub(super) fn dying_cgroups(index: &Index, out: &mut Vec<Finding>) {
+    let over = |c: &Cgroup| {
+        c.usage
+            .nr_dying_descendants
+            .filter(|n| *n >= DYING_CGROUPS_MIN)
+    };
+    for c in &index.model.cgroups {
+        let Some(dying) = over(c) else { continue };
+        let parent = c.parent.as_ref().and_then(|p| index.cgroup(p));
+        if parent.is_some_and(|p| over(p).is_some()) {
+            continue;
+        }
+        let most = index
+            .cgroup_children(&c.path)
+            .iter()
+            .filter_map(|k| k.usage.nr_dying_descendants.map(|n| (n, *k)))
+            .max_by_key(|(n, _)| *n)
+            .filter(|(n, _)| *n > 0)
+            .map(|(n, k)| format!("; {n} of them below {}", k.path))
+            .unwrap_or_default();
+        let live = c
+            .usage
+            .nr_descendants
+            .map(|n| format!(" (and {n} live ones)"))
+            .unwrap_or_default();
+        out.push(finding(
+            &DYING_CGROUPS,
+            Subject::Cgroup(c.path.clone()),
+            format!(
+                "cgroup {} holds {dying} dying descendant cgroups{live}{most}",
+                c.path
+            ),
+        ));
+    }
 }

@@ -1,7 +1,11 @@
-//! Rules about where memory limits fired: a pod's own limit against its containers'.
+//! Rules about memory: where limits fired (a pod's own limit against its containers'), and
+//! what the memory is (page cache and reclaimable slab near the limit, slab that dominates).
 
-use super::{finding, leaks::subtree, rules::*};
-use crate::model::{Cgroup, CgroupPath, EventsCounted, Finding, Limit, Subject};
+use super::{
+    at_least_percent, finding, leaks::subtree, rules::*, MEMORY_NEAR_LIMIT_PERCENT,
+    RECLAIMABLE_PERCENT, SLAB_MIN_BYTES, SLAB_PERCENT,
+};
+use crate::model::{Cgroup, CgroupPath, EventsCounted, Finding, Limit, MemoryBreakdown, Subject};
 use crate::present::{units, Index};
 
 /// The pod's own memory limit fired: on v2 its own `memory.events` `oom` (made its own by
@@ -86,4 +90,90 @@ fn victims(index: &Index, below: &[&Cgroup]) -> String {
         })
         .collect();
     names.join(", ")
+}
+
+/// Memory near the limit that is mostly reclaimable, and slab that dominates usage: judged on
+/// each container's top cgroup and each pod's.
+pub(super) fn breakdown(index: &Index, out: &mut Vec<Finding>) {
+    for c in &index.model.cgroups {
+        let is_pod = c.container_id.is_none() && c.pod_uid.is_some();
+        if !is_pod && !super::pressure::is_top_of_container(index, c) {
+            continue;
+        }
+        let (Some(used), Some(b)) = (c.usage.memory_current_bytes, c.usage.memory_breakdown) else {
+            continue;
+        };
+        if let Some((limit, reclaimable)) = mostly_reclaimable(c) {
+            out.push(finding(
+                &MEMORY_MOSTLY_RECLAIMABLE,
+                Subject::Cgroup(c.path.clone()),
+                format!(
+                    "{} uses {} of its memory limit {} ({}), but {} of it is reclaimable \
+                     ({}: page cache {}, reclaimable slab {}); working set {}",
+                    super::cgroups::owner(index, c),
+                    units::bytes(used),
+                    units::bytes(limit),
+                    share(used, limit),
+                    units::bytes(reclaimable),
+                    share(reclaimable, used),
+                    units::bytes(page_cache(&b)),
+                    units::bytes(b.slab_reclaimable_bytes.unwrap_or(0)),
+                    b.working_set_bytes
+                        .map_or("unknown".to_string(), units::bytes),
+                ),
+            ));
+        }
+        if let Some(slab) = slab_dominates(used, &b) {
+            let reclaimable = b
+                .slab_reclaimable_bytes
+                .map(|r| format!(", {} of it reclaimable", units::bytes(r)))
+                .unwrap_or_default();
+            out.push(finding(
+                &SLAB_DOMINATES,
+                Subject::Cgroup(c.path.clone()),
+                format!(
+                    "{}'s slab is {} of its {} ({}){reclaimable}",
+                    super::cgroups::owner(index, c),
+                    units::bytes(slab),
+                    units::bytes(used),
+                    share(slab, used),
+                ),
+            ));
+        }
+    }
+}
+
+/// `90%`, rounded down.
+fn share(part: u64, whole: u64) -> String {
+    format!("{}%", u128::from(part) * 100 / u128::from(whole.max(1)))
+}
+
+/// Page cache the kernel can drop: the file pages outside tmpfs and shared memory.
+fn page_cache(b: &MemoryBreakdown) -> u64 {
+    b.file_bytes
+        .unwrap_or(0)
+        .saturating_sub(b.shmem_bytes.unwrap_or(0))
+}
+
+/// The limit and the reclaimable bytes, when usage is at least [`MEMORY_NEAR_LIMIT_PERCENT`]
+/// of a numeric limit and at least [`RECLAIMABLE_PERCENT`] of usage is page cache outside
+/// tmpfs or reclaimable slab.
+pub fn mostly_reclaimable(c: &Cgroup) -> Option<(u64, u64)> {
+    let Some(Limit::Value(limit)) = c.limits.memory_max_bytes else {
+        return None;
+    };
+    let used = c.usage.memory_current_bytes?;
+    let b = c.usage.memory_breakdown?;
+    b.file_bytes?;
+    let reclaimable = page_cache(&b).saturating_add(b.slab_reclaimable_bytes.unwrap_or(0));
+    (at_least_percent(used, limit, MEMORY_NEAR_LIMIT_PERCENT)
+        && at_least_percent(reclaimable, used, RECLAIMABLE_PERCENT))
+    .then_some((limit, reclaimable))
+}
+
+/// The slab bytes, when usage is at least [`SLAB_MIN_BYTES`] and slab at least
+/// [`SLAB_PERCENT`] of it.
+pub fn slab_dominates(used: u64, b: &MemoryBreakdown) -> Option<u64> {
+    let slab = b.slab_bytes?;
+    (used >= SLAB_MIN_BYTES && at_least_percent(slab, used, SLAB_PERCENT)).then_some(slab)
 }

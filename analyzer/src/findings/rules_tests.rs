@@ -10,7 +10,7 @@ const OTHER_ID: &str = "11111111111111111111111111111111111111111111111111111111
 const STRAY_ID: &str = "2222222222222222222222222222222222222222222222222222222222222222";
 
 /// `pod_node` on either version: containerd, a shim, pause and nginx in a burstable pod.
-fn pod_node_on(fs: Fs) -> NodeBuilder {
+pub(super) fn pod_node_on(fs: Fs) -> NodeBuilder {
     let mut node = base(fs);
     node.process(Proc::new(800, 1, "containerd", "/usr/bin/containerd"));
     node.process(Proc::new(

@@ -9,6 +9,8 @@ use nodesnap_format::{Gap, GapReason};
 
 #[path = "rules_tests.rs"]
 mod rules_tests;
+#[path = "signals_tests.rs"]
+mod signals_tests;
 
 const SHIM: u32 = 900;
 
