@@ -21,6 +21,7 @@ mod shims;
 
 pub use cgroups::{heavily_throttled, pids_near_limit};
 pub use headroom::at_least_percent;
+pub use memory::mostly_reclaimable;
 pub use pods::{expected_oom_score_adj, GUARANTEED_OOM_SCORE_ADJ};
 pub use pressure::pressure_over;
 pub use rules::*;
