@@ -56,19 +56,32 @@ pub fn parse_cpu_max(text: &str) -> Result<(Limit, u64), ParseError> {
 
 /// Parses a flat keyed file: one `<key> <unsigned number>` per line.
 pub fn parse_flat_keyed(text: &str) -> Result<BTreeMap<String, u64>, ParseError> {
-    const WHAT: &str = "flat keyed file";
     let mut values = BTreeMap::new();
+    visit_flat_keyed(text, |key, value| {
+        values.insert(key.to_string(), value);
+    })?;
+    Ok(values)
+}
+
+/// Checks every line of a flat keyed file and hands each key and value to `visit`, without
+/// keeping them: memory.stat has some 50 lines of which a few are read.
+pub fn visit_flat_keyed<'t>(
+    text: &'t str,
+    mut visit: impl FnMut(&'t str, u64),
+) -> Result<(), ParseError> {
+    const WHAT: &str = "flat keyed file";
     for (index, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let fields: Vec<&str> = line.split_ascii_whitespace().collect();
-        let [key, value] = fields.as_slice() else {
-            return Err(ParseError::at_line(
-                WHAT,
-                index + 1,
-                format!("expected '<key> <value>', got {:?}", excerpt(line)),
-            ));
+        let mut fields = line.split_ascii_whitespace();
+        let (key, value) = match (fields.next(), fields.next(), fields.next()) {
+            (None, _, _) => continue,
+            (Some(key), Some(value), None) => (key, value),
+            _ => {
+                return Err(ParseError::at_line(
+                    WHAT,
+                    index + 1,
+                    format!("expected '<key> <value>', got {:?}", excerpt(line)),
+                ))
+            }
         };
         let value = value.parse().map_err(|_| {
             ParseError::at_line(
@@ -77,9 +90,9 @@ pub fn parse_flat_keyed(text: &str) -> Result<BTreeMap<String, u64>, ParseError>
                 format!("{key} is not a number: {:?}", excerpt(value)),
             )
         })?;
-        values.insert(key.to_string(), value);
+        visit(key, value);
     }
-    Ok(values)
+    Ok(())
 }
 
 /// Parses cgroup.procs (or tasks): one pid per line.

@@ -1,7 +1,7 @@
 //! Parsers for the signal control files: `memory.stat` (v1 and v2 keys) into a memory
 //! breakdown with the kubelet's working set, `memory.events.local`, and `cgroup.stat`.
 
-use super::parse::parse_flat_keyed;
+use super::parse::{parse_flat_keyed, visit_flat_keyed};
 use crate::procfs::ParseError;
 use crate::values::{CgroupStat, MemoryBreakdown, MemoryEvents};
 use std::collections::BTreeMap;
@@ -14,7 +14,11 @@ pub fn parse_memory_stat(
     text: &str,
     usage_bytes: Option<u64>,
 ) -> Result<MemoryBreakdown, ParseError> {
-    let stat = parse_flat_keyed(text)?;
+    // Keys borrowed from the text: no string is made for the 50 lines of which few are read.
+    let mut stat = BTreeMap::new();
+    visit_flat_keyed(text, |key, value| {
+        stat.insert(key, value);
+    })?;
     let get = |key: &str| stat.get(key).copied();
     let mut breakdown = if stat.contains_key("anon") || stat.contains_key("file") {
         v2_breakdown(&stat)
@@ -33,7 +37,7 @@ pub fn parse_memory_stat(
     Ok(breakdown)
 }
 
-fn v2_breakdown(stat: &BTreeMap<String, u64>) -> MemoryBreakdown {
+fn v2_breakdown(stat: &BTreeMap<&str, u64>) -> MemoryBreakdown {
     let get = |key: &str| stat.get(key).copied();
     let sum = |keys: &[&str]| -> Option<u64> {
         let mut found = keys.iter().filter_map(|key| get(key)).peekable();

@@ -159,7 +159,7 @@ pub fn gather_process(
 /// The node's signal files: pressure, the sysctl limits and counters, and the kubelet's
 /// records with the configs the collector could not read. A file that does not parse is left
 /// out with a gap in `problems`.
-pub fn gather_node_signals(snapshot: &Snapshot, node: &mut RawNode, problems: &mut Vec<Gap>) {
+fn gather_node_signals(snapshot: &Snapshot, node: &mut RawNode, problems: &mut Vec<Gap>) {
     use procfs::{parse_file_nr, parse_pressure, parse_sysctl_number};
     let pressure = |name: &str, problems: &mut Vec<Gap>| {
         parse_node_file(
