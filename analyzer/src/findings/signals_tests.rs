@@ -346,3 +346,84 @@ fn d_state_processes_are_grouped_by_what_they_wait_in() {
     );
     assert_eq!(processes::wait_meaning("ep_poll"), None);
 }
+
+/// The live kernel (pressure files exist on this machine's v2 hierarchy): the node's real
+/// pressure and headroom figures are judged exactly as the thresholds say, whatever they are
+/// at the moment.
+#[test]
+fn the_live_nodes_pressure_and_headroom_are_judged_by_the_thresholds() {
+    use nodesnap_testing::require;
+    let live = std::path::Path::new("/");
+    require!(
+        live.join("proc/pressure/cpu").exists(),
+        "this kernel has no pressure stall information (/proc/pressure/cpu)"
+    );
+    require!(
+        nodesnap_testing::is_root(),
+        "collecting the live node needs root"
+    );
+    let dir = nodesnap_fixtures::TempDir::new("analyzer-live-rules");
+    let tarball = dir.join("live.tar.gz");
+    let mut config = collector::Config::new(
+        live.to_path_buf(),
+        collector::OutputTarget::Path(tarball.clone()),
+    );
+    config.cmdline = nodesnap_format::CmdlinePolicy::Dropped;
+    collector::collect(&config, &mut |_| {}).expect("collecting the live node");
+    let snapshot = crate::snapshot::load(&tarball).expect("loading the live snapshot");
+    let model = analyze(&snapshot);
+    let node_finding = |rule: &Rule| {
+        model
+            .findings
+            .iter()
+            .any(|f| f.rule == rule.id && f.subject == Subject::Node)
+    };
+    let pressure = model.node.pressure;
+    for (rule, resource) in [
+        (&CPU_PRESSURE, pressure.cpu),
+        (&MEMORY_PRESSURE, pressure.memory),
+        (&IO_PRESSURE, pressure.io),
+    ] {
+        let resource = resource.expect("the node's pressure file");
+        assert_eq!(
+            node_finding(rule),
+            pressure_over(&resource).is_some(),
+            "{}: {resource:?}",
+            rule.id
+        );
+    }
+    let headroom = model.node.headroom;
+    let near = |limit: Option<crate::model::HeadroomLimit>, percent| {
+        limit.is_some_and(|l| l.used.is_some_and(|u| at_least_percent(u, l.max, percent)))
+    };
+    assert!(headroom.threads.is_some() && headroom.file_handles.is_some());
+    assert_eq!(
+        node_finding(&THREADS_NEAR_LIMIT),
+        near(headroom.threads, NODE_LIMIT_NEAR_PERCENT)
+    );
+    assert_eq!(
+        node_finding(&FILE_HANDLES_NEAR_LIMIT),
+        near(headroom.file_handles, NODE_LIMIT_NEAR_PERCENT)
+    );
+    assert_eq!(
+        node_finding(&PIDS_NEAR_PID_MAX),
+        near(headroom.pids, PID_MAX_NEAR_PERCENT)
+    );
+    // Every cgroup pressure finding is about a cgroup whose figures pass the threshold.
+    for f in model
+        .findings
+        .iter()
+        .filter(|f| f.rule == MEMORY_PRESSURE.id)
+    {
+        if let Subject::Cgroup(path) = &f.subject {
+            let c = model.cgroups.iter().find(|c| &c.path == path).unwrap();
+            assert!(c
+                .usage
+                .pressure
+                .memory
+                .as_ref()
+                .and_then(pressure_over)
+                .is_some());
+        }
+    }
+}
