@@ -4,7 +4,6 @@
 use super::parse::{parse_flat_keyed, visit_flat_keyed};
 use crate::procfs::ParseError;
 use crate::values::{CgroupStat, MemoryBreakdown, MemoryEvents};
-use std::collections::BTreeMap;
 
 /// Parses `memory.stat` of either version, told apart by its keys (v2 writes `anon` and
 /// `file`, v1 `rss` and `cache`), with the cgroup's usage (`memory.current`,
@@ -14,22 +13,25 @@ pub fn parse_memory_stat(
     text: &str,
     usage_bytes: Option<u64>,
 ) -> Result<MemoryBreakdown, ParseError> {
-    // Keys borrowed from the text: no string is made for the 50 lines of which few are read.
-    let mut stat = BTreeMap::new();
+    // Only the keys read are kept, in a fixed table: no map or string for the 50 lines of a
+    // memory.stat, thousands of times per snapshot.
+    let mut values = [None; MEMORY_STAT_KEYS.len()];
     visit_flat_keyed(text, |key, value| {
-        stat.insert(key, value);
+        if let Some(index) = MEMORY_STAT_KEYS.iter().position(|k| *k == key) {
+            values[index] = Some(value);
+        }
     })?;
-    let get = |key: &str| stat.get(key).copied();
-    let mut breakdown = if stat.contains_key("anon") || stat.contains_key("file") {
+    let stat = MemoryStat(values);
+    let mut breakdown = if stat.get("anon").is_some() || stat.get("file").is_some() {
         v2_breakdown(&stat)
     } else {
-        let v1 = |key: &str| get(&format!("total_{key}")).or_else(|| get(key));
+        let v1 = |total: &str, local: &str| stat.get(total).or_else(|| stat.get(local));
         MemoryBreakdown {
-            anon_bytes: v1("rss"),
-            file_bytes: v1("cache"),
-            shmem_bytes: v1("shmem"),
-            active_file_bytes: v1("active_file"),
-            inactive_file_bytes: v1("inactive_file"),
+            anon_bytes: v1("total_rss", "rss"),
+            file_bytes: v1("total_cache", "cache"),
+            shmem_bytes: v1("total_shmem", "shmem"),
+            active_file_bytes: v1("total_active_file", "active_file"),
+            inactive_file_bytes: v1("total_inactive_file", "inactive_file"),
             ..MemoryBreakdown::default()
         }
     };
@@ -37,8 +39,41 @@ pub fn parse_memory_stat(
     Ok(breakdown)
 }
 
-fn v2_breakdown(stat: &BTreeMap<&str, u64>) -> MemoryBreakdown {
-    let get = |key: &str| stat.get(key).copied();
+/// The memory.stat keys either version's breakdown reads.
+const MEMORY_STAT_KEYS: [&str; 19] = [
+    "anon",
+    "file",
+    "kernel",
+    "kernel_stack",
+    "pagetables",
+    "percpu",
+    "slab",
+    "slab_reclaimable",
+    "slab_unreclaimable",
+    "shmem",
+    "active_file",
+    "inactive_file",
+    "rss",
+    "cache",
+    "total_rss",
+    "total_cache",
+    "total_shmem",
+    "total_active_file",
+    "total_inactive_file",
+];
+
+/// The values of [`MEMORY_STAT_KEYS`] one memory.stat holds.
+struct MemoryStat([Option<u64>; MEMORY_STAT_KEYS.len()]);
+
+impl MemoryStat {
+    fn get(&self, key: &str) -> Option<u64> {
+        let index = MEMORY_STAT_KEYS.iter().position(|k| *k == key)?;
+        self.0[index]
+    }
+}
+
+fn v2_breakdown(stat: &MemoryStat) -> MemoryBreakdown {
+    let get = |key: &str| stat.get(key);
     let sum = |keys: &[&str]| -> Option<u64> {
         let mut found = keys.iter().filter_map(|key| get(key)).peekable();
         found.peek()?;
