@@ -97,7 +97,13 @@ fn run_fleet(request: &Request) -> Result<Outcome, Failure> {
             Found::Problem { path, message } => problems.push((path, message)),
         }
     }
-    if snapshots.is_empty() && problems.is_empty() {
+    // Nothing to show: one line, no page.
+    if snapshots.is_empty() {
+        if let [(path, message)] = problems.as_slice() {
+            if message.starts_with("cannot read") {
+                return Err(Failure::about(path, message));
+            }
+        }
         let given: Vec<String> = request
             .snapshots
             .iter()

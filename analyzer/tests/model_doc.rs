@@ -91,3 +91,56 @@ fn docs_state_the_cgroup_path_limits_the_analyzer_applies() {
         "docs/SECURITY.md must state the limits: {levels} levels, {bytes} bytes"
     );
 }
+
+#[test]
+fn docs_state_every_threshold_the_findings_use() {
+    use analyzer::findings::*;
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/MODEL.md");
+    let doc = std::fs::read_to_string(path).expect("docs/MODEL.md");
+    let thresholds = &doc[doc.find("### Thresholds").expect("the thresholds section")..];
+    let rows = [
+        ("THROTTLED_PERCENT", format!("{THROTTLED_PERCENT}%")),
+        (
+            "THROTTLED_MIN_PERIODS",
+            format!("{THROTTLED_MIN_PERIODS} periods"),
+        ),
+        ("PIDS_NEAR_PERCENT", format!("{PIDS_NEAR_PERCENT}%")),
+        (
+            "ZOMBIES_OF_PIDS_MAX_PERCENT",
+            format!("{ZOMBIES_OF_PIDS_MAX_PERCENT}%"),
+        ),
+        ("PID_MAX_NEAR_PERCENT", format!("{PID_MAX_NEAR_PERCENT}%")),
+        ("PRESSURE_SOME_PERCENT", format!("{PRESSURE_SOME_PERCENT}%")),
+        ("PRESSURE_FULL_PERCENT", format!("{PRESSURE_FULL_PERCENT}%")),
+        (
+            "MEMORY_NEAR_LIMIT_PERCENT",
+            format!("{MEMORY_NEAR_LIMIT_PERCENT}%"),
+        ),
+        ("RECLAIMABLE_PERCENT", format!("{RECLAIMABLE_PERCENT}%")),
+        ("SLAB_PERCENT", format!("{SLAB_PERCENT}%")),
+        ("SLAB_MIN_BYTES", format!("{} MiB", SLAB_MIN_BYTES >> 20)),
+        ("DYING_CGROUPS_MIN", DYING_CGROUPS_MIN.to_string()),
+        (
+            "NODE_LIMIT_NEAR_PERCENT",
+            format!("{NODE_LIMIT_NEAR_PERCENT}%"),
+        ),
+        (
+            "INOTIFY_INSTANCES_PER_CONTAINER",
+            format!("{INOTIFY_INSTANCES_PER_CONTAINER}, "),
+        ),
+        (
+            "INOTIFY_WATCHES_PER_CONTAINER",
+            format!("{INOTIFY_WATCHES_PER_CONTAINER} per"),
+        ),
+    ];
+    for (name, value) in rows {
+        let line = thresholds
+            .lines()
+            .find(|l| l.contains(&format!("`{name}`")))
+            .unwrap_or_else(|| panic!("docs/MODEL.md's thresholds do not name {name}"));
+        assert!(
+            line.contains(&value),
+            "{name} is {value}, the doc says: {line}"
+        );
+    }
+}

@@ -363,6 +363,39 @@ mod layouts {
         }
     }
 
+    /// Issue 15, item 5: v2's memory.events repeats a container's kills in its pod's (and the
+    /// slices') files; the model, the findings and the pod card count them once.
+    #[test]
+    fn containerd_on_v2_counts_the_containers_3_oom_kills_once() {
+        let m = model_of("containerd-v2-systemd");
+        let killed: Vec<_> = m
+            .containers
+            .iter()
+            .filter(|c| c.usage.oom_kills.unwrap_or(0) > 0)
+            .collect();
+        assert_eq!(killed.len(), 1, "one container had kills");
+        assert_eq!(killed[0].usage.oom_kills, Some(3));
+        let uid = killed[0].pod_uid.as_ref().expect("the container's pod");
+        let pod = m.pods.iter().find(|p| &p.uid == uid).unwrap();
+        assert_eq!(pod.usage.oom_kills, Some(0), "the pod's own kills");
+        assert_eq!(pod.usage.subtree.and_then(|s| s.oom_kills), Some(3));
+        let kills: u64 = m.cgroups.iter().filter_map(|c| c.usage.oom_kills).sum();
+        assert_eq!(
+            kills, 3,
+            "every cgroup's own kills add up to the 3 that happened"
+        );
+        let findings: Vec<_> = m
+            .findings
+            .iter()
+            .filter(|f| f.rule == "cgroup-oom-kills")
+            .collect();
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        assert!(findings[0].message.contains("3 OOM kills"), "{findings:?}");
+        let html = analyzer::report::render_html(&m).unwrap();
+        assert!(html.contains("3 OOM kills"), "the pod card's summary");
+        assert!(!html.contains("6 OOM kills"), "counted twice");
+    }
+
     #[test]
     fn crio_with_conmon_per_container_on_v1_systemd() {
         let m = model_of("crio-v1-systemd");

@@ -713,6 +713,7 @@ mod tests {
                 // v1 has no memory.events.
                 memory_max_events: None,
                 memory_high_events: None,
+                memory_oom_events: None,
                 memory_under_oom: Some(false),
                 // Kernel 3.10 has no oom_kill line: unknown, not zero.
                 oom_kills: None,
@@ -860,6 +861,7 @@ mod tests {
         // The event counters behind limit hits, read as they are; findings judge them.
         assert_eq!(facts.usage.memory_max_events, Some(4));
         assert_eq!(facts.usage.memory_high_events, Some(0));
+        assert_eq!(facts.usage.memory_oom_events, Some(1));
         assert_eq!(facts.usage.memory_under_oom, None);
         assert_eq!(facts.usage.pids_current, Some(95));
         assert_eq!(facts.usage.pids_max_events, Some(7));

@@ -3,10 +3,9 @@
 //! changed, and the cgroups made and removed.
 
 use super::{time, CgroupChanges, Counter, CounterChange, LimitChange};
-use crate::model::{Cgroup, CgroupPath, Limits, Model, Usage};
+use crate::model::{Cgroup, Limits, Model, Usage};
 use serde::Serialize;
 use std::cmp::Ordering;
-use std::collections::HashMap;
 
 impl Counter {
     /// The counter's value in a cgroup's usage.
@@ -84,7 +83,6 @@ pub(super) fn compare(
             }
         }
     }
-    mark_own(&mut counters);
     (counters, limits, cgroups)
 }
 
@@ -134,29 +132,6 @@ fn counter_changes(
             container_id: now.container_id.clone(),
             pod_uid: now.pod_uid.clone(),
         });
-    }
-}
-
-/// For counters cgroup v2 also counts in every ancestor, whether a cgroup's delta is more
-/// than its children's: the events happened there (or in a child that is gone), not only
-/// below it.
-fn mark_own(counters: &mut [CounterChange]) {
-    let mut below: HashMap<(&CgroupPath, Counter), u64> = HashMap::new();
-    for change in counters.iter() {
-        if let Some(parent) = change.cgroup.parent() {
-            let sum = below.entry((parent, change.counter)).or_default();
-            *sum = sum.saturating_add(change.delta);
-        }
-    }
-    let own: Vec<bool> = counters
-        .iter()
-        .map(|c| {
-            !c.counter.counted_in_ancestors()
-                || c.delta > below.get(&(&c.cgroup, c.counter)).copied().unwrap_or(0)
-        })
-        .collect();
-    for (change, own) in counters.iter_mut().zip(own) {
-        change.own = own;
     }
 }
 

@@ -337,17 +337,6 @@ impl Counter {
             Counter::PidsMaxEvents => "pids_max_events",
         }
     }
-
-    /// Whether cgroup v2 counts a child's events in every ancestor too.
-    pub fn counted_in_ancestors(self) -> bool {
-        matches!(
-            self,
-            Counter::OomKills
-                | Counter::MemoryMaxEvents
-                | Counter::MemoryHighEvents
-                | Counter::PidsMaxEvents
-        )
-    }
 }
 
 impl std::fmt::Display for Counter {
@@ -374,8 +363,9 @@ pub struct CounterChange {
     pub per_second: Option<f64>,
     /// The counter went down: the cgroup was made again during the interval.
     pub reset: bool,
-    /// For counters v2 counts in ancestors too: whether some of the delta happened here rather
-    /// than in the children NEW still has. Always true for the other counters.
+    /// Whether the delta happened at this level. Always true: the model counts every event
+    /// once, where it happened (`usage.events_counted`), so no change is an ancestor's echo of
+    /// a child's; kept for readers of the JSON written before that.
     pub own: bool,
     pub container_id: Option<ContainerId>,
     pub pod_uid: Option<PodUid>,

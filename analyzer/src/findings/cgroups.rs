@@ -1,49 +1,40 @@
 //! Rules about cgroups' counters: OOM kills, memory limit hits, cpu throttling, tasks near or
 //! at pids.max. Each finding's subject is the cgroup where the event happened, which is also
-//! where `present::notes` shows it.
+//! where `present::notes` shows it: the model counts every event once, at its level
+//! (`model::counted_once`).
 
 use super::{finding, rules::*, PIDS_NEAR_PERCENT, THROTTLED_MIN_PERIODS, THROTTLED_PERCENT};
-use crate::model::{Cgroup, CgroupPath, Finding, Limit, Limits, Subject, Usage};
+use crate::model::{Cgroup, EventsCounted, Finding, Limit, Limits, Subject, Usage};
 use crate::present::{units, Index};
-use std::collections::HashMap;
-
-/// Children of each cgroup path, for counters that cgroup v2 counts in every ancestor too.
-type Children<'m> = HashMap<&'m CgroupPath, Vec<&'m Cgroup>>;
 
 pub(super) fn evaluate(index: &Index, out: &mut Vec<Finding>) {
-    let mut children: Children = HashMap::new();
     for c in &index.model.cgroups {
-        if let Some(parent) = &c.parent {
-            children.entry(parent).or_default().push(c);
-        }
-    }
-    for c in &index.model.cgroups {
-        oom_kills(index, &children, c, out);
-        memory_limit_hit(index, &children, c, out);
+        oom_kills(index, c, out);
+        memory_limit_hit(index, c, out);
         cpu_throttled(index, c, out);
         pids_near(index, c, out);
-        pids_limit_hit(index, &children, c, out);
+        pids_limit_hit(index, c, out);
     }
 }
 
-/// A counter that cgroup v2 also counts in every ancestor (`memory.events`, `pids.events`),
-/// when this cgroup has events its children do not explain: events are reported where they
-/// happened, and at a parent only when some happened there.
-fn own_events(children: &Children, c: &Cgroup, count: fn(&Usage) -> Option<u64>) -> Option<u64> {
-    let total = count(&c.usage).filter(|n| *n > 0)?;
-    let below = children
-        .get(&c.path)
-        .map(|kids| {
-            kids.iter()
-                .filter_map(|k| count(&k.usage))
-                .fold(0u64, u64::saturating_add)
-        })
-        .unwrap_or(0);
-    (total > below).then_some(total)
+/// An event count of this cgroup's own, when above zero.
+fn own_events(c: &Cgroup, count: fn(&Usage) -> Option<u64>) -> Option<u64> {
+    count(&c.usage).filter(|n| *n > 0)
+}
+
+/// For counts made by subtracting the children the snapshot has from a v2 cgroup's own count
+/// that has children: the events may be a removed child's, said in the message.
+pub(super) fn maybe_removed_children(index: &Index, c: &Cgroup) -> &'static str {
+    let subtracted = c.usage.events_counted == Some(EventsCounted::ChildrenSubtracted);
+    if subtracted && !index.cgroup_children(&c.path).is_empty() {
+        " (at this level or in a child cgroup removed since, such as a restarted container)"
+    } else {
+        ""
+    }
 }
 
 /// Who owns a cgroup, for messages: the container or pod it belongs to, or its path.
-fn owner(index: &Index, cgroup: &Cgroup) -> String {
+pub(super) fn owner(index: &Index, cgroup: &Cgroup) -> String {
     if let Some(id) = &cgroup.container_id {
         let mut label = format!("container {}", index.container_label_with_id(id));
         if let Some(uid) = &cgroup.pod_uid {
@@ -73,17 +64,18 @@ fn times(n: u64) -> &'static str {
     }
 }
 
-fn oom_kills(index: &Index, children: &Children, c: &Cgroup, out: &mut Vec<Finding>) {
-    let Some(kills) = own_events(children, c, |u| u.oom_kills) else {
+fn oom_kills(index: &Index, c: &Cgroup, out: &mut Vec<Finding>) {
+    let Some(kills) = own_events(c, |u| u.oom_kills) else {
         return;
     };
     out.push(finding(
         &CGROUP_OOM_KILLS,
         Subject::Cgroup(c.path.clone()),
         format!(
-            "{} had {kills} OOM kill{}{}",
+            "{} had {kills} OOM kill{}{}{}",
             owner(index, c),
             if kills == 1 { "" } else { "s" },
+            maybe_removed_children(index, c),
             memory_limit(c)
         ),
     ));
@@ -91,10 +83,10 @@ fn oom_kills(index: &Index, children: &Children, c: &Cgroup, out: &mut Vec<Findi
 
 /// v1's memory.failcnt counts hits of this cgroup's own limit; v2's memory.events max counts a
 /// child's too.
-fn memory_limit_hit(index: &Index, children: &Children, c: &Cgroup, out: &mut Vec<Finding>) {
+fn memory_limit_hit(index: &Index, c: &Cgroup, out: &mut Vec<Finding>) {
     let hits = match c.usage.memory_failcnt.filter(|n| *n > 0) {
         Some(n) => Some((n, "memory.failcnt")),
-        None => own_events(children, c, |u| u.memory_max_events).map(|n| (n, "memory.events max")),
+        None => own_events(c, |u| u.memory_max_events).map(|n| (n, "memory.events max")),
     };
     let mut what = Vec::new();
     if let Some((n, file)) = hits {
@@ -174,8 +166,8 @@ fn pids_near(index: &Index, c: &Cgroup, out: &mut Vec<Finding>) {
     ));
 }
 
-fn pids_limit_hit(index: &Index, children: &Children, c: &Cgroup, out: &mut Vec<Finding>) {
-    let Some(refused) = own_events(children, c, |u| u.pids_max_events) else {
+fn pids_limit_hit(index: &Index, c: &Cgroup, out: &mut Vec<Finding>) {
+    let Some(refused) = own_events(c, |u| u.pids_max_events) else {
         return;
     };
     let limit = match c.limits.pids_max {

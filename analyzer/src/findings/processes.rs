@@ -80,13 +80,19 @@ fn where_label(index: &Index, p: &Process) -> String {
     }
 }
 
-/// D-state processes one by one; zombies one finding per parent, because the parent is what
+/// D-state processes one finding per kernel function they wait in (`wchan`), or one by one
+/// where the snapshot has no wchan; zombies one finding per parent, because the parent is what
 /// needs fixing and a parent that never reaps can leave thousands.
 pub(super) fn states(index: &Index, out: &mut Vec<Finding>) {
     let mut zombies_of: BTreeMap<Pid, Vec<&Process>> = BTreeMap::new();
+    let mut waiting_in: BTreeMap<&str, Vec<&Process>> = BTreeMap::new();
     for p in &index.model.processes {
         match p.state {
             'Z' => zombies_of.entry(p.ppid).or_default().push(p),
+            'D' if p.wchan.is_some() => waiting_in
+                .entry(p.wchan.as_deref().unwrap_or_default())
+                .or_default()
+                .push(p),
             'D' => out.push(finding(
                 &PROCESS_UNINTERRUPTIBLE,
                 Subject::Process(p.pid),
@@ -98,6 +104,9 @@ pub(super) fn states(index: &Index, out: &mut Vec<Finding>) {
             )),
             _ => {}
         }
+    }
+    for (wchan, waiting) in waiting_in {
+        d_state_wait(index, wchan, &waiting, out);
     }
     for (parent, zombies) in zombies_of {
         let message = match zombies.as_slice() {
@@ -127,4 +136,60 @@ pub(super) fn states(index: &Index, out: &mut Vec<Finding>) {
         };
         out.push(finding(&PROCESS_ZOMBIE, subject, message));
     }
+}
+
+/// What a D-state wait in a kernel function usually means, by the function's name.
+const WAITS: &[(&str, &str)] = &[
+    ("rpc_", "an NFS or other RPC server's answer"),
+    ("nfs", "NFS"),
+    ("fuse", "a FUSE filesystem's daemon"),
+    ("io_schedule", "block device I/O"),
+    ("blk_", "block device I/O"),
+    ("wait_on_page", "a page's I/O (disk or network storage)"),
+    ("folio_wait", "a page's I/O (disk or network storage)"),
+    ("jbd2", "the ext4 journal (disk I/O)"),
+    ("xfs", "XFS (disk I/O or its log)"),
+    (
+        "refrigerator",
+        "a frozen cgroup (cgroup.freeze, freezer.state FROZEN)",
+    ),
+    (
+        "freezer",
+        "a frozen cgroup (cgroup.freeze, freezer.state FROZEN)",
+    ),
+    ("do_signal_stop", "a stop signal"),
+    ("mem_cgroup", "memory cgroup reclaim or OOM handling"),
+    ("rwsem", "a kernel lock (another task holds it)"),
+    ("mutex", "a kernel lock (another task holds it)"),
+];
+
+/// What waiting in `wchan` usually means, when the name says.
+pub fn wait_meaning(wchan: &str) -> Option<&'static str> {
+    WAITS
+        .iter()
+        .find(|(part, _)| wchan.contains(part))
+        .map(|(_, meaning)| *meaning)
+}
+
+fn d_state_wait(index: &Index, wchan: &str, waiting: &[&Process], out: &mut Vec<Finding>) {
+    let Some(first) = waiting.first() else { return };
+    let meaning = wait_meaning(wchan)
+        .map(|m| format!(", usually {m}"))
+        .unwrap_or_default();
+    let message = match waiting {
+        [only] => format!(
+            "{}{} is in uninterruptible sleep (D) in {wchan}{meaning}",
+            index.process_label(only.pid),
+            where_label(index, only)
+        ),
+        many => {
+            let labels: Vec<String> = many.iter().map(|p| index.process_label(p.pid)).collect();
+            format!(
+                "{} processes are in uninterruptible sleep (D) in {wchan}{meaning}: {}",
+                many.len(),
+                abbreviate(&labels, 10)
+            )
+        }
+    };
+    out.push(finding(&D_STATE_WAIT, Subject::Process(first.pid), message));
 }

@@ -7,6 +7,11 @@ use crate::model::testkit::{Fs, NodeBuilder, Proc, HOST_NS};
 use crate::model::{CgroupPath, ContainerId, QosClass, Severity};
 use nodesnap_format::{Gap, GapReason};
 
+#[path = "rules_tests.rs"]
+mod rules_tests;
+#[path = "signals_tests.rs"]
+mod signals_tests;
+
 const SHIM: u32 = 900;
 
 fn pod_path() -> String {

@@ -5,6 +5,7 @@
 use super::cgroup_path::{
     check_limits, first_level_past_limits, PathOverLimit, MAX_CGROUP_DEPTH, MAX_CGROUP_PATH_BYTES,
 };
+use super::counted_once::{count_once, Hierarchical};
 use super::ids::{Inode, NsType};
 use super::inputs::{Inputs, RawCgroup, RawNode, RawProcess};
 use super::types::{CgroupMode, ProcessCgroup};
@@ -337,7 +338,7 @@ pub fn gather_cgroups(snapshot: &Snapshot, setup: &CgroupSetup) -> (Vec<RawCgrou
     let mut problems = Vec::new();
     // The first level past the limits, its hierarchies, and how many directories it cuts off.
     let mut refused: BTreeMap<String, (Vec<String>, usize)> = BTreeMap::new();
-    let cgroups = setup
+    let mut cgroups: Vec<RawCgroup> = setup
         .all_cgroup_paths(snapshot)
         .into_iter()
         .filter(|found| match first_level_past_limits(&found.path) {
@@ -365,6 +366,7 @@ pub fn gather_cgroups(snapshot: &Snapshot, setup: &CgroupSetup) -> (Vec<RawCgrou
             }
         })
         .collect();
+    count_once(&mut cgroups, Hierarchical::of(setup));
     for (cut, (hierarchies, count)) in refused {
         let dir = hierarchies
             .first()

@@ -4,6 +4,7 @@
 pub mod build;
 pub mod cgroup_path;
 pub mod classify;
+pub mod counted_once;
 pub mod gather;
 pub mod ids;
 pub mod inputs;

@@ -62,7 +62,14 @@ fn a_v2_cgroup_has_pressure_memory_breakdown_local_events_and_dying_descendants(
     assert_eq!(breakdown.anon_bytes, Some(100 * MIB));
     assert_eq!(breakdown.slab_reclaimable_bytes, Some(10 * MIB));
     assert_eq!(breakdown.working_set_bytes, Some(212 * MIB));
-    assert_eq!(usage.memory_oom_events, Some(6));
+    // Counted once (model::counted_once): the pod's own, from memory.events.local; the
+    // kernel's hierarchical 6 stays in subtree.
+    assert_eq!(usage.memory_oom_events, Some(3));
+    assert_eq!(usage.subtree.and_then(|s| s.memory_oom_events), Some(6));
+    assert_eq!(
+        usage.events_counted,
+        Some(crate::model::EventsCounted::Local)
+    );
     let local = usage.memory_events_local.unwrap();
     assert_eq!(
         (local.oom, local.oom_kill, local.max),

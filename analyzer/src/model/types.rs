@@ -6,7 +6,7 @@
 
 use super::cgroup_path::CgroupPath;
 use super::ids::{ContainerId, Inode, NsType, Pid, PodUid, PodmanPodId, QosClass, RuntimeId};
-pub use crate::values::cgroup::{CgroupMode, Limit, Limits, Usage};
+pub use crate::values::cgroup::{CgroupMode, EventsCounted, Limit, Limits, SubtreeEvents, Usage};
 pub use crate::values::signals::{
     Headroom, HeadroomLimit, MemoryBreakdown, MemoryEvents, Pressure, PressureLine,
     ResourcePressure,

@@ -32,6 +32,8 @@ pub struct Index<'m> {
     /// Each cgroup's position in `model.cgroups`.
     cgroups: OnceCell<HashMap<&'m CgroupPath, usize>>,
     holders: OnceCell<HashMap<(NsType, Inode), &'m Holder>>,
+    /// The child cgroups of each cgroup path, in the model's order.
+    cgroup_children: OnceCell<HashMap<&'m CgroupPath, Vec<&'m Cgroup>>>,
 }
 
 impl<'m> Index<'m> {
@@ -52,6 +54,7 @@ impl<'m> Index<'m> {
             short_ids: OnceCell::new(),
             cgroups: OnceCell::new(),
             holders: OnceCell::new(),
+            cgroup_children: OnceCell::new(),
         }
     }
 
@@ -152,6 +155,20 @@ impl<'m> Index<'m> {
     pub fn cgroup(&self, path: &CgroupPath) -> Option<&'m Cgroup> {
         self.cgroup_position(path)
             .and_then(|i| self.model.cgroups.get(i))
+    }
+
+    /// The cgroups directly below `path`.
+    pub fn cgroup_children(&self, path: &CgroupPath) -> &[&'m Cgroup] {
+        let children = self.cgroup_children.get_or_init(|| {
+            let mut children: HashMap<&CgroupPath, Vec<&Cgroup>> = HashMap::new();
+            for c in &self.model.cgroups {
+                if let Some(parent) = &c.parent {
+                    children.entry(parent).or_default().push(c);
+                }
+            }
+            children
+        });
+        children.get(path).map_or(&[], Vec::as_slice)
     }
 
     /// Who holds the namespace of type `kind` that `process` is in.

@@ -11,6 +11,7 @@
 //! - `notes`: the findings about each cgroup, worded for the views and `Cgroup.trouble`;
 //! - `changes`: a diff between two snapshots in sections of `+`/`-`/`~` lines, for the diff
 //!   view and the diff report.
+//! - `signals`: pressure figures, what a cgroup's memory is, a node limit with its use.
 //!
 //! Enum names are the enums' own `Display` (the names of the JSON model). What is specific to
 //! one medium stays with it: the terminal's sanitizer, widths and colours in `views::text`,
@@ -25,6 +26,7 @@ pub mod changes;
 pub mod index;
 pub mod labels;
 pub mod notes;
+pub mod signals;
 pub mod text;
 pub mod tree;
 pub mod units;

@@ -6,10 +6,13 @@
 //! This module reads the findings' rule ids; the rest of `present` sits below `findings`.
 
 use crate::findings::{
-    CGROUP_CPU_THROTTLED, CGROUP_MEMORY_LIMIT_HIT, CGROUP_OOM_KILLS, CGROUP_PIDS_LIMIT_HIT,
-    CGROUP_PIDS_NEAR_LIMIT, RULES,
+    mostly_reclaimable, pressure_over, CGROUP_CPU_THROTTLED, CGROUP_MEMORY_LIMIT_HIT,
+    CGROUP_OOM_KILLS, CGROUP_PIDS_LIMIT_HIT, CGROUP_PIDS_NEAR_LIMIT, CPU_PRESSURE, DYING_CGROUPS,
+    IO_PRESSURE, LEAKED_POD_CGROUP, MEMORY_MOSTLY_RECLAIMABLE, MEMORY_PRESSURE, OOM_AT_POD_LEVEL,
+    RULES,
 };
 use crate::model::{Cgroup, CgroupPath, Finding, Limit, Model, Subject};
+use crate::present::units;
 use std::collections::HashMap;
 
 /// The notes of every cgroup some finding is about, by the cgroup's position in
@@ -123,6 +126,36 @@ fn note(finding: &Finding, cgroup: &Cgroup) -> Vec<String> {
                 "fork refused {n} {} at pids.max (pids.events max)",
                 times(n)
             ));
+        }
+    }
+    let pressure = [
+        (&MEMORY_PRESSURE, "memory", usage.pressure.memory),
+        (&CPU_PRESSURE, "cpu", usage.pressure.cpu),
+        (&IO_PRESSURE, "io", usage.pressure.io),
+    ];
+    for (of, name, resource) in pressure {
+        if rule == of.id {
+            if let Some(over) = resource.as_ref().and_then(pressure_over) {
+                notes.push(format!("stalled on {name}: {over}"));
+            }
+        }
+    }
+    if rule == MEMORY_MOSTLY_RECLAIMABLE.id {
+        if let Some((_, reclaimable)) = mostly_reclaimable(cgroup) {
+            notes.push(format!(
+                "near its memory limit, {} of it reclaimable: not a leak",
+                units::bytes(reclaimable)
+            ));
+        }
+    } else if rule == DYING_CGROUPS.id {
+        if let Some(n) = usage.nr_dying_descendants {
+            notes.push(format!("{n} dying descendant cgroups"));
+        }
+    } else if rule == LEAKED_POD_CGROUP.id {
+        notes.push("no processes and no runtime record: leaked".to_string());
+    } else if rule == OOM_AT_POD_LEVEL.id {
+        if let Some(n) = usage.memory_oom_events.filter(|n| *n > 0) {
+            notes.push(format!("the pod's own memory limit fired {n} {}", times(n)));
         }
     }
     if notes.is_empty() {

@@ -60,20 +60,28 @@ pub struct Limits {
     pub cpuset_cpus: Option<String>,
 }
 
-/// Usage and event counters as the kernel keeps them. v2's `memory.events` and `pids.events`
-/// count a child's events in every ancestor too; findings tell where they happened.
+/// Usage and event counters. The event counts (`memory_max_events`, `memory_oom_events`,
+/// `oom_kills`, `pids_max_events`) are counted once, at the level where the event happened:
+/// v2's `memory.events` and `pids.events` count a descendant's events in every ancestor too,
+/// so the model's build makes them this level's own (`events_counted` says how) and keeps the
+/// kernel's figures in `subtree`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Usage {
     pub memory_current_bytes: Option<u64>,
     pub memory_peak_bytes: Option<u64>,
     /// v1 `memory.failcnt`: how often this cgroup's own limit was hit.
     pub memory_failcnt: Option<u64>,
-    /// v2 `memory.events` `max`: how often usage was about to go over memory.max.
+    /// v2 `memory.events` `max`: how often usage was about to go over this cgroup's
+    /// memory.max.
     pub memory_max_events: Option<u64>,
     /// v2 `memory.events` `high`: how often usage went over memory.high and was throttled.
     pub memory_high_events: Option<u64>,
+    /// v2 `memory.events` `oom`: how often this cgroup's own limit left it out of memory (the
+    /// limit that fired; the victim may live in a descendant, where `oom_kills` counts it).
+    pub memory_oom_events: Option<u64>,
     /// v1 `memory.oom_control` `under_oom`: out of memory at the moment of the snapshot.
     pub memory_under_oom: Option<bool>,
+    /// Processes of this cgroup itself killed by the OOM killer.
     pub oom_kills: Option<u64>,
     pub pids_current: Option<u64>,
     /// `pids.events` `max`: forks refused at pids.max.
@@ -81,10 +89,6 @@ pub struct Usage {
     pub cpu_nr_periods: Option<u64>,
     pub cpu_nr_throttled: Option<u64>,
     pub cpu_throttled_usec: Option<u64>,
-    /// v2 `memory.events` `oom`: how often a memory limit at this level or below was hit and
-    /// reclaim failed (the OOM killer was invoked); like `oom_kills`, counted in every
-    /// ancestor too.
-    pub memory_oom_events: Option<u64>,
     /// v2 `memory.events.local`: the same events counted at this level only (Linux 5.7).
     pub memory_events_local: Option<MemoryEvents>,
     /// What the memory is, from `memory.stat` (v1 and v2).
@@ -97,4 +101,49 @@ pub struct Usage {
     /// v2 `cgroup.stat`: cgroups below this one that were removed but are still held by the
     /// kernel (page cache or kernel memory charged to them).
     pub nr_dying_descendants: Option<u64>,
+    /// How the event counts above were made this level's own; null without event counts.
+    pub events_counted: Option<EventsCounted>,
+    /// The kernel's hierarchical event counts (this cgroup and its descendants, v2); null
+    /// where the kernel counts each cgroup's own (v1).
+    pub subtree: Option<SubtreeEvents>,
+}
+
+/// How a cgroup's event counts were made to count what happened at its own level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EventsCounted {
+    /// The kernel counts each cgroup's own events (v1, or v2 mounted with memory_localevents).
+    Own,
+    /// From the kernel's `.local` files (`memory.events.local`).
+    Local,
+    /// The kernel's hierarchical count minus the counts of the children in the snapshot; a
+    /// child removed since (a container restarted after an OOM kill) leaves its events here.
+    ChildrenSubtracted,
+}
+
+impl EventsCounted {
+    /// The name in the JSON model and the views.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventsCounted::Own => "own",
+            EventsCounted::Local => "local",
+            EventsCounted::ChildrenSubtracted => "children-subtracted",
+        }
+    }
+}
+
+impl fmt::Display for EventsCounted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+/// v2's hierarchical event counts as the kernel reports them: this cgroup and everything below.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct SubtreeEvents {
+    pub memory_high_events: Option<u64>,
+    pub memory_max_events: Option<u64>,
+    pub memory_oom_events: Option<u64>,
+    pub oom_kills: Option<u64>,
+    pub pids_max_events: Option<u64>,
 }

@@ -10,7 +10,7 @@ pub mod cgroup;
 pub mod ids;
 pub mod signals;
 
-pub use cgroup::{CgroupMode, Limit, Limits, Usage};
+pub use cgroup::{CgroupMode, EventsCounted, Limit, Limits, SubtreeEvents, Usage};
 pub use ids::*;
 pub use signals::{
     CgroupStat, FileNr, Headroom, HeadroomLimit, MemoryBreakdown, MemoryEvents, Pressure,

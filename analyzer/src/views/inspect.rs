@@ -7,8 +7,8 @@ use super::pods::sharing_summary;
 use super::resolve::Target;
 use super::resources::{limits_line, usage_line};
 use super::text::{sanitize, wrap, Palette, Style, Width};
-use crate::model::{Container, Finding, Model, NsType, Pid, Pod, Process, Subject};
-use crate::present::{labels, units, Index};
+use crate::model::{Container, Finding, Model, NsType, Pid, Pod, Process, Subject, Usage};
+use crate::present::{labels, signals, units, Index};
 use std::collections::{BTreeMap, HashSet};
 
 /// Lines of `Key        value`, sanitized and wrapped (not cut: inspect is where the whole
@@ -68,6 +68,23 @@ pub fn render(model: &Model, target: Target, width: Width, palette: Palette) -> 
     doc.out
 }
 
+/// What the memory is and the pressure files, in the words every front end uses.
+fn signal_fields(usage: &Usage, doc: &mut Doc) {
+    doc.optional(
+        "Memory is",
+        usage
+            .memory_breakdown
+            .as_ref()
+            .and_then(signals::memory_breakdown),
+    );
+    for (name, resource) in signals::pressures(&usage.pressure) {
+        doc.field(
+            &format!("{name} psi"),
+            format!("{} (avg10 · avg60)", signals::pressure(&resource)),
+        );
+    }
+}
+
 fn pod_doc(index: &Index, pod: &Pod, doc: &mut Doc) {
     doc.field("Pod", pod.uid.as_str());
     doc.field(
@@ -85,6 +102,7 @@ fn pod_doc(index: &Index, pod: &Pod, doc: &mut Doc) {
         limits_line(&pod.limits).unwrap_or_else(|| "none known".into()),
     );
     doc.optional("Usage", usage_line(&pod.usage));
+    signal_fields(&pod.usage, doc);
     if let Some(id) = &pod.sandbox_id {
         let pid = pod.sandbox_pid.map_or_else(
             || ", no sandbox process".to_string(),
@@ -196,6 +214,7 @@ fn container_doc(index: &Index, c: &Container, doc: &mut Doc) {
         limits_line(&c.limits).unwrap_or_else(|| "none known".into()),
     );
     doc.optional("Usage", usage_line(&c.usage));
+    signal_fields(&c.usage, doc);
 
     doc.section("Processes");
     if c.pids.is_empty() {

@@ -79,7 +79,16 @@ pub fn usage_line(usage: &Usage) -> Option<String> {
         parts.push("under_oom".to_string());
     }
     if let Some(kills) = usage.oom_kills {
-        parts.push(format!("OOM kills {kills}"));
+        // Counted once, here; the kernel's count for the subtree says how many were below.
+        let below = usage
+            .subtree
+            .and_then(|s| s.oom_kills)
+            .map(|all| all.saturating_sub(kills))
+            .filter(|n| *n > 0);
+        parts.push(match below {
+            Some(below) => format!("OOM kills {kills} ({below} below)"),
+            None => format!("OOM kills {kills}"),
+        });
     }
     if let Some(pids) = usage.pids_current {
         parts.push(format!("pids {pids}"));
@@ -105,6 +114,29 @@ pub fn usage_line(usage: &Usage) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::SubtreeEvents;
+
+    #[test]
+    fn a_pods_own_kills_say_how_many_were_below_it() {
+        let usage = Usage {
+            oom_kills: Some(0),
+            subtree: Some(SubtreeEvents {
+                oom_kills: Some(3),
+                ..SubtreeEvents::default()
+            }),
+            ..Usage::default()
+        };
+        assert_eq!(usage_line(&usage).unwrap(), "OOM kills 0 (3 below)");
+        let own = Usage {
+            oom_kills: Some(3),
+            subtree: Some(SubtreeEvents {
+                oom_kills: Some(3),
+                ..SubtreeEvents::default()
+            }),
+            ..Usage::default()
+        };
+        assert_eq!(usage_line(&own).unwrap(), "OOM kills 3");
+    }
 
     #[test]
     fn cpu_limits_divide_quota_by_period_or_read_max() {

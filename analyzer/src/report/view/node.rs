@@ -2,16 +2,23 @@
 
 use super::super::text::visible;
 use super::links::Fact;
+use super::resources::pressure_label;
 use super::LISTED_GAPS_MAX;
+use crate::findings::{
+    pressure_over, Rule, CONNTRACK_NEAR_LIMIT, FILE_HANDLES_NEAR_LIMIT, INOTIFY_NEAR_LIMIT,
+    PIDS_NEAR_PID_MAX, THREADS_NEAR_LIMIT,
+};
 use crate::model::{CgroupMode, Model};
-use crate::present::labels;
 use crate::present::units::{bytes, count, duration_ms, uptime};
+use crate::present::{labels, signals};
 use nodesnap_format::{CmdlinePolicy, GapReason, REDACTED};
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone)]
 pub struct NodeView {
     pub facts: Vec<Fact>,
+    /// The node's limits with their use, and its pressure: empty when the snapshot has none.
+    pub headroom: Vec<Fact>,
     pub collection: Vec<Fact>,
     pub gap_total: String,
     pub gap_reasons: Vec<GapReasonRow>,
@@ -162,6 +169,7 @@ pub(super) fn node_view(model: &Model) -> NodeView {
         .collect();
     NodeView {
         facts,
+        headroom: headroom_facts(model),
         collection,
         gap_total: count(model.gaps.len() as u64),
         gap_reasons,
@@ -196,4 +204,42 @@ fn gap_meaning(reason: GapReason) -> &'static str {
         GapReason::Error => "another read error",
         GapReason::Unreadable => "in the tarball but not usable by the analyzer",
     }
+}
+
+/// The headroom panel: each node limit with its use, highlighted where its finding fired (the
+/// one judge), then the node's pressure, highlighted where a pressure rule would fire.
+fn headroom_facts(model: &Model) -> Vec<Fact> {
+    let fired = |rule: &Rule| {
+        model
+            .findings
+            .iter()
+            .any(|f| f.rule == rule.id && f.subject == crate::model::Subject::Node)
+    };
+    let h = &model.node.headroom;
+    let limits = [
+        ("Pids", h.pids, &PIDS_NEAR_PID_MAX),
+        ("Threads", h.threads, &THREADS_NEAR_LIMIT),
+        ("File handles", h.file_handles, &FILE_HANDLES_NEAR_LIMIT),
+        ("Conntrack", h.conntrack, &CONNTRACK_NEAR_LIMIT),
+        (
+            "inotify instances",
+            h.inotify_instances,
+            &INOTIFY_NEAR_LIMIT,
+        ),
+        ("inotify watches", h.inotify_watches, &INOTIFY_NEAR_LIMIT),
+    ];
+    let mut facts: Vec<Fact> = limits
+        .into_iter()
+        .filter_map(|(label, limit, rule)| {
+            limit.map(|l| Fact::warn(label, signals::headroom(&l), fired(rule)))
+        })
+        .collect();
+    for (name, resource) in signals::pressures(&model.node.pressure) {
+        facts.push(Fact::warn(
+            pressure_label(name),
+            format!("{} (avg10 · avg60)", signals::pressure(&resource)),
+            pressure_over(&resource).is_some(),
+        ));
+    }
+    facts
 }

@@ -4,8 +4,9 @@
 
 use super::super::text::visible;
 use super::links::Fact;
-use crate::findings::{heavily_throttled, pids_near_limit};
+use crate::findings::{heavily_throttled, pids_near_limit, pressure_over};
 use crate::model::{Limit, Limits, Usage};
+use crate::present::signals;
 use crate::present::units::{bytes, count, cpus, duration_ms, percent, percent_text};
 
 /// Limits and usage in words, only those the snapshot knows.
@@ -100,5 +101,33 @@ pub fn resource_facts(limits: &Limits, usage: &Usage) -> Vec<Fact> {
         }
         _ => {}
     }
+    signal_facts(usage, &mut facts);
     facts
+}
+
+/// What the memory is, and each pressure file, highlighted where a pressure rule would fire.
+fn signal_facts(usage: &Usage, facts: &mut Vec<Fact>) {
+    if let Some(text) = usage
+        .memory_breakdown
+        .as_ref()
+        .and_then(signals::memory_breakdown)
+    {
+        facts.push(Fact::new("Memory is", text));
+    }
+    for (name, resource) in signals::pressures(&usage.pressure) {
+        facts.push(Fact::warn(
+            pressure_label(name),
+            format!("{} (avg10 · avg60)", signals::pressure(&resource)),
+            pressure_over(&resource).is_some(),
+        ));
+    }
+}
+
+/// The fact's label for a pressure file.
+pub fn pressure_label(name: &str) -> &'static str {
+    match name {
+        "cpu" => "CPU pressure",
+        "memory" => "Memory pressure",
+        _ => "IO pressure",
+    }
 }
