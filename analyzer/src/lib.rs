@@ -15,6 +15,7 @@ pub mod present;
 pub mod procfs;
 pub mod report;
 pub mod snapshot;
+pub mod sosreport;
 pub mod values;
 pub mod views;
 
