@@ -18,8 +18,9 @@
 #
 # Each archive is trimmed before it is committed, and the list below says what goes: files that
 # are large and that no reader of nodesnap uses (kernel symbols, sysctl and dmesg dumps, sos's
-# own HTML/JSON/text renderings of the same data), the sos process's environment (the shell's
-# variables can hold secrets), and the per-process stack files; then the arguments of this
+# own HTML/JSON/text renderings of the same data), the sos process's environment and the system
+# plugin's outputs (variable names, loader diagnostics), the kernel command line, systemd-cgls
+# (it shows every process's arguments, cut) and the per-process stack files; then the arguments of this
 # machine's own control processes are cut (scrub-fixture-cmdlines.py). What remains is the files
 # as sos wrote them, repacked with xz as sos packs them.
 set -euo pipefail
@@ -101,7 +102,8 @@ trim() {
             sos_reports/sos.html sos_reports/sos.json sos_reports/sos.txt \
             sos_commands/kernel/dmesg* sos_commands/kernel/sysctl_-a sos_commands/kernel/ls_* \
             sos_commands/docker/docker_events* sos_commands/*/journalctl_* \
-            sos_commands/docker/images
+            sos_commands/docker/images proc/cmdline sos_commands/cgroups/systemd-cgls \
+            sos_commands/system
         find proc -maxdepth 2 -name stack -delete
         find sos_logs -type f -delete
     )

@@ -5,7 +5,7 @@
 
 The machine the fixtures are made on runs control processes of its own (`process_api`,
 `binary_backend`) whose arguments are no part of the node under test: they are cut to the
-program name in sos's ps outputs (a .tar.xz sosreport) and in the command lines of a nodesnap
+program name in sos's ps outputs whose last column is the command line (a .tar.xz sosreport) and in the command lines of a nodesnap
 snapshot's process bundles (a .tar.gz), and nothing else changes. Used by make-sos-fixtures.sh.
 """
 import io
@@ -46,7 +46,10 @@ def rewrite(path):
     with tarfile.open(fileobj=buffer, mode="w:" + mode, format=tarfile.GNU_FORMAT) as target:
         for member, data in members:
             if data is not None:
-                if "/sos_commands/process/" in member.name:
+                # Only tables whose last column is the command line: in `ps axo ...,comm,cgroup`
+                # the program's name is followed by its cgroups, which stay.
+                command_last = "/sos_commands/process/" in member.name and not member.name.endswith("_cgroup")
+                if command_last:
                     new = scrub_text(data)
                 elif member.name.endswith("nodesnap-files.txt") and "/root/proc/" in member.name:
                     new = scrub_bundle(data)

@@ -627,6 +627,7 @@ mod tests {
                 loadavg: None,
             },
             collection: Collection {
+                source: analyzer::model::CollectionSource::Nodesnap,
                 collector_version: String::new(),
                 format_version: 1,
                 started_at: String::new(),

@@ -46,6 +46,7 @@ pub fn gather(snapshot: &Snapshot) -> Inputs {
         processes,
         cgroups,
         problems,
+        declared: Default::default(),
     }
 }
 

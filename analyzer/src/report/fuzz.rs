@@ -202,6 +202,7 @@ fn fuzzed_model(next: &mut dyn FnMut() -> String) -> Model {
             loadavg: Some([0.5, 0.25, 0.125]),
         },
         collection: Collection {
+            source: crate::model::CollectionSource::Nodesnap,
             collector_version: next(),
             format_version: 1,
             started_at: next(),

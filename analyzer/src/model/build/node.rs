@@ -3,7 +3,9 @@
 //! the model writes.
 
 use crate::model::inputs::RawNode;
-use crate::model::{CgroupDriver, Collection, Node, Pid, Process, ProcessRole, RuntimeInfo};
+use crate::model::{
+    CgroupDriver, Collection, CollectionSource, Node, Pid, Process, ProcessRole, RuntimeInfo,
+};
 use nodesnap_format::Manifest;
 
 /// The kernel's USER_HZ: /proc/<pid>/stat counts start times in these ticks on every
@@ -44,6 +46,7 @@ pub fn node(
 /// What the manifest says about the collection.
 pub fn collection(manifest: &Manifest) -> Collection {
     Collection {
+        source: CollectionSource::Nodesnap,
         collector_version: manifest.collector_version.clone(),
         format_version: manifest.format_version,
         started_at: manifest.started_at.clone(),

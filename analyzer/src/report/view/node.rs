@@ -195,5 +195,6 @@ fn gap_meaning(reason: GapReason) -> &'static str {
         GapReason::NotFound => "expected but absent",
         GapReason::Error => "another read error",
         GapReason::Unreadable => "in the tarball but not usable by the analyzer",
+        GapReason::NotCollected => "the sosreport does not record it",
     }
 }

@@ -393,6 +393,11 @@ fn keep<R: Read>(
             true
         }
         other => {
+            if other == tar::EntryType::Symlink {
+                if let Some(target) = entry.link_name_bytes() {
+                    out.link(&path, &target);
+                }
+            }
             let what = match other {
                 tar::EntryType::Symlink => "symbolic link skipped (never followed)",
                 tar::EntryType::Link => "hard link skipped (never followed)",

@@ -38,6 +38,9 @@ pub(super) struct Collected {
     /// The directories (archive paths, "" for the archive's root) that hold an sosreport's
     /// marks: `sos_commands/`, `sos_logs/`, `sos_reports/` or `version.txt`.
     pub(super) sos_tops: BTreeSet<String>,
+    /// Where the symbolic links recorded as gaps point (at most `limits.gaps`): an sosreport
+    /// links a copied file to another it holds (`etc/os-release` to `usr/lib/os-release`).
+    pub(super) link_targets: BTreeMap<String, String>,
 }
 
 impl Collected {
@@ -54,6 +57,17 @@ impl Collected {
             passed_over: Vec::new(),
             passed_over_not_listed: 0,
             sos_tops: BTreeSet::new(),
+            link_targets: BTreeMap::new(),
+        }
+    }
+
+    /// Notes where a skipped symbolic link points.
+    pub(super) fn link(&mut self, path: &str, target: &[u8]) {
+        if self.link_targets.len() < self.limits.gaps && target.len() <= MAX_NAME_BYTES {
+            self.link_targets.insert(
+                path.to_string(),
+                String::from_utf8_lossy(target).into_owned(),
+            );
         }
     }
 

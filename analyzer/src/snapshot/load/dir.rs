@@ -256,6 +256,9 @@ fn walk(root: &Path, prefix: &str, out: &mut Collected) {
                 Err(why) => out.gap(name, why),
             }
         } else if file_type.is_symlink() {
+            if let Ok(target) = std::fs::read_link(entry.path()) {
+                out.link(&name, target.as_os_str().as_encoded_bytes());
+            }
             out.gap(name, "symbolic link skipped (never followed)");
         } else {
             out.gap(name, "not a regular file or directory; skipped");

@@ -187,6 +187,45 @@ pub(super) fn assemble_sos(
         let path = format!("{dir}/{}", nodesnap_format::BUNDLE_FILE);
         collected.files.entry(path).or_insert(bytes);
     }
+    // sos keeps a node's links as links: one to a file the report holds under its own name
+    // loses nothing (the readers look for it there too).
+    let top_slash = if top.is_empty() {
+        String::new()
+    } else {
+        format!("{top}/")
+    };
+    let targets = std::mem::take(&mut collected.link_targets);
+    let held = |link: &str| -> bool {
+        let Some(target) = targets.get(link) else {
+            return false;
+        };
+        let base = link.rsplit_once('/').map_or("", |(dir, _)| dir);
+        let joined = if target.starts_with('/') {
+            format!("{top_slash}{}", target.trim_start_matches('/'))
+        } else {
+            format!("{base}/{target}")
+        };
+        let mut parts: Vec<&str> = Vec::new();
+        for part in joined.split('/') {
+            match part {
+                "" | "." => {}
+                ".." => {
+                    parts.pop();
+                }
+                other => parts.push(other),
+            }
+        }
+        let resolved = parts.join("/");
+        resolved.starts_with(&top_slash) && collected.files.contains_key(&resolved)
+    };
+    let kept: Vec<_> = std::mem::take(&mut collected.gaps)
+        .into_iter()
+        .filter(|gap| {
+            !(gap.detail.as_deref() == Some("symbolic link skipped (never followed)")
+                && held(&gap.path))
+        })
+        .collect();
+    collected.gaps = kept;
     let tree = node_tree(top, "the sosreport's directory", &mut collected);
     let manifest = Manifest {
         collector_version: "sosreport".into(),
