@@ -10,4 +10,5 @@ mod live_scene;
 mod real_runtimes;
 mod samples;
 mod seed_node;
+mod sosreport;
 mod util;

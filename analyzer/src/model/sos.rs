@@ -93,6 +93,11 @@ pub fn gather_sosreport(snapshot: &Snapshot) -> SosGathered {
             .and_then(|fields| fields.get("PRETTY_NAME").cloned())
     });
 
+    // Names of users /etc/passwd does not give (sos copies it with no plugin of the process
+    // set): the user column of ps, beside the uid of the other table.
+    for (uid, user) in ps_users(snapshot) {
+        node.users.entry(uid).or_insert(user);
+    }
     let (metadata, declared) = runtime_metadata(snapshot, &mut problems);
     problems.extend(missing_facts(snapshot, &processes, &metadata, &declared));
 
@@ -194,6 +199,29 @@ fn ps_rows<T>(
             HashMap::new()
         }
     }
+}
+
+/// uid to user name from the two ps tables, where they agree on a pid.
+fn ps_users(snapshot: &Snapshot) -> HashMap<u32, String> {
+    let mut ignored = Vec::new();
+    let names = ps_rows(
+        snapshot,
+        ps::PS_CGROUP_FILE,
+        ps::parse_ps_cgroup,
+        |r| r.pid,
+        &mut ignored,
+    );
+    let uids = ps_rows(
+        snapshot,
+        ps::PS_LONG_FILE,
+        ps::parse_ps_long,
+        |r| r.pid,
+        &mut ignored,
+    );
+    names
+        .into_iter()
+        .filter_map(|(pid, row)| Some((uids.get(&pid)?.uid, row.user?)))
+        .collect()
 }
 
 /// Every hierarchy any process's lines or /proc/cgroups name: its number and controllers.
@@ -651,6 +679,38 @@ fn missing_facts(
             "no /sys/fs/cgroup (the cgroups plugin did not run): no cgroup limits or usage"
                 .to_string(),
         ));
+    }
+    if !processes.is_empty() && processes.iter().all(|p| p.oom_score_adj.is_none()) {
+        gaps.push(not_collected(
+            "proc/*/oom_score_adj",
+            "no oom_score_adj: sos copies /proc/<pid>/oom_* from 4.8.1 on".to_string(),
+        ));
+    }
+    // A runtime that runs here but whose plugin left no output: its containers' names and
+    // images are unknown.
+    let runs = |program: &str| processes.iter().any(|p| p.comm == program);
+    let has_output = |plugin: &str| {
+        snapshot
+            .dirs_under(&format!("sos_commands/{plugin}"))
+            .next()
+            .is_some()
+    };
+    for (runtime, plugin, running) in [
+        ("docker", "docker", runs("dockerd")),
+        ("containerd", "containerd", runs("containerd")),
+        ("CRI-O", "crio", runs("crio")),
+        ("podman", "podman", runs("conmon") && !runs("crio")),
+    ] {
+        if running && !has_output(plugin) {
+            gaps.push(not_collected(
+                &format!("sos_commands/{plugin}"),
+                format!(
+                    "no {plugin} plugin output, though {runtime} runs: the names and images of \
+                     its containers are unknown (sos runs the plugin only where its policy has \
+                     it for the distribution and finds the runtime installed)"
+                ),
+            ));
+        }
     }
     let has_runtime_outputs = ["docker", "podman", "crio", "containerd"]
         .iter()
