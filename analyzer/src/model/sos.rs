@@ -170,11 +170,14 @@ fn not_collected(path: &str, detail: String) -> Gap {
     }
 }
 
+/// A ps table parser: its rows and the lines it could not read, or why the table is unusable.
+type PsTableParser<T> = fn(&str) -> Result<(Vec<T>, Vec<SosParseError>), SosParseError>;
+
 /// A ps table's rows by pid; a table that is absent is empty, one that does not parse is a gap.
 fn ps_rows<T>(
     snapshot: &Snapshot,
     name: &str,
-    parse: fn(&str) -> Result<(Vec<T>, Vec<SosParseError>), SosParseError>,
+    parse: PsTableParser<T>,
     pid: fn(&T) -> u32,
     problems: &mut Vec<Gap>,
 ) -> HashMap<u32, T> {
@@ -271,7 +274,7 @@ fn with_root_lines(lines: &[CgroupLine], known: &BTreeMap<u32, Vec<String>>) -> 
             });
         }
     }
-    all.sort_by(|a, b| b.hierarchy_id.cmp(&a.hierarchy_id));
+    all.sort_by_key(|line| std::cmp::Reverse(line.hierarchy_id));
     all
 }
 
@@ -659,9 +662,9 @@ fn missing_facts(
         .iter()
         .filter(|p| {
             p.argv.is_some()
-                && !snapshot
+                && snapshot
                     .dir(&format!("proc/{}", p.pid))
-                    .is_some_and(|d| d.get("cmdline").is_some())
+                    .is_none_or(|d| d.get("cmdline").is_none())
         })
         .count();
     if argv_from_ps > 0 {
@@ -695,6 +698,7 @@ fn missing_facts(
             .next()
             .is_some()
     };
+    let mut runtime_without_output = false;
     for (runtime, plugin, running) in [
         ("docker", "docker", runs("dockerd")),
         ("containerd", "containerd", runs("containerd")),
@@ -702,6 +706,7 @@ fn missing_facts(
         ("podman", "podman", runs("conmon") && !runs("crio")),
     ] {
         if running && !has_output(plugin) {
+            runtime_without_output = true;
             gaps.push(not_collected(
                 &format!("sos_commands/{plugin}"),
                 format!(
@@ -720,7 +725,7 @@ fn missing_facts(
                 .next()
                 .is_some()
         });
-    if !has_runtime_outputs {
+    if !has_runtime_outputs && !runtime_without_output {
         gaps.push(not_collected(
             "sos_commands",
             "no container runtime outputs (no docker, podman, crio or containerd plugin ran): \
@@ -735,6 +740,18 @@ fn missing_facts(
         gaps.push(not_collected(
             "sos_commands",
             "no pod names: neither crictl nor a runtime's labels name the pods".to_string(),
+        ));
+    }
+    if processes
+        .iter()
+        .any(|p| matches!(p.comm.as_str(), "containerd" | "dockerd" | "crio"))
+    {
+        gaps.push(not_collected(
+            "etc",
+            "runtime daemons' sockets and state directories are their defaults unless their \
+             command lines name them: the daemons' own config files and nodesnap's discovery \
+             of them are not in an sosreport"
+                .to_string(),
         ));
     }
     if declared.containers.is_empty() && declared.pods.is_empty() {

@@ -8,7 +8,8 @@
 //! - `labels`: the one label of a pod, container, process, command line, user, runtime;
 //! - `index`: the one index over a model (lookups by id, children, shims' containers);
 //! - `tree`: the one tree walker and its depth cap;
-//! - `notes`: the findings about each cgroup, worded for the views and `Cgroup.trouble`.
+//! - `notes`: the findings about each cgroup, worded for the views and `Cgroup.trouble`;
+//! - `source`: the notice for a model read from an sosreport and what it cannot show.
 //!
 //! Enum names are the enums' own `Display` (the names of the JSON model). What is specific to
 //! one medium stays with it: the terminal's sanitizer, widths and colours in `views::text`,
@@ -21,6 +22,7 @@
 pub mod index;
 pub mod labels;
 pub mod notes;
+pub mod source;
 pub mod text;
 pub mod tree;
 pub mod units;
