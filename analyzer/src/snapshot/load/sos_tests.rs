@@ -312,3 +312,57 @@ fn the_committed_sosreports_load_as_sosreports() {
         );
     }
 }
+
+#[test]
+fn an_xz_or_bzip2_archive_that_is_no_sosreport_or_no_archive_gets_one_line_naming_the_file() {
+    let mut other = Tar::new();
+    other.dir("backup");
+    other.file("backup/notes.txt", b"not a node\n");
+    let other = other.bytes();
+    let not_sos = "test.tar.gz: no manifest.yaml in a top directory, so this is not a nodesnap \
+                   snapshot, and no sos_commands/, sos_logs/, sos_reports/ or version.txt, so \
+                   not an sosreport either";
+    let mut xz_of_text = xz(&[b'x'; 4096]);
+    let mut bzip2_of_text = bzip2(&[b'x'; 4096]);
+    let cases: [(&str, Vec<u8>, &str); 6] = [
+        ("xz of another tar", xz(&other), not_sos),
+        ("bzip2 of another tar", bzip2(&other), not_sos),
+        (
+            "xz of text",
+            xz_of_text.clone(),
+            "test.tar.gz: archive unreadable: archive damaged at its start: ",
+        ),
+        (
+            "bzip2 of text",
+            bzip2_of_text.clone(),
+            "test.tar.gz: archive unreadable: archive damaged at its start: ",
+        ),
+        (
+            "xz magic then garbage",
+            {
+                xz_of_text.truncate(6);
+                xz_of_text.extend_from_slice(&[0x5a; 600]);
+                xz_of_text
+            },
+            "test.tar.gz: archive unreadable: archive damaged at its start: ",
+        ),
+        (
+            "bzip2 magic then garbage",
+            {
+                bzip2_of_text.truncate(4);
+                bzip2_of_text.extend_from_slice(&[0x5a; 600]);
+                bzip2_of_text
+            },
+            "test.tar.gz: archive unreadable: archive damaged at its start: ",
+        ),
+    ];
+    for (name, bytes, expect) in cases {
+        let message = load_err(&bytes);
+        assert!(message.starts_with(expect), "case {name}: {message}");
+        assert!(!message.contains('\n'), "case {name}: {message}");
+        assert!(
+            message.chars().count() < expect.len() + 130,
+            "case {name}: {message}"
+        );
+    }
+}
