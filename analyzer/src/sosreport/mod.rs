@@ -74,31 +74,52 @@ pub struct SosRun {
     pub plugins: Vec<String>,
 }
 
-/// Reads the few fields of sos's manifest the model uses; the rest (hundreds of KB on a big
-/// node) is ignored.
+/// Reads the few fields of sos's manifest the model uses; the rest (tens of MB on a big node:
+/// sos lists every file it copied) is skipped by the deserializer, never built.
 pub fn parse_manifest_json(text: &str) -> Result<SosRun, SosParseError> {
-    let value: serde_json::Value =
-        serde_json::from_str(text).map_err(|e| SosParseError::new(format!("not JSON: {e}")))?;
-    let object = value
-        .as_object()
-        .ok_or_else(|| SosParseError::new("not a JSON object"))?;
-    let text_of = |v: Option<&serde_json::Value>| v.and_then(|v| v.as_str()).map(str::to_string);
-    let report = value
-        .get("components")
-        .and_then(|c| c.get("report"))
-        .cloned()
+    use serde::de::IgnoredAny;
+    use std::collections::BTreeMap;
+
+    #[derive(serde::Deserialize)]
+    struct Manifest {
+        version: Option<serde_json::Value>,
+        start_time: Option<serde_json::Value>,
+        end_time: Option<serde_json::Value>,
+        policy: Option<serde_json::Value>,
+        components: Option<Components>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Components {
+        report: Option<Report>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Report {
+        plugins: Option<BTreeMap<String, IgnoredAny>>,
+    }
+    // A top-level field of another type than sos writes is absent, not an error; the object
+    // and the plugin map must have sos's shape.
+    let manifest: Manifest = serde_json::from_str(text).map_err(|e| {
+        if e.is_data() {
+            SosParseError::new(format!("not sos's manifest: {e}"))
+        } else {
+            SosParseError::new(format!("not JSON: {e}"))
+        }
+    })?;
+    let text_of = |v: Option<serde_json::Value>| match v {
+        Some(serde_json::Value::String(text)) => Some(text),
+        _ => None,
+    };
+    let plugins = manifest
+        .components
+        .and_then(|c| c.report)
+        .and_then(|r| r.plugins)
+        .map(|plugins| plugins.into_keys().collect())
         .unwrap_or_default();
-    let mut plugins: Vec<String> = report
-        .get("plugins")
-        .and_then(|p| p.as_object())
-        .map(|plugins| plugins.keys().cloned().collect())
-        .unwrap_or_default();
-    plugins.sort();
     Ok(SosRun {
-        version: text_of(object.get("version")),
-        start_time: text_of(object.get("start_time")),
-        end_time: text_of(object.get("end_time")),
-        policy: text_of(object.get("policy")),
+        version: text_of(manifest.version),
+        start_time: text_of(manifest.start_time),
+        end_time: text_of(manifest.end_time),
+        policy: text_of(manifest.policy),
         plugins,
     })
 }

@@ -52,6 +52,9 @@ pub const MAX_ENTRY_BYTES: u64 = 16 << 20;
 /// Largest `meta/runtime.json` kept: it holds one record per container, so it grows with the
 /// node (about 90 MB for 60,000 containers) where every other file has a fixed size.
 pub const MAX_METADATA_BYTES: u64 = 256 << 20;
+
+/// sos's record of the run, which lists every file it copied: 22 MB on a 2,500-process node.
+const SOS_MANIFEST_PATH: &str = "sos_reports/manifest.json";
 /// Most bytes of files, names and map nodes kept in memory.
 pub const MAX_RETAINED_BYTES: u64 = 512 << 20;
 /// Most bytes read from the decompressed stream, skipped data included.
@@ -102,13 +105,17 @@ impl LoadLimits {
 }
 
 impl LoadLimits {
-    /// The size limit of the entry at `path` (an archive path): the runtime metadata grows with
-    /// the node, every other file does not.
+    /// The size limit of the entry at `path` (an archive path): the runtime metadata and
+    /// sos's manifest (it lists every file sos copied) grow with the node, every other file
+    /// does not.
     fn cap_for(&self, path: &str) -> u64 {
-        let is_metadata = path == METADATA_PATH
-            || path
-                .strip_suffix(METADATA_PATH)
-                .is_some_and(|top| top.ends_with('/') && !top[..top.len() - 1].contains('/'));
+        let at_top = |name: &str| {
+            path == name
+                || path
+                    .strip_suffix(name)
+                    .is_some_and(|top| top.ends_with('/') && !top[..top.len() - 1].contains('/'))
+        };
+        let is_metadata = at_top(METADATA_PATH) || at_top(SOS_MANIFEST_PATH);
         if is_metadata {
             self.metadata_bytes.max(self.entry_bytes)
         } else {

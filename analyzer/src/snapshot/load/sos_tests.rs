@@ -366,3 +366,25 @@ fn an_xz_or_bzip2_archive_that_is_no_sosreport_or_no_archive_gets_one_line_namin
         );
     }
 }
+
+#[test]
+fn sos_manifest_json_grows_with_the_node_and_is_kept_past_the_per_file_limit() {
+    // sos lists every file it copied: 22 MB on a 2,500-process node.
+    let listing = "\"sys/fs/cgroup/memory/kubepods/memory.stat\", ".repeat(400_000);
+    let manifest = format!(
+        "{{\"version\": \"4.0\", \"components\": {{\"report\": {{\"plugins\": {{\"cgroups\": \
+         {{\"files\": [{listing}\"x\"]}}}}}}}}}}"
+    );
+    assert!(manifest.len() as u64 > MAX_ENTRY_BYTES);
+    let mut tar = sos_tar();
+    tar.file(
+        &format!("{SOS_TOP}/sos_reports/manifest.json"),
+        manifest.as_bytes(),
+    );
+    let (snapshot, _) = load_sos(&tar.bytes(), &LoadLimits::DEFAULT);
+    assert!(snapshot.load_gaps.is_empty(), "{:?}", snapshot.load_gaps);
+    let kept = snapshot.text("sos_reports/manifest.json").expect("kept");
+    let run = crate::sosreport::parse_manifest_json(&kept).unwrap();
+    assert_eq!(run.version.as_deref(), Some("4.0"));
+    assert_eq!(run.plugins, ["cgroups"]);
+}
