@@ -643,9 +643,40 @@ fn missing_facts(
                 .is_some_and(|d| d.get("status").is_some())
         })
         .count();
+    // sos lists /proc (in pid order) and copies the files of the first `numprocs` pids it
+    // listed, its own included; some of those end before their copy. So a cut shows as the
+    // processes without files lying above the highest pid with files, after about numprocs
+    // copies.
+    let copied: Vec<u32> = snapshot
+        .pids()
+        .into_iter()
+        .filter(|pid| {
+            snapshot
+                .dir(&format!("proc/{pid}"))
+                .is_some_and(|d| d.get("status").is_some())
+        })
+        .collect();
+    let highest_copied = copied.iter().copied().max().unwrap_or(0);
+    let without_files: Vec<u32> = processes
+        .iter()
+        .filter(|p| {
+            snapshot
+                .dir(&format!("proc/{}", p.pid))
+                .is_none_or(|d| d.get("status").is_none())
+        })
+        .map(|p| p.pid)
+        .collect();
+    let above = without_files
+        .iter()
+        .filter(|&&pid| pid > highest_copied)
+        .count();
     if with_files > 0 && with_files < processes.len() {
-        let why = if with_files >= NUMPROCS_DEFAULT {
-            format!("process list cut at {with_files}: the process plugin copies /proc/<pid> files of at most numprocs processes ({NUMPROCS_DEFAULT} by default)")
+        let why = if copied.len() >= NUMPROCS_DEFAULT * 9 / 10 && above * 2 > without_files.len() {
+            format!(
+                "process list cut: the process plugin copies /proc/<pid> files of the first \
+                 numprocs pids it lists ({NUMPROCS_DEFAULT} by default, sos's own included), \
+                 so the {above} processes above pid {highest_copied} have none"
+            )
         } else {
             "the others started or ended between sos's copies and its ps".to_string()
         };
