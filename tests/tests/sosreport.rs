@@ -324,3 +324,65 @@ fn sos_4_12_agrees_with_a_snapshot_of_the_same_node_and_lists_what_it_cannot_sho
     let gaps = not_collected(&sos);
     assert!(gaps.iter().any(|g| g.contains("no pod names")), "{gaps:#?}");
 }
+
+/// An extracted sosreport of `count` sleeping processes (pids 100 on) whose /proc/<pid> files sos
+/// copied for the first `copied` pids, as its process plugin does with `numprocs`.
+fn sosreport_of(dir: &std::path::Path, count: u32, copied: u32) {
+    let top = dir.join("sosreport-node1-2026-12-04-abcdefg");
+    let process = top.join("sos_commands/process");
+    std::fs::create_dir_all(&process).unwrap();
+    std::fs::write(top.join("version.txt"), "sos report: 4.12.0\n").unwrap();
+    let mut axo =
+        String::from("  PID  PPID USER     GROUP      LWP NLWP START COMMAND         CGROUP\n");
+    let mut long = String::from(
+        "F   UID   PID  PPID PRI  NI    VSZ   RSS WCHAN  STAT TTY        TIME COMMAND\n",
+    );
+    for pid in 100..100 + count {
+        axo.push_str(&format!(
+            "{pid:>5}     1 root     root     {pid:>5}    1 18:14 sleep           0::/system.slice/work.service\n"
+        ));
+        long.push_str(&format!(
+            "0     0 {pid:>5}     1  20   0   2000   900 -      S    ?          0:00 sleep 1000\n"
+        ));
+        if pid < 100 + copied {
+            let proc = top.join(format!("proc/{pid}"));
+            std::fs::create_dir_all(&proc).unwrap();
+            std::fs::write(
+                proc.join("status"),
+                format!(
+                    "Name:\tsleep\nState:\tS (sleeping)\nTgid:\t{pid}\nPid:\t{pid}\nPPid:\t1\n\
+                     Uid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nVmRSS:\t900 kB\nThreads:\t1\n"
+                ),
+            )
+            .unwrap();
+        }
+    }
+    std::fs::write(process.join(analyzer::sosreport::ps::PS_CGROUP_FILE), axo).unwrap();
+    std::fs::write(process.join(analyzer::sosreport::ps::PS_LONG_FILE), long).unwrap();
+}
+
+fn proc_gap(dir: &std::path::Path) -> String {
+    let model = analyzer::analyze(&analyzer::snapshot::load(dir).expect("loads"));
+    not_collected(&model)
+        .into_iter()
+        .find(|g| g.contains("/proc/<pid> files of"))
+        .unwrap_or_else(|| panic!("no gap for the processes without files"))
+}
+
+#[test]
+fn a_process_list_cut_at_numprocs_is_told_from_processes_that_came_and_went() {
+    let dir = crate::util::TempDir::new("sos-numprocs");
+    // sos copied the first 2,048 pids it listed; the 152 above have no files.
+    sosreport_of(dir.path(), 2200, 2048);
+    let cut = proc_gap(dir.path());
+    assert!(
+        cut.contains("process list cut") && cut.contains("the 152 processes above pid 2147"),
+        "{cut}"
+    );
+
+    // A few without files, anywhere, on a small node: they came and went.
+    let dir = crate::util::TempDir::new("sos-churn");
+    sosreport_of(dir.path(), 200, 197);
+    let churn = proc_gap(dir.path());
+    assert!(churn.contains("started or ended"), "{churn}");
+}
