@@ -18,6 +18,7 @@ pub mod present;
 pub mod procfs;
 pub mod report;
 pub mod snapshot;
+pub mod sosreport;
 pub mod tables;
 pub mod values;
 pub mod views;

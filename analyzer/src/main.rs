@@ -728,6 +728,7 @@ mod tests {
                 kubelet_cgroup_driver: None,
             },
             collection: Collection {
+                source: analyzer::model::CollectionSource::Nodesnap,
                 collector_version: String::new(),
                 format_version: 1,
                 started_at: String::new(),

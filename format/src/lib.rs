@@ -311,6 +311,9 @@ pub enum GapReason {
     Error,
     /// The analyzer's own gaps: an entry of the tarball it could not use.
     Unreadable,
+    /// What the input does not record at all: the analyzer's gaps for an sosreport (no
+    /// namespace inodes, no start times, ...), each detail saying what and why.
+    NotCollected,
 }
 
 impl GapReason {
@@ -326,6 +329,7 @@ impl GapReason {
             GapReason::NotFound => "not_found",
             GapReason::Error => "error",
             GapReason::Unreadable => "unreadable",
+            GapReason::NotCollected => "not_collected",
         }
     }
 }

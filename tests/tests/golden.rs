@@ -18,6 +18,7 @@ const SAMPLES: &[&str] = &[
     "no-containers",
     "live-scene",
     "real-runtimes",
+    "sosreport-4.12.0",
 ];
 
 fn workspace() -> PathBuf {

@@ -795,3 +795,29 @@ mod real_runtimes {
         );
     }
 }
+
+/// The sosreport sample is the committed sos 4.12.0 fixture (tests/tests/sosreport.rs checks it
+/// against a snapshot of the same node) and reads as the README says.
+#[test]
+fn the_sosreport_sample_is_read_as_an_sosreport_and_says_what_it_cannot_show() {
+    let sample = std::fs::read(samples_dir().join("sosreport-4.12.0.tar.xz")).expect("sample");
+    let fixture = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/sos/sosreport-4.12.0.tar.xz"),
+    )
+    .expect("fixture");
+    assert!(sample == fixture, "samples/ and tests/fixtures/sos/ differ");
+    let m = model_of("sosreport-4.12.0");
+    assert_eq!(
+        m.collection.source,
+        analyzer::model::CollectionSource::Sosreport
+    );
+    assert_eq!(m.collection.collector_version, "sos 4.12.0");
+    assert_eq!(m.pods.len(), 4);
+    let cannot_show = analyzer::present::source::cannot_show(&m);
+    assert_eq!(cannot_show.len(), 7, "{cannot_show:#?}");
+    assert!(cannot_show
+        .iter()
+        .any(|g| g.starts_with("no namespace inodes")));
+    assert!(cannot_show.iter().any(|g| g.starts_with("no pod names")));
+}

@@ -12,4 +12,5 @@ mod real_diff;
 mod real_runtimes;
 mod samples;
 mod seed_node;
+mod sosreport;
 mod util;

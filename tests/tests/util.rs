@@ -23,7 +23,13 @@ pub fn samples_dir() -> PathBuf {
 
 /// The model of `samples/<sample>.tar.gz`, as `analyzer` builds it.
 pub fn sample_model(sample: &str) -> analyzer::model::Model {
-    let path = samples_dir().join(format!("{sample}.tar.gz"));
+    // Snapshots are .tar.gz; the sosreport sample is as sos wrote it, .tar.xz.
+    let gz = samples_dir().join(format!("{sample}.tar.gz"));
+    let path = if gz.exists() {
+        gz
+    } else {
+        samples_dir().join(format!("{sample}.tar.xz"))
+    };
     let snapshot =
         analyzer::snapshot::load(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     analyzer::analyze(&snapshot)

@@ -49,6 +49,7 @@ pub fn gather(snapshot: &Snapshot) -> Inputs {
         processes,
         cgroups,
         problems,
+        declared: Default::default(),
     }
 }
 

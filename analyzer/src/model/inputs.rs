@@ -2,8 +2,9 @@
 //! and for the node. `gather` fills them from a snapshot; `build::assemble` joins them
 //! without touching files, so the joins are tested with values built in the test.
 
-use super::ids::{Inode, NsType};
-use super::types::{CgroupMode, Limits, ProcessCgroup, Usage};
+use super::ids::{ContainerId, Inode, NsType, PodUid};
+use super::types::{CgroupMode, Limits, ProcessCgroup, Sharing, Usage};
+use crate::sosreport::runtimes::NsJoin;
 use crate::values::{FileNr, Pressure};
 use nodesnap_format::{DaemonRecord, Gap};
 use std::collections::{BTreeMap, HashMap};
@@ -109,6 +110,17 @@ impl Default for RawNode {
     }
 }
 
+/// What the runtimes' inspect outputs say about namespaces, for an input without inodes (an
+/// sosreport); empty for a snapshot, whose inodes say it all.
+#[derive(Debug, Clone, Default)]
+pub struct DeclaredNamespaces {
+    /// Per container, what it does with each type its runtime spoke of (docker and podman
+    /// `HostConfig` modes, a CRI runtime spec's namespaces).
+    pub containers: HashMap<ContainerId, BTreeMap<NsType, NsJoin>>,
+    /// Per pod, what its sandbox's CRI namespace options say (`crictl inspectp`).
+    pub pods: HashMap<PodUid, BTreeMap<NsType, Sharing>>,
+}
+
 /// Everything `assemble` needs.
 #[derive(Debug, Clone, Default)]
 pub struct Inputs {
@@ -117,4 +129,5 @@ pub struct Inputs {
     pub cgroups: Vec<RawCgroup>,
     /// Files that exist but could not be parsed, reported with the collection's gaps.
     pub problems: Vec<Gap>,
+    pub declared: DeclaredNamespaces,
 }

@@ -10,6 +10,7 @@ pub mod ids;
 pub mod inputs;
 pub mod names;
 pub mod roles;
+pub mod sos;
 pub mod types;
 
 pub use build::{build, build_owned};

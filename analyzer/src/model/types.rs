@@ -211,8 +211,38 @@ impl RuntimeInfo {
     }
 }
 
+/// What wrote the input the model was built from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CollectionSource {
+    /// nodesnap's collector.
+    Nodesnap,
+    /// sos (`sos report`): an sosreport read in a snapshot's place; what it cannot show is
+    /// in the gaps with reason `not_collected`.
+    Sosreport,
+}
+
+impl CollectionSource {
+    /// The name in the JSON model and the views.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CollectionSource::Nodesnap => "nodesnap",
+            CollectionSource::Sosreport => "sosreport",
+        }
+    }
+}
+
+impl std::fmt::Display for CollectionSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Collection {
+    /// What wrote the input: `nodesnap`, or `sosreport` (then `collector_version` is sos's,
+    /// such as `sos 4.12.0`, and `format_version` is 0).
+    pub source: CollectionSource,
     pub collector_version: String,
     pub format_version: u32,
     pub started_at: String,

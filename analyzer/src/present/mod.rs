@@ -12,6 +12,7 @@
 //! - `changes`: a diff between two snapshots in sections of `+`/`-`/`~` lines, for the diff
 //!   view and the diff report.
 //! - `signals`: pressure figures, what a cgroup's memory is, a node limit with its use.
+//! - `source`: the notice for a model read from an sosreport and what it cannot show.
 //!
 //! Enum names are the enums' own `Display` (the names of the JSON model). What is specific to
 //! one medium stays with it: the terminal's sanitizer, widths and colours in `views::text`,
@@ -27,6 +28,7 @@ pub mod index;
 pub mod labels;
 pub mod notes;
 pub mod signals;
+pub mod source;
 pub mod text;
 pub mod tree;
 pub mod units;

@@ -209,6 +209,7 @@ fn fuzzed_model(next: &mut dyn FnMut() -> String) -> Model {
             kubelet_cgroup_driver: None,
         },
         collection: Collection {
+            source: crate::model::CollectionSource::Nodesnap,
             collector_version: next(),
             format_version: 1,
             started_at: next(),

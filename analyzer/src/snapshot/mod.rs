@@ -26,11 +26,23 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 /// Up to this many records, a bundle's names are checked for repeats by a scan.
 const LINEAR_NAME_CHECK: usize = 32;
 
+/// What wrote the files a [`Snapshot`] holds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Origin {
+    /// nodesnap's collector: a manifest, runtime metadata and the node's files under `root/`.
+    #[default]
+    Nodesnap,
+    /// sos (`sos report`): the node's files under their own paths, command outputs under
+    /// `sos_commands/`; the manifest is a placeholder and `model::sos` reads sos's own record.
+    Sosreport,
+}
+
 /// Everything read from one snapshot.
 #[derive(Debug, Clone)]
 pub struct Snapshot {
     /// Where the snapshot came from, for messages.
     pub source: String,
+    pub origin: Origin,
     pub manifest: Manifest,
     pub metadata: RuntimeMetadata,
     /// Directories under the snapshot's `root/`, keyed like `sys/fs/cgroup/memory/kubepods`,
@@ -242,6 +254,7 @@ impl Snapshot {
         let file_count = dirs.values().map(DirFiles::len).sum();
         Snapshot {
             source: source.into(),
+            origin: Origin::Nodesnap,
             manifest,
             metadata,
             dirs,

@@ -73,6 +73,15 @@ pub fn render(model: &Model, kind: Option<NsType>, width: Width, palette: Palett
         ]);
     }
     if table.is_empty() {
+        if model.namespaces.is_empty()
+            && model.collection.source == crate::model::CollectionSource::Sosreport
+        {
+            // Not "none match": the input has no namespaces to match.
+            return "no namespaces: an sosreport records no namespace inodes (sos copies no \
+                    /proc/<pid>/ns links); `analyzer pods` shows the sharing the runtimes \
+                    declared, where they did\n"
+                .to_string();
+        }
         return "no namespaces match\n".to_string();
     }
     table.render(width, palette)
@@ -109,6 +118,18 @@ mod tests {
                 "pod",
                 "default/nginx-redis"
             ]
+        );
+    }
+
+    #[test]
+    fn an_sosreport_says_it_has_no_namespaces_instead_of_none_matching() {
+        let mut model = fixture::seed();
+        model.namespaces.clear();
+        model.collection.source = crate::model::CollectionSource::Sosreport;
+        let out = render(&model, None, Width::Unlimited, Palette::PLAIN);
+        assert!(
+            out.starts_with("no namespaces: an sosreport records no namespace inodes"),
+            "{out}"
         );
     }
 

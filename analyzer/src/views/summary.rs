@@ -11,7 +11,11 @@ use std::collections::BTreeMap;
 const LISTED: usize = 10;
 
 pub fn render(model: &Model, width: Width, palette: Palette) -> String {
-    let mut lines = node_lines(model);
+    let mut lines = Vec::new();
+    if let Some(notice) = crate::present::source::notice(model) {
+        lines.push(("Source", notice));
+    }
+    lines.extend(node_lines(model));
     lines.extend(workload_lines(model, palette));
     lines.push(collected_line(model));
     let mut out = String::new();
@@ -85,6 +89,16 @@ fn node_lines(model: &Model) -> Vec<(&'static str, String)> {
 fn collected_line(model: &Model) -> (&'static str, String) {
     let c = &model.collection;
     let clean = |text: &str| sanitize(text).into_owned();
+    if c.source == crate::model::CollectionSource::Sosreport {
+        return (
+            "Collected",
+            format!(
+                "{} by {}",
+                clean(&c.started_at),
+                clean(&c.collector_version)
+            ),
+        );
+    }
     (
         "Collected",
         format!(
@@ -190,6 +204,16 @@ fn workload_lines(model: &Model, palette: Palette) -> Vec<(&'static str, String)
 /// The first findings and gaps, each pointing at the full list when there are more.
 fn lists(model: &Model, width: Width, palette: Palette) -> String {
     let mut out = String::new();
+    let cannot_show = crate::present::source::cannot_show(model);
+    if !cannot_show.is_empty() {
+        out.push('\n');
+        out.push_str(&palette.paint(Style::Header, "Not in the sosreport"));
+        out.push('\n');
+        for line in &cannot_show {
+            out.push_str(&width.fit(&format!("  {}", sanitize(line)), 0));
+            out.push('\n');
+        }
+    }
     if !model.findings.is_empty() {
         out.push('\n');
         out.push_str(&palette.paint(Style::Header, "Findings"));
@@ -205,17 +229,23 @@ fn lists(model: &Model, width: Width, palette: Palette) -> String {
             ));
         }
     }
-    if !model.gaps.is_empty() {
+    // What the input does not record is listed above; the gaps here are files it could not use.
+    let gaps: Vec<_> = model
+        .gaps
+        .iter()
+        .filter(|g| g.reason != nodesnap_format::GapReason::NotCollected)
+        .collect();
+    if !gaps.is_empty() {
         out.push('\n');
         out.push_str(&palette.paint(Style::Header, "Gaps"));
         out.push('\n');
-        for gap in model.gaps.iter().take(LISTED) {
+        for gap in gaps.iter().take(LISTED) {
             let text = format!("  {:<18}{}", gap.reason.as_str(), sanitize(&gap.path));
             out.push_str(&width.fit(&text, 0));
             out.push('\n');
         }
-        if model.gaps.len() > LISTED {
-            out.push_str(&format!("  … {} more\n", model.gaps.len() - LISTED));
+        if gaps.len() > LISTED {
+            out.push_str(&format!("  … {} more\n", gaps.len() - LISTED));
         }
     }
     out

@@ -28,8 +28,11 @@ mod shims;
 use super::gather::gather;
 use super::inputs::{Inputs, RawProcess};
 use super::names::MetadataIndex;
-use super::types::{Container, Model, Namespace, Pod, Process, RuntimeInfo, SCHEMA_VERSION};
-use crate::snapshot::Snapshot;
+use super::sos::gather_sosreport;
+use super::types::{
+    CollectionSource, Container, Model, Namespace, Pod, Process, RuntimeInfo, SCHEMA_VERSION,
+};
+use crate::snapshot::{Origin, Snapshot};
 use cgroups::CgroupFacts;
 use nodesnap_format::{Gap, Manifest, RuntimeMetadata};
 use pods::{PodGroups, PodSources};
@@ -38,8 +41,18 @@ use runtimes::{ContainerInstances, RuntimeIndex};
 use shims::Shims;
 use std::collections::HashSet;
 
-/// Builds the model of the node a snapshot was taken from, without findings.
+/// Builds the model of the node a snapshot was taken from, without findings. An sosreport's
+/// inputs are gathered by `model::sos`, a snapshot's by `gather`; the joins are the same.
 pub fn build(snapshot: &Snapshot) -> Model {
+    if snapshot.origin == Origin::Sosreport {
+        let sos = gather_sosreport(snapshot);
+        return from_sosreport(assemble(
+            &sos.inputs,
+            &sos.manifest,
+            &sos.metadata,
+            &snapshot.load_gaps,
+        ));
+    }
     let inputs = gather(snapshot);
     assemble(
         &inputs,
@@ -52,9 +65,24 @@ pub fn build(snapshot: &Snapshot) -> Model {
 /// Builds the model from a snapshot it owns: the snapshot's files are released once they are
 /// parsed, before the joins, so that a big node does not hold both at once.
 pub fn build_owned(snapshot: Snapshot) -> Model {
+    if snapshot.origin == Origin::Sosreport {
+        let sos = gather_sosreport(&snapshot);
+        let (_, _, load_gaps) = snapshot.into_parts();
+        return from_sosreport(assemble(
+            &sos.inputs,
+            &sos.manifest,
+            &sos.metadata,
+            &load_gaps,
+        ));
+    }
     let inputs = gather(&snapshot);
     let (manifest, metadata, load_gaps) = snapshot.into_parts();
     assemble(&inputs, &manifest, &metadata, &load_gaps)
+}
+
+fn from_sosreport(mut model: Model) -> Model {
+    model.collection.source = CollectionSource::Sosreport;
+    model
 }
 
 /// Joins gathered facts into the model; pure.
@@ -161,6 +189,7 @@ fn join_entities(
             names: &names,
             facts: &facts,
             host_namespaces: &host_namespaces,
+            declared: &inputs.declared,
         },
     );
     let namespaces = namespaces::namespaces_with_holders(

@@ -3,9 +3,11 @@
 //! containers share with the sandbox, with the host, or keep to themselves.
 
 use super::processes::ProcessRecord;
+use crate::model::inputs::DeclaredNamespaces;
 use crate::model::{
     ContainerId, Holder, Inode, Namespace, NsType, PodUid, Process, ProcessRole, Sharing,
 };
+use crate::sosreport::runtimes::NsJoin;
 use nodesnap_format::RuntimeMetadata;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
@@ -40,6 +42,62 @@ pub fn host_namespaces(records: &[ProcessRecord]) -> BTreeMap<NsType, Inode> {
         }
     }
     host
+}
+
+/// For each namespace type, what the runtimes declare where no inode tells (an sosreport): the
+/// pod's CRI namespace options where `crictl inspectp` gave them; else from each container's
+/// modes: the host's if every app container uses the host's, the pod's if every one joins the
+/// sandbox (or the sandbox alone is known, and is not the host's), otherwise each its own. A
+/// type some app container's runtime did not speak of is left out.
+pub fn declared_sharing(
+    uid: &PodUid,
+    sandbox: Option<&ContainerId>,
+    containers: &[ContainerId],
+    declared: &DeclaredNamespaces,
+) -> BTreeMap<NsType, Sharing> {
+    if let Some(modes) = declared.pods.get(uid) {
+        return modes.clone();
+    }
+    let apps: Vec<&BTreeMap<NsType, NsJoin>> = containers
+        .iter()
+        .filter(|id| Some(*id) != sandbox)
+        .filter_map(|id| declared.containers.get(id))
+        .collect();
+    let app_count = containers.iter().filter(|id| Some(*id) != sandbox).count();
+    let sandbox_declared = sandbox.and_then(|s| declared.containers.get(s));
+    let mut sharing = BTreeMap::new();
+    for kind in NsType::ALL {
+        let joins: Vec<&NsJoin> = apps.iter().filter_map(|a| a.get(&kind)).collect();
+        let sandbox_join = sandbox_declared.and_then(|s| s.get(&kind));
+        let verdict = if app_count == 0 || joins.is_empty() {
+            if app_count > 0 {
+                continue;
+            }
+            match sandbox_join {
+                Some(NsJoin::Host) => Sharing::Host,
+                Some(_) => Sharing::Pod,
+                None => continue,
+            }
+        } else if joins.len() < app_count {
+            continue;
+        } else if joins.iter().all(|j| **j == NsJoin::Host) {
+            Sharing::Host
+        } else if joins
+            .iter()
+            .all(|j| matches!(j, NsJoin::Container(id) if Some(id) == sandbox))
+        {
+            // Joining a sandbox that uses the host's is using the host's.
+            if sandbox_join == Some(&NsJoin::Host) {
+                Sharing::Host
+            } else {
+                Sharing::Pod
+            }
+        } else {
+            Sharing::Private
+        };
+        sharing.insert(kind, verdict);
+    }
+    sharing
 }
 
 /// For each namespace type: the host's if every app container's init has the host's inode;

@@ -4,8 +4,8 @@
 
 use crate::model::inputs::RawNode;
 use crate::model::{
-    CgroupDriver, Collection, DriverSource, Headroom, HeadroomLimit, KubeletCgroupDriver, Node,
-    Pid, Process, ProcessRole, RuntimeInfo,
+    CgroupDriver, Collection, CollectionSource, DriverSource, Headroom, HeadroomLimit,
+    KubeletCgroupDriver, Node, Pid, Process, ProcessRole, RuntimeInfo,
 };
 use nodesnap_format::Manifest;
 
@@ -116,6 +116,7 @@ fn kubelet_cgroup_driver(facts: &RawNode, kubelet: &Process) -> Option<KubeletCg
 /// What the manifest says about the collection.
 pub fn collection(manifest: &Manifest) -> Collection {
     Collection {
+        source: CollectionSource::Nodesnap,
         collector_version: manifest.collector_version.clone(),
         format_version: manifest.format_version,
         started_at: manifest.started_at.clone(),

@@ -4,7 +4,8 @@
 
 use super::cgroups::CgroupFacts;
 use super::containers::{ContainerDraft, ContainerDrafts};
-use super::namespaces::namespace_sharing;
+use super::namespaces::{declared_sharing, namespace_sharing};
+use crate::model::inputs::DeclaredNamespaces;
 use crate::model::names::MetadataIndex;
 use crate::model::{
     Container, ContainerId, Inode, NsType, Pid, Pod, PodKind, PodUid, QosClass, RuntimeId,
@@ -92,6 +93,8 @@ pub struct PodSources<'a> {
     pub names: &'a MetadataIndex,
     pub facts: &'a CgroupFacts<'a>,
     pub host_namespaces: &'a BTreeMap<NsType, Inode>,
+    /// What runtimes say about namespaces, where there are no inodes (an sosreport).
+    pub declared: &'a DeclaredNamespaces,
 }
 
 /// The model's pods, sorted by uid.
@@ -124,6 +127,12 @@ pub fn to_model(pods: &PodDrafts, from: &PodSources) -> Vec<Pod> {
                 .collect();
             let sandbox_ns = sandbox_id.as_ref().and_then(&init_namespaces);
             let pod_names = from.names.pods.get(uid);
+            let by_inode = namespace_sharing(sandbox_ns, &apps, from.host_namespaces);
+            let namespace_sharing = if by_inode.is_empty() {
+                declared_sharing(uid, sandbox_id.as_ref(), &ids, from.declared)
+            } else {
+                by_inode
+            };
             let (limits, usage) = from.facts.of(draft.cgroup.as_deref());
             let runtime_instance = sandbox_id
                 .iter()
@@ -156,7 +165,7 @@ pub fn to_model(pods: &PodDrafts, from: &PodSources) -> Vec<Pod> {
                 container_ids: ids,
                 runtime_instance,
                 cgroup: draft.cgroup.clone(),
-                namespace_sharing: namespace_sharing(sandbox_ns, &apps, from.host_namespaces),
+                namespace_sharing,
                 limits,
                 usage,
             }

@@ -16,6 +16,9 @@ use std::collections::BTreeMap;
 
 #[derive(Debug, Clone)]
 pub struct NodeView {
+    /// For a model read from an sosreport: the notice, and what it cannot show.
+    pub source_notice: Option<String>,
+    pub cannot_show: Vec<String>,
     pub facts: Vec<Fact>,
     /// The node's limits with their use, and its pressure: empty when the snapshot has none.
     pub headroom: Vec<Fact>,
@@ -107,9 +110,14 @@ pub(super) fn node_view(model: &Model) -> NodeView {
                 .is_some_and(|cmd| cmd.contains(REDACTED))
         })
         .count();
-    let collection = vec![
-        Fact::new("Collected", visible(&c.started_at)),
-        Fact::new("Duration", duration_ms(c.duration_ms)),
+    let sosreport = c.source == crate::model::CollectionSource::Sosreport;
+    let collector = if sosreport {
+        Fact::warn(
+            "Source",
+            format!("sosreport by {}", visible(&c.collector_version)),
+            true,
+        )
+    } else {
         Fact::new(
             "Collector",
             format!(
@@ -117,7 +125,12 @@ pub(super) fn node_view(model: &Model) -> NodeView {
                 visible(&c.collector_version),
                 c.format_version
             ),
-        ),
+        )
+    };
+    let collection = vec![
+        Fact::new("Collected", visible(&c.started_at)),
+        Fact::new("Duration", duration_ms(c.duration_ms)),
+        collector,
         Fact::warn(
             "Command lines",
             match c.cmdline {
@@ -126,6 +139,10 @@ pub(super) fn node_view(model: &Model) -> NodeView {
                     count(redacted_processes as u64),
                     count(model.processes.len() as u64)
                 ),
+                CmdlinePolicy::Verbatim if sosreport => {
+                    "as ps printed them: sos does not redact them, so they may hold secrets"
+                        .to_string()
+                }
                 CmdlinePolicy::Verbatim => {
                     "kept verbatim (--no-redact): may hold secrets".to_string()
                 }
@@ -168,6 +185,11 @@ pub(super) fn node_view(model: &Model) -> NodeView {
         })
         .collect();
     NodeView {
+        source_notice: crate::present::source::notice(model).map(|n| visible(&n)),
+        cannot_show: crate::present::source::cannot_show(model)
+            .into_iter()
+            .map(visible)
+            .collect(),
         facts,
         headroom: headroom_facts(model),
         collection,
@@ -203,6 +225,7 @@ fn gap_meaning(reason: GapReason) -> &'static str {
         GapReason::NotFound => "expected but absent",
         GapReason::Error => "another read error",
         GapReason::Unreadable => "in the tarball but not usable by the analyzer",
+        GapReason::NotCollected => "the sosreport does not record it",
     }
 }
 

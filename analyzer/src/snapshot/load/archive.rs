@@ -1,7 +1,7 @@
-//! The tar reader: tells a tar stream by its first block, inflates gzip on a second thread, and
-//! reads entries one at a time under the load's limits into [`Collected`], handling GNU long
-//! names and PAX headers itself (under its own caps) and skipping every entry kind that is not
-//! a regular file or a directory with a gap.
+//! The tar reader: tells a tar stream by its first block, decompresses gzip, xz or bzip2 on a
+//! second thread, and reads entries one at a time under the load's limits into [`Collected`],
+//! handling GNU long names and PAX headers itself (under its own caps) and skipping every entry
+//! kind that is not a regular file or a directory with a gap.
 
 use super::collected::{normalize, printable_name, Collected};
 use super::{human_bytes, one_line, BLOCK, MAX_NAME_BYTES, MAX_PAX_BYTES, READ_BUFFER};
@@ -14,15 +14,77 @@ use std::sync::mpsc;
 /// Chunks of inflated bytes the decompressing thread keeps ready ahead of the tar reader.
 const INFLATED_CHUNKS_AHEAD: usize = 4;
 
-/// Reads a gzip-compressed tar, inflating on a second thread a few chunks ahead of the tar
+/// How a tar stream is compressed, told by its first bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Compression {
+    /// gzip: nodesnap's own tarballs, and sos with `-z gzip`.
+    Gzip,
+    /// xz: sos's default.
+    Xz,
+    /// bzip2: sos with `-z bzip2` (older releases' default).
+    Bzip2,
+}
+
+impl Compression {
+    pub(super) fn of(head: &[u8]) -> Option<Compression> {
+        if head.starts_with(&[0x1f, 0x8b]) {
+            Some(Compression::Gzip)
+        } else if head.starts_with(&[0xfd, b'7', b'z', b'X', b'Z', 0]) {
+            Some(Compression::Xz)
+        } else if head.len() >= 4 && head.starts_with(b"BZh") && (b'1'..=b'9').contains(&head[3]) {
+            Some(Compression::Bzip2)
+        } else {
+            None
+        }
+    }
+
+    /// A decoder of the whole stream: concatenated gzip members, xz streams and bzip2 streams
+    /// read as one, as their command-line tools do. Each decoder's memory is bounded: gzip's
+    /// window is 32 KiB, bzip2's blocks are at most 900 kB (about 3.6 MiB to decode), and xz's
+    /// is held to `memory` bytes.
+    fn decoder<'a, R: Read + Send + 'a>(
+        self,
+        stream: R,
+        memory: u64,
+    ) -> io::Result<Box<dyn Read + Send + 'a>> {
+        Ok(match self {
+            Compression::Gzip => Box::new(MultiGzDecoder::new(stream)),
+            Compression::Xz => {
+                let decoder = liblzma::stream::Stream::new_stream_decoder(
+                    memory,
+                    liblzma::stream::CONCATENATED,
+                )
+                .map_err(io::Error::other)?;
+                Box::new(liblzma::read::XzDecoder::new_stream(
+                    io::BufReader::with_capacity(READ_BUFFER, stream),
+                    decoder,
+                ))
+            }
+            Compression::Bzip2 => Box::new(bzip2::read::MultiBzDecoder::new(stream)),
+        })
+    }
+}
+
+/// Reads a compressed tar, decompressing on a second thread a few chunks ahead of the tar
 /// reader: on a big snapshot inflating is a fifth of the load, and it overlaps with parsing.
 /// The inflated-bytes budget still applies (the tar reader counts what it takes), and when
-/// reading stops early the channel closes and the inflating thread ends after its chunk.
-pub(super) fn read_tar_gz<R: Read + Send>(stream: R, out: &mut Collected) {
+/// reading stops early the channel closes and the decompressing thread ends after its chunk.
+pub(super) fn read_tar_compressed<R: Read + Send>(
+    stream: R,
+    compression: Compression,
+    out: &mut Collected,
+) {
     let (chunks, inflated) = mpsc::sync_channel::<io::Result<Vec<u8>>>(INFLATED_CHUNKS_AHEAD);
+    let memory = out.limits.decoder_bytes;
     std::thread::scope(|scope| {
         scope.spawn(move || {
-            let mut decoder = MultiGzDecoder::new(stream);
+            let mut decoder = match compression.decoder(stream, memory) {
+                Ok(decoder) => decoder,
+                Err(e) => {
+                    let _ = chunks.send(Err(e));
+                    return;
+                }
+            };
             loop {
                 let mut chunk = vec![0u8; READ_BUFFER];
                 let message = match decoder.read(&mut chunk) {
@@ -112,18 +174,14 @@ pub(super) fn looks_like_tar(head: &[u8]) -> bool {
 pub(super) fn describe_unknown(head: &[u8]) -> String {
     let kind = if head.is_empty() {
         "the file is empty"
-    } else if head.starts_with(b"BZh") {
-        "compressed with bzip2; recompress it with gzip or extract it"
-    } else if head.starts_with(&[0xfd, b'7', b'z', b'X', b'Z', 0]) {
-        "compressed with xz; recompress it with gzip or extract it"
     } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
         "compressed with zstd; recompress it with gzip or extract it"
     } else if head.starts_with(b"PK\x03\x04") {
-        "a zip file; nodesnap writes .tar.gz"
+        "a zip file; nodesnap reads .tar.gz, .tar.xz, .tar.bz2 and .tar"
     } else if head.len() < BLOCK {
-        "too short for a tar archive and not gzip"
+        "too short for a tar archive and not gzip, xz or bzip2"
     } else {
-        "neither gzip nor tar"
+        "neither gzip, xz, bzip2 nor tar"
     };
     kind.to_string()
 }
@@ -266,6 +324,12 @@ pub(super) fn read_tar<R: Read>(reader: R, out: &mut Collected) {
             }
         };
         last_name = Some(path.clone());
+        // An entry neither layout uses is passed over: its data is skipped, never held. (A
+        // GNU sparse entry's extension headers follow its header, so it goes through `keep`.)
+        if kind != tar::EntryType::GNUSparse && !out.wants(&path, kind == tar::EntryType::Directory)
+        {
+            continue;
+        }
         if !keep(&mut entry, kind, size, path, out) {
             break;
         }
@@ -329,6 +393,11 @@ fn keep<R: Read>(
             true
         }
         other => {
+            if other == tar::EntryType::Symlink {
+                if let Some(target) = entry.link_name_bytes() {
+                    out.link(&path, &target);
+                }
+            }
             let what = match other {
                 tar::EntryType::Symlink => "symbolic link skipped (never followed)",
                 tar::EntryType::Link => "hard link skipped (never followed)",

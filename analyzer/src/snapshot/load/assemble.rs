@@ -16,12 +16,32 @@ pub(super) fn assemble(
     source: &str,
     mut collected: Collected,
 ) -> Result<(Snapshot, LoadStats), LoadError> {
-    let (top, has_manifest) = find_top(source, &collected)?;
+    let (top, has_manifest) = match find_top(source, &collected) {
+        Ok(found) => found,
+        // No manifest: an sosreport, if it has exactly one top with sos's marks.
+        Err(error @ LoadError::MissingManifest { .. }) => {
+            let tops: Vec<String> = collected.sos_tops.iter().cloned().collect();
+            return match tops.as_slice() {
+                [] => Err(error),
+                [top] => super::sos::assemble_sos(source, &top.clone(), collected),
+                several => Err(LoadError::SeveralSnapshots {
+                    path: source.to_string(),
+                    tops: several.join(", "),
+                }),
+            };
+        }
+        Err(error) => return Err(error),
+    };
+    // A snapshot's strays: entries outside its root/ that the reader passed over.
+    for path in std::mem::take(&mut collected.passed_over) {
+        collected.gap(path, "outside the snapshot's root/ directory; ignored");
+    }
+    collected.gaps_not_listed += std::mem::take(&mut collected.passed_over_not_listed);
     let top = Top(top);
     let manifest = take_manifest(source, &top, has_manifest, &mut collected)?;
     let metadata = take_metadata(&top, &mut collected);
     let root = top.path(ROOT_DIR);
-    let tree = node_tree(&root, &mut collected);
+    let tree = node_tree(&root, "the snapshot's root/ directory", &mut collected);
     let promised = manifest.counts.files;
     let mut snapshot = Snapshot::from_tree(source, manifest, metadata, tree);
     let mut gaps = load_gaps(
@@ -106,17 +126,25 @@ fn take_metadata(top: &Top, collected: &mut Collected) -> RuntimeMetadata {
 }
 
 /// Files every directory, bundle and single file under `root` (the archive path of the
-/// snapshot's `root/`) by its node path; anything outside it, or a file a bundle already holds,
+/// snapshot's `root/`, or of an sosreport's top, "" for the archive's root) by its node path;
+/// anything outside it (`outside` names the root in its gap), or a file a bundle already holds,
 /// is a gap.
-fn node_tree(root: &str, collected: &mut Collected) -> BTreeMap<String, DirFiles> {
+pub(super) fn node_tree(
+    root: &str,
+    outside: &str,
+    collected: &mut Collected,
+) -> BTreeMap<String, DirFiles> {
     let root_slash = format!("{root}/");
     let node_path = |path: &str| -> Option<String> {
         if path == root {
             Some(String::new())
+        } else if root.is_empty() {
+            Some(path.to_string())
         } else {
             path.strip_prefix(&root_slash).map(str::to_string)
         }
     };
+    let outside = format!("outside {outside}; ignored");
     let mut tree: BTreeMap<String, DirFiles> = std::mem::take(&mut collected.dirs)
         .into_iter()
         .filter_map(|dir| node_path(&dir))
@@ -128,10 +156,7 @@ fn node_tree(root: &str, collected: &mut Collected) -> BTreeMap<String, DirFiles
     for (dir, bytes) in std::mem::take(&mut collected.bundles) {
         let archive_path = format!("{dir}/{BUNDLE_FILE}");
         let Some(relative) = node_path(&dir) else {
-            collected.gap(
-                archive_path,
-                "outside the snapshot's root/ directory; ignored",
-            );
+            collected.gap(archive_path, outside.clone());
             continue;
         };
         let (files, problems) = DirFiles::from_bundle(bytes);
@@ -144,7 +169,7 @@ fn node_tree(root: &str, collected: &mut Collected) -> BTreeMap<String, DirFiles
     }
     for (path, content) in std::mem::take(&mut collected.files) {
         let Some(relative) = node_path(&path) else {
-            collected.gap(path, "outside the snapshot's root/ directory; ignored");
+            collected.gap(path, outside.clone());
             continue;
         };
         let (dir, name) = relative.rsplit_once('/').unwrap_or(("", relative.as_str()));
@@ -169,7 +194,7 @@ fn node_tree(root: &str, collected: &mut Collected) -> BTreeMap<String, DirFiles
 /// The load's gaps, under node paths: those recorded while reading, where reading stopped, a
 /// file count the snapshot falls short of (`held` of the manifest's `promised`), and how many
 /// gaps were not listed.
-fn load_gaps(
+pub(super) fn load_gaps(
     source: &str,
     root: &str,
     promised: u64,
@@ -179,8 +204,8 @@ fn load_gaps(
     // Gaps recorded under archive paths are reported relative to the node's root.
     let root_slash = format!("{root}/");
     let to_node_path = |path: String| match path.strip_prefix(&root_slash) {
-        Some(relative) => relative.to_string(),
-        None => path,
+        Some(relative) if !root.is_empty() => relative.to_string(),
+        _ => path,
     };
     let mut gaps: Vec<Gap> = std::mem::take(&mut collected.gaps)
         .into_iter()

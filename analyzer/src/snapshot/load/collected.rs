@@ -1,7 +1,13 @@
 //! What a load has read so far: files, bundles and directories keyed by their archive path,
 //! the gaps and where reading stopped, charged against the load's limits; and the checks that
 //! turn an entry's name into a safe relative path.
+//!
+//! Only entries that a nodesnap snapshot or an sosreport can use are kept: an sosreport holds
+//! logs and configs by the hundred megabytes that the model never reads, so they are passed
+//! over without being held (their names are kept, bounded, for the gaps of a nodesnap
+//! snapshot, where any such entry is a stray).
 
+use super::sos;
 use super::{human_bytes, LoadLimits, LoadStats, ENTRY_OVERHEAD_BYTES, MAX_NAME_BYTES};
 use nodesnap_format::{Gap, GapReason, BUNDLE_FILE};
 use std::collections::{BTreeMap, BTreeSet};
@@ -25,6 +31,16 @@ pub(super) struct Collected {
     pub(super) gaps_not_listed: u64,
     pub(super) damage: Option<Damage>,
     pub(super) stats: LoadStats,
+    /// Entries passed over because neither layout uses them (at most `limits.gaps` names; the
+    /// rest counted).
+    pub(super) passed_over: Vec<String>,
+    pub(super) passed_over_not_listed: u64,
+    /// The directories (archive paths, "" for the archive's root) that hold an sosreport's
+    /// marks: `sos_commands/`, `sos_logs/`, `sos_reports/` or `version.txt`.
+    pub(super) sos_tops: BTreeSet<String>,
+    /// Where the symbolic links recorded as gaps point (at most `limits.gaps`): an sosreport
+    /// links a copied file to another it holds (`etc/os-release` to `usr/lib/os-release`).
+    pub(super) link_targets: BTreeMap<String, String>,
 }
 
 impl Collected {
@@ -38,7 +54,49 @@ impl Collected {
             gaps_not_listed: 0,
             damage: None,
             stats: LoadStats::default(),
+            passed_over: Vec::new(),
+            passed_over_not_listed: 0,
+            sos_tops: BTreeSet::new(),
+            link_targets: BTreeMap::new(),
         }
+    }
+
+    /// Notes where a skipped symbolic link points.
+    pub(super) fn link(&mut self, path: &str, target: &[u8]) {
+        if self.link_targets.len() < self.limits.gaps && target.len() <= MAX_NAME_BYTES {
+            self.link_targets.insert(
+                path.to_string(),
+                String::from_utf8_lossy(target).into_owned(),
+            );
+        }
+    }
+
+    /// Whether an entry at `path` (normalized archive path) is one a snapshot or an sosreport
+    /// can use; an entry that is not is noted and its data never read in. Notes the sosreport
+    /// marks on the way.
+    pub(super) fn wants(&mut self, path: &str, is_dir: bool) -> bool {
+        let (top, rest) = match path.split_once('/') {
+            Some((top, rest)) => (top, Some(rest)),
+            None => (path, None),
+        };
+        if sos::is_mark(path) {
+            self.sos_tops.insert(String::new());
+        } else if rest.is_some_and(sos::is_mark) && !self.sos_tops.contains(top) {
+            self.sos_tops.insert(top.to_string());
+        }
+        let wanted = |relative: &str| is_snapshot_path(relative) || sos::wants(relative, is_dir);
+        // A top-level entry is a top directory, or a snapshot laid out without one.
+        if rest.is_none() || wanted(path) || rest.is_some_and(wanted) {
+            return true;
+        }
+        if self.passed_over.len() < self.limits.gaps {
+            let mut name = path.to_string();
+            truncate_to_char_boundary(&mut name, MAX_NAME_BYTES);
+            self.passed_over.push(name);
+        } else {
+            self.passed_over_not_listed += 1;
+        }
+        false
     }
 
     pub(super) fn gap(&mut self, path: impl Into<String>, detail: impl Into<String>) {
@@ -135,6 +193,16 @@ impl Collected {
         self.files.insert(path, content);
         true
     }
+}
+
+/// A path inside a snapshot's top directory that a nodesnap snapshot holds: the manifest, the
+/// runtime metadata, and everything under `root/`.
+fn is_snapshot_path(relative: &str) -> bool {
+    relative == nodesnap_format::MANIFEST_PATH
+        || relative == nodesnap_format::METADATA_PATH
+        || relative == "meta"
+        || relative == nodesnap_format::ROOT_DIR
+        || relative.starts_with("root/")
 }
 
 /// Turns an entry name into a safe relative path (`a/b/c`), or says why it is unusable.

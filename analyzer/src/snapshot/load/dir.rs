@@ -1,5 +1,6 @@
-//! Reads an extracted snapshot directory under the same limits as a tarball, without following
-//! links or opening anything but regular files, into the same [`Collected`] entries.
+//! Reads an extracted snapshot directory (or an extracted sosreport) under the same limits as a
+//! tarball, without following links or opening anything but regular files, into the same
+//! [`Collected`] entries.
 
 use super::assemble::assemble;
 use super::collected::Collected;
@@ -36,12 +37,7 @@ pub(super) fn load_dir(
         }
         match tops.len() {
             1 => tops.remove(0),
-            0 => {
-                return Err(LoadError::MissingManifest {
-                    path: source.to_string(),
-                    detail: String::new(),
-                })
-            }
+            0 => return load_sos_dir(source, path, limits),
             _ => {
                 let mut names: Vec<String> = tops
                     .iter()
@@ -73,6 +69,59 @@ pub(super) fn load_dir(
         }
     }
     walk_root(&top.join(ROOT_DIR), &mut collected);
+    assemble(source, collected)
+}
+
+/// Loads an extracted sosreport: `path` is its top (with sos's marks) or its parent with
+/// exactly one such directory.
+fn load_sos_dir(
+    source: &str,
+    path: &Path,
+    limits: &LoadLimits,
+) -> Result<(Snapshot, LoadStats), LoadError> {
+    let has_marks = |dir: &Path| {
+        ["sos_commands", "sos_logs", "sos_reports", "version.txt"]
+            .iter()
+            .any(|mark| std::fs::symlink_metadata(dir.join(mark)).is_ok())
+    };
+    let top = if has_marks(path) {
+        path.to_path_buf()
+    } else {
+        let mut tops: Vec<_> = std::fs::read_dir(path)
+            .map_err(|e| LoadError::Io {
+                path: source.to_string(),
+                source: e,
+            })?
+            .filter_map(Result::ok)
+            .filter(|child| child.file_type().is_ok_and(|t| t.is_dir()))
+            .map(|child| child.path())
+            .filter(|child| has_marks(child))
+            .collect();
+        match tops.len() {
+            1 => tops.remove(0),
+            0 => {
+                return Err(LoadError::MissingManifest {
+                    path: source.to_string(),
+                    detail: String::new(),
+                })
+            }
+            _ => {
+                let mut names: Vec<String> = tops
+                    .iter()
+                    .filter_map(|t| t.file_name())
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .collect();
+                names.sort();
+                return Err(LoadError::SeveralSnapshots {
+                    path: source.to_string(),
+                    tops: names.join(", "),
+                });
+            }
+        }
+    };
+    let mut collected = Collected::new(*limits);
+    collected.sos_tops.insert(String::new());
+    walk(&top, "", &mut collected);
     assemble(source, collected)
 }
 
@@ -112,14 +161,27 @@ fn read_regular_file(path: &Path, cap: u64) -> Result<Option<Vec<u8>>, String> {
 /// Walks `root/` without following links, under the same limits as a tarball; entries are
 /// keyed as in an archive (`root/proc/1/stat`) so that [`assemble`] treats both alike.
 fn walk_root(root: &Path, out: &mut Collected) {
+    walk(root, ROOT_DIR, out);
+}
+
+/// Walks `root` without following links, keying its entries under `prefix` (`root` for a
+/// snapshot's root/, nothing for an sosreport, whose entries pass the loader's filter and whose
+/// directories are entered only where a wanted file may be).
+fn walk(root: &Path, prefix: &str, out: &mut Collected) {
+    let sos = prefix.is_empty();
+    let key = |relative: &str| match (prefix.is_empty(), relative.is_empty()) {
+        (true, _) => relative.to_string(),
+        (false, true) => prefix.to_string(),
+        (false, false) => format!("{prefix}/{relative}"),
+    };
     match std::fs::symlink_metadata(root) {
         Ok(metadata) if metadata.file_type().is_dir() => {}
         Ok(metadata) if metadata.file_type().is_symlink() => {
-            out.gap(ROOT_DIR, "symbolic link skipped (never followed)");
+            out.gap(key(""), "symbolic link skipped (never followed)");
             return;
         }
         Ok(_) => {
-            out.gap(ROOT_DIR, "not a directory; skipped");
+            out.gap(key(""), "not a directory; skipped");
             return;
         }
         Err(_) => return,
@@ -135,8 +197,8 @@ fn walk_root(root: &Path, out: &mut Collected) {
                 let at = e
                     .path()
                     .and_then(|p| p.strip_prefix(root).ok())
-                    .map(|p| format!("{ROOT_DIR}/{}", p.to_string_lossy()))
-                    .unwrap_or_else(|| ROOT_DIR.to_string());
+                    .map(|p| key(&p.to_string_lossy()))
+                    .unwrap_or_else(|| key(""));
                 out.gap(at, format!("unreadable: {}", one_line(&e)));
                 continue;
             }
@@ -145,13 +207,23 @@ fn walk_root(root: &Path, out: &mut Collected) {
             continue;
         };
         let relative_text = relative.to_string_lossy();
-        let name = if relative_text.is_empty() {
-            ROOT_DIR.to_string()
-        } else {
-            format!("{ROOT_DIR}/{relative_text}")
-        };
+        if sos && relative_text.is_empty() {
+            continue;
+        }
+        let name = key(&relative_text);
         if !out.count_entry(|| name.clone()) {
             break;
+        }
+        if sos {
+            let is_dir = entry.file_type().is_dir();
+            let wanted = super::sos::wants(&name, is_dir);
+            if is_dir && !super::sos::may_hold_wanted(&name) {
+                walker.skip_current_dir();
+                continue;
+            }
+            if !is_dir && !wanted {
+                continue;
+            }
         }
         if relative.to_str().is_none() {
             out.gap(name, "unsafe entry skipped: name is not UTF-8");
@@ -169,7 +241,8 @@ fn walk_root(root: &Path, out: &mut Collected) {
         }
         let file_type = entry.file_type();
         if file_type.is_dir() {
-            if !relative_text.is_empty() && !out.add_dir(name) {
+            let keep = !relative_text.is_empty() && (!sos || super::sos::wants(&name, true));
+            if keep && !out.add_dir(name) {
                 break;
             }
         } else if file_type.is_file() {
@@ -183,6 +256,9 @@ fn walk_root(root: &Path, out: &mut Collected) {
                 Err(why) => out.gap(name, why),
             }
         } else if file_type.is_symlink() {
+            if let Ok(target) = std::fs::read_link(entry.path()) {
+                out.link(&name, target.as_os_str().as_encoded_bytes());
+            }
             out.gap(name, "symbolic link skipped (never followed)");
         } else {
             out.gap(name, "not a regular file or directory; skipped");

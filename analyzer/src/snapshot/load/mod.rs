@@ -1,7 +1,10 @@
 //! Reads a snapshot from a .tar.gz, a .tar or an extracted directory into memory, treating the
 //! input as hostile: it came from a stranger's node.
 //!
-//! The kind of input is told by its first bytes, not its name. A tarball is streamed: entries
+//! The kind of input is told by its first bytes, not its name: gzip, xz or bzip2 around a tar,
+//! a plain tar, or a directory; and what it holds by its entries: a nodesnap snapshot has a
+//! `manifest.yaml` in its top directory, an sosreport sos's marks (see `sos`). A tarball is
+//! streamed: entries
 //! are decompressed and read one at a time and nothing is ever written to disk, so a name with
 //! `..`, an absolute name or a link cannot touch the laptop; such entries, devices, FIFOs and GNU
 //! sparse files are skipped and reported as load gaps. Where the archive is damaged (truncated,
@@ -15,10 +18,11 @@
 //!   its name and [`ENTRY_OVERHEAD_BYTES`] for the map node;
 //! - [`MAX_GAPS`] gaps of at most [`MAX_NAME_BYTES`] plus a short detail each (about 45 MiB);
 //! - one [`MAX_PAX_BYTES`] extension header or one [`MAX_NAME_BYTES`] long name in flight, and
-//!   the decoder's fixed buffers (under 1 MiB);
+//!   the decoder's buffers: under 1 MiB for gzip, about 4 MiB for bzip2, at most
+//!   [`MAX_DECODER_BYTES`] (128 MiB) for xz;
 //! - the manifest (at most [`MAX_ENTRY_BYTES`], 16 MiB) once more while it is parsed.
 //!
-//! so under 600 MiB in all, whatever the input. Time is bounded too: at most
+//! so under 730 MiB in all, whatever the input. Time is bounded too: at most
 //! [`MAX_INFLATED_BYTES`] (2 GiB) are decompressed, and an entry whose declared size would
 //! pass that stops the read at once instead of being inflated (a gzip bomb costs nothing).
 //!
@@ -30,9 +34,10 @@ mod archive;
 mod assemble;
 mod collected;
 mod dir;
+mod sos;
 
 use super::Snapshot;
-use archive::{describe_unknown, looks_like_tar, read_tar, read_tar_gz};
+use archive::{describe_unknown, looks_like_tar, read_tar, read_tar_compressed, Compression};
 use assemble::assemble;
 use collected::Collected;
 use dir::load_dir;
@@ -47,6 +52,9 @@ pub const MAX_ENTRY_BYTES: u64 = 16 << 20;
 /// Largest `meta/runtime.json` kept: it holds one record per container, so it grows with the
 /// node (about 90 MB for 60,000 containers) where every other file has a fixed size.
 pub const MAX_METADATA_BYTES: u64 = 256 << 20;
+
+/// sos's record of the run, which lists every file it copied: 22 MB on a 2,500-process node.
+const SOS_MANIFEST_PATH: &str = "sos_reports/manifest.json";
 /// Most bytes of files, names and map nodes kept in memory.
 pub const MAX_RETAINED_BYTES: u64 = 512 << 20;
 /// Most bytes read from the decompressed stream, skipped data included.
@@ -66,6 +74,10 @@ pub const MAX_GAPS: usize = 10_000;
 const MIN_RECORD_BYTES: u64 = 13;
 /// What one kept entry costs beyond its name and content: its map node and allocations.
 pub const ENTRY_OVERHEAD_BYTES: u64 = 128;
+/// Most memory the decompressor may take: xz's decoder needs about its dictionary's size (8 MiB
+/// at sos's `-6`, 64 MiB at `-9`); a stream asking for more is refused, not allocated. gzip's
+/// window (32 KiB) and bzip2's blocks (about 3.6 MiB to decode) stay far below.
+pub const MAX_DECODER_BYTES: u64 = 128 << 20;
 
 /// The limits a load runs under; [`LoadLimits::DEFAULT`] holds the constants above. Tests and
 /// fuzzing lower them to reach every limit quickly.
@@ -77,6 +89,7 @@ pub struct LoadLimits {
     pub inflated_bytes: u64,
     pub entries: u64,
     pub gaps: usize,
+    pub decoder_bytes: u64,
 }
 
 impl LoadLimits {
@@ -87,17 +100,22 @@ impl LoadLimits {
         inflated_bytes: MAX_INFLATED_BYTES,
         entries: MAX_ENTRIES,
         gaps: MAX_GAPS,
+        decoder_bytes: MAX_DECODER_BYTES,
     };
 }
 
 impl LoadLimits {
-    /// The size limit of the entry at `path` (an archive path): the runtime metadata grows with
-    /// the node, every other file does not.
+    /// The size limit of the entry at `path` (an archive path): the runtime metadata and
+    /// sos's manifest (it lists every file sos copied) grow with the node, every other file
+    /// does not.
     fn cap_for(&self, path: &str) -> u64 {
-        let is_metadata = path == METADATA_PATH
-            || path
-                .strip_suffix(METADATA_PATH)
-                .is_some_and(|top| top.ends_with('/') && !top[..top.len() - 1].contains('/'));
+        let at_top = |name: &str| {
+            path == name
+                || path
+                    .strip_suffix(name)
+                    .is_some_and(|top| top.ends_with('/') && !top[..top.len() - 1].contains('/'))
+        };
+        let is_metadata = at_top(METADATA_PATH) || at_top(SOS_MANIFEST_PATH);
         if is_metadata {
             self.metadata_bytes.max(self.entry_bytes)
         } else {
@@ -133,12 +151,12 @@ pub enum LoadError {
         #[source]
         source: io::Error,
     },
-    #[error("{path}: not a nodesnap snapshot: {detail}")]
+    #[error("{path}: not a nodesnap snapshot or an sosreport: {detail}")]
     UnknownFormat { path: String, detail: String },
     #[error("{path}: archive unreadable: {detail}")]
     Unreadable { path: String, detail: String },
     #[error(
-        "{path}: no {MANIFEST_PATH} in a top directory, so this is not a nodesnap snapshot{detail}"
+        "{path}: no {MANIFEST_PATH} in a top directory, so this is not a nodesnap snapshot, and no sos_commands/, sos_logs/, sos_reports/ or version.txt, so not an sosreport either{detail}"
     )]
     MissingManifest { path: String, detail: String },
     #[error("{path}: holds several snapshots ({tops}); extract one and load its directory")]
@@ -197,7 +215,6 @@ pub fn load_bytes(
     load_stream(source, bytes, limits)
 }
 
-const GZIP_MAGIC: &[u8] = &[0x1f, 0x8b];
 const BLOCK: usize = 512;
 /// Read buffer for the compressed file and for the decompressed stream.
 const READ_BUFFER: usize = 256 << 10;
@@ -217,8 +234,8 @@ fn load_stream<R: Read + Send>(
         })?;
     let stream = io::Cursor::new(head.clone()).chain(reader);
     let mut collected = Collected::new(*limits);
-    if head.starts_with(GZIP_MAGIC) {
-        read_tar_gz(stream, &mut collected);
+    if let Some(compression) = Compression::of(&head) {
+        read_tar_compressed(stream, compression, &mut collected);
     } else if looks_like_tar(&head) {
         read_tar(stream, &mut collected);
     } else {
@@ -259,6 +276,8 @@ fn human_bytes(bytes: u64) -> String {
 }
 
 #[cfg(test)]
+mod sos_tests;
+#[cfg(test)]
 mod tests;
 
 /// The limits the fuzz target loads under: small, so that fuzzing reaches each one often.
@@ -270,6 +289,7 @@ pub const FUZZ_LIMITS: LoadLimits = LoadLimits {
     inflated_bytes: 16 << 20,
     entries: 10_000,
     gaps: 100,
+    decoder_bytes: 16 << 20,
 };
 
 /// Loads `bytes` as a tarball and checks the loader's promises: within the limits, and any

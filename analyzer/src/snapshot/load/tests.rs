@@ -19,19 +19,19 @@ fn manifest_yaml(files: u64) -> Vec<u8> {
 }
 
 /// Builds tar archives entry by entry, including entries the tar crate refuses to write.
-struct Tar {
+pub(super) struct Tar {
     builder: tar::Builder<Vec<u8>>,
 }
 
 impl Tar {
-    fn new() -> Tar {
+    pub(super) fn new() -> Tar {
         Tar {
             builder: tar::Builder::new(Vec::new()),
         }
     }
 
     /// A well-formed snapshot start: manifest and runtime metadata under the top directory.
-    fn snapshot(files: u64) -> Tar {
+    pub(super) fn snapshot(files: u64) -> Tar {
         let mut tar = Tar::new();
         tar.dir(TOP);
         tar.file(&format!("{TOP}/{MANIFEST_PATH}"), &manifest_yaml(files));
@@ -39,7 +39,7 @@ impl Tar {
         tar
     }
 
-    fn file(&mut self, path: &str, data: &[u8]) -> &mut Tar {
+    pub(super) fn file(&mut self, path: &str, data: &[u8]) -> &mut Tar {
         let mut header = tar::Header::new_gnu();
         header.set_size(data.len() as u64);
         header.set_mode(0o644);
@@ -48,7 +48,7 @@ impl Tar {
         self
     }
 
-    fn dir(&mut self, path: &str) -> &mut Tar {
+    pub(super) fn dir(&mut self, path: &str) -> &mut Tar {
         let mut header = tar::Header::new_gnu();
         header.set_size(0);
         header.set_mode(0o755);
@@ -61,7 +61,13 @@ impl Tar {
 
     /// An entry written header field by header field: any name of up to 100 bytes, any type,
     /// any declared size, whatever data follows.
-    fn raw(&mut self, name: &[u8], kind: tar::EntryType, size: u64, data: &[u8]) -> &mut Tar {
+    pub(super) fn raw(
+        &mut self,
+        name: &[u8],
+        kind: tar::EntryType,
+        size: u64,
+        data: &[u8],
+    ) -> &mut Tar {
         let mut header = tar::Header::new_gnu();
         if let Some(gnu) = header.as_gnu_mut() {
             gnu.name[..name.len()].copy_from_slice(name);
@@ -74,29 +80,29 @@ impl Tar {
         self
     }
 
-    fn bytes(self) -> Vec<u8> {
+    pub(super) fn bytes(self) -> Vec<u8> {
         self.builder.into_inner().unwrap()
     }
 }
 
-fn gzip(bytes: &[u8]) -> Vec<u8> {
+pub(super) fn gzip(bytes: &[u8]) -> Vec<u8> {
     let mut encoder = GzEncoder::new(Vec::new(), Compression::fast());
     encoder.write_all(bytes).unwrap();
     encoder.finish().unwrap()
 }
 
-fn load_ok(bytes: &[u8]) -> (Snapshot, LoadStats) {
+pub(super) fn load_ok(bytes: &[u8]) -> (Snapshot, LoadStats) {
     load_bytes("test.tar.gz", bytes, &LoadLimits::DEFAULT).unwrap()
 }
 
-fn load_err(bytes: &[u8]) -> String {
+pub(super) fn load_err(bytes: &[u8]) -> String {
     match load_bytes("test.tar.gz", bytes, &LoadLimits::DEFAULT) {
         Ok(_) => panic!("expected an error"),
         Err(e) => e.to_string(),
     }
 }
 
-fn gap_details(snapshot: &Snapshot) -> Vec<(String, String)> {
+pub(super) fn gap_details(snapshot: &Snapshot) -> Vec<(String, String)> {
     snapshot
         .load_gaps
         .iter()
@@ -104,7 +110,7 @@ fn gap_details(snapshot: &Snapshot) -> Vec<(String, String)> {
         .collect()
 }
 
-fn has_gap(snapshot: &Snapshot, path: &str, detail_part: &str) -> bool {
+pub(super) fn has_gap(snapshot: &Snapshot, path: &str, detail_part: &str) -> bool {
     snapshot.load_gaps.iter().any(|g| {
         g.path == path
             && g.reason == GapReason::Unreadable
@@ -121,10 +127,10 @@ fn sample_tar() -> Vec<u8> {
 }
 
 /// A directory removed when the test ends, pass or fail.
-struct TempDir(PathBuf);
+pub(super) struct TempDir(pub(super) PathBuf);
 
 impl TempDir {
-    fn new(name: &str) -> TempDir {
+    pub(super) fn new(name: &str) -> TempDir {
         let path =
             std::env::temp_dir().join(format!("nodesnap-load-{}-{name}", std::process::id()));
         let _ = std::fs::remove_dir_all(&path);
@@ -172,13 +178,13 @@ fn kind_is_told_by_magic_bytes_not_by_name() {
 
 #[test]
 fn unknown_inputs_get_one_line_naming_the_file() {
-    let mut xz = vec![0xfd, b'7', b'z', b'X', b'Z', 0];
-    xz.resize(600, 0);
+    let mut zstd = vec![0x28, 0xb5, 0x2f, 0xfd];
+    zstd.resize(600, 0);
     let cases: [(&str, Vec<u8>, &str); 5] = [
-        ("empty", vec![], "test.tar.gz: not a nodesnap snapshot: the file is empty"),
-        ("xz", xz, "test.tar.gz: not a nodesnap snapshot: compressed with xz; recompress it with gzip or extract it"),
-        ("text", b"hello world\n".to_vec(), "test.tar.gz: not a nodesnap snapshot: too short for a tar archive and not gzip"),
-        ("zeros", vec![0; 2048], "test.tar.gz: not a nodesnap snapshot: neither gzip nor tar"),
+        ("empty", vec![], "test.tar.gz: not a nodesnap snapshot or an sosreport: the file is empty"),
+        ("zstd", zstd, "test.tar.gz: not a nodesnap snapshot or an sosreport: compressed with zstd; recompress it with gzip or extract it"),
+        ("text", b"hello world\n".to_vec(), "test.tar.gz: not a nodesnap snapshot or an sosreport: too short for a tar archive and not gzip, xz or bzip2"),
+        ("zeros", vec![0; 2048], "test.tar.gz: not a nodesnap snapshot or an sosreport: neither gzip, xz, bzip2 nor tar"),
         ("gzip of text", gzip(&[b'x'; 2048]), "test.tar.gz: archive unreadable: archive damaged at its start: numeric field was not a number: xxxxxxxx when getting cksum for xxxx"),
     ];
     for (name, bytes, expect) in cases {
@@ -601,7 +607,7 @@ fn truncated_with_nothing_of_a_snapshot_is_one_clear_error() {
     let whole = gzip(&tar.bytes());
     let message = load_err(&whole[..whole.len() / 2]);
     assert!(
-        message.starts_with("test.tar.gz: no manifest.yaml in a top directory, so this is not a nodesnap snapshot (archive damaged "),
+        message.starts_with("test.tar.gz: no manifest.yaml in a top directory, so this is not a nodesnap snapshot, and no sos_commands/, sos_logs/, sos_reports/ or version.txt, so not an sosreport either (archive damaged "),
         "{message}"
     );
     assert!(!message.contains('\n'));
@@ -713,7 +719,7 @@ fn missing_manifest_is_refused() {
     tar.file(&format!("{TOP}/root/proc/1/stat"), b"1 (init) S 0");
     assert_eq!(
         load_err(&tar.bytes()),
-        "test.tar.gz: no manifest.yaml in a top directory, so this is not a nodesnap snapshot"
+        "test.tar.gz: no manifest.yaml in a top directory, so this is not a nodesnap snapshot, and no sos_commands/, sos_logs/, sos_reports/ or version.txt, so not an sosreport either"
     );
 }
 
@@ -908,11 +914,7 @@ fn directory_without_a_manifest_or_with_several_is_refused() {
     let dir = TempDir::new("nomanifest");
     std::fs::create_dir_all(dir.0.join("x/root")).unwrap();
     let message = load(&dir.0).unwrap_err().to_string();
-    assert!(
-        message
-            .ends_with("no manifest.yaml in a top directory, so this is not a nodesnap snapshot"),
-        "{message}"
-    );
+    assert!(message.ends_with("so not an sosreport either"), "{message}");
     write_tree(&dir.0.join("a"));
     write_tree(&dir.0.join("b"));
     let message = load(&dir.0).unwrap_err().to_string();
