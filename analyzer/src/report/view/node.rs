@@ -46,6 +46,27 @@ pub struct GapRow {
 }
 
 pub(super) fn node_view(model: &Model) -> NodeView {
+    let (gap_reasons, gaps) = gap_rows(model);
+    NodeView {
+        source_notice: crate::present::source::notice(model).map(|n| visible(&n)),
+        cannot_show: crate::present::source::cannot_show(model)
+            .into_iter()
+            .map(visible)
+            .collect(),
+        facts: node_facts(model),
+        headroom: headroom_facts(model),
+        collection: collection_facts(model),
+        gap_total: count(model.gaps.len() as u64),
+        gap_reasons,
+        gaps,
+        gaps_unlisted: (model.gaps.len() > LISTED_GAPS_MAX)
+            .then(|| count((model.gaps.len() - LISTED_GAPS_MAX) as u64)),
+        gaps_open: model.gaps.len() <= 10,
+    }
+}
+
+/// The node's facts, those the snapshot has.
+fn node_facts(model: &Model) -> Vec<Fact> {
     let node = &model.node;
     let unknown = || "unknown".to_string();
     let mut facts = vec![
@@ -99,7 +120,11 @@ pub(super) fn node_view(model: &Model) -> NodeView {
     if let Some(pid_max) = node.pid_max {
         facts.push(Fact::new("pid_max", count(pid_max)));
     }
+    facts
+}
 
+/// How the snapshot was made: when, by what, how command lines were treated, how much was read.
+fn collection_facts(model: &Model) -> Vec<Fact> {
     let c = &model.collection;
     let redacted_processes = model
         .processes
@@ -127,7 +152,7 @@ pub(super) fn node_view(model: &Model) -> NodeView {
             ),
         )
     };
-    let collection = vec![
+    vec![
         Fact::new("Collected", visible(&c.started_at)),
         Fact::new("Duration", duration_ms(c.duration_ms)),
         collector,
@@ -160,8 +185,11 @@ pub(super) fn node_view(model: &Model) -> NodeView {
                 bytes(c.counts.bytes)
             ),
         ),
-    ];
+    ]
+}
 
+/// The gaps counted by reason, and the first `LISTED_GAPS_MAX` of them.
+fn gap_rows(model: &Model) -> (Vec<GapReasonRow>, Vec<GapRow>) {
     let mut by_reason: BTreeMap<GapReason, usize> = BTreeMap::new();
     for gap in &model.gaps {
         *by_reason.entry(gap.reason).or_default() += 1;
@@ -184,22 +212,7 @@ pub(super) fn node_view(model: &Model) -> NodeView {
             detail: g.detail.as_deref().map(visible).unwrap_or_default(),
         })
         .collect();
-    NodeView {
-        source_notice: crate::present::source::notice(model).map(|n| visible(&n)),
-        cannot_show: crate::present::source::cannot_show(model)
-            .into_iter()
-            .map(visible)
-            .collect(),
-        facts,
-        headroom: headroom_facts(model),
-        collection,
-        gap_total: count(model.gaps.len() as u64),
-        gap_reasons,
-        gaps,
-        gaps_unlisted: (model.gaps.len() > LISTED_GAPS_MAX)
-            .then(|| count((model.gaps.len() - LISTED_GAPS_MAX) as u64)),
-        gaps_open: model.gaps.len() <= 10,
-    }
+    (gap_reasons, gaps)
 }
 
 /// The mode with what it means: its name (`Display`) and, where the name alone says little,
