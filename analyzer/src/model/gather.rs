@@ -103,10 +103,7 @@ pub fn gather_process(
     partial |= namespaces.is_none();
     let namespaces: BTreeMap<NsType, Inode> = namespaces.unwrap_or_default().into_iter().collect();
     let oom_score_adj = file("oom_score_adj").and_then(|t| t.trim().parse().ok());
-    // The kernel writes `0` when it does not say where the process waits.
-    let wchan = file(nodesnap_format::D_STATE_FILE)
-        .map(|t| t.trim().to_string())
-        .filter(|w| !w.is_empty() && w != "0");
+    let wchan = file(nodesnap_format::D_STATE_FILE).and_then(|t| procfs::parse_wchan(&t));
     let display_cgroup = setup.display_line(&cgroups).map(|line| line.path.clone());
     let status = status.unwrap_or_default();
     let (comm, state, ppid, start_ticks, threads, rss_pages) = match &stat {

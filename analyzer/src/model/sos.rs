@@ -449,10 +449,8 @@ fn one_process(
     let display_cgroup = setup.display_line(&lines).map(|line| line.path.clone());
     let oom_score_adj = file("oom_score_adj").and_then(|t| t.trim().parse().ok());
     // Where sos copied it; ps's WCHAN column is cut at six characters, too short to name a
-    // kernel function, so it is not used. The kernel writes `0` when it does not say.
-    let wchan = file("wchan")
-        .map(|t| t.trim().to_string())
-        .filter(|w| !w.is_empty() && w != "0");
+    // kernel function, so it is not used.
+    let wchan = file("wchan").and_then(|t| procfs::parse_wchan(&t));
     Some(RawProcess {
         wchan,
         pid,

@@ -17,7 +17,7 @@ pub use node::{
 pub use process::{
     parse_cgroup, parse_cmdline, parse_ns_links, parse_stat, parse_status, CgroupLine, Stat, Status,
 };
-pub use signals::{parse_file_nr, parse_pressure, parse_sysctl_number};
+pub use signals::{parse_file_nr, parse_pressure, parse_sysctl_number, parse_wchan};
 
 use std::fmt;
 

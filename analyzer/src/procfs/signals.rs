@@ -88,6 +88,13 @@ pub fn parse_sysctl_number(what: &'static str, text: &str) -> Result<u64, ParseE
     number(what, None, "value", text.trim())
 }
 
+/// `/proc/<pid>/wchan`: the kernel function a sleeping process waits in; None where the kernel
+/// does not say (it writes `0`) or the file is empty.
+pub fn parse_wchan(text: &str) -> Option<String> {
+    let name = text.trim();
+    (!name.is_empty() && name != "0").then(|| name.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -158,5 +165,15 @@ mod tests {
             bad.to_string(),
             "nf_conntrack_max: value is not a number: \"lots\""
         );
+    }
+
+    #[test]
+    fn wchan_names_the_function_or_nothing_where_the_kernel_writes_zero() {
+        assert_eq!(
+            parse_wchan("nfs_wait_bit_killable\n").as_deref(),
+            Some("nfs_wait_bit_killable")
+        );
+        assert_eq!(parse_wchan("0"), None);
+        assert_eq!(parse_wchan(" \n"), None);
     }
 }

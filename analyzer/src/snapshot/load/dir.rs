@@ -38,18 +38,7 @@ pub(super) fn load_dir(
         match tops.len() {
             1 => tops.remove(0),
             0 => return load_sos_dir(source, path, limits),
-            _ => {
-                let mut names: Vec<String> = tops
-                    .iter()
-                    .filter_map(|t| t.file_name())
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .collect();
-                names.sort();
-                return Err(LoadError::SeveralSnapshots {
-                    path: source.to_string(),
-                    tops: names.join(", "),
-                });
-            }
+            _ => return Err(several_snapshots(source, &tops)),
         }
     };
     let mut collected = Collected::new(*limits);
@@ -105,18 +94,7 @@ fn load_sos_dir(
                     detail: String::new(),
                 })
             }
-            _ => {
-                let mut names: Vec<String> = tops
-                    .iter()
-                    .filter_map(|t| t.file_name())
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .collect();
-                names.sort();
-                return Err(LoadError::SeveralSnapshots {
-                    path: source.to_string(),
-                    tops: names.join(", "),
-                });
-            }
+            _ => return Err(several_snapshots(source, &tops)),
         }
     };
     let mut collected = Collected::new(*limits);
@@ -263,5 +241,19 @@ fn walk(root: &Path, prefix: &str, out: &mut Collected) {
         } else {
             out.gap(name, "not a regular file or directory; skipped");
         }
+    }
+}
+
+/// A directory holding more than one snapshot or sosreport at its top: which, by name.
+fn several_snapshots(source: &str, tops: &[std::path::PathBuf]) -> LoadError {
+    let mut names: Vec<String> = tops
+        .iter()
+        .filter_map(|t| t.file_name())
+        .map(|n| n.to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    LoadError::SeveralSnapshots {
+        path: source.to_string(),
+        tops: names.join(", "),
     }
 }
