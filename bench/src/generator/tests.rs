@@ -274,13 +274,15 @@ fn nodes_of_a_fleet_are_separate_collections_of_separate_hosts() {
             "{rel}: {values:?}"
         );
     }
-    // Only those: the nodes run the same pods.
+    // Only those, and the runtime records: the nodes run the same DaemonSets' pods, each pod's
+    // name suffix drawn per node as Kubernetes does.
     let differing: Vec<&String> = seven
         .files
         .keys()
         .filter(|path| seven.files.get(*path) != eight.files.get(*path))
         .collect();
-    assert_eq!(differing.len(), 4, "{differing:?}");
+    assert_eq!(differing.len(), 5, "{differing:?}");
+    assert!(differing.iter().any(|p| p.ends_with("meta/runtime.json")));
 }
 
 #[test]
