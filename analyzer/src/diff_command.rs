@@ -82,11 +82,16 @@ pub fn fails(diff: &Diff, threshold: Severity) -> bool {
 
 /// Both snapshots loaded and analyzed at once, each on its own thread; the first that fails
 /// (OLD's before NEW's) is the error.
-fn load_both(old: &Path, new: &Path) -> Result<(analyzer::model::Model, analyzer::model::Model), Failure> {
+fn load_both(
+    old: &Path,
+    new: &Path,
+) -> Result<(analyzer::model::Model, analyzer::model::Model), Failure> {
     let (old, new) = std::thread::scope(|scope| {
         let newer = scope.spawn(|| load(new));
         let older = load(old);
-        let newer = newer.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        let newer = newer
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         (older, newer)
     });
     Ok((old?, new?))
@@ -130,16 +135,17 @@ pub fn run(
             out.write_all(view::render(&diff, options, Width::Unlimited, Palette::PLAIN).as_bytes())
         }
     };
-    let what = if args.report { "the report" } else { "the diff" };
+    let what = if args.report {
+        "the report"
+    } else {
+        "the diff"
+    };
     match destination {
-        Destination::Stdout => stream_to_stdout(write).map_err(|e| {
-            Failure::about(Path::new("-"), format!("cannot write {what}: {e}"))
-        })?,
+        Destination::Stdout => stream_to_stdout(write)
+            .map_err(|e| Failure::about(Path::new("-"), format!("cannot write {what}: {e}")))?,
         Destination::File(target) => {
             output::write_file(target, write).map_err(|e| match e {
-                WriteError::Write(e) => {
-                    Failure::about(target, format!("cannot write {what}: {e}"))
-                }
+                WriteError::Write(e) => Failure::about(target, format!("cannot write {what}: {e}")),
                 other => write_failure(target, other),
             })?;
             eprintln!(
@@ -158,7 +164,10 @@ mod tests {
     #[test]
     fn the_diff_report_is_named_after_both_snapshots() {
         assert_eq!(
-            default_report_path(Path::new("/tmp/node-0900.tar.gz"), Path::new("node-0905.tgz")),
+            default_report_path(
+                Path::new("/tmp/node-0900.tar.gz"),
+                Path::new("node-0905.tgz")
+            ),
             PathBuf::from("node-0900-to-node-0905.html")
         );
         assert_eq!(

@@ -12,12 +12,14 @@ use crate::pool::{
 };
 use crate::runtime_dirs::{self, RuntimeLister};
 use crate::runtime_meta;
+use crate::sampling::{Next, Sampler};
 use crate::signals;
 use crate::time::{unix_seconds, UtcDateTime};
 use nodesnap_format::{
     CmdlinePolicy, CollectOptions, Counts, Gap, GapReason, Manifest, RuntimeMetadata, BUNDLE_FILE,
     CGROUP_FILES, CGROUP_ROOT, FORMAT_VERSION, IDENTITY_FILES, MANIFEST_PATH, MAX_ENTRY_NAME_BYTES,
     MAX_TOP_HOSTNAME_BYTES, METADATA_PATH, NAMESPACE_LINKS_FILE, NODE_FILES, PROCESS_FILES,
+    ROOT_DIR, SAMPLES_DIR,
 };
 use std::collections::{HashMap, VecDeque};
 use std::fs::{self, OpenOptions};
@@ -53,6 +55,10 @@ pub struct Config {
     pub workers: usize,
     /// Blocked reader threads given up on before the run stops replacing them.
     pub max_abandoned: usize,
+    /// Samples of the fast-changing files (`--samples`), 1 for a plain snapshot.
+    pub samples: u32,
+    /// Between the starts of two samples (`--interval`).
+    pub interval: Duration,
 }
 
 impl Config {
@@ -67,6 +73,8 @@ impl Config {
             max_total_bytes: 512 << 20,
             workers: 2,
             max_abandoned: 8,
+            samples: 1,
+            interval: Duration::from_secs(5),
         }
     }
 }
@@ -253,6 +261,7 @@ struct Run<W: Write> {
     /// Partial bundles of resumed jobs still waiting in `pending`, by the resumed job's id.
     carried: HashMap<u64, PartialBundle>,
     next_job_id: u64,
+    sampler: Sampler,
 }
 
 impl<W: Write> Run<W> {
@@ -270,7 +279,7 @@ impl<W: Write> Run<W> {
 
     fn queue_for(&mut self, kind: &JobKind) -> &mut VecDeque<Job> {
         match kind {
-            JobKind::CgroupDir { .. } => &mut self.pending_dirs,
+            JobKind::CgroupDir { .. } | JobKind::SampleCgroupDir { .. } => &mut self.pending_dirs,
             _ => &mut self.pending,
         }
     }
@@ -336,12 +345,31 @@ impl<W: Write> Run<W> {
         match kind {
             JobKind::Process { pid } if partial.files > 0 => {
                 self.counts.processes += u64::from(partial.has_stat);
+                if partial.has_stat {
+                    self.sampler.saw_process(*pid, partial.start_ticks);
+                }
                 self.writer
                     .add_root_bundle(&ProcessDir(*pid), &partial.records)?;
             }
             JobKind::CgroupDir { rel } if partial.listed => {
                 self.counts.cgroups += 1;
+                self.sampler.saw_cgroup_dir(rel);
                 self.writer.add_root_bundle(rel, &partial.records)?;
+            }
+            // Later samples are not counted in `counts`, which describes `root/`; the
+            // manifest's `sampling` counts them. A pid that now holds another life has no
+            // stat here (the worker stopped at it).
+            JobKind::SampleProcess { sample, pid, .. } if partial.has_stat => {
+                self.sampler.wrote(true);
+                let base = SampleDir(*sample);
+                return self
+                    .writer
+                    .add_bundle_under(&base, &ProcessDir(*pid), &partial.records);
+            }
+            JobKind::SampleCgroupDir { sample, rel } if partial.listed => {
+                self.sampler.wrote(false);
+                let base = SampleDir(*sample);
+                return self.writer.add_bundle_under(&base, rel, &partial.records);
             }
             _ => return Ok(()),
         }
@@ -464,6 +492,9 @@ impl<W: Write> Run<W> {
                 }
             }
             Outcome::Runtime(found) => self.discovered(*found),
+            // A process gone by a later sample exited during the window: its absence there
+            // says so, no gap.
+            Outcome::Vanished if matches!(kind.as_ref(), JobKind::SampleProcess { .. }) => {}
             Outcome::Vanished => {
                 if !flight.reported_vanished {
                     flight.reported_vanished = true;
@@ -498,7 +529,19 @@ impl<W: Write> Run<W> {
                     // Unreadable or absent: the daemon runs on its defaults, and so do we.
                     self.complete_daemon(*pid, &ConfigPaths::default());
                 }
-                let may_be_missing = meta.as_ref().is_some_and(MetaFile::may_be_missing);
+                // A cgroup removed or a pressure file the kernel lacks by a later sample: no
+                // gap, its absence there says so.
+                let sampled = match kind.as_ref() {
+                    JobKind::SampleCgroupDir { .. } => true,
+                    JobKind::Files { reads } => {
+                        matches!(
+                            reads.get(item).map(|r| &r.purpose),
+                            Some(Purpose::Sample(_))
+                        )
+                    }
+                    _ => false,
+                };
+                let may_be_missing = sampled || meta.as_ref().is_some_and(MetaFile::may_be_missing);
                 if !(may_be_missing && error.raw_os_error() == Some(libc::ENOENT)) {
                     self.gaps.push(gap(
                         item_path(&kind, item),
@@ -544,6 +587,9 @@ impl<W: Write> Run<W> {
                 self.handle_meta(rel, &data, meta);
                 Ok(())
             }
+            Purpose::Sample(sample) => self
+                .writer
+                .add_top_file(&format!("{SAMPLES_DIR}/{sample}/{rel}"), &data),
         }
     }
 
@@ -746,6 +792,15 @@ impl<W: Write> Run<W> {
     }
 }
 
+/// A later sample's directory in the snapshot, `samples/<k>`.
+struct SampleDir(u32);
+
+impl std::fmt::Display for SampleDir {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{SAMPLES_DIR}/{}", self.0)
+    }
+}
+
 /// The directory of a process in the snapshot, formatted only when written.
 struct ProcessDir(u32);
 
@@ -760,18 +815,26 @@ impl std::fmt::Display for ProcessDir {
 fn item_path(kind: &JobKind, item: usize) -> String {
     let name = match kind {
         JobKind::Process { .. } if item == PROCESS_ITEM_NS => NAMESPACE_LINKS_FILE,
-        JobKind::Process { .. } => item
+        JobKind::Process { .. } | JobKind::SampleProcess { .. } => item
             .checked_sub(1)
             .and_then(|index| PROCESS_FILES.get(index))
             .copied()
             .unwrap_or_default(),
-        JobKind::CgroupDir { .. } => item
+        JobKind::CgroupDir { .. } | JobKind::SampleCgroupDir { .. } => item
             .checked_sub(1)
             .and_then(|index| CGROUP_FILES.get(index))
             .copied()
             .unwrap_or_default(),
         JobKind::Files { reads } => {
-            return reads.get(item).map(|r| r.rel.clone()).unwrap_or_default()
+            return match reads.get(item) {
+                Some(FileRead {
+                    rel,
+                    purpose: Purpose::Sample(sample),
+                    ..
+                }) => format!("{SAMPLES_DIR}/{sample}/{rel}"),
+                Some(read) => read.rel.clone(),
+                None => String::new(),
+            };
         }
     };
     if name.is_empty() {
@@ -945,6 +1008,7 @@ fn collect_with(
         in_flight: HashMap::new(),
         carried: HashMap::new(),
         next_job_id: 0,
+        sampler: Sampler::new(config.samples, config.interval),
     };
     if let Some(bytes) = &hostname_bytes {
         run.write_file(HOSTNAME_FILE, bytes)
@@ -1043,7 +1107,48 @@ fn collect_with(
             }
         }
         if run.in_flight.is_empty() && !run.has_pending() {
-            break;
+            match run.sampler.next(started.elapsed()) {
+                Next::Done => break,
+                Next::At(due) if started + due >= read_deadline => {
+                    // A sample that could not end before the deadline is not begun.
+                    for sample in run.sampler.next_index()..config.samples {
+                        run.gaps.push(gap(
+                            format!("{SAMPLES_DIR}/{sample}"),
+                            GapReason::DeadlineReached,
+                            Some("the run's --timeout came before this sample".to_string()),
+                        ));
+                    }
+                    break;
+                }
+                Next::At(due) => {
+                    let now = started.elapsed();
+                    if now < due {
+                        std::thread::sleep((due - now).min(TICK));
+                        // Not yet: `next` is asked again, and finds no sample open.
+                        continue;
+                    }
+                    for kind in run.sampler.start(now, config.max_file_bytes) {
+                        if let JobKind::SampleCgroupDir { sample, rel } = &kind {
+                            // `samples/<k>` is longer than `root`: a directory at the name
+                            // limit fits the first pass but not a sample.
+                            let longer = format!("{}", SampleDir(*sample)).len() - ROOT_DIR.len();
+                            if run.writer.bundle_name_len(rel) + longer > MAX_ENTRY_NAME_BYTES {
+                                run.gaps.push(gap(
+                                    kind.path(),
+                                    GapReason::Error,
+                                    Some(format!(
+                                        "its sample's bundle name would pass the format's \
+                                         limit of {MAX_ENTRY_NAME_BYTES} bytes; not sampled"
+                                    )),
+                                ));
+                                continue;
+                            }
+                        }
+                        run.queue(kind);
+                    }
+                    continue;
+                }
+            }
         }
         match event_rx.recv_timeout(TICK) {
             Ok(Event::Item(message)) => run.handle(message).map_err(|e| fail(&temp_path, e))?,
@@ -1105,6 +1210,8 @@ fn collect_with(
             max_total_bytes: config.max_total_bytes,
         },
         counts: run.counts.clone(),
+        sampling: std::mem::replace(&mut run.sampler, Sampler::new(1, Duration::ZERO))
+            .into_manifest(),
         gaps: Vec::new(),
     };
     let gap_count = run.gaps.len();
@@ -1169,7 +1276,10 @@ fn check_stuck<W: Write>(
                 )),
             ));
             let resumable = match flight.kind.as_ref() {
-                JobKind::Process { .. } | JobKind::CgroupDir { .. } => item > 0,
+                JobKind::Process { .. }
+                | JobKind::CgroupDir { .. }
+                | JobKind::SampleProcess { .. }
+                | JobKind::SampleCgroupDir { .. } => item > 0,
                 JobKind::Files { .. } => true,
             };
             if resumable {

@@ -11,6 +11,7 @@ use crate::fsread::{self, EntryKind};
 use crate::redact;
 use nodesnap_format::{
     bundle, CmdlinePolicy, CGROUP_FILES, NAMESPACE_LINKS, NAMESPACE_LINKS_FILE, PROCESS_FILES,
+    SAMPLED_CGROUP_FILES, SAMPLED_PROCESS_FILES,
 };
 use std::ffi::CString;
 use std::io;
@@ -38,6 +39,8 @@ pub enum Purpose {
     Identity,
     /// A runtime config or pid file, parsed into meta/runtime.json and never copied.
     Meta(MetaFile),
+    /// A node file read again for a later sample, copied under `samples/<k>/`.
+    Sample(u32),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -102,9 +105,27 @@ pub struct FileRead {
 
 #[derive(Debug)]
 pub enum JobKind {
-    Process { pid: u32 },
-    CgroupDir { rel: String },
-    Files { reads: Vec<FileRead> },
+    Process {
+        pid: u32,
+    },
+    CgroupDir {
+        rel: String,
+    },
+    Files {
+        reads: Vec<FileRead>,
+    },
+    /// A later sample of a process the first pass read: its `SAMPLED_PROCESS_FILES`, kept
+    /// only while the pid still holds the life that started at `start_ticks`.
+    SampleProcess {
+        sample: u32,
+        pid: u32,
+        start_ticks: u64,
+    },
+    /// A later sample of a cgroup directory: its `SAMPLED_CGROUP_FILES`, no walk below.
+    SampleCgroupDir {
+        sample: u32,
+        rel: String,
+    },
 }
 
 impl JobKind {
@@ -114,6 +135,12 @@ impl JobKind {
             JobKind::Process { pid } => format!("proc/{pid}"),
             JobKind::CgroupDir { rel } => rel.clone(),
             JobKind::Files { reads } => reads.first().map(|r| r.rel.clone()).unwrap_or_default(),
+            JobKind::SampleProcess { sample, pid, .. } => {
+                format!("{}/{sample}/proc/{pid}", nodesnap_format::SAMPLES_DIR)
+            }
+            JobKind::SampleCgroupDir { sample, rel } => {
+                format!("{}/{sample}/{rel}", nodesnap_format::SAMPLES_DIR)
+            }
         }
     }
 }
@@ -417,8 +444,14 @@ pub fn run_worker(
         };
         let skip = |item: usize| job.resume_after.is_some_and(|last| item <= last);
         match job.kind.as_ref() {
-            JobKind::Process { pid } => read_process(&sink, &job, *pid, &skip, &mut scratch),
-            JobKind::CgroupDir { rel } => read_cgroup_dir(&sink, rel, &skip, &mut scratch),
+            JobKind::Process { pid } => read_process(&sink, &job, *pid, None, &skip, &mut scratch),
+            JobKind::SampleProcess {
+                pid, start_ticks, ..
+            } => read_process(&sink, &job, *pid, Some(*start_ticks), &skip, &mut scratch),
+            JobKind::CgroupDir { rel } => read_cgroup_dir(&sink, rel, false, &skip, &mut scratch),
+            JobKind::SampleCgroupDir { rel, .. } => {
+                read_cgroup_dir(&sink, rel, true, &skip, &mut scratch)
+            }
             JobKind::Files { reads } => {
                 for (item, read) in reads.iter().enumerate() {
                     if skip(item) {
@@ -519,10 +552,14 @@ pub fn stat_start_ticks(stat: &[u8]) -> Option<u64> {
     rest.split_whitespace().nth(19)?.parse().ok()
 }
 
+/// Reads a process's files into its bundle; for a later sample (`sampled` holds the start time
+/// the first pass read) only `SAMPLED_PROCESS_FILES`, and nothing once the pid turns out to
+/// hold another life.
 fn read_process(
     sink: &JobSink,
     job_record: &Job,
     pid: u32,
+    sampled: Option<u64>,
     skip: &dyn Fn(usize) -> bool,
     scratch: &mut Scratch,
 ) {
@@ -566,7 +603,7 @@ fn read_process(
     }
     for (index, (name, c_name)) in PROCESS_FILES.iter().zip(&context.names.process).enumerate() {
         let item = index + 1;
-        if skip(item) {
+        if skip(item) || sampled.is_some() && !SAMPLED_PROCESS_FILES.contains(name) {
             continue;
         }
         let is_cmdline = *name == "cmdline";
@@ -587,6 +624,12 @@ fn read_process(
         state.end();
         match read {
             Read::Done { truncated } => {
+                if item == 1 && sampled.is_some_and(|t| stat_start_ticks(&scratch.data) != Some(t))
+                {
+                    // Another life under the pid: the sampled process has exited.
+                    sink.send(PROCESS_ITEM_DIR, Outcome::Vanished);
+                    return;
+                }
                 if is_cmdline {
                     if let Some(found) = discovery::discover(pid, &scratch.data) {
                         sink.send(item, Outcome::Runtime(Box::new(found)));
@@ -629,7 +672,7 @@ fn read_process(
             }
         }
     }
-    if skip(PROCESS_ITEM_NS) {
+    if skip(PROCESS_ITEM_NS) || sampled.is_some() {
         return;
     }
     state.begin(job, PROCESS_ITEM_NS, "ns");
@@ -743,7 +786,15 @@ fn list_cgroup_dir(dir: &OwnedFd, rel: &str) -> io::Result<CgroupListing> {
     Ok(listing)
 }
 
-fn read_cgroup_dir(sink: &JobSink, rel: &str, skip: &dyn Fn(usize) -> bool, scratch: &mut Scratch) {
+/// Reads a cgroup directory's control files into its bundle and reports its subdirectories;
+/// for a later sample (`sampled`) only `SAMPLED_CGROUP_FILES`, and no subdirectories.
+fn read_cgroup_dir(
+    sink: &JobSink,
+    rel: &str,
+    sampled: bool,
+    skip: &dyn Fn(usize) -> bool,
+    scratch: &mut Scratch,
+) {
     let (context, state, job) = (sink.context, sink.state, sink.job);
     state.begin(job, 0, "");
     // The top of the tree is opened component by component; a subdirectory is opened in one
@@ -767,7 +818,9 @@ fn read_cgroup_dir(sink: &JobSink, rel: &str, skip: &dyn Fn(usize) -> bool, scra
             return;
         }
     };
-    if !skip(0) {
+    if sampled {
+        sink.update(|bundle| bundle.listed = true);
+    } else if !skip(0) {
         sink.update(|bundle| bundle.listed = true);
         sink.send(
             0,
@@ -780,7 +833,7 @@ fn read_cgroup_dir(sink: &JobSink, rel: &str, skip: &dyn Fn(usize) -> bool, scra
     // Items follow CGROUP_FILES' order, so that a resumed job skips the same ones.
     for (index, (name, c_name)) in CGROUP_FILES.iter().zip(&context.names.cgroup).enumerate() {
         let item = index + 1;
-        if skip(item) {
+        if skip(item) || sampled && !SAMPLED_CGROUP_FILES.contains(name) {
             continue;
         }
         if listing.others & (1 << index) != 0 {

@@ -12,3 +12,4 @@ mod odd_entries;
 mod output;
 mod redaction;
 mod safety;
+mod samples;

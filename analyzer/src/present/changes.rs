@@ -410,20 +410,26 @@ fn processes(diff: &Diff, detail: Detail) -> Option<Section> {
                     && (g.group != Group::Pod || r.pod_uid == g.pod_uid)
             };
             lines.extend(
-                lists.gone.iter().filter(ours).map(|r| {
-                    Line::new(Mark::Removed, 1, process(r)).about(Target::Process(r.pid))
-                }),
+                lists
+                    .gone
+                    .iter()
+                    .filter(ours)
+                    .map(|r| Line::new(Mark::Removed, 1, process(r)).about(Target::Process(r.pid))),
             );
             lines.extend(
-                lists.started.iter().filter(ours).map(|r| {
-                    Line::new(Mark::Added, 1, process(r)).about(Target::Process(r.pid))
-                }),
+                lists
+                    .started
+                    .iter()
+                    .filter(ours)
+                    .map(|r| Line::new(Mark::Added, 1, process(r)).about(Target::Process(r.pid))),
             );
         }
     }
-    lines.extend(p.moved.iter().map(|m| {
-        Line::new(Mark::Changed, 0, moved(m)).about(Target::Process(m.process.pid))
-    }));
+    lines.extend(
+        p.moved
+            .iter()
+            .map(|m| Line::new(Mark::Changed, 0, moved(m)).about(Target::Process(m.process.pid))),
+    );
     lines.extend(p.uninterruptible_in_both.iter().map(|r| {
         Line::new(
             Mark::Plain,

@@ -75,14 +75,23 @@ fn node_text_is_escaped_and_cannot_end_a_lazy_body() {
     assert!(!html.contains("<script>alert"));
     assert!(!html.contains("<img"));
     assert!(!html.contains("<i>host"));
-    assert!(html.contains("\\u{202e}"), "bidi characters are shown as escapes");
+    assert!(
+        html.contains("\\u{202e}"),
+        "bidi characters are shown as escapes"
+    );
     let processes = html.find("<section id=\"processes\">").expect("processes");
     let body = &html[processes..];
     let body = &body[..body.find("</section>").unwrap()];
-    assert!(body.contains("<details class=\"tree\"><summary>"), "starts closed");
+    assert!(
+        body.contains("<details class=\"tree\"><summary>"),
+        "starts closed"
+    );
     let comment = body.find("<!--").expect("a lazy body");
     let end = body.rfind("-->").unwrap();
-    assert!(!body[comment + 4..end].contains("-->"), "one comment, never ended early");
+    assert!(
+        !body[comment + 4..end].contains("-->"),
+        "one comment, never ended early"
+    );
 }
 
 #[test]

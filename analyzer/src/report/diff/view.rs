@@ -121,7 +121,10 @@ impl Anchors {
             Subject::Cgroup(path) => Target::Cgroup(path.clone()),
         };
         let id = match &target {
-            Target::Cgroup(path) => self.cgroups.get(&path.to_string()).map(|n| format!("g-{n}")),
+            Target::Cgroup(path) => self
+                .cgroups
+                .get(&path.to_string())
+                .map(|n| format!("g-{n}")),
             other => Some(self.id(other)),
         }?;
         self.taken.contains(&id).then(|| format!("#{id}"))
@@ -301,7 +304,9 @@ fn glance(diff: &Diff) -> Vec<Glance> {
             .count() as u64
     };
     let (critical, warnings) = (severe(Severity::Critical), severe(Severity::Warning));
-    let both = |added: usize, removed: usize| format!("+{} -{}", count(added as u64), count(removed as u64));
+    let both = |added: usize, removed: usize| {
+        format!("+{} -{}", count(added as u64), count(removed as u64))
+    };
     let c = &diff.containers;
     let restarts = c.restarted.len() as u64;
     vec![
