@@ -18,6 +18,7 @@ pub mod report;
 pub mod snapshot;
 pub mod values;
 pub mod views;
+pub mod window;
 
 mod pipeline;
-pub use pipeline::{analyze, analyze_diff, analyze_owned};
+pub use pipeline::{analyze, analyze_diff, analyze_owned, analyze_samples_diff};

@@ -126,7 +126,10 @@ impl Command {
     /// The snapshots a command reads and where its output goes.
     fn inputs_and_destination(&self) -> (Vec<&Path>, Destination) {
         if let Command::Diff(args) = self {
-            return (vec![&args.old, &args.new], args.destination());
+            let inputs = std::iter::once(args.old.as_path())
+                .chain(args.new.as_deref())
+                .collect();
+            return (inputs, args.destination());
         }
         let (input, destination) = self.input_and_destination();
         (vec![input], destination)

@@ -478,6 +478,7 @@ fn build<W: Write>(spec: &NodeSpec, archive: &mut Archive<W>) -> Result<Generate
             files: generated.files,
             bytes: generated.content_bytes,
         },
+        sampling: None,
         gaps: Vec::new(),
     };
     let manifest_yaml = serde_yaml::to_string(&manifest)

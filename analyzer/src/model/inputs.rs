@@ -19,6 +19,8 @@ pub struct RawProcess {
     pub uid: Option<u32>,
     pub threads: Option<u32>,
     pub start_ticks: Option<u64>,
+    /// utime plus stime from stat, in clock ticks.
+    pub cpu_ticks: Option<u64>,
     pub rss_bytes: Option<u64>,
     pub oom_score_adj: Option<i32>,
     pub nspid: Option<Vec<u32>>,

@@ -80,4 +80,7 @@ pub struct Usage {
     pub cpu_nr_periods: Option<u64>,
     pub cpu_nr_throttled: Option<u64>,
     pub cpu_throttled_usec: Option<u64>,
+    /// Cpu time used by the cgroup since it was made, in microseconds: v2 `cpu.stat`
+    /// `usage_usec`, v1 `cpuacct.usage` (nanoseconds there).
+    pub cpu_usage_usec: Option<u64>,
 }

@@ -31,6 +31,7 @@ use super::names::MetadataIndex;
 use super::types::{Container, Model, Namespace, Pod, Process, RuntimeInfo, SCHEMA_VERSION};
 use crate::snapshot::Snapshot;
 use cgroups::CgroupFacts;
+pub(crate) use node::rfc3339;
 use nodesnap_format::{Gap, Manifest, RuntimeMetadata};
 use pods::{PodGroups, PodSources};
 use processes::ClassCache;
@@ -102,6 +103,7 @@ pub fn assemble(
         cgroups,
         findings: Vec::new(),
         gaps,
+        window: None,
     }
 }
 

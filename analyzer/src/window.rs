@@ -1,0 +1,248 @@
+//! The window of a snapshot with several samples: the diff engine run between the model of the
+//! first sample and the model of the last (`Snapshot::at_sample`), narrowed with what every
+//! sample in between says (a process in D state must be in D in each of them), plus the rates a
+//! single sample cannot give: cpu use per container, pod and process. The interval judge
+//! (`findings::interval`) then gives the findings of the window.
+
+use crate::diff::{self, Diff};
+use crate::findings;
+use crate::model::window::{CpuUse, ProcessCpu, Window, WindowCounter};
+use crate::model::{self, Finding, Model, Pid};
+use crate::procfs;
+use crate::snapshot::Snapshot;
+use std::collections::{HashMap, HashSet};
+
+/// Processes listed in `Window::top_processes`.
+pub const TOP_PROCESSES: usize = 10;
+
+/// Clock ticks a second in /proc/<pid>/stat (USER_HZ: 100 on every common kernel build).
+const TICKS_PER_SECOND: f64 = 100.0;
+
+/// The diff between the first and the last sample of `snapshot`, with the stricter "in every
+/// sample" lists, and its interval findings. Null for a snapshot of one sample. `first` is the
+/// model of the snapshot itself (from `model::build`).
+pub fn observe(snapshot: &Snapshot, first: &Model) -> Option<(Window, Diff)> {
+    let last_position = snapshot.sample_count().checked_sub(1).filter(|&p| p > 0)?;
+    let last_snapshot = snapshot.at_sample(last_position)?;
+    let last = model::build(&last_snapshot);
+    drop(last_snapshot);
+    let mut first = first.clone();
+    if let Some(first_at) = snapshot.at_sample_time(0) {
+        first.collection.started_at = first_at;
+    }
+    let mut diff = diff::compare(&first, &last);
+    let every = judge(snapshot, &mut diff);
+    let seconds = diff.interval_seconds.unwrap_or(0.0);
+    let (cpu, top_processes) = cpu_use(&first, &last, seconds);
+    let window = Window {
+        samples: snapshot.sample_count(),
+        first_at: first.collection.started_at.clone(),
+        last_at: last.collection.started_at.clone(),
+        seconds,
+        cpu,
+        top_processes,
+        counters: diff
+            .counters
+            .iter()
+            .map(|c| WindowCounter {
+                cgroup: c.cgroup.clone(),
+                counter: c.counter.as_str(),
+                first: c.old,
+                last: c.new,
+                delta: c.delta,
+                per_second: c.per_second,
+                container_id: c.container_id.clone(),
+                pod_uid: c.pod_uid.clone(),
+            })
+            .collect(),
+        uninterruptible_every_sample: diff
+            .processes
+            .uninterruptible_in_both
+            .iter()
+            .map(|p| p.pid)
+            .collect(),
+        zombies_every_sample: every.zombies,
+        zombies_per_sample: every.zombie_counts,
+        threads_per_sample: every.thread_counts,
+    };
+    Some((window, diff))
+}
+
+/// Narrows the diff between the first and last sample of `snapshot` with what every sample
+/// says (a process in D must be in D in each), then runs the interval judge on it, worded for
+/// samples of one snapshot.
+pub fn judge(snapshot: &Snapshot, diff: &mut Diff) -> EverySample {
+    let every = EverySample::read(snapshot);
+    diff.processes
+        .uninterruptible_in_both
+        .retain(|p| every.uninterruptible.contains(&(p.pid, p.start_ticks)));
+    diff.findings.interval = reworded(findings::interval::evaluate(diff));
+    every
+}
+
+/// The interval judge's findings, worded for the samples of one snapshot.
+fn reworded(findings: Vec<Finding>) -> Vec<Finding> {
+    findings
+        .into_iter()
+        .map(|mut f| {
+            f.message = f
+                .message
+                .replace("in both snapshots", "in every sample")
+                .replace(
+                    "between the snapshots",
+                    "between the first and last samples",
+                )
+                .replace("from the old snapshot", "from the first sample");
+            f
+        })
+        .collect()
+}
+
+/// What each sample's process stat says, across all samples.
+pub struct EverySample {
+    /// (pid, start ticks) in state D in every sample.
+    uninterruptible: HashSet<(Pid, Option<u64>)>,
+    /// Pids that were zombies (same life) in every sample.
+    zombies: Vec<Pid>,
+    zombie_counts: Vec<usize>,
+    thread_counts: Vec<u64>,
+}
+
+impl EverySample {
+    fn read(snapshot: &Snapshot) -> EverySample {
+        let mut every_d: Option<HashSet<(Pid, Option<u64>)>> = None;
+        let mut every_z: Option<HashSet<(Pid, Option<u64>)>> = None;
+        let (mut zombie_counts, mut thread_counts) = (Vec::new(), Vec::new());
+        for position in 0..snapshot.sample_count() {
+            let (mut d, mut z, mut threads) = (HashSet::new(), HashSet::new(), 0u64);
+            snapshot.each_sampled_stat(position, |stat| {
+                let life = (Pid(stat.pid), Some(stat.start_ticks));
+                match stat.state {
+                    'D' => {
+                        d.insert(life);
+                    }
+                    'Z' => {
+                        z.insert(life);
+                    }
+                    _ => {}
+                }
+                threads += u64::from(stat.num_threads);
+            });
+            zombie_counts.push(z.len());
+            thread_counts.push(threads);
+            every_d = Some(match every_d {
+                None => d,
+                Some(before) => before.intersection(&d).copied().collect(),
+            });
+            every_z = Some(match every_z {
+                None => z,
+                Some(before) => before.intersection(&z).copied().collect(),
+            });
+        }
+        let mut zombies: Vec<Pid> = every_z
+            .unwrap_or_default()
+            .into_iter()
+            .map(|l| l.0)
+            .collect();
+        zombies.sort();
+        EverySample {
+            uninterruptible: every_d.unwrap_or_default(),
+            zombies,
+            zombie_counts,
+            thread_counts,
+        }
+    }
+}
+
+impl Snapshot {
+    /// Calls `each` with the parsed stat of every process of sample `position`.
+    fn each_sampled_stat(&self, position: usize, mut each: impl FnMut(&procfs::Stat)) {
+        let mut read = |content: &[u8]| {
+            if let Ok(stat) = procfs::parse_stat(&String::from_utf8_lossy(content)) {
+                each(&stat);
+            }
+        };
+        if position == 0 {
+            for pid in self.pids() {
+                if let Some(content) = self.file(&format!("proc/{pid}/stat")) {
+                    read(content);
+                }
+            }
+        } else if let Some(sample) = self.samples().get(position - 1) {
+            sample.each_process_file("stat", &mut read);
+        }
+    }
+}
+
+/// Cpu use over `seconds` per container and pod (from cgroup usage and from process times),
+/// and the busiest processes.
+fn cpu_use(first: &Model, last: &Model, seconds: f64) -> (Vec<CpuUse>, Vec<ProcessCpu>) {
+    if seconds <= 0.0 {
+        return (Vec::new(), Vec::new());
+    }
+    let before: HashMap<(Pid, Option<u64>), u64> = first
+        .processes
+        .iter()
+        .filter_map(|p| Some(((p.pid, p.start_ticks), p.cpu_ticks?)))
+        .collect();
+    let mut processes = Vec::new();
+    let mut by_container: HashMap<&model::ContainerId, f64> = HashMap::new();
+    let mut by_pod: HashMap<&model::PodUid, f64> = HashMap::new();
+    for p in &last.processes {
+        let (Some(now), Some(&then)) = (p.cpu_ticks, before.get(&(p.pid, p.start_ticks))) else {
+            continue;
+        };
+        let cores = now.saturating_sub(then) as f64 / TICKS_PER_SECOND / seconds;
+        if let Some(id) = &p.container_id {
+            *by_container.entry(id).or_default() += cores;
+        }
+        if let Some(uid) = &p.pod_uid {
+            *by_pod.entry(uid).or_default() += cores;
+        }
+        if cores > 0.0 {
+            processes.push(ProcessCpu {
+                pid: p.pid,
+                comm: p.comm.clone(),
+                container_id: p.container_id.clone(),
+                pod_uid: p.pod_uid.clone(),
+                cores,
+            });
+        }
+    }
+    processes.sort_by(|a, b| b.cores.total_cmp(&a.cores).then(a.pid.cmp(&b.pid)));
+    processes.truncate(TOP_PROCESSES);
+    let rate = |old: Option<u64>, new: Option<u64>| match (old, new) {
+        (Some(old), Some(new)) if new >= old => Some((new - old) as f64 / 1e6 / seconds),
+        _ => None,
+    };
+    let mut cpu = Vec::new();
+    for c in &last.containers {
+        let old = first.containers.iter().find(|o| o.id == c.id);
+        cpu.push(CpuUse {
+            kind: "container",
+            container_id: Some(c.id.clone()),
+            pod_uid: c.pod_uid.clone(),
+            cores: rate(
+                old.and_then(|o| o.usage.cpu_usage_usec),
+                c.usage.cpu_usage_usec,
+            ),
+            cores_of_processes: by_container.get(&c.id).copied().unwrap_or(0.0),
+        });
+    }
+    for p in &last.pods {
+        let old = first.pods.iter().find(|o| o.uid == p.uid);
+        cpu.push(CpuUse {
+            kind: "pod",
+            container_id: None,
+            pod_uid: Some(p.uid.clone()),
+            cores: rate(
+                old.and_then(|o| o.usage.cpu_usage_usec),
+                p.usage.cpu_usage_usec,
+            ),
+            cores_of_processes: by_pod.get(&p.uid).copied().unwrap_or(0.0),
+        });
+    }
+    let busy = |c: &CpuUse| c.cores.unwrap_or(c.cores_of_processes);
+    cpu.sort_by(|a, b| busy(b).total_cmp(&busy(a)).then(a.kind.cmp(b.kind)));
+    (cpu, processes)
+}
