@@ -308,7 +308,7 @@ struct Output {
 }
 
 enum Judged {
-    Model(Model),
+    Model(Box<Model>),
     Diff(Box<analyzer::diff::Diff>),
 }
 
@@ -496,7 +496,7 @@ fn run(cli: &Cli, palette: Palette) -> Result<Output, Failure> {
     };
     Ok(Output {
         text,
-        judged: Judged::Model(model),
+        judged: Judged::Model(Box::new(model)),
     })
 }
 

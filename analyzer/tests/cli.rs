@@ -100,3 +100,88 @@ fn control_characters_in_a_path_are_escaped_in_the_error() {
     assert!(!err.contains('\x1b'), "{err:?}");
     assert!(err.contains("\\x1b[2Jevil.tar.gz"), "{err:?}");
 }
+
+fn sample(name: &str) -> String {
+    format!("{}/../samples/{name}.tar.gz", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn diff_of_a_snapshot_with_itself_is_empty_and_exits_0() {
+    let same = sample("docker-plain");
+    let text = analyzer(&["diff", &same, &same]);
+    assert_eq!(text.status.code(), Some(0), "{}", stderr(&text));
+    let out = String::from_utf8_lossy(&text.stdout);
+    assert!(out.contains("No differences"), "{out}");
+    let json = analyzer(&["diff", &same, &same, "--format", "json"]);
+    assert_eq!(json.status.code(), Some(0), "{}", stderr(&json));
+    assert!(json.stderr.is_empty(), "{}", stderr(&json));
+    let value: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON");
+    assert_eq!(value["interval_seconds"], 0.0);
+    for list in [
+        &value["warnings"],
+        &value["pods"]["added"],
+        &value["pods"]["removed"],
+        &value["containers"]["added"],
+        &value["containers"]["removed"],
+        &value["containers"]["restarted"],
+        &value["counters"],
+        &value["findings"]["appeared"],
+        &value["findings"]["resolved"],
+        &value["findings"]["interval"],
+    ] {
+        assert_eq!(list, &serde_json::json!([]), "{value:#}");
+    }
+}
+
+#[test]
+fn diff_of_two_hosts_exits_0_and_warns_on_stderr_with_json_on_stdout() {
+    let output = analyzer(&[
+        "diff",
+        &sample("docker-plain"),
+        &sample("podman-v2"),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let err = stderr(&output);
+    assert!(
+        err.lines()
+            .any(|l| l.starts_with("analyzer: warning: the snapshots are of different hosts")),
+        "{err}"
+    );
+    let value: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let kinds: Vec<&str> = value["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|w| w["kind"].as_str())
+        .collect();
+    assert_eq!(kinds, ["different-host", "rebooted"]);
+    assert_eq!(value["findings"]["interval"][0]["rule"], "node-rebooted");
+}
+
+#[test]
+fn diff_with_a_missing_or_foreign_snapshot_exits_2_naming_it() {
+    let good = sample("docker-plain");
+    let foreign = format!("{}/Cargo.toml", env!("CARGO_MANIFEST_DIR"));
+    for (old, new, named) in [
+        (
+            good.as_str(),
+            "/nonexistent/new.tar.gz",
+            "/nonexistent/new.tar.gz",
+        ),
+        (
+            "/nonexistent/old.tar.gz",
+            good.as_str(),
+            "/nonexistent/old.tar.gz",
+        ),
+        (foreign.as_str(), good.as_str(), foreign.as_str()),
+    ] {
+        let output = analyzer(&["diff", old, new, "--format", "json"]);
+        assert_eq!(output.status.code(), Some(2), "{old} {new}");
+        let err = stderr(&output);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.starts_with(&format!("analyzer: {named}: ")), "{err}");
+        assert!(output.stdout.is_empty());
+    }
+}

@@ -1,11 +1,15 @@
 //! docs/MODEL.md lists every finding rule exactly as `analyzer::findings::RULES` defines it, and
 //! the docs state the cgroup path limits the analyzer applies.
 
-use analyzer::findings::RULES;
+use analyzer::findings::{Rule, INTERVAL_RULES, RULES};
 
 fn rules_table() -> String {
+    table_of(RULES)
+}
+
+fn table_of(rules: &[Rule]) -> String {
     let mut table = String::from("| Rule id | Severity | What it finds |\n|---|---|---|\n");
-    for rule in RULES {
+    for rule in rules {
         table.push_str(&format!(
             "| `{}` | {} | {} |\n",
             rule.id, rule.severity, rule.title
@@ -30,11 +34,31 @@ fn model_doc_rules_table_matches_the_rules_the_analyzer_runs() {
 }
 
 #[test]
+fn model_doc_interval_rules_table_matches_the_interval_rules() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/MODEL.md");
+    let doc = std::fs::read_to_string(path).expect("docs/MODEL.md");
+    let begin = doc
+        .find("<!-- BEGIN INTERVAL RULES TABLE")
+        .expect("BEGIN marker");
+    let end = doc
+        .find("<!-- END INTERVAL RULES TABLE -->")
+        .expect("END marker");
+    let section = &doc[begin..end];
+    let table_start = section.find("| Rule id").expect("table header");
+    assert_eq!(
+        section[table_start..].trim_end(),
+        table_of(INTERVAL_RULES).trim_end(),
+        "docs/MODEL.md's interval rules table differs from analyzer::findings::INTERVAL_RULES"
+    );
+}
+
+#[test]
 fn every_rule_id_is_unique_and_kebab_case() {
-    let mut ids: Vec<&str> = RULES.iter().map(|r| r.id).collect();
+    let all: Vec<&Rule> = RULES.iter().chain(INTERVAL_RULES).collect();
+    let mut ids: Vec<&str> = all.iter().map(|r| r.id).collect();
     ids.sort_unstable();
     ids.dedup();
-    assert_eq!(ids.len(), RULES.len(), "duplicate rule ids");
+    assert_eq!(ids.len(), all.len(), "duplicate rule ids");
     for id in ids {
         assert!(
             id.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'),

@@ -92,6 +92,74 @@ impl NodeSpec {
     }
 }
 
+/// Which of two snapshots of one node to write: the first, or the one collected five minutes
+/// later, the input of `analyzer diff`. Later, the app container of every tenth pod restarted
+/// (a new id and new processes), every fiftieth pod was replaced (a new uid, containers and
+/// processes under the same name), and the pods in trouble had more throttled periods and one
+/// more OOM kill.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Moment {
+    #[default]
+    First,
+    Later,
+}
+
+/// Added to a pid, a pod number or a container slot's seed for what is made again later: new
+/// pids stay below the generated node's pid_max (4,194,304).
+const REMADE_OFFSET: u64 = 2_000_000;
+
+impl Moment {
+    fn replaced(self, pod: u64) -> bool {
+        self == Moment::Later && pod % 50 == 21
+    }
+
+    /// Whether the container in `slot` (0 sandbox, 1 app, 2 sidecar) is not the first one's.
+    fn remade(self, pod: u64, slot: usize) -> bool {
+        self.replaced(pod) || (self == Moment::Later && pod % 10 == 4 && slot == 1)
+    }
+
+    fn pod_uid(self, pod: u64) -> String {
+        pod_uid(if self.replaced(pod) {
+            pod + REMADE_OFFSET
+        } else {
+            pod
+        })
+    }
+
+    fn container_ids(self, pod: u64) -> [String; 3] {
+        [0, 1, 2].map(|slot| {
+            let seed = if self.remade(pod, slot) {
+                pod + REMADE_OFFSET
+            } else {
+                pod
+            };
+            container_id(seed, slot as u64)
+        })
+    }
+
+    /// The pod's pids (shim, pause, app main, app worker, sidecar): new ones for what was made
+    /// again, the shim with its pod.
+    fn pod_pids(self, pod: u64) -> [u64; 5] {
+        const SLOTS: [usize; 5] = [0, 0, 1, 1, 2];
+        let pids = pod_pids(pod);
+        std::array::from_fn(|i| {
+            let remade = if i == 0 {
+                self.replaced(pod)
+            } else {
+                self.remade(pod, SLOTS[i])
+            };
+            pids[i] + if remade { REMADE_OFFSET } else { 0 }
+        })
+    }
+
+    fn started_at(self) -> (&'static str, &'static str) {
+        match self {
+            Moment::First => ("2025-11-29T00:00:00Z", "2025-11-29T00:00:01Z"),
+            Moment::Later => ("2025-11-29T00:05:00Z", "2025-11-29T00:05:01Z"),
+        }
+    }
+}
+
 /// What was written.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Generated {
@@ -115,6 +183,15 @@ pub struct Generated {
 /// Writes the snapshot for `spec` to `path` as a .tar.gz whose top directory is the file name
 /// without `.tar.gz`.
 pub fn write_snapshot(spec: &NodeSpec, path: &Path) -> Result<Generated, GenerateError> {
+    write_snapshot_at(spec, Moment::First, path)
+}
+
+/// Writes the snapshot of `spec` at `moment` (see [`Moment`]) to `path`, as [`write_snapshot`].
+pub fn write_snapshot_at(
+    spec: &NodeSpec,
+    moment: Moment,
+    path: &Path,
+) -> Result<Generated, GenerateError> {
     let write_error = |source| GenerateError::Write {
         path: path.to_path_buf(),
         source,
@@ -133,7 +210,7 @@ pub fn write_snapshot(spec: &NodeSpec, path: &Path) -> Result<Generated, Generat
         written: 0,
     };
     let mut archive = Archive::new(counting, &top);
-    let mut generated = build(spec, &mut archive).map_err(|e| match e {
+    let mut generated = build(spec, moment, &mut archive).map_err(|e| match e {
         BuildError::Io(source) => write_error(source),
         BuildError::Serialize(what, detail) => GenerateError::Serialize { what, detail },
     })?;
@@ -409,8 +486,12 @@ struct Resources {
 
 /// Builds the whole node into `archive`. Cgroups first (parents before children), then the
 /// processes, then the metadata and the manifest, which is the collector's order.
-fn build<W: Write>(spec: &NodeSpec, archive: &mut Archive<W>) -> Result<Generated, BuildError> {
-    let tree = CgroupTree::plan(spec);
+fn build<W: Write>(
+    spec: &NodeSpec,
+    moment: Moment,
+    archive: &mut Archive<W>,
+) -> Result<Generated, BuildError> {
+    let tree = CgroupTree::plan(spec, moment);
     for dir in &tree.dirs {
         write_cgroup_dir(spec.layout, dir, archive)?;
     }
@@ -419,10 +500,10 @@ fn build<W: Write>(spec: &NodeSpec, archive: &mut Archive<W>) -> Result<Generate
     let mut log_dirs = Vec::new();
     let mut containers = 0;
     for pod in 0..spec.pods {
-        let written = write_pod(spec.layout, pod, archive)?;
+        let written = write_pod(spec.layout, moment, pod, archive)?;
         containers += written.containers.len() as u64;
         log_dirs.push(PodLogDir {
-            name: format!("default_{}_{}", written.name, pod_uid(pod)),
+            name: format!("default_{}_{}", written.name, moment.pod_uid(pod)),
             containers: written
                 .containers
                 .iter()
@@ -460,8 +541,8 @@ fn build<W: Write>(spec: &NodeSpec, archive: &mut Archive<W>) -> Result<Generate
         collector_version: format!("nodesnap-bench {}", env!("CARGO_PKG_VERSION")),
         hostname: Some(hostname(spec)),
         kernel: Some(KERNEL_RELEASE.to_string()),
-        started_at: "2025-11-29T00:00:00Z".to_string(),
-        finished_at: "2025-11-29T00:00:01Z".to_string(),
+        started_at: moment.started_at().0.to_string(),
+        finished_at: moment.started_at().1.to_string(),
         duration_ms: 1000,
         collector_pid: None,
         options: CollectOptions {
@@ -597,14 +678,10 @@ fn qos_dir(layout: CgroupLayout, qos: Qos) -> Option<String> {
     }
 }
 
-fn pod_cgroups(layout: CgroupLayout, pod: u64) -> PodCgroups {
+fn pod_cgroups(layout: CgroupLayout, moment: Moment, pod: u64) -> PodCgroups {
     let qos = Qos::of_pod(pod);
-    let uid = pod_uid(pod);
-    let ids = [
-        container_id(pod, 0),
-        container_id(pod, 1),
-        container_id(pod, 2),
-    ];
+    let uid = moment.pod_uid(pod);
+    let ids = moment.container_ids(pod);
     match layout {
         CgroupLayout::V2Systemd => {
             let underscored = uid.replace('-', "_");
@@ -660,7 +737,9 @@ const HOST_PIDS: [(u64, &str); 8] = [
     (1000, "/system.slice/containerd.service"),
 ];
 
-fn pod_resources(pod: u64, qos: Qos, slot: Option<usize>) -> Resources {
+fn pod_resources(pod: u64, moment: Moment, qos: Qos, slot: Option<usize>) -> Resources {
+    // What the pods in trouble added in the five minutes.
+    let later = u64::from(moment == Moment::Later);
     let noise = mix(pod * 17 + slot.map_or(9, |s| s as u64));
     let memory_limit_bytes = match (qos, slot) {
         (Qos::BestEffort, _) => None,
@@ -689,12 +768,12 @@ fn pod_resources(pod: u64, qos: Qos, slot: Option<usize>) -> Resources {
         cpu_usage_usec: noise % 9_000_000_000,
         // A few pods in trouble, so that findings and their views have work to do.
         throttled_periods: if pod % 50 == 7 && slot == Some(1) {
-            4_000 + noise % 1000
+            4_000 + noise % 1000 + later * 600
         } else {
             0
         },
         oom_kills: if pod % 97 == 3 && slot == Some(1) {
-            1 + noise % 3
+            1 + noise % 3 + later
         } else {
             0
         },
@@ -707,7 +786,7 @@ fn pod_resources(pod: u64, qos: Qos, slot: Option<usize>) -> Resources {
 
 impl CgroupTree {
     /// Every directory, parents before children, with member pids in each.
-    fn plan(spec: &NodeSpec) -> CgroupTree {
+    fn plan(spec: &NodeSpec, moment: Moment) -> CgroupTree {
         let layout = spec.layout;
         let mut dirs: Vec<PlannedDir> = Vec::new();
         let mut push = |path: &str, procs: Vec<u64>, resources: Resources, has_children: bool| {
@@ -718,7 +797,7 @@ impl CgroupTree {
                 has_children,
             })
         };
-        let shim_pids: Vec<u64> = (0..spec.pods).map(|pod| pod_pids(pod)[0]).collect();
+        let shim_pids: Vec<u64> = (0..spec.pods).map(|pod| moment.pod_pids(pod)[0]).collect();
         push("", vec![2, 3, 4], Resources::default(), true);
         push("/init.scope", vec![1], Resources::default(), false);
         push("/system.slice", vec![], Resources::default(), true);
@@ -769,12 +848,13 @@ impl CgroupTree {
         // Pods in QoS order is what a directory walk gives; the pids stay interleaved.
         for qos in [Qos::Guaranteed, Qos::Burstable, Qos::BestEffort] {
             for pod in (0..spec.pods).filter(|pod| Qos::of_pod(*pod) == qos) {
-                let cgroups = pod_cgroups(layout, pod);
-                let pids = pod_pids(pod);
-                push(&cgroups.pod, vec![], pod_resources(pod, qos, None), true);
+                let cgroups = pod_cgroups(layout, moment, pod);
+                let pids = moment.pod_pids(pod);
+                let resources = |slot| pod_resources(pod, moment, qos, slot);
+                push(&cgroups.pod, vec![], resources(None), true);
                 let members: [Vec<u64>; 3] = [vec![pids[1]], vec![pids[2], pids[3]], vec![pids[4]]];
                 for (slot, (path, procs)) in cgroups.containers.iter().zip(members).enumerate() {
-                    push(path, procs, pod_resources(pod, qos, Some(slot)), false);
+                    push(path, procs, resources(Some(slot)), false);
                 }
             }
         }
@@ -1095,18 +1175,15 @@ struct WrittenPod {
 
 fn write_pod<W: Write>(
     layout: CgroupLayout,
+    moment: Moment,
     pod: u64,
     archive: &mut Archive<W>,
 ) -> Result<WrittenPod, BuildError> {
     let qos = Qos::of_pod(pod);
-    let pids = pod_pids(pod);
-    let cgroups = pod_cgroups(layout, pod);
-    let ids = [
-        container_id(pod, 0),
-        container_id(pod, 1),
-        container_id(pod, 2),
-    ];
-    let uid = pod_uid(pod);
+    let pids = moment.pod_pids(pod);
+    let cgroups = pod_cgroups(layout, moment, pod);
+    let ids = moment.container_ids(pod);
+    let uid = moment.pod_uid(pod);
     let name = format!("web-{pod:06}");
 
     let inode = |n: u64| FIRST_POD_NAMESPACE_INODE + pod * 16 + n;

@@ -4,7 +4,7 @@
 
 use bench::browser::Browser;
 use bench::floor;
-use bench::generator::{self, CgroupLayout, NodeSpec};
+use bench::generator::{self, CgroupLayout, Moment, NodeSpec};
 use bench::measure::{self, Measured};
 use bench::results::{mebibytes, millis, ratio, thousands, Results, Table, Target};
 use clap::{Parser, Subcommand};
@@ -62,6 +62,10 @@ enum Mode {
         layout: String,
         #[arg(long)]
         out: PathBuf,
+        /// Write the node five minutes later instead (restarts, replaced pods, grown
+        /// counters): with the default snapshot, the input of `analyzer diff`.
+        #[arg(long)]
+        later: bool,
     },
 }
 
@@ -123,14 +127,16 @@ fn main() -> ExitCode {
             processes,
             layout,
             out,
+            later,
         } => {
             let Some(layout) = CgroupLayout::parse(&layout) else {
                 eprintln!("nodesnap-bench: --layout must be v1 or v2, not {layout}");
                 return ExitCode::from(2);
             };
-            match NodeSpec::with_processes(processes, layout)
-                .and_then(|spec| generator::write_snapshot(&spec, &out))
-            {
+            match NodeSpec::with_processes(processes, layout).and_then(|spec| {
+                let moment = if later { Moment::Later } else { Moment::First };
+                generator::write_snapshot_at(&spec, moment, &out)
+            }) {
                 Ok(generated) => {
                     println!("{}: {generated:?}", out.display());
                     ExitCode::SUCCESS
@@ -215,6 +221,8 @@ struct KeyFigures {
     report_2000_bytes: Option<u64>,
     report_2000_render: Option<Duration>,
     collector_bytes: Option<u64>,
+    /// The slowest `analyzer diff` of the 10,000-process snapshot and its later one.
+    diff_10k_worst: Option<(String, Measured)>,
 }
 
 const SECTIONS: [&str; 4] = ["sizes", "analyzer", "browser", "collector"];
@@ -228,6 +236,7 @@ impl KeyFigures {
                 self.analyzer_100k = earlier.analyzer_100k;
                 self.analyzer_100k_worst = earlier.analyzer_100k_worst.clone();
                 self.report_2000_bytes = earlier.report_2000_bytes;
+                self.diff_10k_worst = earlier.diff_10k_worst.clone();
             }
             "browser" => self.report_2000_render = earlier.report_2000_render,
             "collector" => {
@@ -363,6 +372,17 @@ fn targets(key: &KeyFigures) -> Vec<Target> {
             5.0,
         ),
         Target::at_most(
+            "analyzer diff of two 10,000-process snapshots: slowest wall",
+            "< 1 s",
+            key.diff_10k_worst.as_ref().map(|(name, m)| {
+                (
+                    m.wall.as_secs_f64(),
+                    format!("{} ms ({name})", millis(m.wall)),
+                )
+            }),
+            1.0,
+        ),
+        Target::at_most(
             "analyzer, 100,000 processes: largest peak RSS",
             "< 1 GB",
             key.analyzer_100k.as_ref().map(rss),
@@ -434,10 +454,32 @@ fn sizes(args: &RunArgs, key: &mut KeyFigures) -> Table {
 /// The analyzer commands measured on each snapshot: a label and the arguments after the binary.
 fn analyzer_commands(
     snapshot: &Path,
+    later: Option<&Path>,
     report: &Path,
     pod_uid: &str,
 ) -> Vec<(&'static str, Vec<String>)> {
     let snap = snapshot.display().to_string();
+    let mut diffs: Vec<(&'static str, Vec<String>)> = Vec::new();
+    if let Some(later) = later {
+        let diff = |extra: &[String]| {
+            let mut args = vec![
+                "diff".to_string(),
+                snap.clone(),
+                later.display().to_string(),
+            ];
+            args.extend_from_slice(extra);
+            args
+        };
+        let diff_report = report.with_extension("diff.html").display().to_string();
+        diffs = vec![
+            (DIFF_TEXT, diff(&[])),
+            (DIFF_JSON, diff(&["--format".into(), "json".into()])),
+            (
+                DIFF_REPORT,
+                diff(&["--report".into(), "-o".into(), diff_report]),
+            ),
+        ];
+    }
     vec![
         ("summary (load+model)", vec!["summary".into(), snap.clone()]),
         ("pods", vec!["pods".into(), snap.clone()]),
@@ -471,7 +513,14 @@ fn analyzer_commands(
             ],
         ),
     ]
+    .into_iter()
+    .chain(diffs)
+    .collect()
 }
+
+const DIFF_TEXT: &str = "diff OLD NEW";
+const DIFF_JSON: &str = "diff --format json";
+const DIFF_REPORT: &str = "diff --report";
 
 fn analyzer(args: &RunArgs, key: &mut KeyFigures) -> (Table, Option<PathBuf>) {
     let mut table = Table::new(
@@ -492,6 +541,7 @@ fn analyzer(args: &RunArgs, key: &mut KeyFigures) -> (Table, Option<PathBuf>) {
         ],
     );
     table.note("Snapshots written by `nodesnap-bench generate` (bench/src/generator.rs): 8 host processes plus N/5 pods of a containerd shim, a pause and three container processes in two containers; one cgroup per pod and per container with the control files the collector copies.");
+    table.note("`diff` rows compare each snapshot with the same node five minutes later (`generate --later`: the app container of every tenth pod restarted, every fiftieth pod replaced, the pods in trouble with more throttling and one more OOM kill); the command loads both snapshots, on two threads.");
     table.note("Each command run with stdout to /dev/null (the report to a file); wall from spawn to exit, peak RSS is ru_maxrss from wait4; the median of the runs by wall time.");
     let mut report_2000 = None;
     let mut by_scale: BTreeMap<u64, BTreeMap<&'static str, Measured>> = BTreeMap::new();
@@ -517,10 +567,21 @@ fn analyzer(args: &RunArgs, key: &mut KeyFigures) -> (Table, Option<PathBuf>) {
             path.display(),
             started.elapsed().as_secs_f64()
         );
+        // The same node five minutes later, for `analyzer diff`.
+        let later = args
+            .work
+            .join(format!("synthetic-v2-{processes}-later.tar.gz"));
+        let later = match generator::write_snapshot_at(&spec, Moment::Later, &later) {
+            Ok(_) => Some(later),
+            Err(e) => {
+                table.note(format!("{processes} processes: no later snapshot: {e}"));
+                None
+            }
+        };
         let report = args.work.join(format!("synthetic-v2-{processes}.html"));
         let pod_uid = first_pod_uid(&path).unwrap_or_default();
         let repeat = if processes >= 100_000 { 1 } else { args.repeat };
-        for (label, command_args) in analyzer_commands(&path, &report, &pod_uid) {
+        for (label, command_args) in analyzer_commands(&path, later.as_deref(), &report, &pod_uid) {
             let mut runs = Vec::new();
             let mut failure = None;
             for _ in 0..repeat {
@@ -588,6 +649,9 @@ fn analyzer(args: &RunArgs, key: &mut KeyFigures) -> (Table, Option<PathBuf>) {
         }
         if processes >= 100_000 {
             let _ = std::fs::remove_file(&path);
+            if let Some(later) = &later {
+                let _ = std::fs::remove_file(later);
+            }
         }
     }
     // Growth factors from 10,000 to 100,000, placed on the 100,000 rows.
@@ -610,9 +674,20 @@ fn analyzer(args: &RunArgs, key: &mut KeyFigures) -> (Table, Option<PathBuf>) {
         }
     }
     if let Some(big) = by_scale.get(&100_000) {
-        key.analyzer_100k = big.values().max_by_key(|m| m.peak_rss_bytes).copied();
-        key.analyzer_100k_worst = big
+        // One snapshot's commands: `diff` reads two and has its own target at 10,000.
+        let single = || big.iter().filter(|(label, _)| !label.starts_with("diff"));
+        key.analyzer_100k = single()
+            .map(|(_, m)| m)
+            .max_by_key(|m| m.peak_rss_bytes)
+            .copied();
+        key.analyzer_100k_worst = single()
+            .max_by_key(|(_, m)| m.wall)
+            .map(|(l, m)| (l.to_string(), *m));
+    }
+    if let Some(ten) = by_scale.get(&10_000) {
+        key.diff_10k_worst = ten
             .iter()
+            .filter(|(label, _)| label.starts_with("diff"))
             .max_by_key(|(_, m)| m.wall)
             .map(|(l, m)| (l.to_string(), *m));
     }

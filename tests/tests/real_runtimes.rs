@@ -22,7 +22,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// A binary of the workspace: the environment's choice, else this target directory's.
-fn workspace_binary(name: &str, env: &str) -> Result<PathBuf, String> {
+pub(super) fn workspace_binary(name: &str, env: &str) -> Result<PathBuf, String> {
     if let Some(path) = std::env::var_os(env) {
         return Ok(PathBuf::from(path));
     }
@@ -43,7 +43,7 @@ fn workspace_binary(name: &str, env: &str) -> Result<PathBuf, String> {
 }
 
 /// Runs a command within `timeout`; its stdout, or an error with its stderr.
-fn run(command: &mut Command, timeout: Duration) -> Result<Vec<u8>, String> {
+pub(super) fn run(command: &mut Command, timeout: Duration) -> Result<Vec<u8>, String> {
     let mut child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

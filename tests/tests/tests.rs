@@ -7,6 +7,7 @@ mod golden;
 mod limits;
 mod live_pipeline;
 mod live_scene;
+mod real_diff;
 mod real_runtimes;
 mod samples;
 mod seed_node;

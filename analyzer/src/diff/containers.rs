@@ -161,7 +161,7 @@ fn containers(old: &Model, new: &Model, rebooted: bool) -> ContainerChanges {
     let mut changes = ContainerChanges::default();
     // Ids a restart explains, on either side: neither added nor removed.
     let mut in_restart: HashSet<&ContainerId> = HashSet::new();
-    for (_, (olds, news)) in &slots {
+    for (olds, news) in slots.values() {
         let fresh: Vec<&Container> = news
             .iter()
             .filter(|c| !before.by_id.contains_key(&c.id))

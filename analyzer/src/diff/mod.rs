@@ -204,7 +204,8 @@ pub struct ProcessChanges {
     pub per_container: Vec<GroupCount>,
     /// Processes (same pid and start time) whose cgroup or namespaces changed.
     pub moved: Vec<MovedProcess>,
-    /// Processes in uninterruptible sleep (D) in both snapshots.
+    /// Processes in uninterruptible sleep (D) in both snapshots; empty unless NEW was
+    /// collected after OLD.
     pub uninterruptible_in_both: Vec<ProcessRef>,
     /// Zombies per parent, where their number changed.
     pub zombies: Vec<ZombieChange>,
@@ -447,7 +448,11 @@ pub fn compare(old: &Model, new: &Model) -> Diff {
     let rate_interval = interval_seconds.filter(|s| *s > 0.0);
     let rebooted = node::rebooted(&old.node, &new.node);
     let (pods, containers) = containers::compare(old, new, rebooted);
-    let processes = processes::compare(old, new, rebooted);
+    let mut processes = processes::compare(old, new, rebooted);
+    if rate_interval.is_none() {
+        // One moment seen twice (a snapshot with itself) shows nothing staying stuck.
+        processes.uninterruptible_in_both.clear();
+    }
     let (counters, limits, cgroups) = cgroups::compare(old, new, rate_interval);
     let mut diff = Diff {
         old: node::side(old),
@@ -497,6 +502,7 @@ impl Diff {
             && processes.started == 0
             && processes.gone == 0
             && processes.moved.is_empty()
+            && processes.uninterruptible_in_both.is_empty()
             && processes.zombies.is_empty()
             && counters.is_empty()
             && limits.is_empty()

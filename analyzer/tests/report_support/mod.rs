@@ -45,8 +45,22 @@ pub fn layout_model(layout: &str) -> Model {
         .clone()
 }
 
+/// The two models of a pair of nodesnap-fixtures (`pairs::NAMES`), for `analyzer diff`: each
+/// side collected like a layout.
+pub fn pair_models(name: &str) -> (Model, Model) {
+    let pair = nodesnap_fixtures::pairs::build(name).unwrap_or_else(|| panic!("no pair {name}"));
+    (
+        collect_node(&format!("{name}-old"), &pair.old),
+        collect_node(&format!("{name}-new"), &pair.new),
+    )
+}
+
 fn collect(layout: &str) -> Model {
     let node = layouts::build(layout).unwrap_or_else(|| panic!("no layout named {layout}"));
+    collect_node(layout, &node)
+}
+
+fn collect_node(layout: &str, node: &nodesnap_fixtures::fake_node::FakeNode) -> Model {
     let dir = TempDir::new(&format!("report-{layout}"));
     let root = dir.join(layout);
     node.write_to(&root)
@@ -67,7 +81,7 @@ fn collect(layout: &str) -> Model {
         .map(|gap| gap.path.as_str())
         .collect();
     assert!(late.is_empty(), "collecting {layout} timed out on {late:?}");
-    let at = layouts::snapshot_time(&node);
+    let at = layouts::snapshot_time(node);
     let manifest = &mut snapshot.manifest;
     manifest.started_at = at.clone();
     manifest.finished_at = at;

@@ -245,3 +245,43 @@ fn fewer_processes_than_one_pod_is_an_error() {
         20_000
     );
 }
+
+#[test]
+fn the_later_node_remade_only_the_restarted_containers_and_the_replaced_pods() {
+    let first = Moment::First;
+    let later = Moment::Later;
+    for pod in 0..200 {
+        let replaced = pod % 50 == 21;
+        let restarted = pod % 10 == 4;
+        assert_eq!(
+            later.pod_uid(pod) != first.pod_uid(pod),
+            replaced,
+            "pod {pod}"
+        );
+        let (old_ids, new_ids) = (first.container_ids(pod), later.container_ids(pod));
+        for slot in 0..3 {
+            let remade = replaced || (restarted && slot == 1);
+            assert_eq!(
+                old_ids[slot] != new_ids[slot],
+                remade,
+                "pod {pod} slot {slot}"
+            );
+        }
+        let (old_pids, new_pids) = (first.pod_pids(pod), later.pod_pids(pod));
+        assert_eq!(old_pids, pod_pids(pod));
+        for (i, (old, new)) in old_pids.iter().zip(new_pids).enumerate() {
+            let remade = replaced || (restarted && (i == 2 || i == 3));
+            assert_eq!(*old != new, remade, "pod {pod} process {i}");
+            assert!(new < 4_194_304, "pid {new} above the node's pid_max");
+        }
+    }
+    let spec = NodeSpec::with_processes(250, CgroupLayout::V2Systemd).unwrap();
+    let dir = std::env::temp_dir().join(format!("nodesnap-gen-{}-later", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (a, b) = (dir.join("a.tar.gz"), dir.join("b.tar.gz"));
+    let first_written = write_snapshot(&spec, &a).unwrap();
+    let later_written = write_snapshot_at(&spec, Moment::Later, &b).unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(first_written.processes, later_written.processes);
+    assert_eq!(first_written.cgroups, later_written.cgroups);
+}

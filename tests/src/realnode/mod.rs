@@ -20,6 +20,7 @@
 //! While it is up the node holds the live scene's lock too: both put pods under `/kubepods`,
 //! and a test that collects `/` must see one of them only.
 
+pub mod churn;
 pub mod compare;
 pub mod containerd;
 pub mod cri;

@@ -7,6 +7,7 @@ use super::super::view::{Fact, Glance, LinkView, SearchEntry, SearchIndex, OPEN_
 use crate::diff::Diff;
 use crate::model::{Finding, Severity, Subject};
 use crate::present::changes::{self, Detail, Mark, Target};
+use crate::present::text::plural;
 use crate::present::units::count;
 use std::collections::{HashMap, HashSet};
 
@@ -220,8 +221,8 @@ pub(super) fn build(diff: &Diff) -> DiffView {
             nav: nav(section.key),
             count: count(shown as u64),
             summary: format!(
-                "{} lines: + new, - gone, ~ changed",
-                count(lines.len() as u64)
+                "{}: + new, - gone, ~ changed",
+                plural(lines.len(), "line", "lines")
             ),
             open: lines.len() <= OPEN_LINES_MAX,
             lines,

@@ -107,3 +107,49 @@ fn narrow_views_fit_80_columns_and_print_no_control_characters() {
         }
     }
 }
+
+/// Every key of the diff's JSON (the ids and uids that key `details` aside) is in docs/MODEL.md.
+#[test]
+fn docs_model_md_documents_every_field_of_the_diff() {
+    fn keys(value: &serde_json::Value, parent: &str, out: &mut std::collections::BTreeSet<String>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                for (key, inner) in map {
+                    if parent == "details" {
+                        keys(inner, "", out);
+                    } else {
+                        out.insert(key.clone());
+                        keys(inner, key, out);
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|v| keys(v, "", out)),
+            _ => {}
+        }
+    }
+    let doc = include_str!("../../../../docs/MODEL.md");
+    let section = &doc[doc.find("## The diff").expect("a section on the diff")..];
+    let mut found = std::collections::BTreeSet::new();
+    for name in pairs::NAMES {
+        let (old, new) = fixture::pair(name);
+        let diff = crate::analyze_diff(&old, &new);
+        let value: serde_json::Value =
+            serde_json::from_str(&json(&diff, Options { processes: true })).unwrap();
+        keys(&value, "", &mut found);
+    }
+    let missing: Vec<&String> = found
+        .iter()
+        .filter(|k| {
+            !section.contains(&format!("`{k}`"))
+                && !section.contains(&format!(".{k}`"))
+                && !section.contains(&format!("`{k}."))
+                && !section.contains(&format!("{{{k},"))
+                && !section.contains(&format!(" {k},"))
+                && !section.contains(&format!(", {k}}}"))
+        })
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "docs/MODEL.md's diff section does not mention {missing:?}"
+    );
+}
