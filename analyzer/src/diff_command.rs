@@ -196,13 +196,17 @@ mod tests {
         assert_eq!(
             default_report_path(
                 Path::new("/tmp/node-0900.tar.gz"),
-                Path::new("node-0905.tgz")
+                Some(Path::new("node-0905.tgz"))
             ),
             PathBuf::from("node-0900-to-node-0905.html")
         );
         assert_eq!(
-            default_report_path(Path::new("/"), Path::new("x/")),
+            default_report_path(Path::new("/"), Some(Path::new("x/"))),
             PathBuf::from("snapshot-to-x.html")
+        );
+        assert_eq!(
+            default_report_path(Path::new("/tmp/node-0900.tar.gz"), None),
+            PathBuf::from("node-0900-samples.html")
         );
     }
 }

@@ -689,6 +689,7 @@ mod tests {
             cgroups: Vec::new(),
             findings: Vec::new(),
             gaps: Vec::new(),
+            window: None,
         }
     }
 }

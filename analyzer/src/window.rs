@@ -246,3 +246,211 @@ fn cpu_use(first: &Model, last: &Model, seconds: f64) -> (Vec<CpuUse>, Vec<Proce
     cpu.sort_by(|a, b| busy(b).total_cmp(&busy(a)).then(a.kind.cmp(b.kind)));
     (cpu, processes)
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::model::testkit::{Fs, NodeBuilder, Proc};
+    use crate::model::Pid;
+    use crate::snapshot::{DirFiles, Sample, Snapshot};
+    use nodesnap_format::{SampleTimes, Sampling};
+    use std::collections::BTreeMap;
+
+    /// /proc/<pid>/stat with the fields the model reads.
+    fn stat(pid: u32, comm: &str, state: char, ppid: u32, utime: u64, threads: u32) -> String {
+        format!(
+            "{pid} ({comm}) {state} {ppid} {pid} {pid} 0 -1 4194560 100 0 0 0 {utime} 0 0 0 20 0 \
+             {threads} 0 {} 1000000 256 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0\n",
+            u64::from(pid) * 10
+        )
+    }
+
+    fn cgroup_files(usage_usec: u64, periods: u64, throttled: u64, oom_kills: u64) -> DirFiles {
+        let mut files = DirFiles::default();
+        let cpu = format!(
+            "usage_usec {usage_usec}\nnr_periods {periods}\nnr_throttled {throttled}\n\
+             throttled_usec {}\n",
+            throttled * 100
+        );
+        let memory = format!("low 0\nhigh 0\nmax 0\noom 0\noom_kill {oom_kills}\n");
+        files.push("cpu.stat", cpu.as_bytes()).unwrap();
+        files.push("memory.events", memory.as_bytes()).unwrap();
+        files
+    }
+
+    /// A sample holding the stat of each (pid, comm, state, ppid, utime, threads) and the
+    /// counters of /app.
+    fn sample(
+        index: u32,
+        times: SampleTimes,
+        processes: &[(u32, &str, char, u32, u64, u32)],
+        app: DirFiles,
+    ) -> Sample {
+        let mut dirs = BTreeMap::new();
+        for &(pid, comm, state, ppid, utime, threads) in processes {
+            let mut files = DirFiles::default();
+            let text = stat(pid, comm, state, ppid, utime, threads);
+            files.push("stat", text.as_bytes()).unwrap();
+            if !processes_of_first_pass().contains(&pid) {
+                files.push("cgroup", b"0::/app\n").unwrap();
+            }
+            dirs.insert(format!("proc/{pid}"), files);
+        }
+        dirs.insert("sys/fs/cgroup/app".to_string(), app);
+        dirs.insert("sys/fs/cgroup".to_string(), DirFiles::default());
+        Sample::new(index, times, dirs)
+    }
+
+    fn processes_of_first_pass() -> [u32; 5] {
+        [1, 100, 101, 200, 201]
+    }
+
+    fn times(started_ms: u64, finished_ms: u64) -> SampleTimes {
+        SampleTimes {
+            started_ms,
+            finished_ms,
+            processes: 5,
+            cgroups: 2,
+        }
+    }
+
+    /// Three samples of a node whose /app cgroup holds tar 100 in D throughout, tar 101 in D
+    /// in the first and last sample only, a busy sh 200 whose zombies grow, and counters that
+    /// grow: two OOM kills, 90 of 100 periods throttled.
+    fn three_samples() -> Snapshot {
+        let mut node = NodeBuilder::new(Fs::V2);
+        node.process(Proc::new(1, 0, "init", "/sbin/init"));
+        node.process(
+            Proc::new(100, 1, "tar", "tar czf /b.tgz /data")
+                .cgroup("/app")
+                .state('D'),
+        );
+        node.process(
+            Proc::new(101, 1, "tar", "tar czf /c.tgz /data")
+                .cgroup("/app")
+                .state('D'),
+        );
+        node.process(Proc::new(200, 1, "sh", "sh -c work").cgroup("/app"));
+        node.process(Proc::new(201, 200, "gzip", "").cgroup("/app").state('Z'));
+        node.cgroup_file("/app", "cgroup.controllers", "cpu memory pids\n");
+        for (name, content) in cgroup_files(1_000_000, 100, 10, 0).iter() {
+            node.cgroup_file("/app", name, &String::from_utf8_lossy(content));
+        }
+        let mut snapshot = node.build();
+        let all = [times(0, 400), times(1000, 1100), times(2000, 2100)];
+        snapshot.manifest.sampling = Some(Sampling {
+            requested: 3,
+            interval_ms: 1000,
+            samples: all.to_vec(),
+        });
+        let middle = sample(
+            1,
+            all[1],
+            &[
+                (1, "init", 'S', 0, 5, 1),
+                (100, "tar", 'D', 1, 5, 1),
+                (101, "tar", 'S', 1, 5, 1),
+                (200, "sh", 'S', 1, 100, 4),
+                (201, "gzip", 'Z', 200, 5, 1),
+            ],
+            cgroup_files(1_500_000, 150, 50, 1),
+        );
+        let last = sample(
+            2,
+            all[2],
+            &[
+                (1, "init", 'S', 0, 5, 1),
+                (100, "tar", 'D', 1, 5, 1),
+                (101, "tar", 'D', 1, 5, 1),
+                (200, "sh", 'S', 1, 205, 8),
+                (201, "gzip", 'Z', 200, 5, 1),
+                (202, "gzip", 'Z', 200, 5, 1),
+            ],
+            cgroup_files(3_000_000, 200, 100, 2),
+        );
+        snapshot.with_samples(vec![middle, last])
+    }
+
+    #[test]
+    fn the_window_has_rates_and_what_held_in_every_sample() {
+        let model = crate::analyze(&three_samples());
+        let window = model.window.as_ref().expect("a window for three samples");
+        assert_eq!(window.samples, 3);
+        // From the middle of the first pass (200 ms) to the middle of the last (2050 ms).
+        assert!((window.seconds - 1.85).abs() < 1e-6, "{}", window.seconds);
+        assert_eq!(window.first_at, "2020-06-17T02:28:00.200Z");
+        assert_eq!(window.last_at, "2020-06-17T02:28:02.050Z");
+        // 101 left D in the middle sample: passing, not stuck.
+        assert_eq!(window.uninterruptible_every_sample, [Pid(100)]);
+        assert_eq!(window.zombies_per_sample, [1, 1, 2]);
+        assert_eq!(window.zombies_every_sample, [Pid(201)]);
+        assert_eq!(window.threads_per_sample, [5, 8, 13]);
+        let busiest = &window.top_processes[0];
+        assert_eq!((busiest.pid, busiest.comm.as_str()), (Pid(200), "sh"));
+        // 205 ticks then, 5 + 3 in the first pass: 1.97 s of cpu over 1.85 s.
+        assert!(
+            (busiest.cores - 1.97 / 1.85).abs() < 1e-6,
+            "{}",
+            busiest.cores
+        );
+        let counter = |name: &str| {
+            window
+                .counters
+                .iter()
+                .find(|c| c.cgroup == "/app" && c.counter == name)
+                .unwrap_or_else(|| panic!("{name} in {:?}", window.counters))
+        };
+        assert_eq!(counter("oom_kills").delta, 2);
+        assert_eq!(counter("cpu_nr_throttled").delta, 90);
+        let per_second = counter("cpu_nr_throttled").per_second.unwrap();
+        assert!((per_second - 90.0 / 1.85).abs() < 1e-4);
+        let rules: Vec<(&str, &str)> = model
+            .findings
+            .iter()
+            .map(|f| (f.rule.as_str(), f.message.as_str()))
+            .collect();
+        for rule in [
+            "oom-kills-in-interval",
+            "cpu-throttled-in-interval",
+            "process-stuck-uninterruptible",
+            "zombies-growing",
+        ] {
+            assert!(rules.iter().any(|(r, _)| *r == rule), "{rule}: {rules:#?}");
+        }
+        let stuck: Vec<&str> = rules
+            .iter()
+            .filter(|(r, _)| *r == "process-stuck-uninterruptible")
+            .map(|(_, m)| *m)
+            .collect();
+        assert_eq!(stuck.len(), 1, "{stuck:?}");
+        assert!(
+            stuck[0].starts_with("tar 100 ") && stuck[0].contains("in every sample"),
+            "{stuck:?}"
+        );
+        assert!(
+            !rules.iter().any(|(_, m)| m.contains("snapshots")),
+            "{rules:#?}"
+        );
+    }
+
+    #[test]
+    fn diff_of_one_snapshot_compares_its_first_and_last_samples() {
+        let snapshot = three_samples();
+        let diff = crate::analyze_samples_diff(&snapshot).expect("three samples");
+        assert_eq!(diff.processes.started, 1, "gzip 202 started in the window");
+        let stuck: Vec<Pid> = diff
+            .processes
+            .uninterruptible_in_both
+            .iter()
+            .map(|p| p.pid)
+            .collect();
+        assert_eq!(stuck, [Pid(100)]);
+        assert!(diff
+            .findings
+            .interval
+            .iter()
+            .any(|f| f.rule == "oom-kills-in-interval"));
+        let one = NodeBuilder::new(Fs::V2).build();
+        assert!(crate::analyze_samples_diff(&one).is_none());
+        assert!(crate::analyze(&one).window.is_none());
+    }
+}

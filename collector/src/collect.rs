@@ -1127,7 +1127,11 @@ fn collect_with(
                         // Not yet: `next` is asked again, and finds no sample open.
                         continue;
                     }
-                    for kind in run.sampler.start(now, config.max_file_bytes) {
+                    let pids = match &run.context.proc_dir {
+                        Some(dir) => list_pids(dir).unwrap_or_default(),
+                        None => Vec::new(),
+                    };
+                    for kind in run.sampler.start(now, config.max_file_bytes, &pids) {
                         if let JobKind::SampleCgroupDir { sample, rel } = &kind {
                             // `samples/<k>` is longer than `root`: a directory at the name
                             // limit fits the first pass but not a sample.

@@ -115,11 +115,12 @@ pub enum JobKind {
         reads: Vec<FileRead>,
     },
     /// A later sample of a process the first pass read: its `SAMPLED_PROCESS_FILES`, kept
-    /// only while the pid still holds the life that started at `start_ticks`.
+    /// only while the pid still holds the life that started at `start_ticks`; or, with no
+    /// `start_ticks`, a process the first pass did not see, read whole.
     SampleProcess {
         sample: u32,
         pid: u32,
-        start_ticks: u64,
+        start_ticks: Option<u64>,
     },
     /// A later sample of a cgroup directory: its `SAMPLED_CGROUP_FILES`, no walk below.
     SampleCgroupDir {
@@ -447,7 +448,7 @@ pub fn run_worker(
             JobKind::Process { pid } => read_process(&sink, &job, *pid, None, &skip, &mut scratch),
             JobKind::SampleProcess {
                 pid, start_ticks, ..
-            } => read_process(&sink, &job, *pid, Some(*start_ticks), &skip, &mut scratch),
+            } => read_process(&sink, &job, *pid, *start_ticks, &skip, &mut scratch),
             JobKind::CgroupDir { rel } => read_cgroup_dir(&sink, rel, false, &skip, &mut scratch),
             JobKind::SampleCgroupDir { rel, .. } => {
                 read_cgroup_dir(&sink, rel, true, &skip, &mut scratch)
@@ -630,7 +631,7 @@ fn read_process(
                     sink.send(PROCESS_ITEM_DIR, Outcome::Vanished);
                     return;
                 }
-                if is_cmdline {
+                if is_cmdline && matches!(job_record.kind.as_ref(), JobKind::Process { .. }) {
                     if let Some(found) = discovery::discover(pid, &scratch.data) {
                         sink.send(item, Outcome::Runtime(Box::new(found)));
                     }

@@ -102,8 +102,9 @@ impl Sampler {
     }
 
     /// Opens the next sample at `now` and returns its jobs: the node files first, then each
-    /// process, then each cgroup directory.
-    pub fn start(&mut self, now: Duration, max_file_bytes: u64) -> Vec<JobKind> {
+    /// process, then each cgroup directory. `pids` are the node's processes now, ascending:
+    /// those the first pass did not see are read whole (command line, cgroup, namespaces too).
+    pub fn start(&mut self, now: Duration, max_file_bytes: u64, pids: &[u32]) -> Vec<JobKind> {
         let sample = self.next_index();
         self.open = Some((sample, now.as_millis() as u64));
         let reads = SAMPLED_NODE_FILES
@@ -123,9 +124,21 @@ impl Sampler {
                 .map(|&(pid, start_ticks)| JobKind::SampleProcess {
                     sample,
                     pid,
-                    start_ticks,
+                    start_ticks: Some(start_ticks),
                 }),
         );
+        // Both lists ascend: the first pass read /proc's pids sorted.
+        let mut known = self.processes.iter().map(|&(pid, _)| pid).peekable();
+        for &pid in pids {
+            while known.next_if(|&k| k < pid).is_some() {}
+            if known.peek() != Some(&pid) {
+                jobs.push(JobKind::SampleProcess {
+                    sample,
+                    pid,
+                    start_ticks: None,
+                });
+            }
+        }
         jobs.extend(self.cgroup_dirs.iter().map(|rel| JobKind::SampleCgroupDir {
             sample,
             rel: rel.clone(),
@@ -161,20 +174,33 @@ mod tests {
         sampler.saw_cgroup_dir("sys/fs/cgroup");
         // The first pass took 0.5 s: sample 1 is due 2 s after the run's start.
         assert_eq!(sampler.next(SECOND / 2), Next::At(2 * SECOND));
-        let jobs = sampler.start(2 * SECOND, 100);
-        assert_eq!(jobs.len(), 3);
+        let jobs = sampler.start(2 * SECOND, 100, &[1, 42, 50]);
+        assert_eq!(jobs.len(), 5);
         assert!(matches!(
             jobs[1],
             JobKind::SampleProcess {
                 sample: 1,
                 pid: 42,
-                start_ticks: 7
+                start_ticks: Some(7)
             }
         ));
+        // Processes the first pass did not see are read whole.
+        let new: Vec<u32> = jobs[2..4]
+            .iter()
+            .filter_map(|job| match job {
+                JobKind::SampleProcess {
+                    pid,
+                    start_ticks: None,
+                    ..
+                } => Some(*pid),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(new, [1, 50]);
         sampler.wrote(true);
         // Sample 1 ran 3 s, past its successor's due time: sample 2 starts at once.
         assert_eq!(sampler.next(5 * SECOND), Next::At(5 * SECOND));
-        sampler.start(5 * SECOND, 100);
+        sampler.start(5 * SECOND, 100, &[]);
         assert_eq!(sampler.next(6 * SECOND), Next::Done);
         let sampling = sampler.into_manifest().unwrap();
         assert_eq!(

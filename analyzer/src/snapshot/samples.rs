@@ -1,8 +1,9 @@
 //! The later samples of a snapshot taken with `collector --samples N` (format 3): the
 //! fast-changing files read again under `samples/<k>/`, and the snapshot as it was at sample
 //! `k` ([`Snapshot::at_sample`]): sample 0 is the snapshot itself; a later one is the snapshot
-//! with those files replaced, without the processes gone by then, so that every step of the
-//! analysis (the model, the findings, the diff) reads it as an ordinary snapshot.
+//! with those files replaced, without the processes gone by then and with those started since
+//! (which the sample read whole), so that every step of the analysis (the model, the findings,
+//! the diff) reads it as an ordinary snapshot.
 
 use super::{DirFiles, Snapshot};
 use nodesnap_format::{SampleTimes, CGROUP_ROOT};
@@ -19,7 +20,7 @@ pub struct Sample {
 }
 
 impl Sample {
-    pub(super) fn new(index: u32, times: SampleTimes, dirs: BTreeMap<String, DirFiles>) -> Sample {
+    pub(crate) fn new(index: u32, times: SampleTimes, dirs: BTreeMap<String, DirFiles>) -> Sample {
         Sample { index, times, dirs }
     }
 
@@ -140,6 +141,12 @@ impl Snapshot {
                 None => {
                     dirs.insert(dir.clone(), files.clone());
                 }
+            }
+        }
+        // Processes started after the first pass: the sample read them whole.
+        for (dir, files) in &sample.dirs {
+            if is_process_dir(dir) && !self.dirs.contains_key(dir) {
+                dirs.insert(dir.clone(), files.clone());
             }
         }
         // The counts describe the first pass; the sample's own say what it held.
