@@ -370,6 +370,10 @@ mod tests {
         snapshot.with_samples(vec![middle, last])
     }
 
+    pub(crate) fn three_samples_for_views() -> Snapshot {
+        three_samples()
+    }
+
     #[test]
     fn the_window_has_rates_and_what_held_in_every_sample() {
         let model = crate::analyze(&three_samples());
@@ -452,5 +456,24 @@ mod tests {
         let one = NodeBuilder::new(Fs::V2).build();
         assert!(crate::analyze_samples_diff(&one).is_none());
         assert!(crate::analyze(&one).window.is_none());
+    }
+}
+
+#[cfg(test)]
+mod summary_tests {
+    use crate::views::text::{Palette, Width};
+
+    #[test]
+    fn the_summary_shows_the_window() {
+        let model = crate::analyze(&super::tests::three_samples_for_views());
+        let text = crate::views::summary::render(&model, Width::Unlimited, Palette::PLAIN);
+        for needle in [
+            "Window     3 samples over 1.9 s (2020-06-17T02:28:00.200Z to 2020-06-17T02:28:02.050Z)",
+            "Busiest    sh 200 1.06 cores",
+            "Grew       2 OOM kills, 1.1/s in /app; 90 periods throttled, 48.6/s in /app",
+            "Held       in D state in every sample: 100; zombies 1 -> 2; threads 5 -> 13",
+        ] {
+            assert!(text.contains(needle), "{needle}\n{text}");
+        }
     }
 }

@@ -21,8 +21,8 @@ fn bundled() -> Vec<PathBuf> {
 fn every_bundled_snapshot_of_an_older_format_opens_as_one_sample() {
     let mut versions = Vec::new();
     for path in bundled() {
-        let snapshot = analyzer::snapshot::load(&path)
-            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let snapshot =
+            analyzer::snapshot::load(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let version = snapshot.manifest.format_version;
         assert!(version < FORMAT_VERSION, "{}: {version}", path.display());
         versions.push(version);
@@ -35,7 +35,11 @@ fn every_bundled_snapshot_of_an_older_format_opens_as_one_sample() {
     }
     versions.sort();
     versions.dedup();
-    assert_eq!(versions, [1, 2], "the bundled samples cover formats 1 and 2");
+    assert_eq!(
+        versions,
+        [1, 2],
+        "the bundled samples cover formats 1 and 2"
+    );
 }
 
 #[test]
