@@ -6,6 +6,7 @@ mod fixture_trees;
 mod golden;
 mod limits;
 mod live_pipeline;
+mod live_samples;
 mod live_scene;
 mod real_diff;
 mod real_runtimes;
