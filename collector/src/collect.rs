@@ -353,7 +353,7 @@ impl<W: Write> Run<W> {
             }
             JobKind::CgroupDir { rel } if partial.listed => {
                 self.counts.cgroups += 1;
-                self.sampler.saw_cgroup_dir(rel);
+                self.sampler.saw_cgroup_dir(rel, &partial.records);
                 self.writer.add_root_bundle(rel, &partial.records)?;
             }
             // Later samples are not counted in `counts`, which describes `root/`; the
@@ -366,7 +366,7 @@ impl<W: Write> Run<W> {
                     .writer
                     .add_bundle_under(&base, &ProcessDir(*pid), &partial.records);
             }
-            JobKind::SampleCgroupDir { sample, rel } if partial.listed => {
+            JobKind::SampleCgroupDir { sample, rel, .. } if partial.listed => {
                 self.sampler.wrote(false);
                 let base = SampleDir(*sample);
                 return self.writer.add_bundle_under(&base, rel, &partial.records);
@@ -1132,7 +1132,7 @@ fn collect_with(
                         None => Vec::new(),
                     };
                     for kind in run.sampler.start(now, config.max_file_bytes, &pids) {
-                        if let JobKind::SampleCgroupDir { sample, rel } = &kind {
+                        if let JobKind::SampleCgroupDir { sample, rel, .. } = &kind {
                             // `samples/<k>` is longer than `root`: a directory at the name
                             // limit fits the first pass but not a sample.
                             let longer = format!("{}", SampleDir(*sample)).len() - ROOT_DIR.len();

@@ -11,7 +11,7 @@ use crate::fsread::{self, EntryKind};
 use crate::redact;
 use nodesnap_format::{
     bundle, CmdlinePolicy, CGROUP_FILES, NAMESPACE_LINKS, NAMESPACE_LINKS_FILE, PROCESS_FILES,
-    SAMPLED_CGROUP_FILES, SAMPLED_PROCESS_FILES,
+    SAMPLED_PROCESS_FILES,
 };
 use std::ffi::CString;
 use std::io;
@@ -122,10 +122,13 @@ pub enum JobKind {
         pid: u32,
         start_ticks: Option<u64>,
     },
-    /// A later sample of a cgroup directory: its `SAMPLED_CGROUP_FILES`, no walk below.
+    /// A later sample of a cgroup directory: the files of `CGROUP_FILES` whose bits `files`
+    /// sets (its `SAMPLED_CGROUP_FILES` the first pass found), without listing it again, no
+    /// walk below.
     SampleCgroupDir {
         sample: u32,
         rel: String,
+        files: u64,
     },
 }
 
@@ -139,7 +142,7 @@ impl JobKind {
             JobKind::SampleProcess { sample, pid, .. } => {
                 format!("{}/{sample}/proc/{pid}", nodesnap_format::SAMPLES_DIR)
             }
-            JobKind::SampleCgroupDir { sample, rel } => {
+            JobKind::SampleCgroupDir { sample, rel, .. } => {
                 format!("{}/{sample}/{rel}", nodesnap_format::SAMPLES_DIR)
             }
         }
@@ -449,9 +452,9 @@ pub fn run_worker(
             JobKind::SampleProcess {
                 pid, start_ticks, ..
             } => read_process(&sink, &job, *pid, *start_ticks, &skip, &mut scratch),
-            JobKind::CgroupDir { rel } => read_cgroup_dir(&sink, rel, false, &skip, &mut scratch),
-            JobKind::SampleCgroupDir { rel, .. } => {
-                read_cgroup_dir(&sink, rel, true, &skip, &mut scratch)
+            JobKind::CgroupDir { rel } => read_cgroup_dir(&sink, rel, None, &skip, &mut scratch),
+            JobKind::SampleCgroupDir { rel, files, .. } => {
+                read_cgroup_dir(&sink, rel, Some(*files), &skip, &mut scratch)
             }
             JobKind::Files { reads } => {
                 for (item, read) in reads.iter().enumerate() {
@@ -788,11 +791,12 @@ fn list_cgroup_dir(dir: &OwnedFd, rel: &str) -> io::Result<CgroupListing> {
 }
 
 /// Reads a cgroup directory's control files into its bundle and reports its subdirectories;
-/// for a later sample (`sampled`) only `SAMPLED_CGROUP_FILES`, and no subdirectories.
+/// for a later sample (`sampled`: which of `CGROUP_FILES`, one bit each) only those, without
+/// listing the directory, and no subdirectories.
 fn read_cgroup_dir(
     sink: &JobSink,
     rel: &str,
-    sampled: bool,
+    sampled: Option<u64>,
     skip: &dyn Fn(usize) -> bool,
     scratch: &mut Scratch,
 ) {
@@ -808,7 +812,16 @@ fn read_cgroup_dir(
     } else {
         fsread::open_at(context.root.as_raw_fd(), rel, flags)
     };
-    let listed = opened.and_then(|dir| list_cgroup_dir(&dir, rel).map(|listing| (dir, listing)));
+    let listed = opened.and_then(|dir| match sampled {
+        Some(files) => Ok((
+            dir,
+            CgroupListing {
+                files,
+                ..CgroupListing::default()
+            },
+        )),
+        None => list_cgroup_dir(&dir, rel).map(|listing| (dir, listing)),
+    });
     state.end();
     let (dir, listing) = match listed {
         Ok(listed) => listed,
@@ -819,7 +832,7 @@ fn read_cgroup_dir(
             return;
         }
     };
-    if sampled {
+    if sampled.is_some() {
         sink.update(|bundle| bundle.listed = true);
     } else if !skip(0) {
         sink.update(|bundle| bundle.listed = true);
@@ -834,7 +847,7 @@ fn read_cgroup_dir(
     // Items follow CGROUP_FILES' order, so that a resumed job skips the same ones.
     for (index, (name, c_name)) in CGROUP_FILES.iter().zip(&context.names.cgroup).enumerate() {
         let item = index + 1;
-        if skip(item) || sampled && !SAMPLED_CGROUP_FILES.contains(name) {
+        if skip(item) {
             continue;
         }
         if listing.others & (1 << index) != 0 {

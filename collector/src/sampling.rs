@@ -5,7 +5,9 @@
 //! longer.
 
 use crate::pool::{FileRead, JobKind, Purpose};
-use nodesnap_format::{SampleTimes, Sampling, SAMPLED_NODE_FILES};
+use nodesnap_format::{
+    bundle, SampleTimes, Sampling, CGROUP_FILES, SAMPLED_CGROUP_FILES, SAMPLED_NODE_FILES,
+};
 use std::time::Duration;
 
 /// What the run has sampled so far and what is next.
@@ -14,8 +16,9 @@ pub struct Sampler {
     interval: Duration,
     /// Pid and start time of each process whose stat the first pass read.
     processes: Vec<(u32, u64)>,
-    /// Every cgroup directory the first pass wrote a bundle for.
-    cgroup_dirs: Vec<String>,
+    /// Every cgroup directory the first pass found sampled files in, with which (one bit per
+    /// index of `CGROUP_FILES`).
+    cgroup_dirs: Vec<(String, u64)>,
     /// The samples finished, sample 0 first.
     times: Vec<SampleTimes>,
     /// The sample being read and when it started, in ms from the run's start.
@@ -60,11 +63,25 @@ impl Sampler {
         }
     }
 
-    /// The first pass wrote this cgroup directory's bundle.
-    pub fn saw_cgroup_dir(&mut self, rel: &str) {
+    /// The first pass wrote this cgroup directory's bundle, `records`.
+    pub fn saw_cgroup_dir(&mut self, rel: &str, records: &[u8]) {
         self.written.1 += 1;
-        if self.is_sampling() {
-            self.cgroup_dirs.push(rel.to_string());
+        if !self.is_sampling() {
+            return;
+        }
+        let mut files = 0u64;
+        for record in bundle::records(records).flatten() {
+            let name = &records[record.name];
+            if let Some(index) = CGROUP_FILES.iter().position(|f| f.as_bytes() == name) {
+                if SAMPLED_CGROUP_FILES.contains(&CGROUP_FILES[index]) {
+                    files |= 1 << index;
+                }
+            }
+        }
+        // A directory without counters (devices, freezer, a bare v1 hierarchy) is not read
+        // again.
+        if files != 0 {
+            self.cgroup_dirs.push((rel.to_string(), files));
         }
     }
 
@@ -107,6 +124,7 @@ impl Sampler {
     pub fn start(&mut self, now: Duration, max_file_bytes: u64, pids: &[u32]) -> Vec<JobKind> {
         let sample = self.next_index();
         self.open = Some((sample, now.as_millis() as u64));
+
         let reads = SAMPLED_NODE_FILES
             .iter()
             .map(|rel| FileRead {
@@ -127,11 +145,12 @@ impl Sampler {
                     start_ticks: Some(start_ticks),
                 }),
         );
-        // Both lists ascend: the first pass read /proc's pids sorted.
-        let mut known = self.processes.iter().map(|&(pid, _)| pid).peekable();
+        // Bundles were written in the order readers finished them, not by pid. (Sorting
+        // bare pids reuses the code that sorts /proc's listing; the static binary is small.)
+        let mut known: Vec<u32> = self.processes.iter().map(|&(pid, _)| pid).collect();
+        known.sort_unstable();
         for &pid in pids {
-            while known.next_if(|&k| k < pid).is_some() {}
-            if known.peek() != Some(&pid) {
+            if known.binary_search(&pid).is_err() {
                 jobs.push(JobKind::SampleProcess {
                     sample,
                     pid,
@@ -139,10 +158,15 @@ impl Sampler {
                 });
             }
         }
-        jobs.extend(self.cgroup_dirs.iter().map(|rel| JobKind::SampleCgroupDir {
-            sample,
-            rel: rel.clone(),
-        }));
+        jobs.extend(
+            self.cgroup_dirs
+                .iter()
+                .map(|(rel, files)| JobKind::SampleCgroupDir {
+                    sample,
+                    rel: rel.clone(),
+                    files: *files,
+                }),
+        );
         jobs
     }
 
@@ -162,6 +186,7 @@ impl Sampler {
 #[cfg(test)]
 mod tests {
     use super::{Next, Sampler};
+    use nodesnap_format::{bundle, CGROUP_FILES};
     use crate::pool::JobKind;
     use std::time::Duration;
 
@@ -170,12 +195,28 @@ mod tests {
     #[test]
     fn samples_start_an_interval_apart_or_at_once_after_a_long_one() {
         let mut sampler = Sampler::new(3, 2 * SECOND);
+        // Out of order, as readers finish them.
         sampler.saw_process(42, Some(7));
-        sampler.saw_cgroup_dir("sys/fs/cgroup");
+        sampler.saw_process(3, Some(1));
+        let mut records = Vec::new();
+        bundle::push_record(&mut records, "cgroup.procs", b"1\n");
+        bundle::push_record(&mut records, "memory.events", b"oom_kill 0\n");
+        sampler.saw_cgroup_dir("sys/fs/cgroup", &records);
+        // Only counters are read again.
+        sampler.saw_cgroup_dir("sys/fs/cgroup/devices", b"");
+        let memory_events = CGROUP_FILES
+            .iter()
+            .position(|f| *f == "memory.events")
+            .unwrap();
+        assert_eq!(
+            sampler.cgroup_dirs,
+            [("sys/fs/cgroup".to_string(), 1u64 << memory_events)]
+        );
         // The first pass took 0.5 s: sample 1 is due 2 s after the run's start.
         assert_eq!(sampler.next(SECOND / 2), Next::At(2 * SECOND));
-        let jobs = sampler.start(2 * SECOND, 100, &[1, 42, 50]);
-        assert_eq!(jobs.len(), 5);
+        let jobs = sampler.start(2 * SECOND, 100, &[1, 3, 42, 50]);
+        assert_eq!(jobs.len(), 6);
+        // Known processes in the order the first pass wrote them.
         assert!(matches!(
             jobs[1],
             JobKind::SampleProcess {
@@ -185,7 +226,7 @@ mod tests {
             }
         ));
         // Processes the first pass did not see are read whole.
-        let new: Vec<u32> = jobs[2..4]
+        let new: Vec<u32> = jobs[3..5]
             .iter()
             .filter_map(|job| match job {
                 JobKind::SampleProcess {
@@ -203,15 +244,13 @@ mod tests {
         sampler.start(5 * SECOND, 100, &[]);
         assert_eq!(sampler.next(6 * SECOND), Next::Done);
         let sampling = sampler.into_manifest().unwrap();
-        assert_eq!(
-            (sampling.samples[0].processes, sampling.samples[0].cgroups),
-            (1, 1)
-        );
+        assert_eq!(sampling.samples[0].cgroups, 2);
         assert_eq!(sampling.requested, 3);
         assert_eq!(sampling.interval_ms, 2000);
         let starts: Vec<u64> = sampling.samples.iter().map(|t| t.started_ms).collect();
         assert_eq!(starts, [0, 2000, 5000]);
         assert_eq!(sampling.samples[1].processes, 1);
+        assert_eq!(sampling.samples[0].processes, 2);
         assert_eq!(sampling.samples[1].finished_ms, 5000);
     }
 
@@ -219,7 +258,7 @@ mod tests {
     fn one_sample_remembers_nothing_and_writes_no_sampling() {
         let mut sampler = Sampler::new(1, SECOND);
         sampler.saw_process(42, Some(7));
-        sampler.saw_cgroup_dir("sys/fs/cgroup");
+        sampler.saw_cgroup_dir("sys/fs/cgroup", b"");
         assert!(sampler.processes.is_empty() && sampler.cgroup_dirs.is_empty());
         assert_eq!(sampler.next(SECOND), Next::Done);
         assert!(sampler.into_manifest().is_none());
