@@ -6,7 +6,7 @@
 //! the diff) reads it as an ordinary snapshot.
 
 use super::{DirFiles, Snapshot};
-use nodesnap_format::{SampleTimes, CGROUP_ROOT};
+use nodesnap_format::SampleTimes;
 use std::collections::BTreeMap;
 
 /// One later sample: its files keyed like the snapshot's (`proc/42`, `sys/fs/cgroup/x`,
@@ -127,17 +127,16 @@ impl Snapshot {
             });
         }
         let sample = self.samples.get(position - 1)?;
-        let has_cgroups = sample.dirs.contains_key(CGROUP_ROOT);
         let mut dirs = BTreeMap::new();
         for (dir, files) in &self.dirs {
             match sample.dirs.get(dir) {
                 Some(later) => {
                     dirs.insert(dir.clone(), overlay(files, later));
                 }
-                // A process not in the sample had exited; a cgroup directory not in it was
-                // removed (when the sample reached the cgroup tree at all).
+                // A process not in the sample had exited. A cgroup directory not in it had no
+                // counters to read again (or was removed: a sample cannot tell), so the first
+                // pass's files stand.
                 None if is_process_dir(dir) => {}
-                None if has_cgroups && dir.starts_with(CGROUP_ROOT) && !files.is_empty() => {}
                 None => {
                     dirs.insert(dir.clone(), files.clone());
                 }
