@@ -186,8 +186,8 @@ impl Sampler {
 #[cfg(test)]
 mod tests {
     use super::{Next, Sampler};
-    use nodesnap_format::{bundle, CGROUP_FILES};
     use crate::pool::JobKind;
+    use nodesnap_format::{bundle, CGROUP_FILES};
     use std::time::Duration;
 
     const SECOND: Duration = Duration::from_secs(1);
