@@ -13,3 +13,4 @@ mod output;
 mod redaction;
 mod safety;
 mod signals;
+mod samples;
