@@ -12,5 +12,5 @@ mod odd_entries;
 mod output;
 mod redaction;
 mod safety;
-mod signals;
 mod samples;
+mod signals;

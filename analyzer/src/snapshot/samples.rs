@@ -124,7 +124,7 @@ impl Snapshot {
                 file_count: self.file_count,
                 load_gaps: self.load_gaps.clone(),
                 samples: Vec::new(),
-                origin: self.origin.clone(),
+                origin: self.origin,
             });
         }
         let sample = self.samples.get(position - 1)?;
@@ -155,7 +155,7 @@ impl Snapshot {
         let mut snapshot =
             Snapshot::from_tree(self.source.clone(), manifest, self.metadata.clone(), dirs);
         snapshot.load_gaps = self.load_gaps.clone();
-        snapshot.origin = self.origin.clone();
+        snapshot.origin = self.origin;
         Some(snapshot)
     }
 }

@@ -492,8 +492,12 @@ impl std::fmt::Display for ProcessDir {
 /// are formatted here rather than for every file read.
 pub(super) fn item_path(kind: &JobKind, item: usize) -> String {
     let name = match kind {
-        JobKind::Process { .. } | JobKind::SampleProcess { .. } if item == PROCESS_ITEM_NS => NAMESPACE_LINKS_FILE,
-        JobKind::Process { .. } | JobKind::SampleProcess { .. } if item == PROCESS_ITEM_WCHAN => D_STATE_FILE,
+        JobKind::Process { .. } | JobKind::SampleProcess { .. } if item == PROCESS_ITEM_NS => {
+            NAMESPACE_LINKS_FILE
+        }
+        JobKind::Process { .. } | JobKind::SampleProcess { .. } if item == PROCESS_ITEM_WCHAN => {
+            D_STATE_FILE
+        }
         JobKind::Process { .. } | JobKind::SampleProcess { .. } => item
             .checked_sub(1)
             .and_then(|index| PROCESS_FILES.get(index))
