@@ -2,6 +2,9 @@
 //! interval (`analyzer::analyze_diff`), then writes the terminal view, the JSON or the report.
 //! Either snapshot failing to load is one line naming it and exit status 2; differences are
 //! no failure (exit 0) unless `--fail-on` asks about the findings.
+//!
+//! `analyzer diff SNAP` (one snapshot, taken with `collector --samples N`) compares its first
+//! and last samples the same way (`analyzer::analyze_samples_diff`).
 
 use super::output::{self, Destination, WriteError};
 use super::{load, sanitize, stream_to_stdout, write_failure, Failure, Palette, Width};
@@ -14,10 +17,11 @@ use std::path::{Path, PathBuf};
 
 #[derive(Debug, Args)]
 pub struct DiffArgs {
-    /// The older snapshot: a .tar.gz, a .tar, or the directory it was extracted to.
+    /// The older snapshot: a .tar.gz, a .tar, or the directory it was extracted to. Alone,
+    /// a snapshot taken with `collector --samples N`: its first and last samples are compared.
     pub old: PathBuf,
     /// The newer snapshot of the same node.
-    pub new: PathBuf,
+    pub new: Option<PathBuf>,
     #[arg(long, value_enum, default_value = "text")]
     pub format: DiffFormat,
     /// Write one self-contained HTML report of the diff instead (to FILE with -o; default:
@@ -42,14 +46,15 @@ impl DiffArgs {
     pub fn destination(&self) -> Destination {
         match (&self.output, self.report) {
             (Some(path), _) => Destination::from_arg(path),
-            (None, true) => Destination::File(default_report_path(&self.old, &self.new)),
+            (None, true) => Destination::File(default_report_path(&self.old, self.new.as_deref())),
             (None, false) => Destination::Stdout,
         }
     }
 }
 
-/// `node-0900.tar.gz` and `node-0905.tar.gz` -> `node-0900-to-node-0905.html`.
-fn default_report_path(old: &Path, new: &Path) -> PathBuf {
+/// `node-0900.tar.gz` and `node-0905.tar.gz` -> `node-0900-to-node-0905.html`; one snapshot's
+/// samples: `node-0900-samples.html`.
+fn default_report_path(old: &Path, new: Option<&Path>) -> PathBuf {
     let stem = |path: &Path| {
         let name = path
             .file_name()
@@ -66,7 +71,10 @@ fn default_report_path(old: &Path, new: &Path) -> PathBuf {
             stem
         }
     };
-    PathBuf::from(format!("{}-to-{}.html", stem(old), stem(new)))
+    match new {
+        Some(new) => PathBuf::from(format!("{}-to-{}.html", stem(old), stem(new))),
+        None => PathBuf::from(format!("{}-samples.html", stem(old))),
+    }
 }
 
 /// Whether `--fail-on` fails on this diff: a finding about the interval, or one of NEW's own
@@ -78,6 +86,21 @@ pub fn fails(diff: &Diff, threshold: Severity) -> bool {
         .map(|f| f.severity)
         .chain(diff.findings.appeared.iter().map(|f| f.severity))
         .any(|severity| severity <= threshold)
+}
+
+/// The diff between the first and last samples of one snapshot; a snapshot of one sample is
+/// bad input (exit 2), with what to do instead.
+fn samples_diff(path: &Path) -> Result<Diff, Failure> {
+    let snapshot = analyzer::snapshot::load(path).map_err(|e| Failure::about(path, e))?;
+    let diff = analyzer::analyze_samples_diff(&snapshot).ok_or_else(|| {
+        Failure::about(
+            path,
+            "holds one sample (collected without --samples): give two snapshots (analyzer \
+             diff OLD NEW), or collect with --samples N --interval SECONDS",
+        )
+    })?;
+    std::mem::forget(snapshot);
+    Ok(diff)
 }
 
 /// Both snapshots loaded and analyzed at once, each on its own thread; the first that fails
@@ -103,10 +126,17 @@ pub fn run(
     width: Width,
     palette: Palette,
 ) -> Result<(Diff, Option<String>), Failure> {
-    let (old, new) = load_both(&args.old, &args.new)?;
-    let mut diff = analyzer::analyze_diff(&old, &new);
-    // The process ends soon: handing two big models back to the allocator would cost time.
-    std::mem::forget((old, new));
+    let mut diff = match &args.new {
+        Some(new) => {
+            let (old, new) = load_both(&args.old, new)?;
+            let diff = analyzer::analyze_diff(&old, &new);
+            // The process ends soon: handing two big models back to the allocator would cost
+            // time.
+            std::mem::forget((old, new));
+            diff
+        }
+        None => samples_diff(&args.old)?,
+    };
     let options = Options {
         processes: args.processes,
     };
@@ -166,13 +196,17 @@ mod tests {
         assert_eq!(
             default_report_path(
                 Path::new("/tmp/node-0900.tar.gz"),
-                Path::new("node-0905.tgz")
+                Some(Path::new("node-0905.tgz"))
             ),
             PathBuf::from("node-0900-to-node-0905.html")
         );
         assert_eq!(
-            default_report_path(Path::new("/"), Path::new("x/")),
+            default_report_path(Path::new("/"), Some(Path::new("x/"))),
             PathBuf::from("snapshot-to-x.html")
+        );
+        assert_eq!(
+            default_report_path(Path::new("/tmp/node-0900.tar.gz"), None),
+            PathBuf::from("node-0900-samples.html")
         );
     }
 }

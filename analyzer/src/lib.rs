@@ -22,6 +22,7 @@ pub mod sosreport;
 pub mod tables;
 pub mod values;
 pub mod views;
+pub mod window;
 
 mod pipeline;
-pub use pipeline::{analyze, analyze_diff, analyze_owned};
+pub use pipeline::{analyze, analyze_diff, analyze_owned, analyze_samples_diff};

@@ -148,7 +148,12 @@ impl Command {
     /// before `run`.
     fn inputs_and_destination(&self) -> (Vec<&Path>, Destination) {
         match self {
-            Command::Diff(args) => (vec![&args.old, &args.new], args.destination()),
+            Command::Diff(args) => (
+                std::iter::once(args.old.as_path())
+                    .chain(args.new.as_deref())
+                    .collect(),
+                args.destination(),
+            ),
             Command::Export(_) | Command::Fleet { .. } => (Vec::new(), Destination::Stdout),
             Command::Summary { snapshot }
             | Command::Pods { snapshot }
@@ -745,6 +750,7 @@ mod tests {
             cgroups: Vec::new(),
             findings: Vec::new(),
             gaps: Vec::new(),
+            window: None,
         }
     }
 }

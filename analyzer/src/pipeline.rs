@@ -4,22 +4,47 @@
 
 use crate::diff::{self, Diff};
 use crate::findings;
-use crate::model::{self, Model};
+use crate::model::{self, Model, Window};
 use crate::snapshot::Snapshot;
+use crate::window;
 
 /// The model of the node a snapshot was taken from, with its findings.
 pub fn analyze(snapshot: &Snapshot) -> Model {
-    with_findings(model::build(snapshot))
+    let model = model::build(snapshot);
+    let window = window::observe(snapshot, &model);
+    with_findings(model, window)
 }
 
 /// `analyze` for a snapshot it owns: the snapshot's files are released once they are parsed
-/// (see `model::build_owned`), so that a big node does not hold both at once.
+/// (see `model::build_owned`), so that a big node does not hold both at once. A snapshot of
+/// several samples is read whole first, for its window.
 pub fn analyze_owned(snapshot: Snapshot) -> Model {
-    with_findings(model::build_owned(snapshot))
+    if snapshot.sample_count() > 1 {
+        return analyze(&snapshot);
+    }
+    with_findings(model::build_owned(snapshot), None)
 }
 
-fn with_findings(mut model: Model) -> Model {
+/// What changed between the first and the last sample of one snapshot: the two samples'
+/// models compared as `analyze_diff` compares two snapshots. Null for a snapshot of one sample.
+pub fn analyze_samples_diff(snapshot: &Snapshot) -> Option<Diff> {
+    let last = snapshot.sample_count().checked_sub(1).filter(|&p| p > 0)?;
+    let first = analyze(&snapshot.at_sample(0)?);
+    let last = analyze(&snapshot.at_sample(last)?);
+    let mut diff = diff::compare(&first, &last);
+    window::judge(snapshot, &mut diff);
+    Some(diff)
+}
+
+fn with_findings(mut model: Model, window: Option<(Window, Diff)>) -> Model {
     model.findings = findings::evaluate(&model);
+    if let Some((window, diff)) = window {
+        model.findings.extend(diff.findings.interval);
+        model.findings.sort_by(|a, b| {
+            (a.severity, &a.rule, &a.subject).cmp(&(b.severity, &b.rule, &b.subject))
+        });
+        model.window = Some(window);
+    }
     // A cgroup's notes are the findings about it: one judge decides both.
     crate::present::notes::fill_trouble(&mut model);
     model

@@ -624,6 +624,7 @@ fn build<W: Write>(
             files: generated.files,
             bytes: generated.content_bytes,
         },
+        sampling: None,
         gaps: Vec::new(),
     };
     let manifest_yaml = serde_yaml::to_string(&manifest)

@@ -157,6 +157,17 @@ impl<W: Write> SnapshotWriter<W> {
         dir: &dyn std::fmt::Display,
         records: &[u8],
     ) -> io::Result<()> {
+        self.add_bundle_under(&nodesnap_format::ROOT_DIR, dir, records)
+    }
+
+    /// A bundle at `<top>/<base>/<dir>/nodesnap-files.txt`: `base` is `root` or a later
+    /// sample's `samples/<k>`.
+    pub fn add_bundle_under(
+        &mut self,
+        base: &dyn std::fmt::Display,
+        dir: &dyn std::fmt::Display,
+        records: &[u8],
+    ) -> io::Result<()> {
         use std::fmt::Write as _;
         let mut full = std::mem::take(&mut self.path);
         full.clear();
@@ -164,7 +175,7 @@ impl<W: Write> SnapshotWriter<W> {
             full,
             "{}/{}/{}/{}",
             self.top,
-            nodesnap_format::ROOT_DIR,
+            base,
             dir,
             nodesnap_format::BUNDLE_FILE
         );

@@ -23,6 +23,12 @@ Options:
                                 recorded [default: 4194304]
       --max-total-bytes <BYTES> Largest total of copied bytes; files beyond it are skipped and
                                 recorded [default: 536870912]
+      --samples <N>             Read the fast-changing files (process stat and status, cgroup
+                                counters, pressure, proc/stat) N times, for rates and for what
+                                stays stuck; the rest once [default: 1]
+      --interval <SECS>         Time between the starts of two samples, in seconds (decimals
+                                allowed); (N-1) intervals must fit in three quarters of
+                                --timeout [default: 5]
       --no-redact               Keep command lines and mount sources verbatim instead of
                                 redacting secret-looking values
       --review                  Write no tarball: print every free-text string the tarball
@@ -69,12 +75,102 @@ fn number(option: &str, value: &str) -> Result<u64, UsageError> {
     })
 }
 
+/// Seconds with an optional fraction (`5`, `0.5`), to the millisecond.
+fn seconds(option: &str, value: &str) -> Result<Duration, UsageError> {
+    let bad = || {
+        UsageError(format!(
+            "invalid value '{value}' for {option}: not a number of seconds"
+        ))
+    };
+    let (whole, fraction) = value.split_once('.').unwrap_or((value, ""));
+    if whole.is_empty() && fraction.is_empty()
+        || !whole
+            .bytes()
+            .chain(fraction.bytes())
+            .all(|b| b.is_ascii_digit())
+    {
+        return Err(bad());
+    }
+    let whole: u64 = if whole.is_empty() {
+        0
+    } else {
+        whole.parse().map_err(|_| bad())?
+    };
+    let mut millis = 0u64;
+    for (place, digit) in [100, 10, 1].iter().zip(fraction.bytes()) {
+        millis += place * u64::from(digit - b'0');
+    }
+    whole
+        .checked_mul(1000)
+        .and_then(|ms| ms.checked_add(millis))
+        .map(Duration::from_millis)
+        .ok_or_else(bad)
+}
+
+/// Seconds as given (`5`, `2.5`, `0.125`), by integer arithmetic: printing an `f64` costs the
+/// static binary about 17 KB.
+struct SecondsText(Duration);
+
+impl std::fmt::Display for SecondsText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let millis = self.0.as_millis();
+        let (whole, mut fraction, mut digits) = (millis / 1000, millis % 1000, 3);
+        if fraction == 0 {
+            return write!(f, "{whole}");
+        }
+        while fraction % 10 == 0 {
+            fraction /= 10;
+            digits -= 1;
+        }
+        write!(f, "{whole}.{fraction:0digits$}")
+    }
+}
+
+/// The most samples one run takes.
+pub const MAX_SAMPLES: u32 = 100;
+
+/// Refuses a sampling that cannot be done within the run's deadline: the waits between samples
+/// may take at most three quarters of --timeout, the rest is for reading the node.
+fn check_sampling(config: &Config, interval_given: bool) -> Result<(), UsageError> {
+    if config.samples == 0 || config.samples > MAX_SAMPLES {
+        return Err(UsageError(format!(
+            "--samples must be between 1 and {MAX_SAMPLES}"
+        )));
+    }
+    if interval_given && config.samples == 1 {
+        return Err(UsageError(
+            "--interval needs --samples 2 or more".to_string(),
+        ));
+    }
+    if config.samples > 1 && config.interval < Duration::from_millis(100) {
+        return Err(UsageError(
+            "--interval must be at least 0.1 seconds".to_string(),
+        ));
+    }
+    let window = config.interval.saturating_mul(config.samples - 1);
+    let budget = config.timeout.saturating_mul(3) / 4;
+    if window > budget {
+        let needed = window.as_millis().div_ceil(750);
+        return Err(UsageError(format!(
+            "--samples {} --interval {} waits {} s between the first and the last sample, more \
+             than three quarters of --timeout {} (the rest is for reading the node); raise \
+             --timeout to at least {needed}, or take fewer samples or a shorter interval",
+            config.samples,
+            SecondsText(config.interval),
+            SecondsText(window),
+            config.timeout.as_secs(),
+        )));
+    }
+    Ok(())
+}
+
 /// Parses the arguments after the program name.
 pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, UsageError> {
     let mut config = Config::new(PathBuf::from("/"), OutputTarget::Auto);
     let (mut nice, mut no_nice, mut quiet, mut no_redact, mut no_cmdline) =
         (false, false, false, false, false);
     let (mut review, mut output_given) = (false, false);
+    let mut interval_given = false;
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         let (name, inline) = match arg.split_once('=') {
@@ -91,6 +187,8 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, UsageEr
                 | "--read-timeout-ms"
                 | "--max-file-bytes"
                 | "--max-total-bytes"
+                | "--samples"
+                | "--interval"
         );
         let value = if takes_value {
             match inline {
@@ -123,6 +221,13 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, UsageEr
             }
             "--max-file-bytes" => config.max_file_bytes = number(&name, &value)?,
             "--max-total-bytes" => config.max_total_bytes = number(&name, &value)?,
+            "--samples" => {
+                config.samples = u32::try_from(number(&name, &value)?).unwrap_or(u32::MAX)
+            }
+            "--interval" => {
+                interval_given = true;
+                config.interval = seconds(&name, &value)?;
+            }
             "--no-redact" => no_redact = true,
             "--no-cmdline" => no_cmdline = true,
             "--review" => review = true,
@@ -157,6 +262,7 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, UsageEr
             "--read-timeout-ms must be at least 1".to_string(),
         ));
     }
+    check_sampling(&config, interval_given)?;
     config.cmdline = if no_cmdline {
         CmdlinePolicy::Dropped
     } else if no_redact {
@@ -279,5 +385,52 @@ mod tests {
             let error = parse_args(args).unwrap_err().to_string();
             assert!(error.contains(expected), "{args:?}: {error}");
         }
+    }
+
+    #[test]
+    fn samples_and_interval_are_read_and_must_fit_in_the_timeout() {
+        let (config, _, _) = config_of(&["--samples", "3", "--interval", "2.5"]);
+        assert_eq!(config.samples, 3);
+        assert_eq!(config.interval, Duration::from_millis(2500));
+        let (config, _, _) = config_of(&["--samples=2"]);
+        assert_eq!(config.interval, Duration::from_secs(5));
+        let (config, _, _) = config_of(&["--samples", "4", "--interval", "15"]);
+        assert_eq!(config.samples, 4);
+        let refused = |args: &[&str], needle: &str| {
+            let message = parse_args(args).unwrap_err().to_string();
+            assert!(message.contains(needle), "{args:?}: {message}");
+        };
+        refused(
+            &["--samples", "5", "--interval", "20"],
+            "waits 80 s between the first and the last sample, more than three quarters of \
+             --timeout 60",
+        );
+        refused(
+            &["--samples", "5", "--interval", "20"],
+            "raise --timeout to at least 107",
+        );
+        refused(
+            &["--samples", "3", "--interval", "23.05"],
+            "--samples 3 --interval 23.05 waits 46.1 s",
+        );
+        refused(&["--samples", "0"], "--samples must be between 1 and 100");
+        refused(&["--samples", "101"], "--samples must be between 1 and 100");
+        refused(&["--interval", "3"], "--interval needs --samples 2 or more");
+        refused(
+            &["--samples", "2", "--interval", "0.05"],
+            "at least 0.1 seconds",
+        );
+        refused(
+            &["--samples", "2", "--interval", "1.x"],
+            "not a number of seconds",
+        );
+        refused(
+            &["--samples", "2", "--interval", "."],
+            "not a number of seconds",
+        );
+        refused(
+            &["--samples", "2", "--interval", "-1"],
+            "not a number of seconds",
+        );
     }
 }

@@ -13,6 +13,7 @@ pub mod redact;
 pub mod review;
 pub mod runtime_dirs;
 pub mod runtime_meta;
+pub mod sampling;
 pub mod signals;
 pub mod time;
 pub mod yaml;

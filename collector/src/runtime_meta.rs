@@ -80,17 +80,17 @@ struct DockerState {
 /// (`libpod` for podman, which otherwise writes CRI-O's keys too).
 const KEPT_ANNOTATIONS: &[&str] = &["io.container.manager"];
 
-fn kept_annotations(annotations: BTreeMap<String, String>) -> BTreeMap<String, String> {
+fn kept_annotations(mut annotations: BTreeMap<String, String>) -> BTreeMap<String, String> {
+    // `retain`, not a filtered `collect` (here and for docker's labels): building a map from
+    // an iterator sorts it first, which costs the static binary about 4 KB of sort code.
+    annotations.retain(|key, value| {
+        (key.starts_with("io.kubernetes.") || KEPT_ANNOTATIONS.contains(&key.as_str()))
+            && !DROPPED_ANNOTATION_SUFFIXES
+                .iter()
+                .any(|suffix| key.ends_with(suffix))
+            && value.chars().count() <= MAX_VALUE_CHARS
+    });
     annotations
-        .into_iter()
-        .filter(|(key, value)| {
-            (key.starts_with("io.kubernetes.") || KEPT_ANNOTATIONS.contains(&key.as_str()))
-                && !DROPPED_ANNOTATION_SUFFIXES
-                    .iter()
-                    .any(|suffix| key.ends_with(suffix))
-                && value.chars().count() <= MAX_VALUE_CHARS
-        })
-        .collect()
 }
 
 fn first_of(annotations: &BTreeMap<String, String>, keys: &[&str]) -> Option<String> {
@@ -176,10 +176,8 @@ pub fn parse_docker_config(
         Some(inner) => (inner.image, inner.labels.unwrap_or_default()),
         None => (None, BTreeMap::new()),
     };
-    let labels = labels
-        .into_iter()
-        .filter(|(_, value)| value.chars().count() <= MAX_VALUE_CHARS)
-        .collect();
+    let mut labels = labels;
+    labels.retain(|_, value| value.chars().count() <= MAX_VALUE_CHARS);
     Ok(ContainerRecord {
         source: RecordSource::Docker,
         path: path.to_string(),

@@ -151,6 +151,7 @@ mod tests {
                 max_file_bytes: 4 << 20,
                 max_total_bytes: u64::MAX,
             },
+            sampling: None,
             counts: Counts {
                 processes: 3,
                 cgroups: 2,

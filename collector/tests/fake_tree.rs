@@ -166,7 +166,7 @@ fn manifest_describes_the_fake_node_not_this_machine() {
     let tree = small_node("manifest");
     let (snap, _) = collect_ok(tree.root(), &[]);
     let manifest = &snap.manifest;
-    assert_eq!(manifest.format_version, 2);
+    assert_eq!(manifest.format_version, 3);
     assert_eq!(manifest.hostname.as_deref(), Some("fake-node-1"));
     assert_eq!(manifest.kernel.as_deref(), Some("3.10.0-1160.el7.x86_64"));
     assert_eq!(manifest.collector_pid, None);

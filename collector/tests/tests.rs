@@ -12,4 +12,5 @@ mod odd_entries;
 mod output;
 mod redaction;
 mod safety;
+mod samples;
 mod signals;

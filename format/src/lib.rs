@@ -1,4 +1,4 @@
-//! The snapshot format (format_version 2): where each file sits in the tarball and what the
+//! The snapshot format (format_version 3): where each file sits in the tarball and what the
 //! manifest and the sanitized runtime metadata hold. docs/FORMAT.md is the prose version.
 //!
 //! This crate does no IO: the collector serializes these types, the analyzer deserializes them.
@@ -14,8 +14,10 @@ use std::fmt;
 ///
 /// Version 2 stores the files of each process directory and each cgroup directory in one
 /// bundle file ([`BUNDLE_FILE`]); version 1 stored every file as its own tar entry, with a
-/// directory entry per cgroup. Readers of version 2 read both.
-pub const FORMAT_VERSION: u32 = 2;
+/// directory entry per cgroup. Version 3 adds later samples of the fast-changing files under
+/// [`SAMPLES_DIR`] and their times in the manifest's `sampling`. Readers of version 3 read all
+/// three.
+pub const FORMAT_VERSION: u32 = 3;
 
 /// The oldest format this build still reads.
 pub const OLDEST_READABLE_FORMAT_VERSION: u32 = 1;
@@ -58,6 +60,72 @@ pub const ROOT_DIR: &str = "root";
 
 /// Path of the sanitized runtime metadata inside the snapshot's top directory.
 pub const METADATA_PATH: &str = "meta/runtime.json";
+
+/// Directory inside the snapshot's top directory holding the samples after the first
+/// (`collector --samples N`): `samples/<k>/proc/<pid>/nodesnap-files.txt`,
+/// `samples/<k>/sys/fs/cgroup/.../nodesnap-files.txt`, `samples/<k>/proc/stat`, with `k` from 1;
+/// sample 0 is `root/` itself.
+pub const SAMPLES_DIR: &str = "samples";
+
+/// The process files read again in every later sample: what changes from second to second
+/// (state, cpu times, threads, memory).
+pub const SAMPLED_PROCESS_FILES: &[&str] = &["stat", "status"];
+
+/// The cgroup control files read again in every later sample, whichever exist: usage, event
+/// counters and pressure. Limits and membership are read once.
+pub const SAMPLED_CGROUP_FILES: &[&str] = &[
+    "cgroup.events",
+    "memory.current",
+    "memory.events",
+    "memory.events.local",
+    "memory.usage_in_bytes",
+    "memory.failcnt",
+    "memory.oom_control",
+    "memory.stat",
+    "memory.pressure",
+    "cpu.stat",
+    "cpu.pressure",
+    "cpuacct.usage",
+    "io.pressure",
+    "pids.current",
+    "pids.events",
+];
+
+/// The node files read again in every later sample, whichever exist.
+pub const SAMPLED_NODE_FILES: &[&str] = &[
+    "proc/stat",
+    "proc/loadavg",
+    "proc/meminfo",
+    "proc/pressure/cpu",
+    "proc/pressure/memory",
+    "proc/pressure/io",
+];
+
+/// The manifest's record of a collection with several samples.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Sampling {
+    /// Samples asked for (`--samples`).
+    pub requested: u32,
+    /// Time asked for between the starts of two samples (`--interval`), in milliseconds.
+    pub interval_ms: u64,
+    /// The samples taken, sample 0 (`root/`) first; fewer than `requested` when the run's
+    /// deadline came first (a gap on `samples/<k>` says so).
+    pub samples: Vec<SampleTimes>,
+}
+
+/// When one sample was read, in milliseconds from the run's start (the manifest's
+/// `started_at` is the same moment cut to the second).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SampleTimes {
+    pub started_ms: u64,
+    pub finished_ms: u64,
+    /// Process bundles of this sample (for sample 0, `counts.processes` is the exact count).
+    #[serde(default)]
+    pub processes: u64,
+    /// Cgroup directory bundles of this sample.
+    #[serde(default)]
+    pub cgroups: u64,
+}
 
 /// The files copied for every process, bundled in `root/proc/<pid>/nodesnap-files.txt`.
 pub const PROCESS_FILES: &[&str] = &["stat", "status", "cmdline", "cgroup", "oom_score_adj"];
@@ -157,6 +225,7 @@ pub const CGROUP_FILES: &[&str] = &[
     "cpu.cfs_quota_us",
     "cpu.cfs_period_us",
     "cpu.stat",
+    "cpuacct.usage",
     "cpuset.cpus",
     "cpuset.cpus.effective",
     "cpuset.mems",
@@ -191,6 +260,9 @@ pub struct Manifest {
     pub collector_pid: Option<u32>,
     pub options: CollectOptions,
     pub counts: Counts,
+    /// Absent for a collection of one sample.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sampling: Option<Sampling>,
     /// Every file or directory that could not be read in full.
     #[serde(default)]
     pub gaps: Vec<Gap>,
@@ -219,6 +291,7 @@ impl Manifest {
                 max_total_bytes: 0,
             },
             counts: Counts::default(),
+            sampling: None,
             gaps: Vec::new(),
         }
     }

@@ -23,7 +23,7 @@ fn skip(reason: &str) {
 }
 
 /// A binary of the workspace: the environment's choice, else this target directory's.
-fn workspace_binary(name: &str, env: &str) -> Option<PathBuf> {
+pub(crate) fn workspace_binary(name: &str, env: &str) -> Option<PathBuf> {
     if let Some(path) = std::env::var_os(env) {
         return Some(PathBuf::from(path));
     }
@@ -33,7 +33,7 @@ fn workspace_binary(name: &str, env: &str) -> Option<PathBuf> {
 }
 
 /// Runs a command to completion within `timeout`, returning its stdout; panics with its stderr.
-fn run(command: &mut Command, timeout: Duration) -> Vec<u8> {
+pub(crate) fn run(command: &mut Command, timeout: Duration) -> Vec<u8> {
     let mut child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

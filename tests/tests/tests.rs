@@ -7,6 +7,7 @@ mod fleet_export;
 mod golden;
 mod limits;
 mod live_pipeline;
+mod live_samples;
 mod live_scene;
 mod real_diff;
 mod real_runtimes;

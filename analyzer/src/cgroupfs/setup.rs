@@ -167,6 +167,7 @@ impl CgroupVersion for V1Files {
                     // v1 counts nanoseconds.
                     usage.cpu_throttled_usec = stat.get("throttled_time").map(|ns| ns / 1000);
                 }
+                usage.cpu_usage_usec = files.number("cpuacct.usage").map(|ns| ns / 1000);
             }
             Controller::Pids => read_pids(files, facts),
             Controller::Cpuset => limits.cpuset_cpus = files.cpu_list("cpuset.cpus"),
@@ -212,6 +213,7 @@ impl CgroupVersion for V2Files {
                     usage.cpu_nr_periods = stat.get("nr_periods").copied();
                     usage.cpu_nr_throttled = stat.get("nr_throttled").copied();
                     usage.cpu_throttled_usec = stat.get("throttled_usec").copied();
+                    usage.cpu_usage_usec = stat.get("usage_usec").copied();
                 }
             }
             Controller::Pids => read_pids(files, facts),

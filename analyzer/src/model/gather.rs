@@ -133,6 +133,7 @@ pub fn gather_process(
         uid: status.uids.map(|u| u[0]),
         threads: status.threads.or(threads),
         start_ticks,
+        cpu_ticks: stat.as_ref().map(|s| s.cpu_ticks),
         rss_bytes: status
             .vm_rss_kb
             .map(|kb| kb.saturating_mul(1024))

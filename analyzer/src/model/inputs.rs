@@ -21,6 +21,8 @@ pub struct RawProcess {
     pub uid: Option<u32>,
     pub threads: Option<u32>,
     pub start_ticks: Option<u64>,
+    /// utime plus stime from stat, in clock ticks.
+    pub cpu_ticks: Option<u64>,
     pub rss_bytes: Option<u64>,
     pub oom_score_adj: Option<i32>,
     /// The D-state process's wait channel; None for `0` or no record.

@@ -12,11 +12,13 @@ pub mod names;
 pub mod roles;
 pub mod sos;
 pub mod types;
+pub mod window;
 
 pub use build::{build, build_owned};
 pub use cgroup_path::{CgroupPath, CgroupPaths, MAX_CGROUP_DEPTH, MAX_CGROUP_PATH_BYTES};
 pub use ids::*;
 pub use types::*;
+pub use window::Window;
 
 #[cfg(test)]
 mod cgroup_forms_test;

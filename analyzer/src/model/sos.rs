@@ -468,6 +468,7 @@ fn one_process(
             .or_else(|| stat.as_ref().map(|s| s.num_threads))
             .or_else(|| ps_cgroup.map(|r| r.threads)),
         start_ticks: stat.as_ref().map(|s| s.start_ticks),
+        cpu_ticks: stat.as_ref().map(|s| s.cpu_ticks),
         rss_bytes: status
             .as_ref()
             .and_then(|s| s.vm_rss_kb)

@@ -39,6 +39,8 @@ pub struct Model {
     pub findings: Vec<Finding>,
     /// The collector's gaps plus the analyzer's own (entries it could not use).
     pub gaps: Vec<Gap>,
+    /// Rates and what held in every sample, for a snapshot of several samples; null for one.
+    pub window: Option<super::Window>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -375,6 +377,9 @@ pub struct Process {
     pub start_ticks: Option<u64>,
     /// RFC 3339, UTC, where the boot time is known.
     pub start_time: Option<String>,
+    /// Cpu time used since it started, user plus system, in clock ticks (USER_HZ, 100 a
+    /// second on every common kernel); null without stat.
+    pub cpu_ticks: Option<u64>,
     pub rss_bytes: Option<u64>,
     pub oom_score_adj: Option<i32>,
     /// For a process in D state: the kernel function it sleeps in (/proc/<pid>/wchan), such as

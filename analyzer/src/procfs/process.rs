@@ -17,10 +17,14 @@ pub struct Stat {
     pub num_threads: u32,
     /// Field 24, resident set size in pages (signed in the kernel's format).
     pub rss_pages: i64,
+    /// Fields 14 and 15, utime plus stime: cpu time used, in clock ticks.
+    pub cpu_ticks: u64,
 }
 
 /// Counting from field 3 (state), the position of each field after the comm's closing `)`.
 const STAT_PPID: usize = 1;
+const STAT_UTIME: usize = 11;
+const STAT_STIME: usize = 12;
 const STAT_NUM_THREADS: usize = 17;
 const STAT_START_TICKS: usize = 19;
 const STAT_RSS_PAGES: usize = 21;
@@ -79,6 +83,9 @@ pub fn parse_stat(text: &str) -> Result<Stat, ParseError> {
             field(STAT_NUM_THREADS, "num_threads")?,
         )?,
         rss_pages: number(WHAT, None, "rss", field(STAT_RSS_PAGES, "rss")?)?,
+        cpu_ticks: number::<u64>(WHAT, None, "utime", field(STAT_UTIME, "utime")?)?.saturating_add(
+            number::<u64>(WHAT, None, "stime", field(STAT_STIME, "stime")?)?,
+        ),
     })
 }
 

@@ -76,6 +76,7 @@ fn fuzzed_model(next: &mut dyn FnMut() -> String) -> Model {
         threads: Some(1),
         start_ticks: Some(100),
         start_time: None,
+        cpu_ticks: Some(7),
         rss_bytes: Some(1 << 20),
         oom_score_adj: Some(0),
         wchan: None,
@@ -235,6 +236,7 @@ fn fuzzed_model(next: &mut dyn FnMut() -> String) -> Model {
             reason: GapReason::Vanished,
             detail: Some(next()),
         }],
+        window: None,
     }
 }
 

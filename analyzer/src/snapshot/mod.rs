@@ -10,6 +10,7 @@ pub mod id;
 mod lenient;
 mod load;
 pub use id::SnapshotId;
+mod samples;
 #[doc(hidden)]
 pub use load::{fuzz_load, FUZZ_LIMITS};
 pub use load::{
@@ -17,6 +18,8 @@ pub use load::{
     MAX_ENTRIES, MAX_ENTRY_BYTES, MAX_GAPS, MAX_INFLATED_BYTES, MAX_METADATA_BYTES, MAX_NAME_BYTES,
     MAX_PAX_BYTES, MAX_RETAINED_BYTES,
 };
+
+pub use samples::Sample;
 
 use nodesnap_format::bundle::{self, BundleError};
 use nodesnap_format::{Gap, Manifest, RuntimeMetadata};
@@ -54,6 +57,8 @@ pub struct Snapshot {
     /// Entries the analyzer could not use (damaged, unsafe or over a limit), reported with the
     /// collector's gaps.
     pub load_gaps: Vec<Gap>,
+    /// The later samples (`collector --samples`), in order; empty for one sample.
+    samples: Vec<Sample>,
 }
 
 /// The files of one directory: their bytes side by side and where each name and content sits.
@@ -260,7 +265,14 @@ impl Snapshot {
             dirs,
             file_count,
             load_gaps,
+            samples: Vec::new(),
         }
+    }
+
+    /// The snapshot with its later samples (the loader's last step).
+    pub(crate) fn with_samples(mut self, samples: Vec<Sample>) -> Snapshot {
+        self.samples = samples;
+        self
     }
 
     /// The raw bytes of a file, by its path relative to the node's root.

@@ -89,6 +89,9 @@ pub struct Usage {
     pub cpu_nr_periods: Option<u64>,
     pub cpu_nr_throttled: Option<u64>,
     pub cpu_throttled_usec: Option<u64>,
+    /// Cpu time used by the cgroup since it was made, in microseconds: v2 `cpu.stat`
+    /// `usage_usec`, v1 `cpuacct.usage` (nanoseconds there).
+    pub cpu_usage_usec: Option<u64>,
     /// v2 `memory.events.local`: the same events counted at this level only (Linux 5.7).
     pub memory_events_local: Option<MemoryEvents>,
     /// What the memory is, from `memory.stat` (v1 and v2).

@@ -17,6 +17,7 @@ pub mod summary;
 pub mod table;
 pub mod text;
 pub mod tree;
+pub mod window;
 
 #[cfg(test)]
 pub(crate) mod golden;

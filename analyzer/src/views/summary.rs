@@ -18,6 +18,7 @@ pub fn render(model: &Model, width: Width, palette: Palette) -> String {
     lines.extend(node_lines(model));
     lines.extend(workload_lines(model, palette));
     lines.push(collected_line(model));
+    lines.extend(super::window::summary_lines(model));
     let mut out = String::new();
     for (key, value) in lines {
         let line = format!("{key:<11}{value}");

@@ -124,6 +124,7 @@ pub fn process(pid: u32, ppid: u32, comm: &str, cmdline: &str, role: ProcessRole
         threads: Some(1),
         start_ticks: Some(1000 + u64::from(pid)),
         start_time: None,
+        cpu_ticks: None,
         rss_bytes: Some(4 * 1024 * 1024),
         oom_score_adj: Some(0),
         wchan: None,

@@ -29,6 +29,10 @@ pub struct Config {
     pub workers: usize,
     /// Blocked reader threads given up on before the run stops replacing them.
     pub max_abandoned: usize,
+    /// Samples of the fast-changing files (`--samples`), 1 for a plain snapshot.
+    pub samples: u32,
+    /// Between the starts of two samples (`--interval`).
+    pub interval: Duration,
 }
 
 impl Config {
@@ -43,6 +47,8 @@ impl Config {
             max_total_bytes: 512 << 20,
             workers: 2,
             max_abandoned: 8,
+            samples: 1,
+            interval: Duration::from_secs(5),
         }
     }
 }

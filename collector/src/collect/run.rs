@@ -9,13 +9,15 @@ use crate::archive::SnapshotWriter;
 use crate::discovery::ConfigPaths;
 use crate::identity;
 use crate::pool::{
-    self, Event, Job, JobKind, MetaFile, Outcome, PartialBundle, Purpose, ReadContext,
+    self, Event, FileRead, Job, JobKind, MetaFile, Outcome, PartialBundle, Purpose, ReadContext,
     PROCESS_ITEM_NS, PROCESS_ITEM_WCHAN,
 };
 use crate::runtime_dirs::RuntimeLister;
+use crate::sampling::Sampler;
 use nodesnap_format::{
     CmdlinePolicy, Counts, Gap, GapReason, RuntimeMetadata, BUNDLE_FILE, CGROUP_FILES,
     D_STATE_FILE, MAX_ENTRY_NAME_BYTES, NAMESPACE_LINKS_FILE, OPTIONAL_NODE_FILES, PROCESS_FILES,
+    SAMPLES_DIR,
 };
 use std::collections::{HashMap, VecDeque};
 use std::io::{self, Write};
@@ -64,6 +66,7 @@ pub(super) struct Run<W: Write> {
     /// Partial bundles of resumed jobs still waiting in `pending`, by the resumed job's id.
     pub(super) carried: HashMap<u64, PartialBundle>,
     pub(super) next_job_id: u64,
+    pub(super) sampler: Sampler,
 }
 
 impl<W: Write> Run<W> {
@@ -81,7 +84,7 @@ impl<W: Write> Run<W> {
 
     pub(super) fn queue_for(&mut self, kind: &JobKind) -> &mut VecDeque<Job> {
         match kind {
-            JobKind::CgroupDir { .. } => &mut self.pending_dirs,
+            JobKind::CgroupDir { .. } | JobKind::SampleCgroupDir { .. } => &mut self.pending_dirs,
             _ => &mut self.pending,
         }
     }
@@ -151,12 +154,31 @@ impl<W: Write> Run<W> {
         match kind {
             JobKind::Process { pid } if partial.files > 0 => {
                 self.counts.processes += u64::from(partial.has_stat);
+                if partial.has_stat {
+                    self.sampler.saw_process(*pid, partial.start_ticks);
+                }
                 self.writer
                     .add_root_bundle(&ProcessDir(*pid), &partial.records)?;
             }
             JobKind::CgroupDir { rel } if partial.listed => {
                 self.counts.cgroups += 1;
+                self.sampler.saw_cgroup_dir(rel, &partial.records);
                 self.writer.add_root_bundle(rel, &partial.records)?;
+            }
+            // Later samples are not counted in `counts`, which describes `root/`; the
+            // manifest's `sampling` counts them. A pid that now holds another life has no
+            // stat here (the worker stopped at it).
+            JobKind::SampleProcess { sample, pid, .. } if partial.has_stat => {
+                self.sampler.wrote(true);
+                let base = SampleDir(*sample);
+                return self
+                    .writer
+                    .add_bundle_under(&base, &ProcessDir(*pid), &partial.records);
+            }
+            JobKind::SampleCgroupDir { sample, rel, .. } if partial.listed => {
+                self.sampler.wrote(false);
+                let base = SampleDir(*sample);
+                return self.writer.add_bundle_under(&base, rel, &partial.records);
             }
             _ => return Ok(()),
         }
@@ -182,6 +204,9 @@ impl<W: Write> Run<W> {
             Outcome::NsUnreadable { links } => self.ns_unreadable(&item_path(&kind, item), links),
             Outcome::Listing { subdirs, not_utf8 } => self.listed(subdirs, not_utf8),
             Outcome::Runtime(found) => self.discovered(*found),
+            // A process gone by a later sample exited during the window: its absence there
+            // says so, no gap.
+            Outcome::Vanished if matches!(kind.as_ref(), JobKind::SampleProcess { .. }) => {}
             Outcome::Vanished => {
                 if !flight.reported_vanished {
                     flight.reported_vanished = true;
@@ -247,6 +272,9 @@ impl<W: Write> Run<W> {
                 self.handle_meta(rel, &data, meta);
                 Ok(())
             }
+            Purpose::Sample(sample) => self
+                .writer
+                .add_top_file(&format!("{SAMPLES_DIR}/{sample}/{rel}"), &data),
         }
     }
 
@@ -377,10 +405,14 @@ impl<W: Write> Run<W> {
             // Unreadable or absent: the daemon runs on its defaults, and so do we.
             self.complete_daemon(*pid, &ConfigPaths::default());
         }
-        // A node file of a feature this kernel lacks (PSI, conntrack) is absent, not unread.
+        // A node file of a feature this kernel lacks (PSI, conntrack) is absent, not unread; so
+        // is a cgroup removed or a file gone by a later sample (its absence there says so).
         let may_be_missing = match kind {
-            JobKind::Files { reads } => reads.get(item).is_some_and(|r| {
-                r.purpose == Purpose::Copy && OPTIONAL_NODE_FILES.contains(&r.rel.as_str())
+            JobKind::SampleCgroupDir { .. } => true,
+            JobKind::Files { reads } => reads.get(item).is_some_and(|r| match r.purpose {
+                Purpose::Sample(_) => true,
+                Purpose::Copy => OPTIONAL_NODE_FILES.contains(&r.rel.as_str()),
+                _ => false,
             }),
             _ => false,
         } || meta.as_ref().is_some_and(MetaFile::may_be_missing);
@@ -438,6 +470,15 @@ impl<W: Write> Run<W> {
     }
 }
 
+/// A later sample's directory in the snapshot, `samples/<k>`.
+pub(super) struct SampleDir(pub(super) u32);
+
+impl std::fmt::Display for SampleDir {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{SAMPLES_DIR}/{}", self.0)
+    }
+}
+
 /// The directory of a process in the snapshot, formatted only when written.
 pub(super) struct ProcessDir(pub(super) u32);
 
@@ -451,20 +492,32 @@ impl std::fmt::Display for ProcessDir {
 /// are formatted here rather than for every file read.
 pub(super) fn item_path(kind: &JobKind, item: usize) -> String {
     let name = match kind {
-        JobKind::Process { .. } if item == PROCESS_ITEM_NS => NAMESPACE_LINKS_FILE,
-        JobKind::Process { .. } if item == PROCESS_ITEM_WCHAN => D_STATE_FILE,
-        JobKind::Process { .. } => item
+        JobKind::Process { .. } | JobKind::SampleProcess { .. } if item == PROCESS_ITEM_NS => {
+            NAMESPACE_LINKS_FILE
+        }
+        JobKind::Process { .. } | JobKind::SampleProcess { .. } if item == PROCESS_ITEM_WCHAN => {
+            D_STATE_FILE
+        }
+        JobKind::Process { .. } | JobKind::SampleProcess { .. } => item
             .checked_sub(1)
             .and_then(|index| PROCESS_FILES.get(index))
             .copied()
             .unwrap_or_default(),
-        JobKind::CgroupDir { .. } => item
+        JobKind::CgroupDir { .. } | JobKind::SampleCgroupDir { .. } => item
             .checked_sub(1)
             .and_then(|index| CGROUP_FILES.get(index))
             .copied()
             .unwrap_or_default(),
         JobKind::Files { reads } => {
-            return reads.get(item).map(|r| r.rel.clone()).unwrap_or_default()
+            return match reads.get(item) {
+                Some(FileRead {
+                    rel,
+                    purpose: Purpose::Sample(sample),
+                    ..
+                }) => format!("{SAMPLES_DIR}/{sample}/{rel}"),
+                Some(read) => read.rel.clone(),
+                None => String::new(),
+            };
         }
     };
     if name.is_empty() {

@@ -78,8 +78,8 @@ pub(super) fn check_stuck<W: Write>(
                 )),
             ));
             let resumable = match flight.kind.as_ref() {
-                JobKind::Process { .. } | JobKind::CgroupDir { .. } => item > 0,
                 JobKind::Files { .. } => true,
+                _ => item > 0,
             };
             if resumable {
                 let id = run.next_job_id;

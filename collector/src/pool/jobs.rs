@@ -22,6 +22,8 @@ pub enum Purpose {
     Identity,
     /// A runtime config or pid file, parsed into meta/runtime.json and never copied.
     Meta(MetaFile),
+    /// A node file read again for a later sample, copied under `samples/<k>/`.
+    Sample(u32),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -86,9 +88,31 @@ pub struct FileRead {
 
 #[derive(Debug)]
 pub enum JobKind {
-    Process { pid: u32 },
-    CgroupDir { rel: String },
-    Files { reads: Vec<FileRead> },
+    Process {
+        pid: u32,
+    },
+    CgroupDir {
+        rel: String,
+    },
+    Files {
+        reads: Vec<FileRead>,
+    },
+    /// A later sample of a process the first pass read: its `SAMPLED_PROCESS_FILES`, kept
+    /// only while the pid still holds the life that started at `start_ticks`; or, with no
+    /// `start_ticks`, a process the first pass did not see, read whole.
+    SampleProcess {
+        sample: u32,
+        pid: u32,
+        start_ticks: Option<u64>,
+    },
+    /// A later sample of a cgroup directory: the files of `CGROUP_FILES` whose bits `files`
+    /// sets (its `SAMPLED_CGROUP_FILES` the first pass found), without listing it again, no
+    /// walk below.
+    SampleCgroupDir {
+        sample: u32,
+        rel: String,
+        files: u64,
+    },
 }
 
 impl JobKind {
@@ -98,6 +122,12 @@ impl JobKind {
             JobKind::Process { pid } => format!("proc/{pid}"),
             JobKind::CgroupDir { rel } => rel.clone(),
             JobKind::Files { reads } => reads.first().map(|r| r.rel.clone()).unwrap_or_default(),
+            JobKind::SampleProcess { sample, pid, .. } => {
+                format!("{}/{sample}/proc/{pid}", nodesnap_format::SAMPLES_DIR)
+            }
+            JobKind::SampleCgroupDir { sample, rel, .. } => {
+                format!("{}/{sample}/{rel}", nodesnap_format::SAMPLES_DIR)
+            }
         }
     }
 }

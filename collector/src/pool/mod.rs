@@ -11,7 +11,7 @@ use crate::fsread::{self, EntryKind};
 use crate::redact;
 use nodesnap_format::{
     bundle, CmdlinePolicy, CGROUP_FILES, D_STATE_FILE, NAMESPACE_LINKS, NAMESPACE_LINKS_FILE,
-    PROCESS_FILES,
+    PROCESS_FILES, SAMPLED_PROCESS_FILES,
 };
 use std::ffi::CString;
 use std::io;
@@ -233,8 +233,14 @@ pub fn run_worker(
         };
         let skip = |item: usize| job.resume_after.is_some_and(|last| item <= last);
         match job.kind.as_ref() {
-            JobKind::Process { pid } => read_process(&sink, &job, *pid, &skip, &mut scratch),
-            JobKind::CgroupDir { rel } => read_cgroup_dir(&sink, rel, &skip, &mut scratch),
+            JobKind::Process { pid } => read_process(&sink, &job, *pid, None, &skip, &mut scratch),
+            JobKind::SampleProcess {
+                pid, start_ticks, ..
+            } => read_process(&sink, &job, *pid, *start_ticks, &skip, &mut scratch),
+            JobKind::CgroupDir { rel } => read_cgroup_dir(&sink, rel, None, &skip, &mut scratch),
+            JobKind::SampleCgroupDir { rel, files, .. } => {
+                read_cgroup_dir(&sink, rel, Some(*files), &skip, &mut scratch)
+            }
             JobKind::Files { reads } => {
                 for (item, read) in reads.iter().enumerate() {
                     if skip(item) {
@@ -341,10 +347,14 @@ pub fn stat_in_d_state(stat: &[u8]) -> bool {
     close.and_then(|c| stat.get(c + 2)) == Some(&b'D')
 }
 
+/// Reads a process's files into its bundle; for a later sample (`sampled` holds the start time
+/// the first pass read) only `SAMPLED_PROCESS_FILES`, and nothing once the pid turns out to
+/// hold another life.
 fn read_process(
     sink: &JobSink,
     job_record: &Job,
     pid: u32,
+    sampled: Option<u64>,
     skip: &dyn Fn(usize) -> bool,
     scratch: &mut Scratch,
 ) {
@@ -390,7 +400,7 @@ fn read_process(
     }
     for (index, (name, c_name)) in PROCESS_FILES.iter().zip(&context.names.process).enumerate() {
         let item = index + 1;
-        if skip(item) {
+        if skip(item) || sampled.is_some() && !SAMPLED_PROCESS_FILES.contains(name) {
             continue;
         }
         let is_cmdline = *name == "cmdline";
@@ -411,7 +421,13 @@ fn read_process(
         state.end();
         match read {
             Read::Done { truncated } => {
-                if is_cmdline {
+                if item == 1 && sampled.is_some_and(|t| stat_start_ticks(&scratch.data) != Some(t))
+                {
+                    // Another life under the pid: the sampled process has exited.
+                    sink.send(PROCESS_ITEM_DIR, Outcome::Vanished);
+                    return;
+                }
+                if is_cmdline && matches!(job_record.kind.as_ref(), JobKind::Process { .. }) {
                     if let Some(found) = discovery::discover(pid, &scratch.data) {
                         sink.send(item, Outcome::Runtime(Box::new(found)));
                     }
@@ -454,7 +470,7 @@ fn read_process(
             }
         }
     }
-    if !skip(PROCESS_ITEM_NS) {
+    if !skip(PROCESS_ITEM_NS) && sampled.is_none() {
         state.begin(job, PROCESS_ITEM_NS, "ns");
         let outcome = read_ns_links(context, &dir, &mut scratch.ns);
         state.end();
@@ -470,7 +486,7 @@ fn read_process(
     }
     // What a process in D state waits on, read only for those: one more file per process
     // would cost every node, and a sleeping process's wchan says little.
-    if in_d_state && !skip(PROCESS_ITEM_WCHAN) {
+    if in_d_state && !skip(PROCESS_ITEM_WCHAN) && sampled.is_none() {
         read_wchan(sink, &dir, scratch);
     }
 }
@@ -596,7 +612,16 @@ fn list_cgroup_dir(dir: &OwnedFd, rel: &str) -> io::Result<CgroupListing> {
     Ok(listing)
 }
 
-fn read_cgroup_dir(sink: &JobSink, rel: &str, skip: &dyn Fn(usize) -> bool, scratch: &mut Scratch) {
+/// Reads a cgroup directory's control files into its bundle and reports its subdirectories;
+/// for a later sample (`sampled`: which of `CGROUP_FILES`, one bit each) only those, without
+/// listing the directory, and no subdirectories.
+fn read_cgroup_dir(
+    sink: &JobSink,
+    rel: &str,
+    sampled: Option<u64>,
+    skip: &dyn Fn(usize) -> bool,
+    scratch: &mut Scratch,
+) {
     let (context, state, job) = (sink.context, sink.state, sink.job);
     state.begin(job, 0, "");
     // The top of the tree is opened component by component; a subdirectory is opened in one
@@ -609,7 +634,16 @@ fn read_cgroup_dir(sink: &JobSink, rel: &str, skip: &dyn Fn(usize) -> bool, scra
     } else {
         fsread::open_at(context.root.as_raw_fd(), rel, flags)
     };
-    let listed = opened.and_then(|dir| list_cgroup_dir(&dir, rel).map(|listing| (dir, listing)));
+    let listed = opened.and_then(|dir| match sampled {
+        Some(files) => Ok((
+            dir,
+            CgroupListing {
+                files,
+                ..CgroupListing::default()
+            },
+        )),
+        None => list_cgroup_dir(&dir, rel).map(|listing| (dir, listing)),
+    });
     state.end();
     let (dir, listing) = match listed {
         Ok(listed) => listed,
@@ -620,7 +654,9 @@ fn read_cgroup_dir(sink: &JobSink, rel: &str, skip: &dyn Fn(usize) -> bool, scra
             return;
         }
     };
-    if !skip(0) {
+    if sampled.is_some() {
+        sink.update(|bundle| bundle.listed = true);
+    } else if !skip(0) {
         sink.update(|bundle| bundle.listed = true);
         sink.send(
             0,

@@ -294,6 +294,8 @@ pub struct Snap {
     pub metadata: serde_json::Value,
     /// Every entry name, as stored.
     pub names: Vec<String>,
+    /// Entries of later samples, by path under `samples/` (`1/proc/42/nodesnap-files.txt`).
+    pub samples: BTreeMap<String, Vec<u8>>,
 }
 
 impl Snap {
@@ -341,6 +343,7 @@ pub fn read_snapshot_bytes(bytes: &[u8]) -> Snap {
     let mut top = String::new();
     let mut manifest = None;
     let mut metadata = serde_json::Value::Null;
+    let mut samples = BTreeMap::new();
     for entry in archive.entries().unwrap() {
         let mut entry = entry.unwrap();
         let name = entry.path().unwrap().to_string_lossy().into_owned();
@@ -353,6 +356,8 @@ pub fn read_snapshot_bytes(bytes: &[u8]) -> Snap {
             manifest = Some(serde_yaml::from_slice(&data).unwrap());
         } else if rest == "meta/runtime.json" {
             metadata = serde_json::from_slice(&data).unwrap();
+        } else if let Some(rel) = rest.strip_prefix("samples/") {
+            samples.insert(rel.to_string(), data);
         } else if let Some(rel) = rest.strip_prefix("root/") {
             assert!(
                 !entry.header().entry_type().is_dir(),
@@ -389,6 +394,7 @@ pub fn read_snapshot_bytes(bytes: &[u8]) -> Snap {
         manifest: manifest.expect("manifest.yaml in the tarball"),
         metadata,
         names,
+        samples,
     }
 }
 

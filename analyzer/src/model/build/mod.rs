@@ -34,6 +34,7 @@ use super::types::{
 };
 use crate::snapshot::{Origin, Snapshot};
 use cgroups::CgroupFacts;
+pub(crate) use node::rfc3339;
 use nodesnap_format::{Gap, Manifest, RuntimeMetadata};
 use pods::{PodGroups, PodSources};
 use processes::ClassCache;
@@ -130,6 +131,7 @@ pub fn assemble(
         cgroups,
         findings: Vec::new(),
         gaps,
+        window: None,
     }
 }
 

@@ -132,6 +132,7 @@ pub fn to_model(
                     (Some(b), Some(t)) => Some(rfc3339(b.saturating_add(t / USER_HZ))),
                     _ => None,
                 },
+                cpu_ticks: p.cpu_ticks,
                 rss_bytes: p.rss_bytes,
                 oom_score_adj: p.oom_score_adj,
                 wchan: p.wchan.clone(),

@@ -4,10 +4,10 @@
 
 use super::collected::Collected;
 use super::{one_line, LoadError, LoadStats, MIN_RECORD_BYTES};
-use crate::snapshot::{DirFiles, DirFilesProblem, Snapshot};
+use crate::snapshot::{DirFiles, DirFilesProblem, Sample, Snapshot};
 use nodesnap_format::{
     Gap, GapReason, Manifest, RuntimeMetadata, BUNDLE_FILE, FORMAT_VERSION, MANIFEST_PATH,
-    METADATA_PATH, ROOT_DIR,
+    METADATA_PATH, ROOT_DIR, SAMPLES_DIR,
 };
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
@@ -40,6 +40,7 @@ pub(super) fn assemble(
     let top = Top(top);
     let manifest = take_manifest(source, &top, has_manifest, &mut collected)?;
     let metadata = take_metadata(&top, &mut collected);
+    let samples = take_samples(&top, &manifest, &mut collected);
     let root = top.path(ROOT_DIR);
     let tree = node_tree(&root, "the snapshot's root/ directory", &mut collected);
     let promised = manifest.counts.files;
@@ -53,8 +54,86 @@ pub(super) fn assemble(
     );
     gaps.append(&mut snapshot.load_gaps);
     snapshot.load_gaps = gaps;
-    Ok((snapshot, collected.stats))
+    Ok((snapshot.with_samples(samples), collected.stats))
 }
+
+/// Takes the entries of the later samples (`samples/<k>/`, format 3) out of what was read, one
+/// tree per sample the manifest times. Entries of a sample it does not time are gaps.
+fn take_samples(top: &Top, manifest: &Manifest, collected: &mut Collected) -> Vec<Sample> {
+    let prefix = format!("{}/", top.path(SAMPLES_DIR));
+    let times = manifest
+        .sampling
+        .as_ref()
+        .map(|s| s.samples.as_slice())
+        .unwrap_or_default();
+    let mut trees: BTreeMap<u32, BTreeMap<String, DirFiles>> = BTreeMap::new();
+    // `samples/<k>/<rest>` as (k, rest); None for anything else.
+    let split = |path: &str| -> Option<(u32, String)> {
+        let (k, rest) = path.strip_prefix(&prefix)?.split_once('/')?;
+        Some((k.parse().ok()?, rest.to_string()))
+    };
+    let bundles: Vec<String> = collected
+        .bundles
+        .keys()
+        .filter(|dir| dir.starts_with(&prefix))
+        .cloned()
+        .collect();
+    let mut unusable = Vec::new();
+    for dir in bundles {
+        let Some(bytes) = collected.bundles.remove(&dir) else {
+            continue;
+        };
+        let archive_path = format!("{dir}/{BUNDLE_FILE}");
+        match split(&dir) {
+            Some((k, rest)) if k >= 1 && (k as usize) < times.len() => {
+                let (files, problems) = DirFiles::from_bundle(bytes);
+                for problem in problems {
+                    unusable.push((archive_path.clone(), bundle_problem(&problem)));
+                }
+                trees.entry(k).or_default().insert(rest, files);
+            }
+            _ => unusable.push((archive_path, NOT_A_SAMPLE.to_string())),
+        }
+    }
+    let files: Vec<String> = collected
+        .files
+        .keys()
+        .filter(|path| path.starts_with(&prefix))
+        .cloned()
+        .collect();
+    for path in files {
+        let Some(content) = collected.files.remove(&path) else {
+            continue;
+        };
+        match split(&path) {
+            Some((k, rest)) if k >= 1 && (k as usize) < times.len() => {
+                let (dir, name) = rest.rsplit_once('/').unwrap_or(("", rest.as_str()));
+                let slot = trees
+                    .entry(k)
+                    .or_default()
+                    .entry(dir.to_string())
+                    .or_default();
+                if slot.get(name).is_some() {
+                    unusable.push((path, "also in the directory's bundle; ignored".to_string()));
+                } else if let Err(problem) = slot.push(name, &content) {
+                    unusable.push((path, bundle_problem(&problem)));
+                }
+            }
+            _ => unusable.push((path, NOT_A_SAMPLE.to_string())),
+        }
+    }
+    for (path, detail) in unusable {
+        collected.gap(path, detail);
+    }
+    trees
+        .into_iter()
+        .map(|(k, dirs)| Sample::new(k, times[k as usize], dirs))
+        .collect()
+}
+
+/// Why an entry under `samples/` is not used.
+const NOT_A_SAMPLE: &str =
+    "under samples/ but not in a sample the manifest's sampling times; ignored";
 
 /// The snapshot's top directory inside the archive: empty when the archive holds the snapshot's
 /// files at its root.

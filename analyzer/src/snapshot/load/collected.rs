@@ -203,6 +203,8 @@ fn is_snapshot_path(relative: &str) -> bool {
         || relative == "meta"
         || relative == nodesnap_format::ROOT_DIR
         || relative.starts_with("root/")
+        || relative == nodesnap_format::SAMPLES_DIR
+        || relative.starts_with("samples/")
 }
 
 /// Turns an entry name into a safe relative path (`a/b/c`), or says why it is unusable.

@@ -677,7 +677,7 @@ fn future_format_version_is_refused_before_reading_other_fields() {
     );
     assert_eq!(
         load_err(&tar.bytes()),
-        "test.tar.gz: snap-node1/manifest.yaml: format_version 7 is newer than this analyzer reads (2); use a newer nodesnap"
+        "test.tar.gz: snap-node1/manifest.yaml: format_version 7 is newer than this analyzer reads (3); use a newer nodesnap"
     );
 }
 
@@ -929,9 +929,9 @@ fn directory_with_a_future_manifest_is_refused() {
     let dir = TempDir::new("future");
     let top = dir.0.join("snap");
     write_tree(&top);
-    std::fs::write(top.join(MANIFEST_PATH), b"format_version: 3\n").unwrap();
+    std::fs::write(top.join(MANIFEST_PATH), b"format_version: 4\n").unwrap();
     let message = load(&top).unwrap_err().to_string();
-    assert!(message.ends_with("manifest.yaml: format_version 3 is newer than this analyzer reads (2); use a newer nodesnap"), "{message}");
+    assert!(message.ends_with("manifest.yaml: format_version 4 is newer than this analyzer reads (3); use a newer nodesnap"), "{message}");
 }
 
 #[test]
