@@ -74,7 +74,9 @@ fn three_samples_show_a_throttled_burner_and_its_rate() {
             return;
         }
     };
-    let out = std::env::temp_dir().join(format!("{name}.tar.gz"));
+    // Removed with its directory on drop, also when an assertion fails.
+    let dir = nodesnap_fixtures::TempDir::new(&name);
+    let out = dir.join("snapshot.tar.gz");
     run(
         Command::new(&collector)
             .args(["--samples", "3", "--interval", "1", "-q", "-o"])
@@ -97,7 +99,6 @@ fn three_samples_show_a_throttled_burner_and_its_rate() {
         Duration::from_secs(120),
     ))
     .unwrap();
-    let _ = std::fs::remove_file(&out);
     let pid = burner.child.id();
     drop(burner);
 
