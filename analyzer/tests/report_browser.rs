@@ -1,4 +1,4 @@
-//! The report in real headless Chromium: every section present, the pod count right, the
+//! The report in real headless Chromium: every section present (the window's when sampled), the pod count right, the
 //! search box filtering, lazy bodies of collapsed sections filled when opened, searched, linked
 //! to or printed, no console error, no network request, and the hostile strings running nothing.
 //! Screenshots land in target/report-screenshots/ for people to look at.
@@ -63,6 +63,19 @@ fn print_event(browser: &mut Browser, name: &str) {
         .expect("event dispatched");
 }
 
+/// Each section is on the page with its heading and its link in the header.
+fn assert_sections(browser: &mut Browser, ids: &[&str]) {
+    for id in ids {
+        let present = browser
+            .eval(&format!(
+                "!!document.querySelector('section#{id} h2') && \
+                 !!document.querySelector('header nav a[href=\"#{id}\"]')"
+            ))
+            .expect("evaluates");
+        assert_eq!(present, true, "section {id} and its header link");
+    }
+}
+
 fn assert_clean(browser: &Browser, file: &std::path::Path) {
     assert_eq!(browser.errors(), Vec::<String>::new(), "console errors");
     assert_eq!(
@@ -86,15 +99,7 @@ fn seed_report_opens_offline_with_every_section_and_working_search() {
             "ready",
             "a small page keeps its bodies plain and readable at once"
         );
-        for id in SECTIONS {
-            let present = browser
-                .eval(&format!(
-                    "!!document.querySelector('section#{id} h2') && \
-                     !!document.querySelector('header nav a[href=\"#{id}\"]')"
-                ))
-                .expect("evaluates");
-            assert_eq!(present, true, "section {id} and its header link");
-        }
+        assert_sections(browser, &SECTIONS);
         let pods = browser
             .eval("document.querySelectorAll('#pods details.pod').length")
             .expect("evaluates");
@@ -384,6 +389,45 @@ fn big_node_report_opens_and_filters_two_thousand_pods() {
             expanded.as_secs_f64(),
             timing.as_str().unwrap_or_default()
         );
+    });
+}
+
+#[test]
+fn a_sampled_report_shows_its_window_section_linked_from_the_header() {
+    with_browser("sampled_report_window_section", |browser| {
+        let model = report_support::window::sampled_seed_model();
+        let file = write_report("seed-sampled", &model);
+        browser
+            .open(&file, Duration::from_secs(30))
+            .expect("report loads");
+        assert_sections(browser, &SECTIONS);
+        assert_sections(browser, &["window"]);
+        let busiest = browser
+            .eval(
+                "(() => { const dt = Array.from(document.querySelectorAll('#window dt')) \
+                 .find(d => d.textContent === 'Busiest'); \
+                 return dt.nextElementSibling.textContent; })()",
+            )
+            .expect("evaluates");
+        assert_eq!(
+            busiest, "<b>nginx 7190 1.10 cores",
+            "the process name reads as text, not markup"
+        );
+        assert_eq!(
+            browser
+                .eval("document.querySelectorAll('#window b').length")
+                .expect("evaluates"),
+            0
+        );
+        browser.settle(Duration::from_millis(200));
+        assert_clean(browser, &file);
+        browser
+            .screenshot_from(
+                "#window",
+                1300,
+                &report_support::screenshot_dir().join("seed-window.png"),
+            )
+            .expect("section screenshot");
     });
 }
 

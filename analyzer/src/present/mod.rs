@@ -13,6 +13,8 @@
 //!   view and the diff report.
 //! - `signals`: pressure figures, what a cgroup's memory is, a node limit with its use.
 //! - `source`: the notice for a model read from an sosreport and what it cannot show.
+//! - `window`: what the samples of one snapshot show over their window, for the summary and
+//!   the report.
 //!
 //! Enum names are the enums' own `Display` (the names of the JSON model). What is specific to
 //! one medium stays with it: the terminal's sanitizer, widths and colours in `views::text`,
@@ -32,6 +34,7 @@ pub mod source;
 pub mod text;
 pub mod tree;
 pub mod units;
+pub mod window;
 
 pub use index::Index;
 

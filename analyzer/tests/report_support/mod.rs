@@ -7,6 +7,7 @@
 
 pub mod cdp;
 pub mod fleet;
+pub mod window;
 
 use analyzer::model::*;
 use nodesnap_fixtures::{layouts, TempDir};

@@ -4,9 +4,9 @@
 //!
 //! One file per section of the page: `node` (facts and gaps), `findings`, `pods` (pod cards,
 //! containers, their resources and namespace grids), `processes` (the process tree),
-//! `cgroups` (the cgroup tree), `namespaces`, and `search` (the page's search index). `links`
-//! holds what they share: the model's index and the anchors and link texts of pods,
-//! containers and processes.
+//! `cgroups` (the cgroup tree), `namespaces`, `window` (what several samples showed over their
+//! window), and `search` (the page's search index). `links` holds what they share: the model's
+//! index and the anchors and link texts of pods, containers and processes.
 
 mod cgroups;
 mod findings;
@@ -18,6 +18,7 @@ mod pods;
 mod processes;
 mod resources;
 mod search;
+mod window;
 
 pub use cgroups::{CgroupEntry, CgroupLine, CgroupProcess, CgroupsView};
 pub use findings::{FindingGroup, FindingView, FindingsView};
@@ -29,6 +30,7 @@ pub use pods::{ContainerView, PodView, PodsView, ProcRow, PROC_HEADER};
 pub use processes::{ProcessTreeView, TreeBlock, TreeLine};
 pub use resources::resource_facts;
 pub use search::{SearchEntry, SearchIndex};
+pub use window::WindowView;
 
 use super::text::visible;
 use crate::model::{Model, Severity};
@@ -53,6 +55,8 @@ pub struct ReportView {
     /// The figures a reader looks at first, at the top of the page.
     pub glance: Vec<Glance>,
     pub node: NodeView,
+    /// What the samples showed over their window; None for a snapshot of one sample.
+    pub window: Option<WindowView>,
     pub findings: FindingsView,
     pub pods: PodsView,
     pub standalone: Vec<ContainerView>,
@@ -90,6 +94,7 @@ pub fn build(model: &Model) -> ReportView {
         ns_header: NS_HEADER,
         glance: glance(model, &pods, standalone.len()),
         node: node::node_view(model),
+        window: window::window_view(model),
         findings: findings::findings_view(&links, &homes),
         search: search::index(&links),
         pods,
