@@ -1,15 +1,19 @@
-//! Snapshots written before format 3 (the bundled samples/, formats 1 and 2) still open: one
-//! sample each, a model with processes and no window; `analyzer diff` of one of them alone is
-//! bad input that says what to do instead.
+//! Snapshots of one sample still open whatever format wrote them (the compatibility snapshots
+//! of tests/compat/ in formats 1 and 2, the bundled samples/ in today's): one sample each, a
+//! model with processes and no window; `analyzer diff` of one of them alone is bad input that
+//! says what to do instead.
 
 use nodesnap_format::FORMAT_VERSION;
 use std::path::PathBuf;
 use std::process::Command;
 
-fn bundled() -> Vec<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../samples");
+/// The `.tar.gz` snapshots under `dir` (relative to the workspace), sorted.
+fn snapshots_in(dir: &str) -> Vec<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(dir);
     let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap()
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .map(|entry| entry.unwrap().path())
         .filter(|path| path.to_string_lossy().ends_with(".tar.gz"))
         .collect();
@@ -17,14 +21,18 @@ fn bundled() -> Vec<PathBuf> {
     paths
 }
 
+fn bundled() -> Vec<PathBuf> {
+    snapshots_in("samples")
+}
+
 #[test]
-fn every_bundled_snapshot_of_an_older_format_opens_as_one_sample() {
+fn every_snapshot_of_one_sample_opens_as_one_sample_in_formats_1_to_today() {
     let mut versions = Vec::new();
-    for path in bundled() {
+    for path in snapshots_in("tests/compat").into_iter().chain(bundled()) {
         let snapshot =
             analyzer::snapshot::load(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let version = snapshot.manifest.format_version;
-        assert!(version < FORMAT_VERSION, "{}: {version}", path.display());
+        assert!(version <= FORMAT_VERSION, "{}: {version}", path.display());
         versions.push(version);
         assert_eq!(snapshot.sample_count(), 1, "{}", path.display());
         assert!(snapshot.manifest.sampling.is_none());
@@ -37,8 +45,8 @@ fn every_bundled_snapshot_of_an_older_format_opens_as_one_sample() {
     versions.dedup();
     assert_eq!(
         versions,
-        [1, 2],
-        "the bundled samples cover formats 1 and 2"
+        (1..=FORMAT_VERSION).collect::<Vec<_>>(),
+        "tests/compat and samples/ cover every format"
     );
 }
 

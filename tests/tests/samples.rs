@@ -421,7 +421,16 @@ mod layouts {
         assert!(m.containers.iter().all(|c| c.pod_uid.is_none()));
         let rules = rules_fired(&m);
         assert!(rules.contains(&"process-zombie"), "{rules:?}");
-        assert!(rules.contains(&"process-uninterruptible"), "{rules:?}");
+        // The collector read the D-state tar's wchan, so the finding says what it waits in.
+        assert!(!rules.contains(&"process-uninterruptible"), "{rules:?}");
+        let tar = m.processes.iter().find(|p| p.state == 'D').expect("tar");
+        assert_eq!(tar.wchan.as_deref(), Some("rpc_wait_bit_killable"));
+        let wait = m
+            .findings
+            .iter()
+            .find(|f| f.rule == "d-state-wait")
+            .expect("d-state-wait");
+        assert!(wait.message.contains("NFS"), "{}", wait.message);
     }
 
     #[test]
@@ -472,27 +481,81 @@ mod layouts {
 }
 
 /// `tests/compat/seed-node-format-1.tar.gz` is the seed node as the format 1 collector wrote it
-/// (one tar entry per file, a directory entry per cgroup); `samples/seed-node.tar.gz` is the
-/// same fixture tree in format 2 (one bundle per directory). Everything but the collection
+/// (one tar entry per file, a directory entry per cgroup); `tests/compat/seed-node-format-2.tar.gz`
+/// is the same fixture tree in format 2 (one bundle per directory). Everything but the collection
 /// record must come out the same, so old snapshots attached to tickets stay readable.
 #[test]
 fn a_format_1_snapshot_gives_the_same_model_as_format_2_of_the_same_node() {
-    let old_path = samples_dir().join("../tests/compat/seed-node-format-1.tar.gz");
-    let old_snapshot = load(&old_path).expect("format 1 snapshot");
-    assert_eq!(old_snapshot.manifest.format_version, 1);
-    assert!(
-        old_snapshot.load_gaps.is_empty(),
-        "{:?}",
-        old_snapshot.load_gaps
-    );
-    let mut old = analyze(&old_snapshot);
-    let new = model_of("seed-node");
-    assert_eq!(new.collection.format_version, 2);
+    let old = compat_model("seed-node-format-1.tar.gz", 1);
+    let mut new = compat_model("seed-node-format-2.tar.gz", 2);
     assert!(!old.processes.is_empty() && !old.cgroups.is_empty() && !old.pods.is_empty());
     // The collection record says when and how it was written: those differ by design.
-    old.collection = new.collection.clone();
-    let as_json = |model: &Model| serde_json::to_value(model).expect("model serializes");
+    new.collection = old.collection.clone();
     assert_eq!(as_json(&old), as_json(&new));
+}
+
+/// The seed sample of today's collector (format 3) reads the same tree as the format 2 one and
+/// adds only the signal files (memory.stat, the node's limits): the node's pods, containers,
+/// processes and namespaces come out the same, and the additions are there.
+#[test]
+fn todays_seed_sample_keeps_the_format_2_model_and_adds_the_node_limits() {
+    let old = compat_model("seed-node-format-2.tar.gz", 2);
+    let new = model_of("seed-node");
+    assert_eq!(new.collection.format_version, 3);
+    // memory.stat gives every pod and container cgroup a memory breakdown; nothing else of
+    // theirs may change.
+    let without_breakdown = |value: serde_json::Value| without_key(value, "memory_breakdown");
+    assert_eq!(
+        without_breakdown(as_json(&old.pods)),
+        without_breakdown(as_json(&new.pods))
+    );
+    assert_eq!(
+        without_breakdown(as_json(&old.containers)),
+        without_breakdown(as_json(&new.containers))
+    );
+    assert!(new.pods.iter().all(|p| p.usage.memory_breakdown.is_some()));
+    assert_eq!(as_json(&old.processes), as_json(&new.processes));
+    assert_eq!(as_json(&old.namespaces), as_json(&new.namespaces));
+    assert_eq!(old.node.headroom.conntrack, None);
+    let conntrack = new
+        .node
+        .headroom
+        .conntrack
+        .expect("kube-proxy's conntrack table");
+    assert_eq!((conntrack.used, conntrack.max), (Some(3_418), 262_144));
+    // Kernel 3.10 has no pressure stall information, and a missing optional file is no gap.
+    assert_eq!(new.node.pressure.memory, None);
+    assert!(new.gaps.is_empty(), "{:?}", new.gaps);
+}
+
+fn compat_model(name: &str, format_version: u32) -> Model {
+    let path = samples_dir().join("../tests/compat").join(name);
+    let snapshot = load(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    assert_eq!(snapshot.manifest.format_version, format_version);
+    assert!(snapshot.load_gaps.is_empty(), "{:?}", snapshot.load_gaps);
+    analyze(&snapshot)
+}
+
+fn as_json<T: serde::Serialize>(value: &T) -> serde_json::Value {
+    serde_json::to_value(value).expect("model serializes")
+}
+
+/// `value` with every object member named `key` removed, at any depth.
+fn without_key(value: serde_json::Value, key: &str) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::Object(members) => Value::Object(
+            members
+                .into_iter()
+                .filter(|(name, _)| name != key)
+                .map(|(name, v)| (name, without_key(v, key)))
+                .collect(),
+        ),
+        Value::Array(items) => {
+            Value::Array(items.into_iter().map(|v| without_key(v, key)).collect())
+        }
+        other => other,
+    }
 }
 
 /// samples/real-runtimes.tar.gz: Debian's containerd (CRI pods made as kubelet makes them),
