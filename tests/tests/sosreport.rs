@@ -99,6 +99,20 @@ fn compare(snapshot: &Model, sos: &Model) -> Vec<String> {
             .collect()
     };
     d.check("node.runtimes (kind, pid)", kinds(snapshot), kinds(sos));
+    // Each daemon's instance id names its socket: the snapshot's from the daemons' config
+    // files, the sosreport's from their command lines and their shims' -address.
+    let instances = |m: &Model| -> BTreeSet<(String, Option<u32>)> {
+        m.node
+            .runtimes
+            .iter()
+            .map(|r| (r.id.as_str().to_string(), r.pid.map(|p| p.0)))
+            .collect()
+    };
+    d.check(
+        "node.runtimes (id, pid)",
+        instances(snapshot),
+        instances(sos),
+    );
 
     // Pods by uid.
     let pods_a = by_id(&snapshot.pods, |p: &Pod| p.uid.clone());
@@ -113,6 +127,11 @@ fn compare(snapshot: &Model, sos: &Model) -> Vec<String> {
         let at = |field: &str| format!("pod {uid} {field}");
         d.check(&at("kind"), a.kind, b.kind);
         d.check(&at("qos"), a.qos, b.qos);
+        d.check(
+            &at("runtime_instance"),
+            &a.runtime_instance,
+            &b.runtime_instance,
+        );
         d.check(&at("sandbox_id"), &a.sandbox_id, &b.sandbox_id);
         d.check(&at("sandbox_pid"), a.sandbox_pid, b.sandbox_pid);
         d.check(&at("container_ids"), &a.container_ids, &b.container_ids);
@@ -154,6 +173,11 @@ fn compare(snapshot: &Model, sos: &Model) -> Vec<String> {
         };
         let at = |field: &str| format!("container {} {field}", id.short());
         d.check(&at("runtime"), a.runtime, b.runtime);
+        d.check(
+            &at("runtime_instance"),
+            &a.runtime_instance,
+            &b.runtime_instance,
+        );
         d.check(&at("pod_uid"), &a.pod_uid, &b.pod_uid);
         d.check(&at("podman_pod_id"), &a.podman_pod_id, &b.podman_pod_id);
         d.check(&at("sandbox"), a.sandbox, b.sandbox);

@@ -7,7 +7,8 @@
 //! What ties a process or record to an instance, in order of trust: the daemon socket a shim
 //! names (`-address`), the storage root a podman conmon names, the daemon a shim is a child of,
 //! the state or data directory a runtime record was read from, and last, a node with only one
-//! instance of the kind.
+//! instance of the kind. A daemon whose socket nothing names (an sosreport has no collector
+//! record of the config files) takes the socket its shims name (see `place_unaddressed`).
 
 use super::containers::ContainerDrafts;
 use super::processes::ProcessRecord;
@@ -23,6 +24,14 @@ fn default_place(kind: RuntimeKind) -> &'static str {
         RuntimeKind::Docker => "/run/docker.sock",
         RuntimeKind::CriO => "/run/crio/crio.sock",
         RuntimeKind::Podman => "/var/lib/containers/storage",
+    }
+}
+
+/// An instance is named by its kind and socket, or by its pid where no socket is known.
+fn instance_id(kind: RuntimeKind, address: Option<&str>, pid: u32) -> RuntimeId {
+    match address {
+        Some(address) => RuntimeId::new(kind.name(), &canonical_path(address)),
+        None => RuntimeId::new(kind.name(), &format!("pid:{pid}")),
     }
 }
 
@@ -59,6 +68,7 @@ impl RuntimeIndex {
     pub fn build(processes: &[ProcessRecord], daemons: &[DaemonRecord]) -> Self {
         let records: HashMap<u32, &DaemonRecord> = daemons.iter().map(|d| (d.pid, d)).collect();
         let mut index = RuntimeIndex::default();
+        let mut unplaced = Vec::new();
         for ProcessRecord {
             raw: process, role, ..
         } in processes
@@ -69,14 +79,12 @@ impl RuntimeIndex {
             let record = records.get(&process.pid);
             let address = record
                 .and_then(|r| r.address.clone())
-                .or_else(|| role.address.clone())
-                .or_else(|| record.is_none().then(|| default_place(kind).to_string()));
-            let id = match &address {
-                Some(address) => RuntimeId::new(kind.name(), &canonical_path(address)),
-                None => RuntimeId::new(kind.name(), &format!("pid:{}", process.pid)),
-            };
+                .or_else(|| role.address.clone());
+            if address.is_none() && record.is_none() {
+                unplaced.push(index.instances.len());
+            }
             index.push(RuntimeInfo {
-                id,
+                id: instance_id(kind, address.as_deref(), process.pid),
                 kind,
                 pid: Some(Pid(process.pid)),
                 comm: Some(process.comm.clone()),
@@ -90,6 +98,7 @@ impl RuntimeIndex {
                 shim_pids: Vec::new(),
             });
         }
+        index.place_unaddressed(processes, &unplaced);
         // Podman has no daemon: each storage root its conmon processes name is an instance.
         for ProcessRecord { role, .. } in processes {
             if role.role == ProcessRole::Shim && role.runtime == Some(RuntimeKind::Podman) {
@@ -124,6 +133,98 @@ impl RuntimeIndex {
         for info in instances {
             self.push(info);
         }
+    }
+
+    /// Gives each daemon at `unplaced` (no socket in its arguments, no collector record: an
+    /// sosreport, an older snapshot) the socket its shims name where no instance is known to
+    /// serve on it, else its kind's default socket while no other instance has that one.
+    /// A socket goes to the daemon the shims are children of (containerd's v1 shims), else,
+    /// for shims in docker's containerd namespace `moby`, to the containerd dockerd started (or
+    /// the only one left where dockerd started none), and for the others to the only one it did
+    /// not start.
+    fn place_unaddressed(&mut self, processes: &[ProcessRecord], unplaced: &[usize]) {
+        if unplaced.is_empty() {
+            return;
+        }
+        let dockerd_pids: BTreeSet<u32> = processes
+            .iter()
+            .filter(|p| {
+                p.role.role == ProcessRole::RuntimeDaemon
+                    && p.role.runtime == Some(RuntimeKind::Docker)
+            })
+            .map(|p| p.raw.pid)
+            .collect();
+        let parent_of: HashMap<u32, u32> =
+            processes.iter().map(|p| (p.raw.pid, p.raw.ppid)).collect();
+        let started_by_dockerd = |at: usize, instances: &[RuntimeInfo]| {
+            instances[at]
+                .pid
+                .and_then(|pid| parent_of.get(&pid.0))
+                .is_some_and(|ppid| dockerd_pids.contains(ppid))
+        };
+        // The containerd shims naming a socket no instance is known by, by that socket.
+        let mut shims_of: std::collections::BTreeMap<String, Vec<&ProcessRecord>> =
+            Default::default();
+        for shim in processes {
+            let role = &shim.role;
+            if role.role != ProcessRole::Shim || role.runtime == Some(RuntimeKind::Podman) {
+                continue;
+            }
+            if let Some(address) = &role.address {
+                let address = canonical_path(address);
+                if !self.by_address.contains_key(&address) {
+                    shims_of.entry(address).or_default().push(shim);
+                }
+            }
+        }
+        let mut open: Vec<usize> = unplaced
+            .iter()
+            .copied()
+            .filter(|&at| self.instances[at].kind == RuntimeKind::Containerd)
+            .collect();
+        for (address, shims) in shims_of {
+            let parent = open.iter().copied().find(|&at| {
+                let pid = self.instances[at].pid.map(|p| p.0);
+                shims.iter().any(|s| Some(s.raw.ppid) == pid)
+            });
+            let moby = shims
+                .iter()
+                .all(|s| s.role.shim_namespace.as_deref() == Some("moby"));
+            let by_namespace: Vec<usize> = open
+                .iter()
+                .copied()
+                .filter(|&at| started_by_dockerd(at, &self.instances) == moby)
+                .collect();
+            let single = |candidates: &[usize]| match candidates {
+                [only] => Some(*only),
+                _ => None,
+            };
+            // dockerd may drive a containerd it did not start (`--containerd`).
+            let chosen = parent.or(single(&by_namespace)).or_else(|| {
+                (moby && by_namespace.is_empty())
+                    .then(|| single(&open))
+                    .flatten()
+            });
+            if let Some(at) = chosen {
+                open.retain(|&other| other != at);
+                self.place(at, address);
+            }
+        }
+        for &at in unplaced {
+            if self.instances[at].address.is_none() {
+                let default = default_place(self.instances[at].kind).to_string();
+                if !self.by_address.contains_key(&default) {
+                    self.place(at, default);
+                }
+            }
+        }
+    }
+
+    fn place(&mut self, at: usize, address: String) {
+        let info = &mut self.instances[at];
+        info.id = instance_id(info.kind, Some(&address), info.pid.map_or(0, |p| p.0));
+        self.by_address.insert(canonical_path(&address), at);
+        info.address = Some(address);
     }
 
     /// The podman instance of a storage root, made on first sight.
@@ -589,6 +690,84 @@ mod tests {
         assert_eq!(
             system.id.as_str(),
             "containerd@/run/containerd/containerd.sock"
+        );
+    }
+
+    /// An sosreport's view of a node with a Kubernetes containerd and dockerd's own, both
+    /// started with a `--config` that names their sockets: no collector record says where.
+    fn two_containerds_without_records() -> Vec<RawProcess> {
+        vec![
+            process(100, 90, "containerd --config /tmp/n/containerd/config.toml"),
+            process(200, 90, "dockerd --data-root /tmp/n/docker -H unix:///tmp/n/docker.sock"),
+            process(210, 200, "containerd --config /tmp/n/docker/exec/containerd/containerd.toml"),
+            process(
+                300,
+                1,
+                &format!("/usr/bin/containerd-shim-runc-v2 -namespace k8s.io -id {ID} -address /tmp/n/containerd/containerd.sock"),
+            ),
+            process(
+                310,
+                1,
+                &format!("/usr/bin/containerd-shim-runc-v2 -namespace moby -id {ID} -address /tmp/n/docker/exec/containerd/containerd.sock"),
+            ),
+        ]
+    }
+
+    #[test]
+    fn without_records_each_containerd_takes_the_socket_its_shims_name() {
+        let index = index_of(&two_containerds_without_records(), &[]);
+        let kubernetes = index.of_shim(Pid(300)).expect("k8s.io shim placed");
+        assert_eq!(kubernetes.pid, Some(Pid(100)));
+        assert_eq!(
+            kubernetes.id.as_str(),
+            "containerd@/tmp/n/containerd/containerd.sock"
+        );
+        let dockers = index.of_shim(Pid(310)).expect("moby shim placed");
+        assert_eq!(dockers.pid, Some(Pid(210)));
+        assert_eq!(
+            dockers.address.as_deref(),
+            Some("/tmp/n/docker/exec/containerd/containerd.sock")
+        );
+        assert_eq!(
+            dockers.managed_by.as_ref().map(RuntimeId::as_str),
+            Some("docker@/tmp/n/docker.sock")
+        );
+    }
+
+    #[test]
+    fn without_records_a_v1_shim_goes_to_its_parent_whatever_its_namespace() {
+        let mut processes = two_containerds_without_records();
+        // Both shims are children of the Kubernetes containerd: the parent decides.
+        processes[3].ppid = 100;
+        processes[4].ppid = 100;
+        processes[4].argv = Some(
+            format!(
+                "containerd-shim -namespace k8s.io -workdir /x/{ID} -address /tmp/n/other.sock"
+            )
+            .split(' ')
+            .map(str::to_string)
+            .collect(),
+        );
+        let index = index_of(&processes, &[]);
+        assert_eq!(index.of_shim(Pid(300)).and_then(|i| i.pid), Some(Pid(100)));
+        // The second socket found no daemon of its own: 100 was taken, and 210 is docker's.
+        assert!(index.of_shim(Pid(310)).is_none());
+    }
+
+    #[test]
+    fn without_records_or_shims_only_one_daemon_of_a_kind_takes_the_default_socket() {
+        let processes = vec![
+            process(100, 1, "/usr/bin/containerd"),
+            process(110, 1, "/usr/local/bin/containerd"),
+        ];
+        let index = index_of(&processes, &[]);
+        let ids: Vec<&str> = index.instances().iter().map(|i| i.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            vec![
+                "containerd@/run/containerd/containerd.sock",
+                "containerd@pid:110"
+            ]
         );
     }
 

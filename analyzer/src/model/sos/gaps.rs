@@ -206,9 +206,10 @@ fn runtime_gaps(
     {
         gaps.push(not_collected(
             "etc",
-            "runtime daemons' sockets and state directories are their defaults unless their \
-             command lines name them: the daemons' own config files and nodesnap's discovery \
-             of them are not in an sosreport"
+            "runtime daemons' sockets are what their command lines or their shims' -address \
+             name, else their defaults, and their state directories are their defaults unless \
+             their command lines name them: the daemons' own config files and nodesnap's \
+             discovery of them are not in an sosreport"
                 .to_string(),
         ));
     }
