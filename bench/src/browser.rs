@@ -102,12 +102,16 @@ impl Browser {
     pub fn launch(program: &str, scratch: &Path) -> Result<Browser, BrowserError> {
         let profile_dir = scratch.join(format!("chromium-profile-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&profile_dir);
-        std::fs::create_dir_all(&profile_dir).map_err(BrowserError::Pipe)?;
+        // Chromium's singleton socket goes in a directory under TMPDIR: under the profile it is
+        // removed with it instead of staying in /tmp.
+        let tmp = profile_dir.join("tmp");
+        std::fs::create_dir_all(&tmp).map_err(BrowserError::Pipe)?;
         let (commands_read, commands_write) = pipe().map_err(BrowserError::Pipe)?;
         let (answers_read, answers_write) = pipe().map_err(BrowserError::Pipe)?;
         let mut command = Command::new(program);
         command
             .args(flags(&profile_dir))
+            .env("TMPDIR", &tmp)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null());

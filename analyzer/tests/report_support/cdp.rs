@@ -82,7 +82,10 @@ impl Browser {
             std::process::id(),
             PROFILES.fetch_add(1, Ordering::SeqCst)
         ));
-        std::fs::create_dir_all(&profile).map_err(|e| format!("profile dir: {e}"))?;
+        // Chromium puts its singleton socket in a directory of its own under TMPDIR; one under
+        // the profile goes with it, where /tmp would keep one per run.
+        let tmp = profile.join("tmp");
+        std::fs::create_dir_all(&tmp).map_err(|e| format!("profile dir: {e}"))?;
         // The shell hands our stdin and stdout pipes to Chromium as its fds 3 and 4, the ones
         // --remote-debugging-pipe uses, without unsafe code in the test.
         let script = r#"exec "$0" "$@" 3<&0 4>&1 </dev/null >/dev/null"#;
@@ -106,6 +109,7 @@ impl Browser {
                 "--remote-debugging-pipe",
             ])
             .arg(format!("--user-data-dir={}", profile.display()))
+            .env("TMPDIR", &tmp)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
