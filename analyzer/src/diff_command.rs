@@ -55,22 +55,7 @@ impl DiffArgs {
 /// `node-0900.tar.gz` and `node-0905.tar.gz` -> `node-0900-to-node-0905.html`; one snapshot's
 /// samples: `node-0900-samples.html`.
 fn default_report_path(old: &Path, new: Option<&Path>) -> PathBuf {
-    let stem = |path: &Path| {
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let stem = [".tar.gz", ".tgz", ".tar"]
-            .iter()
-            .find_map(|suffix| name.strip_suffix(suffix))
-            .unwrap_or(&name)
-            .to_string();
-        if stem.is_empty() || stem == "." || stem == ".." {
-            "snapshot".to_string()
-        } else {
-            stem
-        }
-    };
+    let stem = super::report_stem;
     match new {
         Some(new) => PathBuf::from(format!("{}-to-{}.html", stem(old), stem(new))),
         None => PathBuf::from(format!("{}-samples.html", stem(old))),

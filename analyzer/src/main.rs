@@ -244,6 +244,12 @@ fn colour_wanted(is_terminal: bool, no_color: Option<&OsStr>) -> bool {
 
 /// `seed-node.tar.gz` -> `seed-node.html`, in the current directory.
 fn default_report_path(snapshot: &Path) -> PathBuf {
+    PathBuf::from(format!("{}.html", report_stem(snapshot)))
+}
+
+/// A report's file name from its snapshot's: the name without `.tar.gz`, `.tgz` or `.tar`,
+/// `snapshot` where nothing usable is left (`/`, `.`, `..`).
+fn report_stem(snapshot: &Path) -> String {
     let name = snapshot
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -252,12 +258,11 @@ fn default_report_path(snapshot: &Path) -> PathBuf {
         .iter()
         .find_map(|suffix| name.strip_suffix(suffix))
         .unwrap_or(&name);
-    let stem = if stem.is_empty() || stem == "." || stem == ".." {
-        "snapshot"
+    if stem.is_empty() || stem == "." || stem == ".." {
+        "snapshot".to_string()
     } else {
-        stem
-    };
-    PathBuf::from(format!("{stem}.html"))
+        stem.to_string()
+    }
 }
 
 /// The severities at or above `threshold` (critical is the most severe).

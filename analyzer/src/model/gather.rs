@@ -141,14 +141,7 @@ pub fn gather_process(
         oom_score_adj,
         wchan,
         nspid: status.nspid,
-        cgroups: cgroups
-            .into_iter()
-            .map(|line| ProcessCgroup {
-                hierarchy_id: line.hierarchy_id,
-                controllers: line.controllers.join(","),
-                path: line.path,
-            })
-            .collect(),
+        cgroups: cgroups.into_iter().map(ProcessCgroup::from).collect(),
         display_cgroup,
         namespaces,
         partial,

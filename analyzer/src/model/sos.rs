@@ -476,14 +476,7 @@ fn one_process(
             .map(|kb| kb.saturating_mul(1024)),
         oom_score_adj,
         nspid: status.as_ref().and_then(|s| s.nspid.clone()),
-        cgroups: lines
-            .into_iter()
-            .map(|line| ProcessCgroup {
-                hierarchy_id: line.hierarchy_id,
-                controllers: line.controllers.join(","),
-                path: line.path,
-            })
-            .collect(),
+        cgroups: lines.into_iter().map(ProcessCgroup::from).collect(),
         display_cgroup,
         namespaces: BTreeMap::new(),
         partial,

@@ -448,6 +448,16 @@ pub struct ProcessCgroup {
     pub path: String,
 }
 
+impl From<crate::procfs::CgroupLine> for ProcessCgroup {
+    fn from(line: crate::procfs::CgroupLine) -> Self {
+        ProcessCgroup {
+            hierarchy_id: line.hierarchy_id,
+            controllers: line.controllers.join(","),
+            path: line.path,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Namespace {
     #[serde(rename = "type")]

@@ -148,16 +148,18 @@ fn host_config_namespaces(host_config: Option<&Value>) -> BTreeMap<NsType, NsJoi
     out
 }
 
-/// Parses `docker inspect <container>`.
-pub fn parse_docker_inspect(text: &str, path: &str) -> Result<Inspected, SosParseError> {
-    let item = first_object(json(text)?)?;
-    let id = text_at(&item, &["Id"]).ok_or_else(|| SosParseError::new("no Id"))?;
+/// What `docker inspect` and `podman inspect` write alike: `Id` (a container id), `Name`,
+/// `State.Pid` (0 when not running) and `Config.Labels`.
+fn inspected_record(
+    item: &Value,
+    source: RecordSource,
+    path: &str,
+) -> Result<ContainerRecord, SosParseError> {
+    let id = text_at(item, &["Id"]).ok_or_else(|| SosParseError::new("no Id"))?;
     ContainerId::parse(id)
         .ok_or_else(|| SosParseError::new(format!("Id {id:?} is not a container id")))?;
-    let mut record = ContainerRecord::new(RecordSource::Docker, path, id);
-    record.runtime_namespace = Some("moby".into());
-    record.name = text_at(&item, &["Name"]).map(str::to_string);
-    record.image = text_at(&item, &["Config", "Image"]).map(str::to_string);
+    let mut record = ContainerRecord::new(source, path, id);
+    record.name = text_at(item, &["Name"]).map(str::to_string);
     record.pid = item
         .get("State")
         .and_then(|s| s.get("Pid"))
@@ -165,6 +167,15 @@ pub fn parse_docker_inspect(text: &str, path: &str) -> Result<Inspected, SosPars
         .and_then(|p| u32::try_from(p).ok())
         .filter(|p| *p > 0);
     record.labels = string_map(item.get("Config").and_then(|c| c.get("Labels")));
+    Ok(record)
+}
+
+/// Parses `docker inspect <container>`.
+pub fn parse_docker_inspect(text: &str, path: &str) -> Result<Inspected, SosParseError> {
+    let item = first_object(json(text)?)?;
+    let mut record = inspected_record(&item, RecordSource::Docker, path)?;
+    record.runtime_namespace = Some("moby".into());
+    record.image = text_at(&item, &["Config", "Image"]).map(str::to_string);
     record.hostname = text_at(&item, &["Config", "Hostname"]).map(str::to_string);
     Ok(Inspected {
         namespaces: host_config_namespaces(item.get("HostConfig")),
@@ -176,21 +187,10 @@ pub fn parse_docker_inspect(text: &str, path: &str) -> Result<Inspected, SosPars
 /// name the pod; its name and hostname (a pod's infra container's is the pod's name) too.
 pub fn parse_podman_inspect(text: &str, path: &str) -> Result<Inspected, SosParseError> {
     let item = first_object(json(text)?)?;
-    let id = text_at(&item, &["Id"]).ok_or_else(|| SosParseError::new("no Id"))?;
-    ContainerId::parse(id)
-        .ok_or_else(|| SosParseError::new(format!("Id {id:?} is not a container id")))?;
-    let mut record = ContainerRecord::new(RecordSource::CrioUserdata, path, id);
-    record.name = text_at(&item, &["Name"]).map(str::to_string);
+    let mut record = inspected_record(&item, RecordSource::CrioUserdata, path)?;
     record.image = text_at(&item, &["ImageName"])
         .or_else(|| text_at(&item, &["Config", "Image"]))
         .map(str::to_string);
-    record.pid = item
-        .get("State")
-        .and_then(|s| s.get("Pid"))
-        .and_then(Value::as_u64)
-        .and_then(|p| u32::try_from(p).ok())
-        .filter(|p| *p > 0);
-    record.labels = string_map(item.get("Config").and_then(|c| c.get("Labels")));
     let mut annotations = naming_annotations(string_map(
         item.get("Config").and_then(|c| c.get("Annotations")),
     ));

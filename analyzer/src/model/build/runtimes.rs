@@ -14,7 +14,7 @@ use super::containers::ContainerDrafts;
 use super::processes::ProcessRecord;
 use crate::model::{ContainerId, Pid, ProcessRole, RuntimeId, RuntimeInfo, RuntimeKind};
 use nodesnap_format::{DaemonRecord, RuntimeMetadata};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// containerd's, dockerd's and CRI-O's default sockets, and podman's default storage root:
 /// what an instance serves on when neither its arguments nor the collector's record say.
@@ -163,8 +163,7 @@ impl RuntimeIndex {
                 .is_some_and(|ppid| dockerd_pids.contains(ppid))
         };
         // The containerd shims naming a socket no instance is known by, by that socket.
-        let mut shims_of: std::collections::BTreeMap<String, Vec<&ProcessRecord>> =
-            Default::default();
+        let mut shims_of: BTreeMap<String, Vec<&ProcessRecord>> = BTreeMap::new();
         for shim in processes {
             let role = &shim.role;
             if role.role != ProcessRole::Shim || role.runtime == Some(RuntimeKind::Podman) {
